@@ -1,0 +1,188 @@
+#include "common/agg/aggregate.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace zb::agg {
+namespace {
+
+bool IsSixDigits(absl::string_view s) {
+  if (s.size() != 6) return false;
+  for (char c : s) {
+    if (!absl::ascii_isdigit(c)) return false;
+  }
+  return true;
+}
+
+template <typename Container, typename T>
+bool Contains(const Container& c, const T& v) {
+  return std::find(c.begin(), c.end(), v) != c.end();
+}
+
+std::string GroupValue(zhibiao::v1::GroupBy dimension, const IndicatorRow& row) {
+  switch (dimension) {
+    case zhibiao::v1::GROUP_BY_METRIC: return std::string(row.metric_key);
+    case zhibiao::v1::GROUP_BY_REGION: return std::string(row.region);
+    case zhibiao::v1::GROUP_BY_PROVINCE: return std::string(row.province);
+    case zhibiao::v1::GROUP_BY_YEAR: return absl::StrCat(row.year);
+    case zhibiao::v1::GROUP_BY_SUBJECT: return std::string(row.subject);
+    default: return "";
+  }
+}
+
+void MergeInto(const zhibiao::v1::PartialAggregate& in, zhibiao::v1::PartialAggregate* out) {
+  if (out->count() == 0) {
+    out->set_min(in.min());
+    out->set_max(in.max());
+  } else if (in.count() > 0) {
+    out->set_min(std::min(out->min(), in.min()));
+    out->set_max(std::max(out->max(), in.max()));
+  }
+  out->set_count(out->count() + in.count());
+  out->set_sum(out->sum() + in.sum());
+}
+
+}  // namespace
+
+bool IsAdditive(zhibiao::v1::UnitKind kind) {
+  return kind == zhibiao::v1::UNIT_KIND_COUNT || kind == zhibiao::v1::UNIT_KIND_CURRENCY_CNY;
+}
+
+absl::Status ValidateFilter(const zhibiao::v1::IndicatorFilter& filter) {
+  for (int i = 0; i < filter.region_codes_size(); ++i) {
+    if (!IsSixDigits(filter.region_codes(i))) {
+      return absl::InvalidArgumentError(absl::StrCat("filter.region_codes[", i, "]: \"",
+                                                     filter.region_codes(i),
+                                                     "\" is not a six-digit GB/T 2260 code"));
+    }
+  }
+  for (int i = 0; i < filter.province_codes_size(); ++i) {
+    if (!IsSixDigits(filter.province_codes(i)) || !absl::EndsWith(filter.province_codes(i), "0000")) {
+      return absl::InvalidArgumentError(absl::StrCat("filter.province_codes[", i, "]: \"",
+                                                     filter.province_codes(i),
+                                                     "\" is not a province code like 410000"));
+    }
+  }
+  for (int i = 0; i < filter.years_size(); ++i) {
+    if (filter.years(i) < 1 || filter.years(i) > 9999) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("filter.years[", i, "]: ", filter.years(i), " is not a year"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateGroupBy(const google::protobuf::RepeatedField<int>& group_by) {
+  if (group_by.size() > kMaxGroupBy) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("group_by: at most ", kMaxGroupBy, " dimensions, got ", group_by.size()));
+  }
+  for (int i = 0; i < group_by.size(); ++i) {
+    if (!zhibiao::v1::GroupBy_IsValid(group_by[i]) ||
+        group_by[i] == zhibiao::v1::GROUP_BY_UNSPECIFIED) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("group_by[", i, "]: ", group_by[i], " is not a GroupBy dimension"));
+    }
+    for (int k = 0; k < i; ++k) {
+      if (group_by[k] == group_by[i]) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "group_by[", i, "]: ", zhibiao::v1::GroupBy_Name(group_by[i]), " is repeated"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+IndicatorMatcher::IndicatorMatcher(const zhibiao::v1::IndicatorFilter& filter) : filter_(filter) {}
+
+bool IndicatorMatcher::Matches(const IndicatorRow& row) const {
+  const auto& f = filter_;
+  if (!f.metric_keys().empty() && !Contains(f.metric_keys(), std::string(row.metric_key))) {
+    return false;
+  }
+  if (!f.years().empty() && !Contains(f.years(), row.year)) return false;
+  if (!f.region_codes().empty() && !Contains(f.region_codes(), std::string(row.region))) {
+    return false;
+  }
+  if (!f.province_codes().empty() && !Contains(f.province_codes(), std::string(row.province))) {
+    return false;
+  }
+  if (!f.report_ids().empty() && !Contains(f.report_ids(), std::string(row.report_id))) {
+    return false;
+  }
+  if (!f.units().empty() && !Contains(f.units(), std::string(row.unit))) return false;
+  if (!f.qualifiers().empty() && !Contains(f.qualifiers(), row.qualifier)) return false;
+  if (f.exclude_targets() && row.is_target) return false;
+  const bool is_change =
+      row.change == zhibiao::v1::CHANGE_INCREASE || row.change == zhibiao::v1::CHANGE_DECREASE;
+  if (f.change() == zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY && is_change) return false;
+  if (f.change() == zhibiao::v1::CHANGE_FILTER_CHANGES_ONLY && !is_change) return false;
+  if (!f.subject_contains().empty() && !absl::StrContains(row.subject, f.subject_contains())) {
+    return false;
+  }
+  return true;
+}
+
+PartialAggregator::PartialAggregator(const google::protobuf::RepeatedField<int>& group_by) {
+  for (int g : group_by) group_by_.push_back(static_cast<zhibiao::v1::GroupBy>(g));
+}
+
+void PartialAggregator::Add(const IndicatorRow& row) {
+  std::vector<std::string> values;
+  values.reserve(group_by_.size());
+  for (zhibiao::v1::GroupBy g : group_by_) values.push_back(GroupValue(g, row));
+  auto [it, inserted] = groups_.try_emplace({std::move(values), std::string(row.unit)});
+  zhibiao::v1::PartialAggregate& p = it->second;
+  if (inserted) {
+    for (const std::string& v : it->first.first) p.add_group_values(v);
+    p.set_unit(std::string(row.unit));
+    p.set_unit_kind(static_cast<zhibiao::v1::UnitKind>(row.unit_kind));
+    p.set_min(row.value);
+    p.set_max(row.value);
+  } else {
+    p.set_min(std::min(p.min(), row.value));
+    p.set_max(std::max(p.max(), row.value));
+  }
+  p.set_count(p.count() + 1);
+  p.set_sum(p.sum() + row.value);
+}
+
+std::vector<zhibiao::v1::PartialAggregate> PartialAggregator::Finish() const {
+  std::vector<zhibiao::v1::PartialAggregate> out;
+  out.reserve(groups_.size());
+  for (const auto& [key, partial] : groups_) out.push_back(partial);
+  return out;
+}
+
+void PartialMerger::Add(const zhibiao::v1::PartialAggregate& partial) {
+  std::vector<std::string> values(partial.group_values().begin(), partial.group_values().end());
+  auto [it, inserted] = groups_.try_emplace({std::move(values), partial.unit()});
+  if (inserted) {
+    it->second = partial;
+  } else {
+    MergeInto(partial, &it->second);
+  }
+}
+
+std::vector<zhibiao::v1::AggregateRow> PartialMerger::Rows() const {
+  std::vector<zhibiao::v1::AggregateRow> rows;
+  rows.reserve(groups_.size());
+  for (const auto& [key, p] : groups_) {
+    zhibiao::v1::AggregateRow row;
+    *row.mutable_group_values() = p.group_values();
+    row.set_unit(p.unit());
+    row.set_unit_kind(p.unit_kind());
+    row.set_count(p.count());
+    if (IsAdditive(p.unit_kind())) row.set_sum(p.sum());
+    row.set_min(p.min());
+    row.set_max(p.max());
+    row.set_mean(p.count() > 0 ? p.sum() / static_cast<double>(p.count()) : 0.0);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace zb::agg

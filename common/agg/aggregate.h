@@ -1,0 +1,87 @@
+// Indicator filters and aggregation, shared by storage (which computes
+// partial aggregates next to the data) and query (which merges the partials
+// of every shard and turns them into rows). Partials are exact: count, sum,
+// min and max merge without loss.
+#ifndef ZHIBIAO_COMMON_AGG_AGGREGATE_H_
+#define ZHIBIAO_COMMON_AGG_AGGREGATE_H_
+
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "zhibiao/v1/aggregate.pb.h"
+#include "zhibiao/v1/query.pb.h"
+
+namespace zb::agg {
+
+// One indicator as an index scan sees it. Views point into the scan's buffers.
+struct IndicatorRow {
+  absl::string_view metric_key;
+  int32_t year = 0;
+  absl::string_view region;    // six digits, "000000" if unknown
+  absl::string_view province;  // six digits, "000000" if unknown
+  absl::string_view report_id;
+  double value = 0;
+  double low = 0;
+  double high = 0;
+  int qualifier = 0;  // zhibiao.v1.Qualifier
+  int change = 0;     // zhibiao.v1.Change
+  bool is_target = false;
+  int unit_kind = 0;  // zhibiao.v1.UnitKind
+  absl::string_view unit;
+  absl::string_view subject;
+};
+
+inline constexpr int kMaxGroupBy = 4;
+
+// INVALID_ARGUMENT naming the field when a filter value is malformed (region
+// codes must be six digits, years 1..9999).
+absl::Status ValidateFilter(const zhibiao::v1::IndicatorFilter& filter);
+// INVALID_ARGUMENT for unspecified or repeated dimensions, or more than kMaxGroupBy.
+absl::Status ValidateGroupBy(const google::protobuf::RepeatedField<int>& group_by);
+
+// Decides whether a row passes a filter. Immutable; thread-safe.
+class IndicatorMatcher {
+ public:
+  // REQUIRES: ValidateFilter(filter).ok().
+  explicit IndicatorMatcher(const zhibiao::v1::IndicatorFilter& filter);
+  bool Matches(const IndicatorRow& row) const;
+
+ private:
+  zhibiao::v1::IndicatorFilter filter_;
+};
+
+// Accumulates partial aggregates per (group values, unit). Not thread-safe.
+class PartialAggregator {
+ public:
+  explicit PartialAggregator(const google::protobuf::RepeatedField<int>& group_by);
+  void Add(const IndicatorRow& row);
+  // Groups sorted by (group values, unit).
+  std::vector<zhibiao::v1::PartialAggregate> Finish() const;
+
+ private:
+  std::vector<zhibiao::v1::GroupBy> group_by_;
+  std::map<std::pair<std::vector<std::string>, std::string>, zhibiao::v1::PartialAggregate> groups_;
+};
+
+// Merges partials from several shards into result rows. Not thread-safe.
+class PartialMerger {
+ public:
+  void Add(const zhibiao::v1::PartialAggregate& partial);
+  // Rows sorted by (group values, unit). Sums are only given for additive
+  // unit kinds (counts and money); rates, durations and points are not summed.
+  std::vector<zhibiao::v1::AggregateRow> Rows() const;
+
+ private:
+  std::map<std::pair<std::vector<std::string>, std::string>, zhibiao::v1::PartialAggregate> groups_;
+};
+
+// Whether values of a unit kind add up across regions.
+bool IsAdditive(zhibiao::v1::UnitKind kind);
+
+}  // namespace zb::agg
+
+#endif  // ZHIBIAO_COMMON_AGG_AGGREGATE_H_

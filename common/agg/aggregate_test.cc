@@ -1,0 +1,73 @@
+#include "common/agg/aggregate.h"
+
+#include "gtest/gtest.h"
+
+namespace zb::agg {
+namespace {
+
+IndicatorRow Row(absl::string_view region, double value, absl::string_view unit,
+                 zhibiao::v1::UnitKind kind = zhibiao::v1::UNIT_KIND_COUNT) {
+  IndicatorRow r;
+  r.metric_key = "case.count";
+  r.year = 2021;
+  r.region = region;
+  r.province = "410000";
+  r.value = value;
+  r.unit = unit;
+  r.unit_kind = kind;
+  r.subject = "受理案件";
+  r.change = zhibiao::v1::CHANGE_NONE;
+  return r;
+}
+
+TEST(ValidateTest, NamesTheBadField) {
+  zhibiao::v1::IndicatorFilter f;
+  f.add_region_codes("41070");
+  auto s = ValidateFilter(f);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("filter.region_codes[0]"), absl::string_view::npos);
+  google::protobuf::RepeatedField<int> g;
+  g.Add(zhibiao::v1::GROUP_BY_YEAR);
+  g.Add(zhibiao::v1::GROUP_BY_YEAR);
+  EXPECT_EQ(ValidateGroupBy(g).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(MatcherTest, AllFieldsAndSubjectText) {
+  zhibiao::v1::IndicatorFilter f;
+  f.add_years(2021);
+  f.set_subject_contains("案件");
+  f.set_change(zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY);
+  IndicatorMatcher m(f);
+  EXPECT_TRUE(m.Matches(Row("410700", 1, "件")));
+  IndicatorRow change = Row("410700", 1, "件");
+  change.change = zhibiao::v1::CHANGE_INCREASE;
+  EXPECT_FALSE(m.Matches(change));
+  IndicatorRow other_year = Row("410700", 1, "件");
+  other_year.year = 2020;
+  EXPECT_FALSE(m.Matches(other_year));
+}
+
+TEST(AggregateTest, PartialsMergeExactlyAndSumsOnlyAdditiveUnits) {
+  google::protobuf::RepeatedField<int> g;
+  g.Add(zhibiao::v1::GROUP_BY_REGION);
+  PartialAggregator shard1(g), shard2(g);
+  shard1.Add(Row("410700", 10, "件"));
+  shard1.Add(Row("410700", 5, "件"));
+  shard2.Add(Row("410700", 7, "件"));
+  shard2.Add(Row("410700", 90, "%", zhibiao::v1::UNIT_KIND_PERCENT));
+  PartialMerger merger;
+  for (const auto& p : shard1.Finish()) merger.Add(p);
+  for (const auto& p : shard2.Finish()) merger.Add(p);
+  auto rows = merger.Rows();
+  ASSERT_EQ(rows.size(), 2u);  // one per unit: 元 and 件 are never mixed
+  EXPECT_EQ(rows[0].unit(), "%");
+  EXPECT_FALSE(rows[0].has_sum());  // rates are not summed
+  EXPECT_EQ(rows[1].unit(), "件");
+  EXPECT_EQ(rows[1].count(), 3);
+  EXPECT_EQ(rows[1].sum(), 22);
+  EXPECT_EQ(rows[1].min(), 5);
+  EXPECT_EQ(rows[1].max(), 10);
+}
+
+}  // namespace
+}  // namespace zb::agg

@@ -1,0 +1,271 @@
+#include "common/extract/indicators.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/text/numerals.h"
+
+namespace zb::extract {
+namespace {
+
+bool IsSentenceEnd(char32_t c) {
+  return c == U'。' || c == '!' || c == '?' || c == ';' || c == '\n' || c == U'!' || c == U'?';
+}
+bool IsClauseEnd(char32_t c) { return IsSentenceEnd(c) || c == ',' || c == ':' || c == U','; }
+
+// Scope words that say where or when, not what (dropped from the front).
+constexpr absl::string_view kScopePrefixes[] = {
+    "全市", "全县", "全区", "全省", "全州", "全旗", "全镇", "全乡", "全局", "全系统", "全年",
+    "全国", "市级", "县级", "今年", "本年度", "年内", "上半年", "其中", "共计", "合计", "累计",
+    "总计", "共", "各级", "我市", "我县", "我区", "本市", "本县", "全面", "先后", "分别", "已",
+    "此外", "同时", "另外", "以及", "并", "和", "及"};
+// Linking words between the subject and the figure (dropped from the end).
+constexpr absl::string_view kLinkSuffixes[] = {
+    "达到了", "达到", "达", "为", "是", "了", "至", "到", "约", "近", "超过", "逾", "共", "共计",
+    "累计", "合计", "总计", "分别", "均", "已", "计", "占", "有", "突破", "不少于", "不低于",
+    "不到", "不足", "不超过", "超", "总数", "数量", "数", "人数"};
+
+bool StripPrefix(std::string* s, absl::string_view p) {
+  if (absl::StartsWith(*s, p) && s->size() > p.size()) {
+    s->erase(0, p.size());
+    return true;
+  }
+  return false;
+}
+
+bool StripSuffix(std::string* s, absl::string_view p) {
+  if (absl::EndsWith(*s, p) && s->size() > p.size()) {
+    s->erase(s->size() - p.size());
+    return true;
+  }
+  return false;
+}
+
+// Words that mark a change (delta) right before a figure, and their direction.
+struct ChangeWord {
+  absl::string_view word;
+  zhibiao::v1::Change change;
+};
+constexpr ChangeWord kChangeWords[] = {
+    {"同比增长", zhibiao::v1::CHANGE_INCREASE}, {"同比下降", zhibiao::v1::CHANGE_DECREASE},
+    {"同比减少", zhibiao::v1::CHANGE_DECREASE}, {"同比增加", zhibiao::v1::CHANGE_INCREASE},
+    {"增长", zhibiao::v1::CHANGE_INCREASE}, {"增加", zhibiao::v1::CHANGE_INCREASE},
+    {"提高", zhibiao::v1::CHANGE_INCREASE}, {"提升", zhibiao::v1::CHANGE_INCREASE},
+    {"上升", zhibiao::v1::CHANGE_INCREASE}, {"新增", zhibiao::v1::CHANGE_INCREASE},
+    {"增", zhibiao::v1::CHANGE_INCREASE}, {"多", zhibiao::v1::CHANGE_INCREASE},
+    {"下降", zhibiao::v1::CHANGE_DECREASE}, {"减少", zhibiao::v1::CHANGE_DECREASE},
+    {"降低", zhibiao::v1::CHANGE_DECREASE}, {"压缩", zhibiao::v1::CHANGE_DECREASE},
+    {"缩短", zhibiao::v1::CHANGE_DECREASE}, {"删除", zhibiao::v1::CHANGE_DECREASE},
+    {"削减", zhibiao::v1::CHANGE_DECREASE}, {"精简", zhibiao::v1::CHANGE_DECREASE},
+    {"下调", zhibiao::v1::CHANGE_DECREASE}, {"减", zhibiao::v1::CHANGE_DECREASE},
+    {"少", zhibiao::v1::CHANGE_DECREASE}, {"下降了", zhibiao::v1::CHANGE_DECREASE}};
+
+// Fillers allowed between a change word and its figure.
+constexpr absl::string_view kChangeFillers[] = {"了", "分别", "约", "近", "超过", "达", "逾", "超"};
+
+// Words that make a figure a goal rather than a result.
+constexpr absl::string_view kTargetWords[] = {"力争", "争取", "目标", "计划", "预计", "拟",
+                                              "确保达到", "将达到", "要达到"};
+// Section headings about next year's plans.
+constexpr absl::string_view kPlanHeadings[] = {"打算", "工作计划", "工作安排", "工作思路",
+                                               "下一步", "下步", "展望", "明年", "工作重点"};
+
+zhibiao::v1::Change DetectChange(const CodePointText& t, int64_t figure_begin,
+                                 int64_t clause_begin) {
+  // Walk back over fillers, then look for a change word ending there.
+  int64_t at = figure_begin;
+  bool moved = true;
+  while (moved) {
+    moved = false;
+    for (absl::string_view f : kChangeFillers) {
+      int64_t len = 0;
+      for (unsigned char c : f) len += (c & 0xC0) != 0x80;
+      if (at - len >= clause_begin && t.MatchesBefore(at, f)) {
+        at -= len;
+        moved = true;
+        break;
+      }
+    }
+  }
+  // "压缩至", "提高到", "降至": the figure is the new level, not the change.
+  if (t.at(at - 1) == U'至' || t.at(at - 1) == U'到' || t.at(at - 1) == U'为') {
+    return zhibiao::v1::CHANGE_NONE;
+  }
+  for (const ChangeWord& w : kChangeWords) {
+    if (t.MatchesBefore(at, w.word)) {
+      int64_t len = 0;
+      for (unsigned char c : w.word) len += (c & 0xC0) != 0x80;
+      if (at - len < clause_begin) continue;
+      // 多/少 only in comparisons: 比上年多3件.
+      if ((w.word == "多" || w.word == "少") && !t.MatchesBefore(at - len, "年") &&
+          !t.MatchesBefore(at - len, "期")) {
+        continue;
+      }
+      return w.change;
+    }
+  }
+  return zhibiao::v1::CHANGE_NONE;
+}
+
+}  // namespace
+
+std::string SubjectFromClause(absl::string_view clause) {
+  std::string s(absl::StripAsciiWhitespace(clause));
+  // Leading list markers and connectives.
+  for (absl::string_view marker : {"一是", "二是", "三是", "四是", "五是", "六是", "七是", "八是",
+                                   "九是", "十是"}) {
+    StripPrefix(&s, marker);
+  }
+  // A leading date or year: 2021年, 截至2021年底.
+  if (absl::StartsWith(s, "截至") || absl::StartsWith(s, "截止")) {
+    size_t at = s.find("底");
+    if (at != std::string::npos) s.erase(0, at + 3);
+  }
+  if (s.size() > 7 && absl::ascii_isdigit(s[0]) && absl::ascii_isdigit(s[3]) &&
+      s.compare(4, 3, "年") == 0) {
+    s.erase(0, 7);
+    StripPrefix(&s, "度");
+  }
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (absl::string_view p : kScopePrefixes) changed = StripPrefix(&s, p) || changed;
+  }
+  changed = true;
+  while (changed) {
+    changed = false;
+    for (absl::string_view p : kLinkSuffixes) changed = StripSuffix(&s, p) || changed;
+  }
+  return s;
+}
+
+std::vector<zhibiao::v1::Indicator> ExtractIndicators(
+    absl::string_view text, const std::vector<zhibiao::v1::Section>& sections, int report_year) {
+  std::vector<zhibiao::v1::Indicator> out;
+  const CodePointText t(text);
+  const std::vector<FoundQuantity> found = FindQuantities(t);
+
+  // Sections whose heading (or an ancestor's) is about next year's plans.
+  std::vector<bool> plan_section(sections.size(), false);
+  for (size_t k = 0; k < sections.size(); ++k) {
+    const auto& s = sections[k];
+    bool plan = false;
+    for (absl::string_view w : kPlanHeadings) plan = plan || absl::StrContains(s.heading(), w);
+    if (report_year > 0 && absl::StrContains(s.heading(), absl::StrCat(report_year + 1, "年"))) {
+      plan = true;
+    }
+    for (size_t p = 0; p < k && !plan; ++p) {
+      if (plan_section[p] && absl::StartsWith(s.section_id(), sections[p].section_id() + ".")) {
+        plan = true;
+      }
+    }
+    plan_section[k] = plan;
+  }
+
+  int64_t previous_end = 0;
+  for (const FoundQuantity& q : found) {
+    // Sentence and clause around the figure.
+    int64_t sentence_begin = q.begin;
+    while (sentence_begin > 0 && !IsSentenceEnd(t.at(sentence_begin - 1))) --sentence_begin;
+    int64_t sentence_end = q.end;
+    while (sentence_end < t.size() && !IsSentenceEnd(t.at(sentence_end))) ++sentence_end;
+    int64_t clause_begin = q.begin;
+    while (clause_begin > sentence_begin && !IsClauseEnd(t.at(clause_begin - 1))) --clause_begin;
+    // A figure right after the previous one in the same clause shares its start.
+    if (clause_begin < previous_end) clause_begin = previous_end;
+    previous_end = q.end;
+
+    // Section: the last section starting at or before the figure.
+    const zhibiao::v1::Section* section = nullptr;
+    size_t section_index = 0;
+    for (size_t k = 0; k < sections.size(); ++k) {
+      if (sections[k].char_begin() <= q.begin && q.begin < sections[k].char_end()) {
+        section = &sections[k];
+        section_index = k;
+      }
+    }
+
+    zhibiao::v1::Change change = DetectChange(t, q.begin, clause_begin);
+    // Percentage points are differences by definition.
+    if (change == zhibiao::v1::CHANGE_NONE && q.quantity.unit() == "个百分点") {
+      change = zhibiao::v1::CHANGE_NONE;
+      for (absl::string_view w : {"下降", "降低", "减少", "回落"}) {
+        if (absl::StrContains(t.Slice(clause_begin, q.begin), w)) change = zhibiao::v1::CHANGE_DECREASE;
+      }
+      if (change == zhibiao::v1::CHANGE_NONE) change = zhibiao::v1::CHANGE_INCREASE;
+    }
+
+    bool is_target = section != nullptr && plan_section[section_index];
+    const absl::string_view before_in_sentence = t.Slice(sentence_begin, q.begin);
+    for (absl::string_view w : kTargetWords) {
+      is_target = is_target || absl::StrContains(before_in_sentence, w);
+    }
+
+    // Subject: the clause before the figure, minus the change word.
+    std::string clause(t.Slice(clause_begin, q.begin));
+    for (const ChangeWord& w : kChangeWords) {
+      if (w.word.size() >= 6 && absl::EndsWith(clause, w.word)) {
+        clause.erase(clause.size() - w.word.size());
+        break;
+      }
+    }
+    std::string subject = SubjectFromClause(clause);
+    // Clauses that name nothing (同比增长12.4%) borrow the previous clause's subject.
+    if (subject.size() < 6) {  // fewer than two CJK characters
+      int64_t prev_clause_end = clause_begin - 1;
+      int64_t prev_clause_begin = prev_clause_end;
+      while (prev_clause_begin > sentence_begin && !IsClauseEnd(t.at(prev_clause_begin - 1))) {
+        --prev_clause_begin;
+      }
+      if (prev_clause_end > prev_clause_begin) {
+        std::string prev(t.Slice(prev_clause_begin, prev_clause_end));
+        // Drop the previous figure and what follows it.
+        const CodePointText pt(prev);
+        auto prev_found = FindQuantities(pt);
+        if (!prev_found.empty()) prev = std::string(pt.Slice(0, prev_found.front().begin));
+        subject = absl::StrCat(SubjectFromClause(prev), subject);
+      }
+    }
+
+    // Enumerations sharing one figure: A率、B率达100% → one indicator each.
+    std::vector<std::string> subjects;
+    if (absl::StrContains(subject, "、")) {
+      std::vector<std::string> parts = absl::StrSplit(subject, "、");
+      const std::string& last = parts.back();
+      bool all_metrics = parts.size() >= 2;
+      for (const std::string& p : parts) {
+        all_metrics = all_metrics && p.size() >= 6 &&
+                      (absl::EndsWith(p, "率") || absl::EndsWith(p, "度") ||
+                       absl::EndsWith(p, "数") || absl::EndsWith(p, "量") || absl::EndsWith(p, "额"));
+      }
+      (void)last;
+      if (all_metrics) {
+        // Items after the first inherit its leading qualifier words (报备及时率、合法合规率).
+        subjects = parts;
+      }
+    }
+    if (subjects.empty()) subjects.push_back(subject);
+
+    for (const std::string& subj : subjects) {
+      zhibiao::v1::Indicator ind;
+      ind.set_seq(static_cast<int32_t>(out.size()));
+      ind.set_subject(subj);
+      *ind.mutable_quantity() = q.quantity;
+      ind.set_change(change);
+      ind.set_is_target(is_target);
+      ind.set_text(std::string(t.Slice(q.begin, q.end)));
+      ind.set_sentence(std::string(t.Slice(sentence_begin, sentence_end)));
+      ind.set_char_begin(q.begin);
+      ind.set_char_end(q.end);
+      ind.set_section_id(section != nullptr ? section->section_id() : "");
+      ind.set_confidence(subj.empty() ? 0.5f : 0.9f);
+      out.push_back(std::move(ind));
+    }
+  }
+  return out;
+}
+
+}  // namespace zb::extract

@@ -1,0 +1,35 @@
+// From quantities to indicators: the subject phrase each figure measures,
+// change versus level and its direction, targets for a coming year, the
+// section it sits in, and one indicator per item when an enumeration shares
+// one figure (报备及时率、合法合规率达100%).
+#ifndef ZHIBIAO_COMMON_EXTRACT_INDICATORS_H_
+#define ZHIBIAO_COMMON_EXTRACT_INDICATORS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "common/extract/quantities.h"
+#include "zhibiao/v1/report.pb.h"
+
+namespace zb::extract {
+
+// Version of the extraction rules; stored on every report (with the taxonomy
+// version) so reports can be re-extracted when it changes.
+inline constexpr absl::string_view kExtractorVersion = "extract-1";
+
+// Extracts indicators from `text` (NFKC-normalised) whose sections (with
+// code-point offsets into `text`) are `sections`. `report_year` (0 if unknown)
+// tells targets for the coming year from achieved figures. Indicators get
+// seq, text, sentence, offsets, subject, change, is_target and section_id;
+// report_id and metric_key are left for the caller.
+std::vector<zhibiao::v1::Indicator> ExtractIndicators(
+    absl::string_view text, const std::vector<zhibiao::v1::Section>& sections, int report_year);
+
+// The subject a clause gives the figure that ends it: scope words (全市, 全年,
+// 共, 累计) and linking verbs (达, 为) dropped. Exposed for tests.
+std::string SubjectFromClause(absl::string_view clause);
+
+}  // namespace zb::extract
+
+#endif  // ZHIBIAO_COMMON_EXTRACT_INDICATORS_H_

@@ -1,0 +1,86 @@
+#include "common/pipeline/report_builder.h"
+
+#include <openssl/evp.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/doc/formats.h"
+#include "common/doc/metadata.h"
+#include "common/doc/regions.h"
+#include "common/doc/structure.h"
+#include "common/extract/indicators.h"
+#include "common/text/normalize.h"
+#include "common/text/numerals.h"
+
+namespace zb::pipeline {
+
+std::string Sha256Hex(absl::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string hex;
+  hex.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) absl::StrAppendFormat(&hex, "%02x", digest[i]);
+  return hex;
+}
+
+std::string ExtractorVersion() { return std::string(extract::kExtractorVersion); }
+
+std::string ReportIdOf(const zhibiao::v1::Report& report) {
+  std::string canonical;
+  for (const auto& section : report.sections()) {
+    const std::string& t = section.text();
+    for (size_t i = 0; i < t.size();) {
+      const size_t start = i;
+      const char32_t c = text::NextCodePoint(t, &i);
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000 || c == 0xA0) continue;
+      canonical.append(t, start, i - start);
+    }
+  }
+  return Sha256Hex(canonical).substr(0, 32);
+}
+
+absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
+                                                absl::string_view source_name,
+                                                const BuildOptions& options) {
+  if (content.size() > options.max_document_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "document of ", content.size(), " bytes is over the limit of ",
+        options.max_document_bytes, " bytes (--max_document_bytes)"));
+  }
+  absl::StatusOr<doc::DocumentText> document = doc::ReadDocument(content);
+  if (!document.ok()) return document.status();
+
+  text::NormalizedText normalized = text::NormalizeNfkc(document->utf8);
+  doc::DocumentStructure structure = doc::ParseStructure(normalized.text);
+  if (structure.sections.empty()) {
+    return absl::InvalidArgumentError(
+        "document has a title but no body text: nothing to extract");
+  }
+
+  zhibiao::v1::Report report;
+  zhibiao::v1::ReportMeta* meta = report.mutable_meta();
+  std::vector<zhibiao::v1::Warning> warnings;
+  doc::DeriveMetadata(structure, normalized.text, doc::RegionTable::Default(), meta, &warnings);
+  meta->set_source_name(std::string(source_name));
+  meta->set_format(document->format);
+  meta->set_detected_encoding(document->encoding);
+  meta->set_extractor_version(ExtractorVersion());
+  meta->set_content_sha256(Sha256Hex(normalized.text));
+
+  std::vector<zhibiao::v1::Indicator> indicators = extract::ExtractIndicators(
+      normalized.text, structure.sections, meta->report_year());
+  for (auto& section : structure.sections) *report.add_sections() = std::move(section);
+  meta->set_report_id(ReportIdOf(report));
+  for (auto& indicator : indicators) {
+    indicator.set_report_id(meta->report_id());
+    indicator.set_indicator_id(absl::StrCat(meta->report_id(), ":", indicator.seq()));
+    *report.add_indicators() = std::move(indicator);
+  }
+  for (auto& w : warnings) *report.add_warnings() = std::move(w);
+  report.set_normalized_text(std::move(normalized.text));
+  return report;
+}
+
+}  // namespace zb::pipeline

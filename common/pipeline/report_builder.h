@@ -1,0 +1,40 @@
+// The ingestion pipeline as one call: document bytes in, a complete Report
+// out (format and encoding detection, text extraction, NFKC normalisation,
+// structure, metadata, indicators, report id). Pure and thread-safe; used by
+// the ingest service and by `zhibiao parse`.
+#ifndef ZHIBIAO_COMMON_PIPELINE_REPORT_BUILDER_H_
+#define ZHIBIAO_COMMON_PIPELINE_REPORT_BUILDER_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "zhibiao/v1/report.pb.h"
+
+namespace zb::pipeline {
+
+struct BuildOptions {
+  // Larger documents are refused with RESOURCE_EXHAUSTED.
+  size_t max_document_bytes = 32u << 20;
+};
+
+// Builds the report for `content`. `source_name` is informational only (the
+// format is detected from the bytes). Errors: INVALID_ARGUMENT for empty,
+// blank, unsupported or damaged documents; RESOURCE_EXHAUSTED over the limit.
+absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
+                                                absl::string_view source_name,
+                                                const BuildOptions& options = {});
+
+// The report id of a report's sections: 32 hex digits of SHA-256 over their
+// texts with all white space removed (see ReportMeta.report_id).
+std::string ReportIdOf(const zhibiao::v1::Report& report);
+
+// Version string of everything that shapes indicators (extractor and taxonomy).
+std::string ExtractorVersion();
+
+// Lowercase hex SHA-256 of `data`.
+std::string Sha256Hex(absl::string_view data);
+
+}  // namespace zb::pipeline
+
+#endif  // ZHIBIAO_COMMON_PIPELINE_REPORT_BUILDER_H_

@@ -1,0 +1,187 @@
+#include "common/rpc/server.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <utility>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/support/server_interceptor.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/base/logging.h"
+
+namespace zb {
+namespace {
+
+// Logs one line per finished call: method, status code, latency, peer.
+// Health checks and reflection are not logged (probes would drown the log).
+class RequestLogInterceptor : public grpc::experimental::Interceptor {
+ public:
+  explicit RequestLogInterceptor(grpc::experimental::ServerRpcInfo* info)
+      : info_(info), start_(absl::Now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      grpc::Status status = methods->GetSendStatus();
+      const double ms = absl::ToDoubleMilliseconds(absl::Now() - start_);
+      const std::string peer =
+          info_->server_context() != nullptr ? info_->server_context()->peer() : "";
+      if (status.ok()) {
+        LogInfo("rpc", {{"method", info_->method()},
+                        {"code", "OK"},
+                        {"latency_ms", ms},
+                        {"peer", peer}});
+      } else {
+        LogWarning("rpc", {{"method", info_->method()},
+                           {"code", static_cast<int>(status.error_code())},
+                           {"message", status.error_message()},
+                           {"latency_ms", ms},
+                           {"peer", peer}});
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  grpc::experimental::ServerRpcInfo* info_;
+  absl::Time start_;
+};
+
+class RequestLogInterceptorFactory
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    const char* method = info->method();
+    if (method == nullptr || absl::StartsWith(method, "/grpc.health.") ||
+        absl::StartsWith(method, "/grpc.reflection.")) {
+      return nullptr;
+    }
+    return new RequestLogInterceptor(info);
+  }
+};
+
+absl::Status WritePortFile(const std::string& path, int port) {
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return absl::UnavailableError(absl::StrCat("cannot write port file ", tmp));
+    out << port << "\n";
+    if (!out.flush()) return absl::UnavailableError(absl::StrCat("cannot write port file ", tmp));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot rename port file to ", path));
+  }
+  return absl::OkStatus();
+}
+
+std::string HostOf(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    const ServerOptions& options, const std::vector<grpc::Service*>& services) {
+  if (options.listen.empty() || options.listen.find(':') == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen must be HOST:PORT, got \"", options.listen, "\""));
+  }
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  // Keepalive: detect dead peers on idle connections; tolerate client pings.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  for (grpc::Service* service : services) builder.RegisterService(service);
+
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(std::make_unique<RequestLogInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(creators));
+
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen, " (address in use or not local?)"));
+  }
+  auto result = std::unique_ptr<Server>(new Server(options, std::move(server), port));
+  result->SetServing(false);
+  if (!options.port_file.empty()) {
+    absl::Status written = WritePortFile(options.port_file, port);
+    if (!written.ok()) {
+      result->Shutdown();
+      return written;
+    }
+  }
+  LogInfo("server_started", {{"name", options.name}, {"address", result->address()}});
+  return result;
+}
+
+Server::Server(ServerOptions options, std::unique_ptr<grpc::Server> server, int port)
+    : options_(std::move(options)), server_(std::move(server)), port_(port) {
+  address_ = absl::StrCat(HostOf(options_.listen), ":", port_);
+}
+
+Server::~Server() { Shutdown(); }
+
+void Server::SetServing(bool serving) {
+  if (shut_down_) return;
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  if (health == nullptr) return;
+  health->SetServingStatus(serving);
+  for (const std::string& name : options_.health_service_names) {
+    health->SetServingStatus(name, serving);
+  }
+}
+
+void Server::Shutdown() {
+  if (shut_down_.exchange(true)) return;
+  LogInfo("server_draining", {{"name", options_.name},
+                              {"grace_ms", absl::ToInt64Milliseconds(options_.shutdown_grace)}});
+  if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
+    health->Shutdown();  // every service NOT_SERVING from now on
+  }
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
+  server_->Wait();
+  LogInfo("server_stopped", {{"name", options_.name}});
+}
+
+std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
+  return server_->InProcessChannel(grpc::ChannelArguments());
+}
+
+void BlockTerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForTerminationSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int signal_number = 0;
+  while (sigwait(&set, &signal_number) != 0) {
+  }
+  LogInfo("signal_received", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  return signal_number;
+}
+
+}  // namespace zb

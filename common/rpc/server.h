@@ -1,0 +1,87 @@
+// The server set-up every zhibiao service shares: listen address and port
+// file, gRPC health checking, server reflection, keepalive, message size
+// limit, one structured log line per request, and graceful shutdown.
+//
+// Typical main():
+//   zb::BlockTerminationSignals();            // before any thread starts
+//   ... parse flags, open dependencies ...
+//   ZB_ASSIGN_OR_RETURN(auto server, zb::Server::Start(options, {&service}));
+//   server->SetServing(true);
+//   zb::WaitForTerminationSignal();
+//   server->Shutdown();
+#ifndef ZHIBIAO_COMMON_RPC_SERVER_H_
+#define ZHIBIAO_COMMON_RPC_SERVER_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace zb {
+
+struct ServerOptions {
+  // "HOST:PORT"; port 0 picks a free port (see port_file).
+  std::string listen = "127.0.0.1:0";
+  // When not empty, the selected port is written here (atomically, by rename)
+  // once the server accepts calls, so tests and launchers never guess ports.
+  std::string port_file;
+  // Largest request or response message, in bytes.
+  int max_message_bytes = 64 << 20;
+  // How long Shutdown() lets in-flight calls finish before cancelling them.
+  absl::Duration shutdown_grace = absl::Seconds(4);
+  // Name used in log lines ("ingest", "storage", "query").
+  std::string name;
+  // Fully qualified service names whose health status SetServing() sets
+  // (the whole-server status "" is always set too).
+  std::vector<std::string> health_service_names;
+};
+
+// A started gRPC server. Thread-safe.
+class Server {
+ public:
+  // Builds and starts a server for `services` (not owned; they must outlive
+  // the Server). Health starts NOT_SERVING until SetServing(true).
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
+                                                       const std::vector<grpc::Service*>& services);
+  ~Server();
+
+  int port() const { return port_; }
+  // "127.0.0.1:7400": the listen host with the selected port.
+  const std::string& address() const { return address_; }
+
+  // Sets grpc.health.v1 status for "" and every health service name.
+  void SetServing(bool serving);
+
+  // Marks the server NOT_SERVING, stops accepting calls, waits up to
+  // shutdown_grace for in-flight calls, then cancels what is left. Idempotent.
+  void Shutdown();
+
+  // An in-process channel to this server (for tests and local clients).
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+
+ private:
+  Server(ServerOptions options, std::unique_ptr<grpc::Server> server, int port);
+
+  const ServerOptions options_;
+  std::unique_ptr<grpc::Server> server_;
+  const int port_;
+  std::string address_;
+  std::atomic<bool> shut_down_{false};
+};
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts
+// later. Call first thing in main().
+void BlockTerminationSignals();
+
+// Waits for SIGTERM or SIGINT (blocked by BlockTerminationSignals) and
+// returns the signal number.
+int WaitForTerminationSignal();
+
+}  // namespace zb
+
+#endif  // ZHIBIAO_COMMON_RPC_SERVER_H_

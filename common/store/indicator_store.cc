@@ -1,0 +1,450 @@
+#include "common/store/indicator_store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/statistics.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/options_util.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "common/base/logging.h"
+#include "common/store/keys.h"
+#include "common/store/rocks_status.h"
+
+namespace zb::store {
+namespace {
+
+// Column families, in the order of handles_.
+enum Cf { kDefault = 0, kReports, kReportByRegion, kIndByMetric, kMeta, kCfCount };
+constexpr const char* kCfNames[kCfCount] = {"default", "reports", "report_by_region",
+                                            "ind_by_metric", "meta"};
+constexpr char kSchemaKey[] = "schema_version";
+
+bool IsReportId(absl::string_view id) {
+  if (id.size() != kReportIdBytes) return false;
+  for (char c : id) {
+    if (!absl::ascii_isxdigit(c) || absl::ascii_isupper(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+IndicatorStore::IndicatorStore(StoreOptions options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<IndicatorStore>> IndicatorStore::Open(const StoreOptions& options) {
+  std::unique_ptr<IndicatorStore> store(new IndicatorStore(options));
+  absl::Status opened = store->OpenDb();
+  if (!opened.ok()) return opened;
+  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  return store;
+}
+
+absl::Status IndicatorStore::OpenDb() {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.data_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create data directory ", options_.data_dir, ": ", ec.message()));
+  }
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.max_open_files = options_.max_open_files;
+  statistics_ = rocksdb::CreateDBStatistics();
+  db_options.statistics = statistics_;
+  if (!options_.rocksdb_options.empty()) {
+    rocksdb::Options parsed;
+    rocksdb::ConfigOptions config;
+    rocksdb::Status s =
+        rocksdb::GetOptionsFromString(config, db_options, options_.rocksdb_options, &parsed);
+    if (!s.ok()) return FromRocksStatus(s, "--rocksdb_options");
+    db_options = parsed;
+  }
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  rocksdb::ColumnFamilyOptions cf_options(db_options);
+  cf_options.OptimizeLevelStyleCompaction();
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf_options.compression = rocksdb::kLZ4Compression;
+  cf_options.bottommost_compression = rocksdb::kZSTD;
+  if (options_.write_buffer_bytes > 0) cf_options.write_buffer_size = options_.write_buffer_bytes;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kCfNames) descriptors.emplace_back(name, cf_options);
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(db_options), options_.data_dir,
+                                        descriptors, &handles_, &raw);
+  if (!s.ok()) return FromRocksStatus(s, absl::StrCat("open RocksDB at ", options_.data_dir));
+  db_.reset(raw);
+
+  std::string version;
+  s = db_->Get(rocksdb::ReadOptions(), handles_[kMeta], kSchemaKey, &version);
+  if (s.IsNotFound()) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db_->Put(wo, handles_[kMeta], kSchemaKey, std::to_string(kSchemaVersion));
+    if (!s.ok()) return FromRocksStatus(s, "write schema version");
+  } else if (!s.ok()) {
+    return FromRocksStatus(s, "read schema version");
+  } else {
+    int stored = 0;
+    if (!absl::SimpleAtoi(version, &stored)) {
+      return absl::DataLossError(absl::StrCat("schema version \"", version, "\" in ",
+                                              options_.data_dir, " is not a number"));
+    }
+    if (stored > kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database at ", options_.data_dir, " was written by schema version ", stored,
+          "; this zhibiao-storage supports up to ", kSchemaVersion,
+          ": run a newer zhibiao-storage or restore a backup"));
+    }
+  }
+  LogInfo("store_opened", {{"data_dir", options_.data_dir},
+                           {"schema_version", kSchemaVersion},
+                           {"block_cache_bytes", options_.block_cache_bytes},
+                           {"sync", options_.sync ? "true" : "false"}});
+  return absl::OkStatus();
+}
+
+IndicatorStore::~IndicatorStore() { Close(); }
+
+void IndicatorStore::Close() {
+  {
+    absl::MutexLock lock(&mu_);
+    closing_ = true;
+  }
+  if (writer_.joinable()) writer_.join();
+  if (db_ != nullptr) {
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      rocksdb::Status s = db_->DestroyColumnFamilyHandle(h);
+      (void)s;
+    }
+    handles_.clear();
+    rocksdb::Status s = db_->Close();
+    if (!s.ok()) LogWarning("store_close_failed", {{"error", s.ToString()}});
+    db_.reset();
+  }
+}
+
+bool IndicatorStore::Enqueue(Mutation mutation) {
+  absl::MutexLock lock(&mu_);
+  if (closing_ || static_cast<int>(queue_.size()) >= options_.max_queue) return false;
+  queue_.push_back(std::move(mutation));
+  return true;
+}
+
+void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done) {
+  if (!IsReportId(report.meta().report_id())) {
+    done(absl::InvalidArgumentError(absl::StrCat("report.meta.report_id \"",
+                                                 report.meta().report_id(),
+                                                 "\" is not 32 lowercase hex digits")));
+    return;
+  }
+  Mutation m;
+  m.report = std::move(report);
+  m.put_done = std::move(done);
+  PutCallback fail = m.put_done;
+  bool closing;
+  {
+    absl::MutexLock lock(&mu_);
+    closing = closing_;
+  }
+  if (!Enqueue(std::move(m))) {
+    fail(closing ? absl::UnavailableError("storage is shutting down")
+                 : absl::ResourceExhaustedError(absl::StrCat(
+                       "storage write queue is full (", options_.max_queue, " mutations)")));
+  }
+}
+
+absl::StatusOr<PutResult> IndicatorStore::Put(zhibiao::v1::Report report) {
+  absl::Notification done;
+  absl::StatusOr<PutResult> result;
+  PutAsync(std::move(report), [&](absl::StatusOr<PutResult> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+void IndicatorStore::DeleteAsync(std::string report_id, DeleteCallback done) {
+  if (!IsReportId(report_id)) {
+    done(absl::InvalidArgumentError(
+        absl::StrCat("report id \"", report_id, "\" is not 32 lowercase hex digits")));
+    return;
+  }
+  Mutation m;
+  m.is_delete = true;
+  m.report_id = std::move(report_id);
+  m.delete_done = std::move(done);
+  DeleteCallback fail = m.delete_done;
+  if (!Enqueue(std::move(m))) fail(absl::UnavailableError("storage is shutting down or busy"));
+}
+
+absl::StatusOr<int> IndicatorStore::Delete(absl::string_view report_id) {
+  absl::Notification done;
+  absl::StatusOr<int> result;
+  DeleteAsync(std::string(report_id), [&](absl::StatusOr<int> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+void IndicatorStore::WriterLoop() {
+  while (true) {
+    std::vector<Mutation> group;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return closing_ || !queue_.empty(); };
+      mu_.Await(absl::Condition(&ready));
+      if (queue_.empty()) return;  // closing and drained
+      while (!queue_.empty() && static_cast<int>(group.size()) < options_.max_group) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitGroup(&group);
+  }
+}
+
+void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
+  rocksdb::WriteBatch batch;
+  // What this group has written so far, by id (nullopt: deleted), so that
+  // duplicates inside one group see each other.
+  std::map<std::string, std::optional<zhibiao::v1::Report>> overlay;
+  std::vector<absl::StatusOr<PutResult>> put_results(group->size());
+  std::vector<absl::StatusOr<int>> delete_results(group->size());
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+
+  auto load = [&](const std::string& id) -> absl::StatusOr<std::optional<zhibiao::v1::Report>> {
+    auto it = overlay.find(id);
+    if (it != overlay.end()) return it->second;
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kReports], ReportKey(id), &value);
+    if (s.IsNotFound()) return std::optional<zhibiao::v1::Report>();
+    if (!s.ok()) return FromRocksStatus(s, absl::StrCat("read report ", id));
+    zhibiao::v1::Report existing;
+    if (!existing.ParseFromString(value)) {
+      return absl::DataLossError(absl::StrCat("stored report ", id, " does not parse"));
+    }
+    return std::optional<zhibiao::v1::Report>(std::move(existing));
+  };
+  auto remove_indexes = [&](const zhibiao::v1::Report& old) {
+    batch.Delete(handles_[kReportByRegion], RegionIndexKey(old.meta()));
+    for (const auto& ind : old.indicators()) {
+      batch.Delete(handles_[kIndByMetric], IndicatorKey(old.meta(), ind));
+    }
+  };
+
+  for (size_t i = 0; i < group->size(); ++i) {
+    Mutation& m = (*group)[i];
+    const std::string id = m.is_delete ? m.report_id : m.report.meta().report_id();
+    absl::StatusOr<std::optional<zhibiao::v1::Report>> existing = load(id);
+    if (!existing.ok()) {
+      if (m.is_delete) delete_results[i] = existing.status();
+      else put_results[i] = existing.status();
+      continue;
+    }
+    if (m.is_delete) {
+      if (!existing->has_value()) {
+        delete_results[i] = absl::NotFoundError(absl::StrCat("report ", id, " is not stored"));
+        continue;
+      }
+      const zhibiao::v1::Report& old = **existing;
+      remove_indexes(old);
+      batch.Delete(handles_[kReports], ReportKey(id));
+      delete_results[i] = old.indicators_size();
+      overlay[id] = std::nullopt;
+      continue;
+    }
+    if (existing->has_value() &&
+        (*existing)->meta().extractor_version() == m.report.meta().extractor_version()) {
+      put_results[i] = PutResult{zhibiao::v1::PUT_OUTCOME_UNCHANGED,
+                                 (*existing)->meta().ingested_at_unix_ms()};
+      continue;
+    }
+    PutResult result;
+    if (existing->has_value()) {
+      remove_indexes(**existing);
+      result.outcome = zhibiao::v1::PUT_OUTCOME_REPLACED;
+    } else {
+      result.outcome = zhibiao::v1::PUT_OUTCOME_STORED;
+    }
+    m.report.mutable_meta()->set_ingested_at_unix_ms(now_ms);
+    result.ingested_at_unix_ms = now_ms;
+    const zhibiao::v1::ReportMeta& meta = m.report.meta();
+    std::string serialized_meta;
+    meta.SerializeToString(&serialized_meta);
+    batch.Put(handles_[kReportByRegion], RegionIndexKey(meta), serialized_meta);
+    for (const auto& ind : m.report.indicators()) {
+      batch.Put(handles_[kIndByMetric], IndicatorKey(meta, ind), EncodeIndexValue(meta, ind));
+    }
+    std::string serialized;
+    m.report.SerializeToString(&serialized);
+    batch.Put(handles_[kReports], ReportKey(id), serialized);
+    put_results[i] = result;
+    overlay[id] = m.report;
+  }
+
+  absl::Status written = absl::OkStatus();
+  if (batch.Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync;
+    written = FromRocksStatus(db_->Write(wo, &batch), "write batch");
+    if (!written.ok()) LogError("store_write_failed", {{"error", written.message()}});
+  }
+  for (size_t i = 0; i < group->size(); ++i) {
+    Mutation& m = (*group)[i];
+    if (m.is_delete) {
+      m.delete_done(written.ok() || !delete_results[i].ok() ? delete_results[i]
+                                                            : absl::StatusOr<int>(written));
+    } else {
+      m.put_done(written.ok() || !put_results[i].ok() ? put_results[i]
+                                                      : absl::StatusOr<PutResult>(written));
+    }
+  }
+}
+
+absl::StatusOr<zhibiao::v1::Report> IndicatorStore::Get(absl::string_view report_id) const {
+  if (!IsReportId(report_id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("report id \"", report_id, "\" is not 32 lowercase hex digits"));
+  }
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), handles_[kReports], ReportKey(report_id), &value);
+  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("report ", report_id, " is not stored"));
+  if (!s.ok()) return FromRocksStatus(s, absl::StrCat("read report ", report_id));
+  zhibiao::v1::Report report;
+  if (!report.ParseFromString(value)) {
+    return absl::DataLossError(absl::StrCat("stored report ", report_id, " does not parse"));
+  }
+  return report;
+}
+
+absl::StatusOr<ListResult> IndicatorStore::List(const ListQuery& query) const {
+  if (query.page_size < 0 || query.page_size > 1000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size ", query.page_size, " is outside 0..1000"));
+  }
+  const int page_size = query.page_size == 0 ? 100 : query.page_size;
+  std::string prefix;
+  if (!query.region_code.empty()) {
+    prefix = RegionKeyPart(query.region_code);
+    if (query.year > 0) AppendUint16(YearKeyPart(query.year), &prefix);
+  } else if (!query.province_code.empty()) {
+    prefix = query.province_code.substr(0, 2);
+  }
+  std::string start = prefix;
+  if (!query.page_token.empty()) {
+    std::string token;
+    if (!absl::WebSafeBase64Unescape(query.page_token, &token) || !absl::StartsWith(token, prefix)) {
+      return absl::InvalidArgumentError("page_token is not valid for this query");
+    }
+    start = token;
+    start.push_back('\0');  // first key after the token
+  }
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kReportByRegion]));
+  ListResult out;
+  std::string last_key;
+  for (it->Seek(ToSlice(start)); it->Valid(); it->Next()) {
+    absl::string_view key = ToView(it->key());
+    if (!absl::StartsWith(key, prefix)) break;
+    if (key.size() != kRegionBytes + 2 + kReportIdBytes) continue;
+    if (query.year > 0 && DecodeUint16(key.data() + kRegionBytes) != query.year) continue;
+    zhibiao::v1::ReportMeta meta;
+    if (!meta.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("region index entry for ",
+                                              key.substr(kRegionBytes + 2), " does not parse"));
+    }
+    if (!query.issuer.empty() && meta.issuer() != query.issuer) continue;
+    if (static_cast<int>(out.reports.size()) == page_size) {
+      out.next_page_token = absl::WebSafeBase64Escape(last_key);
+      break;
+    }
+    last_key = std::string(key);
+    out.reports.push_back(std::move(meta));
+  }
+  if (!it->status().ok()) return FromRocksStatus(it->status(), "list reports");
+  return out;
+}
+
+absl::StatusOr<int64_t> IndicatorStore::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
+                                                  agg::PartialAggregator* aggregator) const {
+  const agg::IndicatorMatcher matcher(filter);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  ro.snapshot = snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kIndByMetric]));
+  std::vector<std::string> prefixes;
+  if (filter.metric_keys().empty()) {
+    prefixes.emplace_back();
+  } else {
+    for (const std::string& key : filter.metric_keys()) prefixes.push_back(MetricPrefix(key));
+    std::sort(prefixes.begin(), prefixes.end());
+    prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
+  }
+  int64_t scanned = 0;
+  IndicatorKeyParts parts;
+  IndexValue value;
+  for (const std::string& prefix : prefixes) {
+    for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+      absl::string_view key = ToView(it->key());
+      if (!absl::StartsWith(key, prefix)) break;
+      ++scanned;
+      if (!ParseIndicatorKey(key, &parts) || !DecodeIndexValue(ToView(it->value()), &value)) {
+        db_->ReleaseSnapshot(snapshot);
+        return absl::DataLossError("an ind_by_metric entry does not decode");
+      }
+      agg::IndicatorRow row;
+      row.metric_key = parts.metric_key;
+      row.year = parts.year;
+      row.region = parts.region;
+      row.province = value.province;
+      row.report_id = parts.report_id;
+      row.value = value.value;
+      row.low = value.low;
+      row.high = value.high;
+      row.qualifier = value.qualifier;
+      row.change = value.change;
+      row.is_target = value.is_target;
+      row.unit_kind = value.unit_kind;
+      row.unit = value.unit;
+      row.subject = value.subject;
+      if (matcher.Matches(row)) aggregator->Add(row);
+    }
+  }
+  absl::Status status = FromRocksStatus(it->status(), "scan indicators");
+  it.reset();
+  db_->ReleaseSnapshot(snapshot);
+  if (!status.ok()) return status;
+  return scanned;
+}
+
+}  // namespace zb::store

@@ -1,0 +1,137 @@
+// One storage shard: reports and their indicator indexes in one RocksDB
+// database (layout in keys.h and docs/storage.md).
+//
+// Writes (puts and deletes) go through a single writer thread that commits
+// them in groups: it takes every queued mutation (up to max_group), checks
+// each against what is stored (idempotency), builds one WriteBatch, writes it
+// with sync=true and only then answers every caller. So a report is stored
+// whole or not at all, an acknowledged write survives a crash, and concurrent
+// duplicates are decided in one place, without races.
+//
+// Thread-safe. Reads run on the caller's thread under a snapshot.
+#ifndef ZHIBIAO_COMMON_STORE_INDICATOR_STORE_H_
+#define ZHIBIAO_COMMON_STORE_INDICATOR_STORE_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/agg/aggregate.h"
+#include "zhibiao/v1/report.pb.h"
+#include "zhibiao/v1/storage.pb.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Statistics;
+}  // namespace rocksdb
+
+namespace zb::store {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct StoreOptions {
+  std::string data_dir = "./var/zhibiao";
+  size_t block_cache_bytes = 64u << 20;
+  int max_open_files = 512;
+  // Acknowledge only after the WAL is synced. Turn off only for benchmarks
+  // that measure something else; storage's --sync flag documents the risk.
+  bool sync = true;
+  int max_group = 128;            // mutations per group commit
+  int max_queue = 4096;           // queued mutations before RESOURCE_EXHAUSTED
+  size_t write_buffer_bytes = 0;  // 0: RocksDB's default (64 MiB)
+  std::string rocksdb_options;    // extra "key=value;..." applied to DB options
+};
+
+struct PutResult {
+  zhibiao::v1::PutOutcome outcome = zhibiao::v1::PUT_OUTCOME_UNSPECIFIED;
+  int64_t ingested_at_unix_ms = 0;
+};
+
+struct ListQuery {
+  std::string region_code;
+  std::string province_code;
+  int32_t year = 0;
+  std::string issuer;
+  int page_size = 100;
+  std::string page_token;
+};
+
+struct ListResult {
+  std::vector<zhibiao::v1::ReportMeta> reports;
+  std::string next_page_token;
+};
+
+class IndicatorStore {
+ public:
+  // Opens (creating if needed) the database in options.data_dir. Refuses a
+  // database written by a newer schema with FAILED_PRECONDITION.
+  static absl::StatusOr<std::unique_ptr<IndicatorStore>> Open(const StoreOptions& options);
+  ~IndicatorStore();
+
+  IndicatorStore(const IndicatorStore&) = delete;
+  IndicatorStore& operator=(const IndicatorStore&) = delete;
+
+  using PutCallback = std::function<void(absl::StatusOr<PutResult>)>;
+  using DeleteCallback = std::function<void(absl::StatusOr<int>)>;
+
+  // Queues `report` for the writer; `done` runs on the writer thread once the
+  // group holding it is durable (or failed). RESOURCE_EXHAUSTED at once when
+  // the queue is full; UNAVAILABLE after Close().
+  // REQUIRES: report.meta().report_id() is 32 hex digits.
+  void PutAsync(zhibiao::v1::Report report, PutCallback done);
+  absl::StatusOr<PutResult> Put(zhibiao::v1::Report report);
+
+  // Removes a report and every index entry; the count of indicators removed.
+  void DeleteAsync(std::string report_id, DeleteCallback done);
+  absl::StatusOr<int> Delete(absl::string_view report_id);
+
+  absl::StatusOr<zhibiao::v1::Report> Get(absl::string_view report_id) const;
+  absl::StatusOr<ListResult> List(const ListQuery& query) const;
+
+  // Adds every indicator that matches `filter` to `aggregator`; returns the
+  // number of index entries read.
+  absl::StatusOr<int64_t> Aggregate(const zhibiao::v1::IndicatorFilter& filter,
+                                    agg::PartialAggregator* aggregator) const;
+
+  // Stops the writer (after finishing queued mutations) and closes the DB.
+  void Close();
+
+  const StoreOptions& options() const { return options_; }
+
+ private:
+  struct Mutation {
+    bool is_delete = false;
+    zhibiao::v1::Report report;  // for puts
+    std::string report_id;       // for deletes
+    PutCallback put_done;
+    DeleteCallback delete_done;
+  };
+
+  explicit IndicatorStore(StoreOptions options);
+  absl::Status OpenDb();
+  bool Enqueue(Mutation mutation) ABSL_LOCKS_EXCLUDED(mu_);
+  void WriterLoop() ABSL_LOCKS_EXCLUDED(mu_);
+  void CommitGroup(std::vector<Mutation>* group);
+
+  const StoreOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
+  std::shared_ptr<rocksdb::Statistics> statistics_;
+
+  absl::Mutex mu_;
+  std::deque<Mutation> queue_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread writer_;
+};
+
+}  // namespace zb::store
+
+#endif  // ZHIBIAO_COMMON_STORE_INDICATOR_STORE_H_

@@ -1,0 +1,192 @@
+#include "common/store/indicator_store.h"
+
+#include <filesystem>
+#include <thread>
+
+#include <rocksdb/db.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "gtest/gtest.h"
+
+namespace zb::store {
+namespace {
+
+std::string FreshDir() {
+  static int counter = 0;
+  std::string dir = absl::StrCat(::testing::TempDir(), "/store_test_", getpid(), "_", counter++);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+zhibiao::v1::Report MakeReport(int n, const std::string& region = "410700", int year = 2021) {
+  zhibiao::v1::Report r;
+  r.mutable_meta()->set_report_id(absl::StrFormat("%032x", n));
+  r.mutable_meta()->set_title(absl::StrCat("报告", n));
+  r.mutable_meta()->set_report_year(year);
+  r.mutable_meta()->set_extractor_version("v1");
+  r.mutable_meta()->mutable_region()->set_code(region);
+  r.mutable_meta()->mutable_region()->set_province_code(region.substr(0, 2) + "0000");
+  for (int i = 0; i < 3; ++i) {
+    auto* ind = r.add_indicators();
+    ind->set_seq(i);
+    ind->set_metric_key(i == 2 ? "" : "case.count");
+    ind->set_subject(i == 2 ? "满意率" : "受理案件");
+    ind->mutable_quantity()->set_value(10 * (i + 1));
+    ind->mutable_quantity()->set_unit(i == 2 ? "%" : "件");
+    ind->mutable_quantity()->set_kind(i == 2 ? zhibiao::v1::UNIT_KIND_PERCENT
+                                             : zhibiao::v1::UNIT_KIND_COUNT);
+  }
+  return r;
+}
+
+class IndicatorStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.data_dir = FreshDir();
+    options_.write_buffer_bytes = 64 << 10;  // small, so flushes happen
+    auto store = IndicatorStore::Open(options_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+  StoreOptions options_;
+  std::unique_ptr<IndicatorStore> store_;
+};
+
+TEST_F(IndicatorStoreTest, PutIsIdempotentAndReplacesOnNewExtractorVersion) {
+  auto first = store_->Put(MakeReport(1));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->outcome, zhibiao::v1::PUT_OUTCOME_STORED);
+  auto again = store_->Put(MakeReport(1));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, zhibiao::v1::PUT_OUTCOME_UNCHANGED);
+  EXPECT_EQ(again->ingested_at_unix_ms, first->ingested_at_unix_ms);
+  auto newer = MakeReport(1);
+  newer.mutable_meta()->set_extractor_version("v2");
+  newer.mutable_indicators()->RemoveLast();
+  auto replaced = store_->Put(newer);
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(replaced->outcome, zhibiao::v1::PUT_OUTCOME_REPLACED);
+  agg::PartialAggregator all({});
+  auto scanned = store_->Aggregate({}, &all);
+  ASSERT_TRUE(scanned.ok());
+  EXPECT_EQ(*scanned, 2);  // the old third index entry is gone
+}
+
+TEST_F(IndicatorStoreTest, GetListDelete) {
+  ASSERT_TRUE(store_->Put(MakeReport(1, "410700", 2021)).ok());
+  ASSERT_TRUE(store_->Put(MakeReport(2, "410700", 2022)).ok());
+  ASSERT_TRUE(store_->Put(MakeReport(3, "420322", 2022)).ok());
+  auto got = store_->Get(absl::StrFormat("%032x", 2));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->meta().title(), "报告2");
+  EXPECT_EQ(store_->Get(absl::StrFormat("%032x", 9)).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Get("nothex").status().code(), absl::StatusCode::kInvalidArgument);
+
+  ListQuery by_region;
+  by_region.region_code = "410700";
+  EXPECT_EQ(store_->List(by_region)->reports.size(), 2u);
+  ListQuery by_province;
+  by_province.province_code = "420000";
+  EXPECT_EQ(store_->List(by_province)->reports.size(), 1u);
+  ListQuery by_year;
+  by_year.year = 2022;
+  EXPECT_EQ(store_->List(by_year)->reports.size(), 2u);
+  ListQuery paged;
+  paged.page_size = 2;
+  auto page1 = store_->List(paged);
+  ASSERT_TRUE(page1.ok());
+  ASSERT_EQ(page1->reports.size(), 2u);
+  ASSERT_FALSE(page1->next_page_token.empty());
+  paged.page_token = page1->next_page_token;
+  auto page2 = store_->List(paged);
+  ASSERT_EQ(page2->reports.size(), 1u);
+  EXPECT_TRUE(page2->next_page_token.empty());
+
+  auto removed = store_->Delete(absl::StrFormat("%032x", 2));
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(*removed, 3);
+  EXPECT_EQ(store_->Delete(absl::StrFormat("%032x", 2)).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->List(by_region)->reports.size(), 1u);
+  agg::PartialAggregator all({});
+  EXPECT_EQ(*store_->Aggregate({}, &all), 6);
+}
+
+TEST_F(IndicatorStoreTest, AggregateFiltersAndGroupsPerUnit) {
+  ASSERT_TRUE(store_->Put(MakeReport(1, "410700", 2021)).ok());
+  ASSERT_TRUE(store_->Put(MakeReport(2, "420322", 2021)).ok());
+  google::protobuf::RepeatedField<int> group_by;
+  group_by.Add(zhibiao::v1::GROUP_BY_REGION);
+  agg::PartialAggregator aggregator(group_by);
+  zhibiao::v1::IndicatorFilter filter;
+  filter.add_metric_keys("case.count");
+  auto scanned = store_->Aggregate(filter, &aggregator);
+  ASSERT_TRUE(scanned.ok());
+  EXPECT_EQ(*scanned, 4);
+  auto groups = aggregator.Finish();
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].group_values(0), "410700");
+  EXPECT_EQ(groups[0].count(), 2);
+  EXPECT_EQ(groups[0].sum(), 30);
+}
+
+TEST_F(IndicatorStoreTest, ConcurrentDuplicatesStoreExactlyOnce) {
+  std::vector<std::thread> threads;
+  std::atomic<int> stored{0}, unchanged{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int n = 0; n < 20; ++n) {
+        auto r = store_->Put(MakeReport(n));
+        ASSERT_TRUE(r.ok()) << r.status();
+        (r->outcome == zhibiao::v1::PUT_OUTCOME_STORED ? stored : unchanged)++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(stored.load(), 20);
+  EXPECT_EQ(unchanged.load(), 140);
+  ListQuery all;
+  all.page_size = 1000;
+  EXPECT_EQ(store_->List(all)->reports.size(), 20u);
+}
+
+TEST_F(IndicatorStoreTest, DataSurvivesReopen) {
+  ASSERT_TRUE(store_->Put(MakeReport(5)).ok());
+  store_->Close();
+  store_.reset();
+  auto reopened = IndicatorStore::Open(options_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_TRUE((*reopened)->Get(absl::StrFormat("%032x", 5)).ok());
+}
+
+TEST(IndicatorStoreSchemaTest, NewerSchemaIsRefused) {
+  StoreOptions options;
+  options.data_dir = FreshDir();
+  {
+    auto store = IndicatorStore::Open(options);
+    ASSERT_TRUE(store.ok());
+  }
+  // Pretend a newer zhibiao wrote this database.
+  {
+    rocksdb::DBOptions db_options;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* name : {"default", "reports", "report_by_region", "ind_by_metric", "meta"}) {
+      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(db_options, options.data_dir, cfs, &handles, &raw).ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[4], "schema_version", "99").ok());
+    for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+    delete raw;
+  }
+  auto store = IndicatorStore::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("schema version 99"), absl::string_view::npos)
+      << store.status();
+}
+
+}  // namespace
+}  // namespace zb::store

@@ -1,0 +1,199 @@
+#include "services/query/query_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/agg/aggregate.h"
+#include "common/base/grpc_status.h"
+#include "common/store/keys.h"
+#include "services/query/shard_fanout.h"
+
+namespace zb::query {
+
+using StubAsync = zhibiao::v1::StorageService::StubInterface::async_interface;
+
+std::string EncodeListToken(const std::vector<ShardCursor>& cursors) {
+  std::vector<std::string> parts;
+  for (const ShardCursor& c : cursors) {
+    parts.push_back(c.exhausted ? "-" : absl::StrCat("k", absl::WebSafeBase64Escape(c.last_key)));
+  }
+  return absl::WebSafeBase64Escape(absl::StrJoin(parts, "."));
+}
+
+absl::StatusOr<std::vector<ShardCursor>> DecodeListToken(absl::string_view token, int shards) {
+  std::vector<ShardCursor> cursors(shards);
+  if (token.empty()) return cursors;
+  std::string plain;
+  if (!absl::WebSafeBase64Unescape(token, &plain)) {
+    return absl::InvalidArgumentError("page_token is not a token this service issued");
+  }
+  std::vector<std::string> parts = absl::StrSplit(plain, '.');
+  if (static_cast<int>(parts.size()) != shards) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_token was issued for ", parts.size(), " storage shards; there are ", shards,
+        " now: start the listing again"));
+  }
+  for (int i = 0; i < shards; ++i) {
+    if (parts[i] == "-") {
+      cursors[i].exhausted = true;
+    } else if (parts[i].empty() || parts[i][0] != 'k' ||
+               !absl::WebSafeBase64Unescape(parts[i].substr(1), &cursors[i].last_key)) {
+      return absl::InvalidArgumentError("page_token is not a token this service issued");
+    }
+  }
+  return cursors;
+}
+
+QueryServiceImpl::QueryServiceImpl(StorageShards* shards, QueryOptions options)
+    : shards_(shards), options_(options) {}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::GetReport(grpc::CallbackServerContext* context,
+                                                      const zhibiao::v1::GetReportRequest* request,
+                                                      zhibiao::v1::GetReportResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->report_id().empty()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "report_id is required"));
+    return reactor;
+  }
+  FanOut<zhibiao::v1::GetReportRequest, zhibiao::v1::GetReportResponse>(
+      shards_, context, options_.shard_timeout, *request, &StubAsync::GetReport,
+      [reactor, response, id = request->report_id()](
+          std::vector<ShardAnswer<zhibiao::v1::GetReportResponse>> answers) {
+        std::vector<ShardAnswer<zhibiao::v1::GetReportResponse>> failed;
+        for (auto& a : answers) {
+          if (a.status.ok()) {
+            *response->mutable_report() = std::move(*a.response.mutable_report());
+            reactor->Finish(grpc::Status::OK);
+            return;
+          }
+          if (a.status.code() == absl::StatusCode::kInvalidArgument) {
+            reactor->Finish(ToGrpcStatus(a.status));
+            return;
+          }
+          if (a.status.code() != absl::StatusCode::kNotFound) failed.push_back(std::move(a));
+        }
+        if (!failed.empty()) {
+          // Not found where we could look, but a shard that might hold it did not answer.
+          reactor->Finish(ToGrpcStatus(AllShardsOk(failed)));
+          return;
+        }
+        reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                     absl::StrCat("report ", id, " is not stored on any shard")));
+      });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::ListReports(
+    grpc::CallbackServerContext* context, const zhibiao::v1::ListReportsRequest* request,
+    zhibiao::v1::ListReportsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->page_size() < 0 || request->page_size() > 1000) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 absl::StrCat("page_size ", request->page_size(),
+                                              " is outside 0..1000")));
+    return reactor;
+  }
+  absl::StatusOr<std::vector<ShardCursor>> cursors =
+      DecodeListToken(request->page_token(), shards_->size());
+  if (!cursors.ok()) {
+    reactor->Finish(ToGrpcStatus(cursors.status()));
+    return reactor;
+  }
+  const int page_size = request->page_size() == 0 ? 100 : request->page_size();
+  // Each shard is asked for a full page after its own cursor; the answers of
+  // exhausted shards are ignored by the merge.
+  zhibiao::v1::ListReportsRequest shard_request = *request;
+  shard_request.set_page_size(page_size);
+  shard_request.clear_page_token();
+  // The per-shard token is the escaped last key (see IndicatorStore::List).
+  std::vector<zhibiao::v1::ListReportsRequest> per_shard(shards_->size(), shard_request);
+  for (int i = 0; i < shards_->size(); ++i) {
+    if (!(*cursors)[i].last_key.empty()) {
+      per_shard[i].set_page_token(absl::WebSafeBase64Escape((*cursors)[i].last_key));
+    }
+  }
+  auto merge = [reactor, response, page_size, cursors = *cursors](
+                   std::vector<ShardAnswer<zhibiao::v1::ListReportsResponse>> answers) mutable {
+    std::vector<ShardAnswer<zhibiao::v1::ListReportsResponse>> failed;
+    for (size_t i = 0; i < answers.size(); ++i) {
+      if (!cursors[i].exhausted && !answers[i].status.ok()) failed.push_back(answers[i]);
+    }
+    if (!failed.empty()) {
+      reactor->Finish(ToGrpcStatus(AllShardsOk(failed)));
+      return;
+    }
+    struct Item {
+      std::string key;
+      size_t shard;
+      zhibiao::v1::ReportMeta* meta;
+    };
+    std::vector<Item> items;
+    for (size_t i = 0; i < answers.size(); ++i) {
+      if (cursors[i].exhausted) continue;
+      for (auto& meta : *answers[i].response.mutable_reports()) {
+        items.push_back({store::RegionIndexKey(meta), i, &meta});
+      }
+    }
+    std::sort(items.begin(), items.end(),
+              [](const Item& a, const Item& b) { return a.key < b.key; });
+    std::vector<int> taken(answers.size(), 0);
+    for (size_t k = 0; k < items.size() && static_cast<int>(k) < page_size; ++k) {
+      *response->add_reports() = std::move(*items[k].meta);
+      cursors[items[k].shard].last_key = items[k].key;
+      ++taken[items[k].shard];
+    }
+    bool more = false;
+    for (size_t i = 0; i < answers.size(); ++i) {
+      if (cursors[i].exhausted) continue;
+      const bool shard_has_more = !answers[i].response.next_page_token().empty() ||
+                                  taken[i] < answers[i].response.reports_size();
+      if (!shard_has_more) cursors[i].exhausted = true;
+      more = more || shard_has_more;
+    }
+    if (more) response->set_next_page_token(EncodeListToken(cursors));
+    reactor->Finish(grpc::Status::OK);
+  };
+  FanOutEach<zhibiao::v1::ListReportsRequest, zhibiao::v1::ListReportsResponse>(
+      shards_, context, options_.shard_timeout, per_shard, &StubAsync::ListReports,
+      std::move(merge));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::Aggregate(grpc::CallbackServerContext* context,
+                                                      const zhibiao::v1::AggregateRequest* request,
+                                                      zhibiao::v1::AggregateResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status valid = agg::ValidateFilter(request->filter());
+  if (valid.ok()) valid = agg::ValidateGroupBy(request->group_by());
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  zhibiao::v1::AggregateIndicatorsRequest shard_request;
+  *shard_request.mutable_filter() = request->filter();
+  *shard_request.mutable_group_by() = request->group_by();
+  FanOut<zhibiao::v1::AggregateIndicatorsRequest, zhibiao::v1::AggregateIndicatorsResponse>(
+      shards_, context, options_.shard_timeout, shard_request, &StubAsync::AggregateIndicators,
+      [reactor, response](
+          std::vector<ShardAnswer<zhibiao::v1::AggregateIndicatorsResponse>> answers) {
+        absl::Status all = AllShardsOk(answers);
+        if (!all.ok()) {
+          reactor->Finish(ToGrpcStatus(all));
+          return;
+        }
+        agg::PartialMerger merger;
+        int64_t scanned = 0;
+        for (const auto& a : answers) {
+          for (const auto& partial : a.response.groups()) merger.Add(partial);
+          scanned += a.response.indicators_scanned();
+        }
+        for (auto& row : merger.Rows()) *response->add_rows() = std::move(row);
+        response->set_indicators_scanned(scanned);
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
+}
+
+}  // namespace zb::query

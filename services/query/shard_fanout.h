@@ -1,0 +1,115 @@
+// Calls every storage shard at once with the async stub API (no thread per
+// shard) and hands all answers to one callback when the last one arrives.
+// Each shard call gets the caller's deadline, bounded by a per-call timeout.
+#ifndef ZHIBIAO_SERVICES_QUERY_SHARD_FANOUT_H_
+#define ZHIBIAO_SERVICES_QUERY_SHARD_FANOUT_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/base/grpc_status.h"
+#include "common/rpc/storage_shards.h"
+
+namespace zb::query {
+
+template <typename Response>
+struct ShardAnswer {
+  absl::Status status;  // the shard's status, its message prefixed with the shard's name
+  Response response;
+};
+
+// The stub method to call: binds a request to an async stub call.
+template <typename Request, typename Response>
+using AsyncCall = void (zhibiao::v1::StorageService::StubInterface::async_interface::*)(
+    grpc::ClientContext*, const Request*, Response*, std::function<void(grpc::Status)>);
+
+// Calls `method` on every shard i with requests[i]; `done` runs once, on a
+// gRPC thread, with the answers in shard order. The caller's context, if
+// given, bounds each call's deadline.
+// REQUIRES: requests.size() == shards->size().
+template <typename Request, typename Response>
+void FanOutEach(StorageShards* shards, const grpc::CallbackServerContext* caller,
+                absl::Duration timeout, std::vector<Request> requests,
+                AsyncCall<Request, Response> method,
+                std::function<void(std::vector<ShardAnswer<Response>>)> done) {
+  struct State {
+    absl::Mutex mu;
+    int pending = 0;
+    std::vector<ShardAnswer<Response>> answers;
+    std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+    std::vector<Request> requests;
+    std::function<void(std::vector<ShardAnswer<Response>>)> done;
+  };
+  auto state = std::make_shared<State>();
+  const int n = shards->size();
+  state->pending = n;
+  state->answers.resize(n);
+  state->requests = std::move(requests);
+  state->done = std::move(done);
+  absl::Time deadline = absl::Now() + timeout;
+  if (caller != nullptr) deadline = std::min(deadline, absl::FromChrono(caller->deadline()));
+  for (int i = 0; i < n; ++i) {
+    state->contexts.push_back(std::make_unique<grpc::ClientContext>());
+    state->contexts.back()->set_deadline(absl::ToChronoTime(deadline));
+  }
+  for (int i = 0; i < n; ++i) {
+    const std::string peer = shards->Describe(i);
+    (shards->stub(i)->async()->*method)(
+        state->contexts[i].get(), &state->requests[i], &state->answers[i].response,
+        [state, i, peer](grpc::Status status) {
+          bool last;
+          {
+            absl::MutexLock lock(&state->mu);
+            state->answers[i].status = FromGrpcStatus(status, peer);
+            last = --state->pending == 0;
+          }
+          if (last) state->done(std::move(state->answers));
+        });
+  }
+}
+
+// FanOutEach with the same request for every shard.
+template <typename Request, typename Response>
+void FanOut(StorageShards* shards, const grpc::CallbackServerContext* caller,
+            absl::Duration timeout, const Request& request, AsyncCall<Request, Response> method,
+            std::function<void(std::vector<ShardAnswer<Response>>)> done) {
+  FanOutEach<Request, Response>(shards, caller, timeout,
+                                std::vector<Request>(shards->size(), request), method,
+                                std::move(done));
+}
+
+// OK when every shard answered OK; otherwise UNAVAILABLE naming every shard
+// that failed and why (a query over a subset of the data would be wrong).
+template <typename Response>
+absl::Status AllShardsOk(const std::vector<ShardAnswer<Response>>& answers) {
+  std::vector<std::string> failures;
+  absl::StatusCode code = absl::StatusCode::kOk;
+  for (const auto& a : answers) {
+    if (a.status.ok()) continue;
+    failures.emplace_back(a.status.message());
+    // A shard's own verdict on the request (INVALID_ARGUMENT) is passed on as is.
+    if (a.status.code() == absl::StatusCode::kInvalidArgument ||
+        a.status.code() == absl::StatusCode::kFailedPrecondition) {
+      code = a.status.code();
+    } else if (code == absl::StatusCode::kOk) {
+      code = absl::StatusCode::kUnavailable;
+    }
+  }
+  if (failures.empty()) return absl::OkStatus();
+  return absl::Status(code, absl::StrCat(failures.size(), " of ", answers.size(),
+                                         " storage shards failed: ",
+                                         absl::StrJoin(failures, "; ")));
+}
+
+}  // namespace zb::query
+
+#endif  // ZHIBIAO_SERVICES_QUERY_SHARD_FANOUT_H_

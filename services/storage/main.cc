@@ -1,0 +1,71 @@
+// zhibiao-storage: one storage shard (RocksDB) serving zhibiao.v1.StorageService.
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "common/base/env_flags.h"
+#include "common/base/logging.h"
+#include "common/rpc/executor.h"
+#include "common/rpc/server.h"
+#include "common/store/indicator_store.h"
+#include "services/storage/storage_service.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:7400", "HOST:PORT to serve on (port 0 picks one)");
+ABSL_FLAG(std::string, port_file, "", "write the chosen port to this file once serving");
+ABSL_FLAG(std::string, data_dir, "./var/zhibiao", "RocksDB data directory of this shard");
+ABSL_FLAG(int64_t, block_cache_mb, 64, "RocksDB block cache size in MiB");
+ABSL_FLAG(int, max_open_files, 512, "RocksDB max_open_files");
+ABSL_FLAG(bool, sync, true, "sync the WAL before acknowledging writes (never turn off in production)");
+ABSL_FLAG(std::string, rocksdb_options, "", "extra RocksDB options, \"key=value;key=value\"");
+ABSL_FLAG(int, read_threads, 2, "threads for reads, scans and aggregations");
+ABSL_FLAG(int, max_message_mb, 64, "largest request or response in MiB");
+ABSL_FLAG(int, shutdown_grace_ms, 4000, "how long SIGTERM waits for in-flight calls");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
+
+int main(int argc, char** argv) {
+  zb::BlockTerminationSignals();
+  zb::ParseFlagsWithEnv(argc, argv,
+                        "zhibiao-storage: one RocksDB shard of reports and indicator indexes.\n"
+                        "Every flag can also be set as ZHIBIAO_<FLAG> in the environment.");
+  zb::SetLogService("storage");
+  if (!zb::SetMinLogLevelByName(absl::GetFlag(FLAGS_log_level))) {
+    std::fprintf(stderr, "--log_level must be debug, info, warning or error\n");
+    return 2;
+  }
+
+  zb::store::StoreOptions store_options;
+  store_options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  store_options.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+  store_options.max_open_files = absl::GetFlag(FLAGS_max_open_files);
+  store_options.sync = absl::GetFlag(FLAGS_sync);
+  store_options.rocksdb_options = absl::GetFlag(FLAGS_rocksdb_options);
+  auto store = zb::store::IndicatorStore::Open(store_options);
+  if (!store.ok()) {
+    zb::LogError("startup_failed", {{"error", store.status().ToString()}});
+    return 1;
+  }
+  zb::Executor readers("storage-readers", absl::GetFlag(FLAGS_read_threads), 256);
+  zb::storage::StorageServiceImpl service(store->get(), &readers);
+
+  zb::ServerOptions server_options;
+  server_options.name = "storage";
+  server_options.listen = absl::GetFlag(FLAGS_listen);
+  server_options.port_file = absl::GetFlag(FLAGS_port_file);
+  server_options.max_message_bytes = absl::GetFlag(FLAGS_max_message_mb) << 20;
+  server_options.shutdown_grace = absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms));
+  server_options.health_service_names = {"zhibiao.v1.StorageService"};
+  auto server = zb::Server::Start(server_options, {&service});
+  if (!server.ok()) {
+    zb::LogError("startup_failed", {{"error", server.status().ToString()}});
+    return 1;
+  }
+  (*server)->SetServing(true);  // the database is open
+
+  zb::WaitForTerminationSignal();
+  (*server)->Shutdown();
+  readers.Shutdown();
+  (*store)->Close();
+  zb::LogInfo("exited", {{"code", 0}});
+  return 0;
+}

@@ -1,0 +1,46 @@
+// zhibiao.v1.StorageService over one IndicatorStore: validates requests,
+// hands writes to the store's group-commit writer and reads to an executor,
+// and maps absl::Status to grpc::Status. No storage logic lives here.
+#ifndef ZHIBIAO_SERVICES_STORAGE_STORAGE_SERVICE_H_
+#define ZHIBIAO_SERVICES_STORAGE_STORAGE_SERVICE_H_
+
+#include "common/rpc/executor.h"
+#include "common/store/indicator_store.h"
+#include "zhibiao/v1/storage.grpc.pb.h"
+
+namespace zb::storage {
+
+// Thread-safe. Does not own `store` or `readers`; both must outlive it.
+class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackService {
+ public:
+  StorageServiceImpl(store::IndicatorStore* store, Executor* readers);
+
+  grpc::ServerUnaryReactor* PutReport(grpc::CallbackServerContext* context,
+                                      const zhibiao::v1::PutReportRequest* request,
+                                      zhibiao::v1::PutReportResponse* response) override;
+  grpc::ServerUnaryReactor* GetReport(grpc::CallbackServerContext* context,
+                                      const zhibiao::v1::GetReportRequest* request,
+                                      zhibiao::v1::GetReportResponse* response) override;
+  grpc::ServerUnaryReactor* ListReports(grpc::CallbackServerContext* context,
+                                        const zhibiao::v1::ListReportsRequest* request,
+                                        zhibiao::v1::ListReportsResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteReport(grpc::CallbackServerContext* context,
+                                         const zhibiao::v1::DeleteReportRequest* request,
+                                         zhibiao::v1::DeleteReportResponse* response) override;
+  grpc::ServerUnaryReactor* AggregateIndicators(
+      grpc::CallbackServerContext* context, const zhibiao::v1::AggregateIndicatorsRequest* request,
+      zhibiao::v1::AggregateIndicatorsResponse* response) override;
+
+ private:
+  // Runs `work` on the readers executor and finishes `reactor` with its
+  // status; RESOURCE_EXHAUSTED when the executor's queue is full.
+  grpc::ServerUnaryReactor* OnReader(grpc::CallbackServerContext* context,
+                                     std::function<absl::Status()> work);
+
+  store::IndicatorStore* const store_;
+  Executor* const readers_;
+};
+
+}  // namespace zb::storage
+
+#endif  // ZHIBIAO_SERVICES_STORAGE_STORAGE_SERVICE_H_

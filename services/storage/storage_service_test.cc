@@ -1,0 +1,115 @@
+#include "services/storage/storage_service.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "common/pipeline/report_builder.h"
+#include "common/rpc/channels.h"
+#include "common/rpc/server.h"
+#include "common/testing/fixtures.h"
+#include "gtest/gtest.h"
+
+namespace zb::storage {
+namespace {
+
+// The service on a real server, reached over TCP and in-process (TEST_P).
+class StorageServiceTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    store::StoreOptions options;
+    options.data_dir = absl::StrCat(::testing::TempDir(), "/storage_service_test_", getpid(), "_",
+                                    ::testing::UnitTest::GetInstance()->random_seed(), "_",
+                                    GetParam());
+    std::filesystem::remove_all(options.data_dir);
+    auto store = store::IndicatorStore::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    readers_ = std::make_unique<Executor>("readers", 2, 16);
+    service_ = std::make_unique<StorageServiceImpl>(store_.get(), readers_.get());
+    auto server = Server::Start(ServerOptions(), {service_.get()});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = GetParam() ? server_->InProcessChannel() : MakeChannel(server_->address());
+    stub_ = zhibiao::v1::StorageService::NewStub(channel_);
+  }
+  void TearDown() override {
+    server_->Shutdown();
+    readers_->Shutdown();
+    store_->Close();
+  }
+
+  zhibiao::v1::Report Sample() {
+    auto report = pipeline::BuildReport(
+        testing::ReadFileOrEmpty(testing::TestDataPath("xinxiang-2021.txt")), "sample.txt");
+    EXPECT_TRUE(report.ok());
+    return *report;
+  }
+
+  std::unique_ptr<store::IndicatorStore> store_;
+  std::unique_ptr<Executor> readers_;
+  std::unique_ptr<StorageServiceImpl> service_;
+  std::unique_ptr<Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<zhibiao::v1::StorageService::Stub> stub_;
+};
+
+TEST_P(StorageServiceTest, PutGetDeleteOverGrpc) {
+  zhibiao::v1::PutReportRequest put;
+  *put.mutable_report() = Sample();
+  const std::string id = put.report().meta().report_id();
+  zhibiao::v1::PutReportResponse put_response;
+  {
+    grpc::ClientContext c;
+    ASSERT_TRUE(stub_->PutReport(&c, put, &put_response).ok());
+  }
+  EXPECT_EQ(put_response.outcome(), zhibiao::v1::PUT_OUTCOME_STORED);
+  {
+    grpc::ClientContext c;
+    ASSERT_TRUE(stub_->PutReport(&c, put, &put_response).ok());
+    EXPECT_EQ(put_response.outcome(), zhibiao::v1::PUT_OUTCOME_UNCHANGED);
+  }
+  zhibiao::v1::GetReportRequest get;
+  get.set_report_id(id);
+  zhibiao::v1::GetReportResponse got;
+  {
+    grpc::ClientContext c;
+    ASSERT_TRUE(stub_->GetReport(&c, get, &got).ok());
+    EXPECT_EQ(got.report().indicators_size(), put.report().indicators_size());
+  }
+  zhibiao::v1::DeleteReportRequest del;
+  del.set_report_id(id);
+  zhibiao::v1::DeleteReportResponse deleted;
+  {
+    grpc::ClientContext c;
+    ASSERT_TRUE(stub_->DeleteReport(&c, del, &deleted).ok());
+    EXPECT_EQ(deleted.indicators_removed(), put.report().indicators_size());
+  }
+  {
+    grpc::ClientContext c;
+    grpc::Status s = stub_->GetReport(&c, get, &got);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+}
+
+TEST_P(StorageServiceTest, BadRequestsGetPreciseCodes) {
+  zhibiao::v1::PutReportRequest empty;
+  zhibiao::v1::PutReportResponse r;
+  grpc::ClientContext c1;
+  grpc::Status s = stub_->PutReport(&c1, empty, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("report_id"), std::string::npos);
+
+  zhibiao::v1::AggregateIndicatorsRequest bad;
+  bad.mutable_filter()->add_years(-1);
+  zhibiao::v1::AggregateIndicatorsResponse a;
+  grpc::ClientContext c2;
+  s = stub_->AggregateIndicators(&c2, bad, &a);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("filter.years[0]"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Channels, StorageServiceTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "InProcess" : "Tcp"; });
+
+}  // namespace
+}  // namespace zb::storage

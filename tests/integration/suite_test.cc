@@ -1,0 +1,221 @@
+// The three real service binaries as separate processes on ephemeral loopback
+// ports, talking gRPC: the user stories of the foundation (issue 2).
+#include <signal.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/rpc/channels.h"
+#include "common/testing/fixtures.h"
+#include "gtest/gtest.h"
+#include "tests/testing/service_process.h"
+#include "zhibiao/v1/ingest.grpc.pb.h"
+#include "zhibiao/v1/query.grpc.pb.h"
+#include "zhibiao/v1/storage.grpc.pb.h"
+
+namespace zb {
+namespace {
+
+using ::zb::testing::ServiceProcess;
+
+class SuiteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    work_ = testing::MakeTempDir("suite");
+    data_dir_ = work_ + "/data";
+    StartStorage();
+    StartStateless();
+  }
+
+  void StartStorage() {
+    auto storage = ServiceProcess::Start(
+        "zhibiao-storage", {absl::StrCat("--data_dir=", data_dir_)}, work_, "storage");
+    ASSERT_TRUE(storage.ok()) << storage.status();
+    storage_ = *std::move(storage);
+    ASSERT_TRUE(storage_->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok())
+        << storage_->ReadLog();
+  }
+
+  void StartStateless() {
+    const std::string storage_flag = absl::StrCat("--storage=", storage_->address());
+    auto ingest = ServiceProcess::Start("zhibiao-ingest", {storage_flag}, work_, "ingest");
+    ASSERT_TRUE(ingest.ok()) << ingest.status();
+    ingest_ = *std::move(ingest);
+    auto query = ServiceProcess::Start("zhibiao-query", {storage_flag}, work_, "query");
+    ASSERT_TRUE(query.ok()) << query.status();
+    query_ = *std::move(query);
+    ASSERT_TRUE(ingest_->WaitServing("zhibiao.v1.IngestService", absl::Seconds(30)).ok())
+        << ingest_->ReadLog();
+    ASSERT_TRUE(query_->WaitServing("zhibiao.v1.QueryService", absl::Seconds(30)).ok())
+        << query_->ReadLog();
+  }
+
+  grpc::Status Ingest(const std::string& content, zhibiao::v1::IngestResponse* response,
+                      absl::Duration timeout = absl::Seconds(30)) {
+    auto stub = zhibiao::v1::IngestService::NewStub(ingest_->channel());
+    zhibiao::v1::IngestRequest request;
+    request.set_content(content);
+    request.set_source_name("xinxiang-2021.txt");
+    grpc::ClientContext context;
+    SetTimeout(&context, timeout);
+    return stub->Ingest(&context, request, response);
+  }
+
+  grpc::Status GetReport(const std::string& id, zhibiao::v1::GetReportResponse* response) {
+    auto stub = zhibiao::v1::QueryService::NewStub(query_->channel());
+    zhibiao::v1::GetReportRequest request;
+    request.set_report_id(id);
+    grpc::ClientContext context;
+    SetTimeout(&context, absl::Seconds(10));
+    return stub->GetReport(&context, request, response);
+  }
+
+  std::string Sample() { return testing::ReadFileOrEmpty(testing::TestDataPath("xinxiang-2021.txt")); }
+
+  std::string work_, data_dir_;
+  std::unique_ptr<ServiceProcess> storage_, ingest_, query_;
+};
+
+TEST_F(SuiteTest, EveryServiceIsHealthyAndListedByReflection) {
+  const std::pair<ServiceProcess*, const char*> services[] = {
+      {storage_.get(), "zhibiao.v1.StorageService"},
+      {ingest_.get(), "zhibiao.v1.IngestService"},
+      {query_.get(), "zhibiao.v1.QueryService"}};
+  for (const auto& [process, name] : services) {
+    auto health = CheckHealth(process->channel(), name, absl::Seconds(5));
+    ASSERT_TRUE(health.ok()) << health.status();
+    EXPECT_EQ(*health, "SERVING");
+    auto listed = testing::ListServicesByReflection(process->channel());
+    ASSERT_TRUE(listed.ok()) << listed.status();
+    EXPECT_NE(std::find(listed->begin(), listed->end(), name), listed->end()) << name;
+  }
+}
+
+TEST_F(SuiteTest, IngestSampleThenReadItBackAndAggregate) {
+  zhibiao::v1::IngestResponse ingested;
+  grpc::Status status = Ingest(Sample(), &ingested);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(ingested.outcome(), zhibiao::v1::INGEST_OUTCOME_STORED);
+  EXPECT_EQ(ingested.report_id().size(), 32u);
+  EXPECT_GT(ingested.indicator_count(), 50);
+
+  zhibiao::v1::IngestResponse again;
+  ASSERT_TRUE(Ingest(Sample(), &again).ok());
+  EXPECT_EQ(again.outcome(), zhibiao::v1::INGEST_OUTCOME_UNCHANGED);
+  EXPECT_EQ(again.report_id(), ingested.report_id());
+
+  zhibiao::v1::GetReportResponse got;
+  ASSERT_TRUE(GetReport(ingested.report_id(), &got).ok());
+  EXPECT_EQ(got.report().meta().title(), "新乡市人民政府关于2021年法治政府建设情况的报告");
+  EXPECT_EQ(got.report().meta().region().code(), "410700");
+  EXPECT_EQ(got.report().indicators_size(), ingested.indicator_count());
+  EXPECT_GT(got.report().meta().ingested_at_unix_ms(), 0);
+
+  // Count and sum per unit, checked against the stored report itself.
+  double sum_jian = 0;
+  int count_jian = 0;
+  for (const auto& ind : got.report().indicators()) {
+    if (ind.quantity().unit() == "件") {
+      ++count_jian;
+      sum_jian += ind.quantity().value();
+    }
+  }
+  ASSERT_GT(count_jian, 0);
+  auto query = zhibiao::v1::QueryService::NewStub(query_->channel());
+  zhibiao::v1::AggregateRequest request;
+  request.mutable_filter()->add_region_codes("410700");
+  request.mutable_filter()->add_years(2021);
+  zhibiao::v1::AggregateResponse aggregate;
+  grpc::ClientContext context;
+  SetTimeout(&context, absl::Seconds(10));
+  ASSERT_TRUE(query->Aggregate(&context, request, &aggregate).ok());
+  EXPECT_EQ(aggregate.indicators_scanned(), got.report().indicators_size());
+  bool found = false;
+  for (const auto& row : aggregate.rows()) {
+    if (row.unit() != "件") continue;
+    found = true;
+    EXPECT_EQ(row.count(), count_jian);
+    ASSERT_TRUE(row.has_sum());
+    EXPECT_DOUBLE_EQ(row.sum(), sum_jian);
+  }
+  EXPECT_TRUE(found);
+
+  zhibiao::v1::ListReportsRequest list_request;
+  list_request.set_province_code("410000");
+  zhibiao::v1::ListReportsResponse list;
+  grpc::ClientContext list_context;
+  SetTimeout(&list_context, absl::Seconds(10));
+  ASSERT_TRUE(query->ListReports(&list_context, list_request, &list).ok());
+  ASSERT_EQ(list.reports_size(), 1);
+  EXPECT_EQ(list.reports(0).report_id(), ingested.report_id());
+}
+
+TEST_F(SuiteTest, UnknownReportIsNotFoundAndEmptyDocumentIsInvalid) {
+  zhibiao::v1::GetReportResponse got;
+  grpc::Status missing = GetReport(std::string(32, '0'), &got);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(missing.error_message().find(std::string(32, '0')), std::string::npos);
+
+  zhibiao::v1::IngestResponse response;
+  grpc::Status empty = Ingest("", &response);
+  EXPECT_EQ(empty.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(empty.error_message().find("empty document"), std::string::npos)
+      << empty.error_message();
+  // The service keeps serving after bad input.
+  EXPECT_TRUE(Ingest(Sample(), &response).ok());
+}
+
+TEST_F(SuiteTest, StorageOutageIsUnavailableWithinTheDeadlineAndIngestRecovers) {
+  const int port = storage_->port();
+  storage_->Signal(SIGKILL);
+  ASSERT_TRUE(storage_->Wait(absl::Seconds(5)).has_value());
+
+  zhibiao::v1::IngestResponse response;
+  const absl::Time start = absl::Now();
+  grpc::Status down = Ingest(Sample(), &response, absl::Seconds(5));
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE) << down.error_message();
+  EXPECT_NE(down.error_message().find("storage shard 0"), std::string::npos)
+      << down.error_message();
+  EXPECT_LT(took, absl::Seconds(5));
+
+  // Storage comes back on the same address; ingest reconnects by itself.
+  auto again = ServiceProcess::Start("zhibiao-storage",
+                                     {absl::StrCat("--data_dir=", data_dir_),
+                                      absl::StrCat("--listen=127.0.0.1:", port)},
+                                     work_, "storage-restarted");
+  ASSERT_TRUE(again.ok()) << again.status();
+  storage_ = *std::move(again);
+  ASSERT_TRUE(storage_->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());
+  grpc::Status recovered;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  do {
+    recovered = Ingest(Sample(), &response, absl::Seconds(5));
+    if (recovered.ok()) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  } while (absl::Now() < deadline);
+  EXPECT_TRUE(recovered.ok()) << recovered.error_message();
+}
+
+TEST_F(SuiteTest, SigtermExitsCleanlyAndAcknowledgedReportsSurviveRestart) {
+  zhibiao::v1::IngestResponse ingested;
+  ASSERT_TRUE(Ingest(Sample(), &ingested).ok());
+  for (ServiceProcess* p : {ingest_.get(), query_.get(), storage_.get()}) {
+    const absl::Time start = absl::Now();
+    ASSERT_TRUE(p->Signal(SIGTERM));
+    std::optional<int> code = p->Wait(absl::Seconds(5));
+    ASSERT_TRUE(code.has_value()) << p->address() << " did not exit within 5 s";
+    EXPECT_EQ(*code, 0) << p->ReadLog();
+    EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  }
+  StartStorage();
+  StartStateless();
+  zhibiao::v1::GetReportResponse got;
+  grpc::Status status = GetReport(ingested.report_id(), &got);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(got.report().meta().report_id(), ingested.report_id());
+}
+
+}  // namespace
+}  // namespace zb

@@ -1,0 +1,523 @@
+#include "tools/zhibiao/cli.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/base/logging.h"
+#include "common/pipeline/report_builder.h"
+#include "common/process/process.h"
+#include "common/rpc/channels.h"
+#include "zhibiao/v1/ingest.grpc.pb.h"
+#include "zhibiao/v1/query.grpc.pb.h"
+
+namespace zb::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string out;
+  auto status = google::protobuf::util::MessageToJsonString(message, &out, options);
+  if (!status.ok()) return absl::StrCat("{\"error\":\"", status.ToString(), "\"}");
+  return out;
+}
+
+void PrintError(absl::string_view what, const grpc::Status& status) {
+  std::fprintf(stderr, "%s: %s: %s\n", std::string(what).c_str(),
+               absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())).c_str(),
+               status.error_message().c_str());
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return data;
+}
+
+const char* QualifierWord(zhibiao::v1::Qualifier q) {
+  switch (q) {
+    case zhibiao::v1::QUALIFIER_APPROX: return "approx";
+    case zhibiao::v1::QUALIFIER_AT_LEAST: return "at_least";
+    case zhibiao::v1::QUALIFIER_AT_MOST: return "at_most";
+    case zhibiao::v1::QUALIFIER_RANGE: return "range";
+    default: return "exact";
+  }
+}
+
+std::string FormatNumber(double v) {
+  if (v == static_cast<double>(static_cast<int64_t>(v)) && std::abs(v) < 1e15) {
+    return absl::StrCat(static_cast<int64_t>(v));
+  }
+  return absl::StrFormat("%.4g", v);
+}
+
+void PrintReportSummary(const zhibiao::v1::Report& report, bool with_indicators) {
+  const auto& m = report.meta();
+  std::printf("report_id   %s\n", m.report_id().c_str());
+  std::printf("title       %s\n", m.title().c_str());
+  std::printf("issuer      %s\n", m.issuer().c_str());
+  std::printf("region      %s %s %s\n", m.region().name().c_str(), m.region().code().c_str(),
+              m.region().province().c_str());
+  std::printf("year        %d\n", m.report_year());
+  std::printf("published   %s\n", m.published_date().c_str());
+  std::printf("format      %s (%s)\n",
+              zhibiao::v1::DocumentFormat_Name(m.format()).c_str(), m.detected_encoding().c_str());
+  std::printf("sections    %d\n", report.sections_size());
+  std::printf("indicators  %d\n", report.indicators_size());
+  for (const auto& w : report.warnings()) {
+    std::printf("warning     %s: %s\n", w.code().c_str(), w.message().c_str());
+  }
+  if (!with_indicators) return;
+  std::printf("\n%-10s %-14s %-8s %-9s %-8s %s\n", "section", "value", "unit", "qualifier",
+              "change", "subject");
+  for (const auto& ind : report.indicators()) {
+    const auto& q = ind.quantity();
+    std::string value = q.qualifier() == zhibiao::v1::QUALIFIER_RANGE
+                            ? absl::StrCat(FormatNumber(q.low()), "-", FormatNumber(q.high()))
+                            : FormatNumber(q.value());
+    const char* change = ind.change() == zhibiao::v1::CHANGE_INCREASE   ? "+"
+                         : ind.change() == zhibiao::v1::CHANGE_DECREASE ? "-"
+                                                                        : "";
+    std::printf("%-10s %-14s %-8s %-9s %-8s %s%s\n", ind.section_id().c_str(), value.c_str(),
+                q.unit().c_str(), QualifierWord(q.qualifier()), change, ind.subject().c_str(),
+                ind.is_target() ? "  [target]" : "");
+  }
+}
+
+// Files named on the command line, folders expanded (recursively, sorted).
+std::vector<std::string> ExpandInputs(const std::vector<std::string>& args) {
+  std::vector<std::string> files;
+  for (const std::string& arg : args) {
+    std::error_code ec;
+    if (fs::is_directory(arg, ec)) {
+      std::vector<std::string> found;
+      for (const auto& entry : fs::recursive_directory_iterator(arg, ec)) {
+        if (entry.is_regular_file()) found.push_back(entry.path().string());
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.push_back(arg);
+    }
+  }
+  return files;
+}
+
+void ProgressBar(size_t done, size_t total, absl::string_view name) {
+  const int width = 30;
+  const int filled = total == 0 ? width : static_cast<int>(width * done / total);
+  std::string bar(filled, '#');
+  bar.append(width - filled, '.');
+  std::string shown(name.substr(name.size() > 40 ? name.size() - 40 : 0));
+  std::fprintf(stderr, "\r[%s] %zu/%zu %-40s", bar.c_str(), done, total, shown.c_str());
+  std::fflush(stderr);
+}
+
+const char* OutcomeWord(zhibiao::v1::IngestOutcome outcome) {
+  switch (outcome) {
+    case zhibiao::v1::INGEST_OUTCOME_STORED: return "stored";
+    case zhibiao::v1::INGEST_OUTCOME_UNCHANGED: return "unchanged";
+    case zhibiao::v1::INGEST_OUTCOME_REPLACED: return "replaced";
+    default: return "unknown";
+  }
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  for (absl::string_view part : absl::StrSplit(s, ',', absl::SkipWhitespace())) {
+    out.emplace_back(absl::StripAsciiWhitespace(part));
+  }
+  return out;
+}
+
+}  // namespace
+
+int Parse(const CliOptions& options, const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    std::fprintf(stderr, "usage: zhibiao parse FILE [--json]\n");
+    return 2;
+  }
+  absl::StatusOr<std::string> content = ReadFile(args[0]);
+  if (!content.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(content.status().message()).c_str());
+    return 1;
+  }
+  absl::StatusOr<zhibiao::v1::Report> report =
+      pipeline::BuildReport(*content, fs::path(args[0]).filename().string());
+  if (!report.ok()) {
+    std::fprintf(stderr, "%s: %s: %s\n", args[0].c_str(),
+                 absl::StatusCodeToString(report.status().code()).c_str(),
+                 std::string(report.status().message()).c_str());
+    return 1;
+  }
+  if (options.json) {
+    std::printf("%s\n", ToJson(*report).c_str());
+  } else {
+    PrintReportSummary(*report, true);
+  }
+  return 0;
+}
+
+int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::fprintf(stderr, "usage: zhibiao ingest FILE|DIR... [--json]\n");
+    return 2;
+  }
+  const std::vector<std::string> files = ExpandInputs(args);
+  auto stub = zhibiao::v1::IngestService::NewStub(MakeChannel(options.ingest_addr));
+  const bool progress = !options.json && isatty(STDERR_FILENO);
+  int failed = 0;
+  int stored = 0, unchanged = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string& file = files[i];
+    if (progress) ProgressBar(i, files.size(), file);
+    std::string line;
+    absl::StatusOr<std::string> content = ReadFile(file);
+    grpc::Status status;
+    zhibiao::v1::IngestResponse response;
+    if (!content.ok()) {
+      status = grpc::Status(grpc::StatusCode::NOT_FOUND, std::string(content.status().message()));
+    } else {
+      zhibiao::v1::IngestRequest request;
+      request.set_content(*std::move(content));
+      request.set_source_name(fs::path(file).filename().string());
+      grpc::ClientContext context;
+      SetTimeout(&context, options.timeout);
+      status = stub->Ingest(&context, request, &response);
+    }
+    if (status.ok()) {
+      stored += response.outcome() != zhibiao::v1::INGEST_OUTCOME_UNCHANGED;
+      unchanged += response.outcome() == zhibiao::v1::INGEST_OUTCOME_UNCHANGED;
+    } else {
+      ++failed;
+    }
+    if (options.json) {
+      line = "{\"file\":";
+      AppendJsonString(file, &line);
+      if (status.ok()) {
+        absl::StrAppend(&line, ",\"report_id\":\"", response.report_id(), "\",\"status\":\"",
+                        OutcomeWord(response.outcome()), "\",\"indicators\":",
+                        response.indicator_count(), ",\"title\":");
+        AppendJsonString(response.meta().title(), &line);
+        line.append(",\"shard\":");
+        AppendJsonString(response.shard(), &line);
+      } else {
+        absl::StrAppend(&line, ",\"status\":\"failed\",\"code\":\"",
+                        absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
+                        "\",\"error\":");
+        AppendJsonString(status.error_message(), &line);
+      }
+      line.append("}");
+      std::printf("%s\n", line.c_str());
+      std::fflush(stdout);
+    } else {
+      if (progress) std::fprintf(stderr, "\r%*s\r", 80, "");
+      if (status.ok()) {
+        std::printf("%-9s %s  %s  (%d indicators)\n", OutcomeWord(response.outcome()),
+                    response.report_id().c_str(), file.c_str(), response.indicator_count());
+      } else {
+        PrintError(file, status);
+      }
+    }
+  }
+  if (progress) {
+    ProgressBar(files.size(), files.size(), "");
+    std::fprintf(stderr, "\n");
+  }
+  if (!options.json) {
+    std::printf("%zu files: %d stored, %d unchanged, %d failed\n", files.size(), stored, unchanged,
+                failed);
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+int ReportsList(const CliOptions& options) {
+  auto stub = zhibiao::v1::QueryService::NewStub(MakeChannel(options.query_addr));
+  zhibiao::v1::ListReportsRequest request;
+  request.set_region_code(options.region);
+  request.set_province_code(options.province);
+  request.set_year(options.year);
+  request.set_page_size(options.page_size);
+  zhibiao::v1::ListReportsResponse all;
+  while (true) {
+    grpc::ClientContext context;
+    SetTimeout(&context, options.timeout);
+    zhibiao::v1::ListReportsResponse page;
+    grpc::Status status = stub->ListReports(&context, request, &page);
+    if (!status.ok()) {
+      PrintError("reports list", status);
+      return 1;
+    }
+    for (auto& m : *page.mutable_reports()) *all.add_reports() = std::move(m);
+    if (page.next_page_token().empty() || !options.all_pages) break;
+    request.set_page_token(page.next_page_token());
+  }
+  if (options.json) {
+    std::printf("%s\n", ToJson(all).c_str());
+    return 0;
+  }
+  std::printf("%-32s %-6s %-8s %-4s %s\n", "report_id", "region", "", "year", "title");
+  for (const auto& m : all.reports()) {
+    std::printf("%-32s %-6s %-8s %-4d %s\n", m.report_id().c_str(), m.region().code().c_str(),
+                m.region().name().c_str(), m.report_year(), m.title().c_str());
+  }
+  std::printf("%d reports\n", all.reports_size());
+  return 0;
+}
+
+int ReportsShow(const CliOptions& options, const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    std::fprintf(stderr, "usage: zhibiao reports show ID [--json]\n");
+    return 2;
+  }
+  auto stub = zhibiao::v1::QueryService::NewStub(MakeChannel(options.query_addr));
+  zhibiao::v1::GetReportRequest request;
+  request.set_report_id(args[0]);
+  zhibiao::v1::GetReportResponse response;
+  grpc::ClientContext context;
+  SetTimeout(&context, options.timeout);
+  grpc::Status status = stub->GetReport(&context, request, &response);
+  if (!status.ok()) {
+    PrintError(absl::StrCat("reports show ", args[0]), status);
+    return 1;
+  }
+  if (options.json) {
+    std::printf("%s\n", ToJson(response.report()).c_str());
+  } else {
+    PrintReportSummary(response.report(), true);
+  }
+  return 0;
+}
+
+int QueryAggregate(const CliOptions& options) {
+  zhibiao::v1::AggregateRequest request;
+  auto* f = request.mutable_filter();
+  for (const std::string& m : SplitList(options.metric)) f->add_metric_keys(m);
+  f->set_subject_contains(options.subject);
+  if (!options.region.empty()) f->add_region_codes(options.region);
+  if (!options.province.empty()) f->add_province_codes(options.province);
+  if (options.year > 0) f->add_years(options.year);
+  for (const std::string& u : SplitList(options.unit)) f->add_units(u);
+  for (const std::string& g : SplitList(options.group_by)) {
+    zhibiao::v1::GroupBy dimension;
+    if (!zhibiao::v1::GroupBy_Parse(absl::StrCat("GROUP_BY_", absl::AsciiStrToUpper(g)),
+                                    &dimension)) {
+      std::fprintf(stderr, "--group_by: unknown dimension \"%s\" (metric, region, province, year, subject)\n",
+                   g.c_str());
+      return 2;
+    }
+    request.add_group_by(dimension);
+  }
+  auto stub = zhibiao::v1::QueryService::NewStub(MakeChannel(options.query_addr));
+  zhibiao::v1::AggregateResponse response;
+  grpc::ClientContext context;
+  SetTimeout(&context, options.timeout);
+  grpc::Status status = stub->Aggregate(&context, request, &response);
+  if (!status.ok()) {
+    PrintError("query aggregate", status);
+    return 1;
+  }
+  if (options.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+    return 0;
+  }
+  std::vector<std::string> header;
+  for (const std::string& g : SplitList(options.group_by)) header.push_back(g);
+  std::printf("%-24s %-8s %8s %16s %12s %12s\n",
+              header.empty() ? "" : absl::StrJoin(header, "/").c_str(), "unit", "count", "sum",
+              "min", "max");
+  for (const auto& row : response.rows()) {
+    std::printf("%-24s %-8s %8lld %16s %12s %12s\n",
+                absl::StrJoin(row.group_values(), "/").c_str(), row.unit().c_str(),
+                static_cast<long long>(row.count()),
+                row.has_sum() ? FormatNumber(row.sum()).c_str() : "-",
+                FormatNumber(row.min()).c_str(), FormatNumber(row.max()).c_str());
+  }
+  std::printf("%d rows over %lld indicators scanned\n", response.rows_size(),
+              static_cast<long long>(response.indicators_scanned()));
+  return 0;
+}
+
+int Health(const CliOptions& options) {
+  struct Target {
+    std::string name;
+    std::string address;
+    std::string service;
+  };
+  std::vector<Target> targets = {{"ingest", options.ingest_addr, "zhibiao.v1.IngestService"},
+                                 {"query", options.query_addr, "zhibiao.v1.QueryService"}};
+  int i = 0;
+  for (const std::string& a : SplitList(options.storage_addrs)) {
+    targets.push_back({absl::StrCat("storage-", i++), a, "zhibiao.v1.StorageService"});
+  }
+  bool all = true;
+  for (const Target& t : targets) {
+    absl::StatusOr<std::string> status =
+        CheckHealth(MakeChannel(t.address), t.service, absl::Seconds(3));
+    const std::string state = status.ok() ? *status : absl::StrCat("UNREACHABLE (",
+                                                                   status.status().message(), ")");
+    all = all && status.ok() && *status == "SERVING";
+    std::printf("%-10s %-22s %s\n", t.name.c_str(), t.address.c_str(), state.c_str());
+  }
+  return all ? 0 : 1;
+}
+
+int Up(const CliOptions& options) {
+  // Ctrl-C and SIGTERM are taken by sigwait below, and forwarded to children.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (options.storage_shards < 1 || options.storage_shards > 64) {
+    std::fprintf(stderr, "--storage_shards must be 1..64\n");
+    return 2;
+  }
+  const std::string bin = ExecutableDir();
+  const std::string run_dir =
+      options.run_dir.empty() ? (fs::path(options.data_dir) / "run").string() : options.run_dir;
+  std::error_code ec;
+  fs::create_directories(run_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "cannot create %s: %s\n", run_dir.c_str(), ec.message().c_str());
+    return 1;
+  }
+  auto port_for = [&](int offset) {
+    return options.base_port == 0 ? 0 : options.base_port + offset;
+  };
+  struct Child {
+    std::string name;
+    std::string service;
+    Process process;
+    std::string address;
+  };
+  std::vector<Child> children;
+  auto start = [&](const std::string& name, const std::string& program, const std::string& service,
+                   int port, std::vector<std::string> extra) -> absl::Status {
+    const std::string port_file = (fs::path(run_dir) / (name + ".port")).string();
+    fs::remove(port_file, ec);
+    std::vector<std::string> argv = {(fs::path(bin) / program).string(),
+                                     absl::StrCat("--listen=", options.listen_host, ":", port),
+                                     absl::StrCat("--port_file=", port_file)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    const std::string log = (fs::path(run_dir) / (name + ".log")).string();
+    absl::StatusOr<Process> p = Process::Start(argv, log);
+    if (!p.ok()) return p.status();
+    children.push_back({name, service, *std::move(p), ""});
+    absl::StatusOr<int> chosen = WaitForPortFile(port_file, absl::Seconds(30));
+    if (!chosen.ok()) {
+      return absl::UnavailableError(absl::StrCat(name, " did not start; see ", log));
+    }
+    children.back().address = absl::StrCat(options.listen_host, ":", *chosen);
+    return absl::OkStatus();
+  };
+  auto stop_all = [&]() {
+    int worst = 0;
+    // Stateless services first, so nothing writes while storage drains.
+    for (auto it = children.rbegin(); it != children.rend(); ++it) {
+      if (!it->process.running()) continue;
+      it->process.Signal(SIGTERM);
+      std::optional<int> code = it->process.Wait(absl::Seconds(10));
+      if (!code) {
+        it->process.Signal(SIGKILL);
+        code = it->process.Wait(absl::Seconds(5));
+      }
+      std::printf("stopped %-10s exit %d\n", it->name.c_str(), code.value_or(-1));
+      if (code.value_or(-1) != 0) worst = 1;
+    }
+    return worst;
+  };
+
+  std::vector<std::string> storage_addresses;
+  absl::Status started = absl::OkStatus();
+  for (int i = 0; i < options.storage_shards && started.ok(); ++i) {
+    const std::string dir = (fs::path(options.data_dir) / absl::StrCat("shard-", i)).string();
+    started = start(absl::StrCat("storage-", i), "zhibiao-storage", "zhibiao.v1.StorageService",
+                    port_for(i), {absl::StrCat("--data_dir=", dir)});
+    if (started.ok()) storage_addresses.push_back(children.back().address);
+  }
+  const std::string storage_flag = absl::StrCat("--storage=", absl::StrJoin(storage_addresses, ","));
+  if (started.ok()) {
+    started = start("ingest", "zhibiao-ingest", "zhibiao.v1.IngestService", port_for(100),
+                    {storage_flag});
+  }
+  if (started.ok()) {
+    started = start("query", "zhibiao-query", "zhibiao.v1.QueryService", port_for(101),
+                    {storage_flag});
+  }
+  // Wait until every service says SERVING.
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  for (size_t i = 0; started.ok() && i < children.size(); ++i) {
+    while (true) {
+      auto status = CheckHealth(MakeChannel(children[i].address), children[i].service,
+                                absl::Milliseconds(500));
+      if (status.ok() && *status == "SERVING") break;
+      if (absl::Now() > deadline) {
+        started = absl::UnavailableError(absl::StrCat(children[i].name, " is not SERVING after 60 s"));
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+  if (!started.ok()) {
+    std::fprintf(stderr, "zhibiao up: %s\n", std::string(started.message()).c_str());
+    stop_all();
+    return 1;
+  }
+  std::string ingest_addr, query_addr;
+  for (const Child& c : children) {
+    std::printf("%-10s %-22s pid %d  log %s/%s.log\n", c.name.c_str(), c.address.c_str(),
+                c.process.pid(), run_dir.c_str(), c.name.c_str());
+    if (c.name == "ingest") ingest_addr = c.address;
+    if (c.name == "query") query_addr = c.address;
+  }
+  // A file other tools can source to find this suite.
+  {
+    std::ofstream env((fs::path(run_dir) / "env").string(), std::ios::trunc);
+    env << "ZHIBIAO_INGEST_ADDR=" << ingest_addr << "\nZHIBIAO_QUERY_ADDR=" << query_addr
+        << "\nZHIBIAO_STORAGE_ADDR=" << absl::StrJoin(storage_addresses, ",") << "\n";
+  }
+  std::printf("zhibiao is up (data in %s). Ctrl-C stops it.\n", options.data_dir.c_str());
+  std::fflush(stdout);
+
+  while (true) {
+    timespec wait = {0, 500 * 1000 * 1000};
+    const int sig = sigtimedwait(&signals, nullptr, &wait);
+    if (sig == SIGINT || sig == SIGTERM) {
+      std::printf("\nstopping...\n");
+      return stop_all();
+    }
+    for (Child& c : children) {
+      if (std::optional<int> code = c.process.Wait(absl::ZeroDuration())) {
+        std::fprintf(stderr, "%s exited unexpectedly (code %d); stopping the suite\n",
+                     c.name.c_str(), *code);
+        stop_all();
+        return 1;
+      }
+    }
+  }
+}
+
+}  // namespace zb::cli

@@ -1,0 +1,48 @@
+// The `zhibiao` command line: one function per subcommand, each returning the
+// process exit status (0 only on success). Options come from flags (and
+// ZHIBIAO_* variables), parsed in main.cc.
+#ifndef ZHIBIAO_TOOLS_ZHIBIAO_CLI_H_
+#define ZHIBIAO_TOOLS_ZHIBIAO_CLI_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace zb::cli {
+
+struct CliOptions {
+  std::string ingest_addr;
+  std::string query_addr;
+  std::string storage_addrs;
+  bool json = false;
+  absl::Duration timeout = absl::Seconds(30);
+  // reports list / query filters
+  std::string region;
+  std::string province;
+  int year = 0;
+  std::string metric;
+  std::string subject;
+  std::string unit;
+  std::string group_by;
+  int page_size = 0;
+  bool all_pages = true;
+  // up
+  std::string data_dir;
+  int storage_shards = 1;
+  std::string listen_host;
+  int base_port = 0;
+  std::string run_dir;
+};
+
+int Parse(const CliOptions& options, const std::vector<std::string>& args);
+int Ingest(const CliOptions& options, const std::vector<std::string>& args);
+int ReportsList(const CliOptions& options);
+int ReportsShow(const CliOptions& options, const std::vector<std::string>& args);
+int QueryAggregate(const CliOptions& options);
+int Health(const CliOptions& options);
+int Up(const CliOptions& options);
+
+}  // namespace zb::cli
+
+#endif  // ZHIBIAO_TOOLS_ZHIBIAO_CLI_H_

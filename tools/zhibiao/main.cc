@@ -1,0 +1,101 @@
+// zhibiao: the command line of the zhibiao suite.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/usage.h"
+#include "common/base/env_flags.h"
+#include "common/base/logging.h"
+#include "tools/zhibiao/cli.h"
+
+ABSL_FLAG(std::string, ingest, "127.0.0.1:7401", "ingest service address (env ZHIBIAO_INGEST_ADDR)");
+ABSL_FLAG(std::string, query, "127.0.0.1:7402", "query service address (env ZHIBIAO_QUERY_ADDR)");
+ABSL_FLAG(std::string, storage, "127.0.0.1:7400",
+          "storage shard addresses, for `health` (env ZHIBIAO_STORAGE_ADDR)");
+ABSL_FLAG(bool, json, false, "print JSON (one object, or one line per file for ingest)");
+ABSL_FLAG(int, timeout_ms, 30000, "deadline of each call");
+ABSL_FLAG(std::string, region, "", "filter: six-digit region code");
+ABSL_FLAG(std::string, province, "", "filter: six-digit province code (410000)");
+ABSL_FLAG(int, year, 0, "filter: report year");
+ABSL_FLAG(std::string, metric, "", "filter: taxonomy metric keys, comma-separated");
+ABSL_FLAG(std::string, subject, "", "filter: text the indicator's subject contains");
+ABSL_FLAG(std::string, unit, "", "filter: base units, comma-separated (件,%,元)");
+ABSL_FLAG(std::string, group_by, "",
+          "aggregate: comma-separated dimensions: metric, region, province, year, subject");
+ABSL_FLAG(int, page_size, 0, "reports list: page size (0: the service's default)");
+ABSL_FLAG(std::string, data_dir, "./var/zhibiao", "up: data directory (one subfolder per shard)");
+ABSL_FLAG(int, storage_shards, 1, "up: number of storage shards");
+ABSL_FLAG(std::string, listen_host, "127.0.0.1", "up: host the services listen on");
+ABSL_FLAG(int, base_port, 7400,
+          "up: storage shards listen on base_port.., ingest on base_port+100, query on "
+          "base_port+101 (0: ephemeral ports)");
+ABSL_FLAG(std::string, run_dir, "", "up: folder for logs and port files (default DATA_DIR/run)");
+
+namespace {
+
+constexpr char kUsage[] = R"(zhibiao: turn Chinese government work reports into queryable indicators.
+
+Usage:
+  zhibiao parse FILE [--json]          parse and extract locally, store nothing
+  zhibiao ingest FILE|DIR... [--json]  send documents to the ingest service
+  zhibiao reports list [--region=CODE --province=CODE --year=Y] [--json]
+  zhibiao reports show ID [--json]
+  zhibiao query aggregate [--metric=K --subject=TEXT --region=CODE --province=CODE
+                           --year=Y --unit=U --group_by=region,year] [--json]
+  zhibiao health                       every service, one line each
+  zhibiao up [--storage_shards=N --data_dir=DIR --base_port=P]
+                                       start the suite locally; Ctrl-C stops it
+
+Addresses: --ingest, --query, --storage or ZHIBIAO_INGEST_ADDR, ZHIBIAO_QUERY_ADDR,
+ZHIBIAO_STORAGE_ADDR. Exit status 0 only on success.)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<char*> positional = zb::ParseFlagsWithEnv(
+      argc, argv, kUsage,
+      {{"ingest", "ZHIBIAO_INGEST_ADDR"}, {"query", "ZHIBIAO_QUERY_ADDR"},
+       {"storage", "ZHIBIAO_STORAGE_ADDR"}});
+  zb::SetLogService("cli");
+  std::vector<std::string> args(positional.begin() + 1, positional.end());
+  zb::cli::CliOptions o;
+  o.ingest_addr = absl::GetFlag(FLAGS_ingest);
+  o.query_addr = absl::GetFlag(FLAGS_query);
+  o.storage_addrs = absl::GetFlag(FLAGS_storage);
+  o.json = absl::GetFlag(FLAGS_json);
+  o.timeout = absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms));
+  o.region = absl::GetFlag(FLAGS_region);
+  o.province = absl::GetFlag(FLAGS_province);
+  o.year = absl::GetFlag(FLAGS_year);
+  o.metric = absl::GetFlag(FLAGS_metric);
+  o.subject = absl::GetFlag(FLAGS_subject);
+  o.unit = absl::GetFlag(FLAGS_unit);
+  o.group_by = absl::GetFlag(FLAGS_group_by);
+  o.page_size = absl::GetFlag(FLAGS_page_size);
+  o.data_dir = absl::GetFlag(FLAGS_data_dir);
+  o.storage_shards = absl::GetFlag(FLAGS_storage_shards);
+  o.listen_host = absl::GetFlag(FLAGS_listen_host);
+  o.base_port = absl::GetFlag(FLAGS_base_port);
+  o.run_dir = absl::GetFlag(FLAGS_run_dir);
+
+  if (args.empty()) {
+    std::fprintf(stderr, "%s\n", kUsage);
+    return 2;
+  }
+  const std::string command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "parse") return zb::cli::Parse(o, rest);
+  if (command == "ingest") return zb::cli::Ingest(o, rest);
+  if (command == "reports" && !rest.empty() && rest[0] == "list") return zb::cli::ReportsList(o);
+  if (command == "reports" && !rest.empty() && rest[0] == "show") {
+    return zb::cli::ReportsShow(o, std::vector<std::string>(rest.begin() + 1, rest.end()));
+  }
+  if (command == "query" && !rest.empty() && rest[0] == "aggregate") {
+    return zb::cli::QueryAggregate(o);
+  }
+  if (command == "health") return zb::cli::Health(o);
+  if (command == "up") return zb::cli::Up(o);
+  std::fprintf(stderr, "unknown command \"%s\"\n\n%s\n", command.c_str(), kUsage);
+  return 2;
+}
