@@ -20,10 +20,14 @@ namespace {
 
 // Logs one line per finished call: method, status code, latency, peer.
 // Health checks and reflection are not logged (probes would drown the log).
+// Also counts the calls in flight, so shutdown can wait for exactly those.
 class RequestLogInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit RequestLogInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : info_(info), start_(absl::Now()) {}
+  RequestLogInterceptor(grpc::experimental::ServerRpcInfo* info, std::atomic<int>* in_flight)
+      : info_(info), start_(absl::Now()), in_flight_(in_flight) {
+    in_flight_->fetch_add(1);
+  }
+  ~RequestLogInterceptor() override { in_flight_->fetch_sub(1); }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
@@ -51,11 +55,13 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
  private:
   grpc::experimental::ServerRpcInfo* info_;
   absl::Time start_;
+  std::atomic<int>* in_flight_;
 };
 
 class RequestLogInterceptorFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
+  explicit RequestLogInterceptorFactory(std::atomic<int>* in_flight) : in_flight_(in_flight) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
     const char* method = info->method();
@@ -63,8 +69,11 @@ class RequestLogInterceptorFactory
         absl::StartsWith(method, "/grpc.reflection.")) {
       return nullptr;
     }
-    return new RequestLogInterceptor(info);
+    return new RequestLogInterceptor(info, in_flight_);
   }
+
+ private:
+  std::atomic<int>* in_flight_;
 };
 
 absl::Status WritePortFile(const std::string& path, int port) {
@@ -109,8 +118,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   for (grpc::Service* service : services) builder.RegisterService(service);
 
+  auto in_flight = std::make_unique<std::atomic<int>>(0);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-  creators.push_back(std::make_unique<RequestLogInterceptorFactory>());
+  creators.push_back(std::make_unique<RequestLogInterceptorFactory>(in_flight.get()));
   builder.experimental().SetInterceptorCreators(std::move(creators));
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -118,7 +128,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen, " (address in use or not local?)"));
   }
-  auto result = std::unique_ptr<Server>(new Server(options, std::move(server), port));
+  auto result = std::unique_ptr<Server>(
+      new Server(options, std::move(server), port, std::move(in_flight)));
   result->SetServing(false);
   if (!options.port_file.empty()) {
     absl::Status written = WritePortFile(options.port_file, port);
@@ -131,8 +142,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   return result;
 }
 
-Server::Server(ServerOptions options, std::unique_ptr<grpc::Server> server, int port)
-    : options_(std::move(options)), server_(std::move(server)), port_(port) {
+Server::Server(ServerOptions options, std::unique_ptr<grpc::Server> server, int port,
+               std::unique_ptr<std::atomic<int>> in_flight)
+    : options_(std::move(options)),
+      server_(std::move(server)),
+      port_(port),
+      in_flight_(std::move(in_flight)) {
   address_ = absl::StrCat(HostOf(options_.listen), ":", port_);
 }
 
@@ -155,9 +170,15 @@ void Server::Shutdown() {
   if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
     health->Shutdown();  // every service NOT_SERVING from now on
   }
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
+  // Let the calls in flight finish, up to the grace period; then stop. (gRPC's
+  // own Shutdown(deadline) waits out the whole deadline while clients hold
+  // idle connections, so the drain is done here.)
+  const absl::Time deadline = absl::Now() + options_.shutdown_grace;
+  while (in_flight_->load() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  const int abandoned = in_flight_->load();
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Milliseconds(50)));
   server_->Wait();
-  LogInfo("server_stopped", {{"name", options_.name}});
+  LogInfo("server_stopped", {{"name", options_.name}, {"cancelled_calls", abandoned}});
 }
 
 std::shared_ptr<grpc::Channel> Server::InProcessChannel() {

@@ -65,13 +65,15 @@ class Server {
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
  private:
-  Server(ServerOptions options, std::unique_ptr<grpc::Server> server, int port);
+  Server(ServerOptions options, std::unique_ptr<grpc::Server> server, int port,
+         std::unique_ptr<std::atomic<int>> in_flight);
 
   const ServerOptions options_;
   std::unique_ptr<grpc::Server> server_;
   const int port_;
   std::string address_;
   std::atomic<bool> shut_down_{false};
+  std::unique_ptr<std::atomic<int>> in_flight_;  // calls between interceptor creation and end
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts

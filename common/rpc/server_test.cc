@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/rpc/channels.h"
@@ -46,6 +47,40 @@ TEST(ServerTest, HealthIsNotServingUntilSetServingThenNotServingAfterShutdown) {
   EXPECT_EQ(*CheckHealth(channel, "zhibiao.v1.StorageService", absl::Seconds(5)), "SERVING");
   (*server)->Shutdown();
   EXPECT_FALSE(CheckHealth(channel, "", absl::Milliseconds(500)).ok());
+}
+
+// Answers GetReport 300 ms after it arrives, from another thread.
+class SlowService : public zhibiao::v1::StorageService::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* GetReport(grpc::CallbackServerContext* context,
+                                      const zhibiao::v1::GetReportRequest*,
+                                      zhibiao::v1::GetReportResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    std::thread([reactor, response] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      response->mutable_report()->mutable_meta()->set_title("late");
+      reactor->Finish(grpc::Status::OK);
+    }).detach();
+    return reactor;
+  }
+};
+
+TEST(ServerTest, ShutdownDrainsCallsInFlight) {
+  SlowService service;
+  auto server = Server::Start(ServerOptions(), {&service});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = zhibiao::v1::StorageService::NewStub(MakeChannel((*server)->address()));
+  grpc::ClientContext context;
+  SetTimeout(&context, absl::Seconds(10));
+  zhibiao::v1::GetReportRequest request;
+  zhibiao::v1::GetReportResponse response;
+  grpc::Status status;
+  std::thread call([&] { status = stub->GetReport(&context, request, &response); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the call is in flight
+  (*server)->Shutdown();
+  call.join();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.report().meta().title(), "late");
 }
 
 TEST(ServerTest, RejectsListenWithoutPort) {

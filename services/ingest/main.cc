@@ -14,7 +14,7 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7401", "HOST:PORT to serve on (port 0 picks one)");
 ABSL_FLAG(std::string, port_file, "", "write the chosen port to this file once serving");
-ABSL_FLAG(std::string, storage, "127.0.0.1:7400",
+ABSL_FLAG(std::string, storage, "127.0.0.1:7410",
           "storage shards, ADDR[,ADDR...]; every ingest replica needs the same list in the same order");
 ABSL_FLAG(int, parse_threads, 0, "threads that parse documents (0: one per core)");
 ABSL_FLAG(int, parse_queue, 256, "documents waiting for a parser before RESOURCE_EXHAUSTED");

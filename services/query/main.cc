@@ -12,7 +12,7 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7402", "HOST:PORT to serve on (port 0 picks one)");
 ABSL_FLAG(std::string, port_file, "", "write the chosen port to this file once serving");
-ABSL_FLAG(std::string, storage, "127.0.0.1:7400", "storage shards, ADDR[,ADDR...] (all of them)");
+ABSL_FLAG(std::string, storage, "127.0.0.1:7410", "storage shards, ADDR[,ADDR...] (all of them)");
 ABSL_FLAG(int, shard_timeout_ms, 10000, "deadline of each storage shard call");
 ABSL_FLAG(int, max_message_mb, 64, "largest request or response in MiB");
 ABSL_FLAG(int, shutdown_grace_ms, 4000, "how long SIGTERM waits for in-flight calls");

@@ -11,7 +11,7 @@
 #include "common/store/indicator_store.h"
 #include "services/storage/storage_service.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:7400", "HOST:PORT to serve on (port 0 picks one)");
+ABSL_FLAG(std::string, listen, "127.0.0.1:7410", "HOST:PORT to serve on (port 0 picks one)");
 ABSL_FLAG(std::string, port_file, "", "write the chosen port to this file once serving");
 ABSL_FLAG(std::string, data_dir, "./var/zhibiao", "RocksDB data directory of this shard");
 ABSL_FLAG(int64_t, block_cache_mb, 64, "RocksDB block cache size in MiB");

@@ -109,7 +109,7 @@ TEST_P(StorageServiceTest, BadRequestsGetPreciseCodes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Channels, StorageServiceTest, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "InProcess" : "Tcp"; });
+                         [](const auto& param_info) { return param_info.param ? "InProcess" : "Tcp"; });
 
 }  // namespace
 }  // namespace zb::storage

@@ -69,7 +69,29 @@ std::string FormatNumber(double v) {
   if (v == static_cast<double>(static_cast<int64_t>(v)) && std::abs(v) < 1e15) {
     return absl::StrCat(static_cast<int64_t>(v));
   }
-  return absl::StrFormat("%.4g", v);
+  std::string s = absl::StrFormat("%.4f", v);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+// Terminal columns of UTF-8 text: CJK and full-width characters take two.
+size_t DisplayWidth(absl::string_view s) {
+  size_t width = 0;
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const int len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    width += len >= 3 ? 2 : 1;
+    i += len;
+  }
+  return width;
+}
+
+// `s` padded with spaces to `width` terminal columns (left-aligned).
+std::string Pad(absl::string_view s, size_t width) {
+  std::string out(s);
+  for (size_t w = DisplayWidth(s); w < width; ++w) out.push_back(' ');
+  return out;
 }
 
 void PrintReportSummary(const zhibiao::v1::Report& report, bool with_indicators) {
@@ -99,9 +121,9 @@ void PrintReportSummary(const zhibiao::v1::Report& report, bool with_indicators)
     const char* change = ind.change() == zhibiao::v1::CHANGE_INCREASE   ? "+"
                          : ind.change() == zhibiao::v1::CHANGE_DECREASE ? "-"
                                                                         : "";
-    std::printf("%-10s %-14s %-8s %-9s %-8s %s%s\n", ind.section_id().c_str(), value.c_str(),
-                q.unit().c_str(), QualifierWord(q.qualifier()), change, ind.subject().c_str(),
-                ind.is_target() ? "  [target]" : "");
+    std::printf("%-10s %-14s %s %-9s %-8s %s%s\n", ind.section_id().c_str(), value.c_str(),
+                Pad(q.unit(), 8).c_str(), QualifierWord(q.qualifier()), change,
+                ind.subject().c_str(), ind.is_target() ? "  [target]" : "");
   }
 }
 
@@ -277,10 +299,11 @@ int ReportsList(const CliOptions& options) {
     std::printf("%s\n", ToJson(all).c_str());
     return 0;
   }
-  std::printf("%-32s %-6s %-8s %-4s %s\n", "report_id", "region", "", "year", "title");
+  std::printf("%-32s %-6s %s %-4s %s\n", "report_id", "region", Pad("", 10).c_str(), "year",
+              "title");
   for (const auto& m : all.reports()) {
-    std::printf("%-32s %-6s %-8s %-4d %s\n", m.report_id().c_str(), m.region().code().c_str(),
-                m.region().name().c_str(), m.report_year(), m.title().c_str());
+    std::printf("%-32s %-6s %s %-4d %s\n", m.report_id().c_str(), m.region().code().c_str(),
+                Pad(m.region().name(), 10).c_str(), m.report_year(), m.title().c_str());
   }
   std::printf("%d reports\n", all.reports_size());
   return 0;
@@ -344,12 +367,16 @@ int QueryAggregate(const CliOptions& options) {
   }
   std::vector<std::string> header;
   for (const std::string& g : SplitList(options.group_by)) header.push_back(g);
-  std::printf("%-24s %-8s %8s %16s %12s %12s\n",
-              header.empty() ? "" : absl::StrJoin(header, "/").c_str(), "unit", "count", "sum",
-              "min", "max");
+  size_t group_width = 8;
   for (const auto& row : response.rows()) {
-    std::printf("%-24s %-8s %8lld %16s %12s %12s\n",
-                absl::StrJoin(row.group_values(), "/").c_str(), row.unit().c_str(),
+    group_width = std::max(group_width, DisplayWidth(absl::StrJoin(row.group_values(), "/")));
+  }
+  std::printf("%s %s %8s %16s %12s %12s\n", Pad(absl::StrJoin(header, "/"), group_width).c_str(),
+              Pad("unit", 8).c_str(), "count", "sum", "min", "max");
+  for (const auto& row : response.rows()) {
+    std::printf("%s %s %8lld %16s %12s %12s\n",
+                Pad(absl::StrJoin(row.group_values(), "/"), group_width).c_str(),
+                Pad(row.unit(), 8).c_str(),
                 static_cast<long long>(row.count()),
                 row.has_sum() ? FormatNumber(row.sum()).c_str() : "-",
                 FormatNumber(row.min()).c_str(), FormatNumber(row.max()).c_str());
@@ -455,16 +482,16 @@ int Up(const CliOptions& options) {
   for (int i = 0; i < options.storage_shards && started.ok(); ++i) {
     const std::string dir = (fs::path(options.data_dir) / absl::StrCat("shard-", i)).string();
     started = start(absl::StrCat("storage-", i), "zhibiao-storage", "zhibiao.v1.StorageService",
-                    port_for(i), {absl::StrCat("--data_dir=", dir)});
+                    port_for(10 + i), {absl::StrCat("--data_dir=", dir)});
     if (started.ok()) storage_addresses.push_back(children.back().address);
   }
   const std::string storage_flag = absl::StrCat("--storage=", absl::StrJoin(storage_addresses, ","));
   if (started.ok()) {
-    started = start("ingest", "zhibiao-ingest", "zhibiao.v1.IngestService", port_for(100),
+    started = start("ingest", "zhibiao-ingest", "zhibiao.v1.IngestService", port_for(1),
                     {storage_flag});
   }
   if (started.ok()) {
-    started = start("query", "zhibiao-query", "zhibiao.v1.QueryService", port_for(101),
+    started = start("query", "zhibiao-query", "zhibiao.v1.QueryService", port_for(2),
                     {storage_flag});
   }
   // Wait until every service says SERVING.

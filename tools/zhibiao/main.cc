@@ -11,7 +11,7 @@
 
 ABSL_FLAG(std::string, ingest, "127.0.0.1:7401", "ingest service address (env ZHIBIAO_INGEST_ADDR)");
 ABSL_FLAG(std::string, query, "127.0.0.1:7402", "query service address (env ZHIBIAO_QUERY_ADDR)");
-ABSL_FLAG(std::string, storage, "127.0.0.1:7400",
+ABSL_FLAG(std::string, storage, "127.0.0.1:7410",
           "storage shard addresses, for `health` (env ZHIBIAO_STORAGE_ADDR)");
 ABSL_FLAG(bool, json, false, "print JSON (one object, or one line per file for ingest)");
 ABSL_FLAG(int, timeout_ms, 30000, "deadline of each call");
@@ -28,8 +28,8 @@ ABSL_FLAG(std::string, data_dir, "./var/zhibiao", "up: data directory (one subfo
 ABSL_FLAG(int, storage_shards, 1, "up: number of storage shards");
 ABSL_FLAG(std::string, listen_host, "127.0.0.1", "up: host the services listen on");
 ABSL_FLAG(int, base_port, 7400,
-          "up: storage shards listen on base_port.., ingest on base_port+100, query on "
-          "base_port+101 (0: ephemeral ports)");
+          "up: ingest listens on base_port+1, query on base_port+2, storage shard i on "
+          "base_port+10+i (0: ephemeral ports)");
 ABSL_FLAG(std::string, run_dir, "", "up: folder for logs and port files (default DATA_DIR/run)");
 
 namespace {
