@@ -66,9 +66,11 @@ constexpr ChangeWord kChangeWords[] = {
 // Fillers allowed between a change word and its figure.
 constexpr absl::string_view kChangeFillers[] = {"了", "分别", "约", "近", "超过", "达", "逾", "超"};
 
-// Words that make a figure a goal rather than a result.
-constexpr absl::string_view kTargetWords[] = {"力争", "争取", "目标", "计划", "预计", "拟",
-                                              "确保达到", "将达到", "要达到"};
+// Words that make a figure a goal rather than a result, when they stand in
+// the figure's own clause before it ("力争优秀率达到95%以上"); a goal named after
+// the figure ("完成…5-8名…的目标") was achieved.
+constexpr absl::string_view kTargetWords[] = {"力争", "争取", "目标是", "目标为", "目标任务",
+                                              "计划", "预计", "拟", "将达到", "要达到"};
 // Section headings about next year's plans.
 constexpr absl::string_view kPlanHeadings[] = {"打算", "工作计划", "工作安排", "工作思路",
                                                "下一步", "下步", "展望", "明年", "工作重点"};
@@ -199,9 +201,9 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     }
 
     bool is_target = section != nullptr && plan_section[section_index];
-    const absl::string_view before_in_sentence = t.Slice(sentence_begin, q.begin);
+    const absl::string_view before_in_clause = t.Slice(clause_begin, q.begin);
     for (absl::string_view w : kTargetWords) {
-      is_target = is_target || absl::StrContains(before_in_sentence, w);
+      is_target = is_target || absl::StrContains(before_in_clause, w);
     }
 
     // Subject: the clause before the figure, minus the change word.

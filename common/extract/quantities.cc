@@ -272,8 +272,11 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
   int64_t i = 0;
   while (i < t.size()) {
     const char32_t c = t.at(i);
+    // Not the middle of a number: 1,234 or 3.5 continue the digits before them.
+    const bool after_separator =
+        (t.at(i - 1) == '.' || t.at(i - 1) == ',') && IsDigit(t.at(i - 2));
     const bool starts_number =
-        (IsDigit(c) && !IsDigit(t.at(i - 1)) && t.at(i - 1) != '.' && t.at(i - 1) != ',') ||
+        (IsDigit(c) && !IsDigit(t.at(i - 1)) && !after_separator) ||
         (text::IsChineseNumeralChar(c) && !text::IsChineseNumeralChar(t.at(i - 1)));
     if (!starts_number || protect[i]) {
       ++i;
@@ -418,10 +421,11 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
           }
         }
       }
-      // Unit.
+      // Unit, possibly after a space (PDF exports and some portals write "856 名").
       {
         int64_t unit_end = 0;
-        const UnitSpec* u = MatchUnit(t, j, &unit_end);
+        const int64_t unit_at = t.at(j) == ' ' && !IsDigit(t.at(j + 1)) ? j + 1 : j;
+        const UnitSpec* u = MatchUnit(t, unit_at, &unit_end);
         if (u != nullptr) {
           unit_written = std::string(u->written);
           base_unit = std::string(u->base);
@@ -429,7 +433,7 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
           j = unit_end;
         } else if (!n->chinese) {
           for (absl::string_view noun : kCountedNouns) {
-            if (t.Matches(j, noun)) {
+            if (unit_at == j && t.Matches(j, noun)) {
               unit_written = std::string(noun);
               base_unit = std::string(noun);
               j += CodePointLength(noun);
