@@ -232,6 +232,19 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
       }
     }
 
+    // A clause that names nothing before the figure names it after the unit:
+    // 全市12个公共法律服务中心, 选配786名法律服务人员.
+    if (subject.size() <= 12) {
+      int64_t k = q.end;
+      if (t.at(k) == U'的') ++k;
+      const int64_t noun_begin = k;
+      while (k < sentence_end && k - noun_begin < 12 && !IsClauseEnd(t.at(k)) && t.at(k) != U'、' &&
+             t.at(k) != U'“' && !(t.at(k) >= '0' && t.at(k) <= '9')) {
+        ++k;
+      }
+      if (k - noun_begin >= 2) subject = absl::StrCat(subject, t.Slice(noun_begin, k));
+    }
+
     // Enumerations sharing one figure: A率、B率达100% → one indicator each.
     std::vector<std::string> subjects;
     if (absl::StrContains(subject, "、")) {

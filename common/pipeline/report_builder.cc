@@ -10,6 +10,7 @@
 #include "common/doc/regions.h"
 #include "common/doc/structure.h"
 #include "common/extract/indicators.h"
+#include "common/taxonomy/taxonomy.h"
 #include "common/text/normalize.h"
 #include "common/text/numerals.h"
 
@@ -25,7 +26,9 @@ std::string Sha256Hex(absl::string_view data) {
   return hex;
 }
 
-std::string ExtractorVersion() { return std::string(extract::kExtractorVersion); }
+std::string ExtractorVersion() {
+  return absl::StrCat(extract::kExtractorVersion, "+taxonomy-", taxonomy::Taxonomy::Default().version());
+}
 
 std::string ReportIdOf(const zhibiao::v1::Report& report) {
   std::string canonical;
@@ -71,6 +74,8 @@ absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
 
   std::vector<zhibiao::v1::Indicator> indicators = extract::ExtractIndicators(
       normalized.text, structure.sections, meta->report_year());
+  taxonomy::AssignMetricKeys(taxonomy::Taxonomy::Default(), normalized.text, structure.sections,
+                             &indicators);
   for (auto& section : structure.sections) *report.add_sections() = std::move(section);
   meta->set_report_id(ReportIdOf(report));
   for (auto& indicator : indicators) {
