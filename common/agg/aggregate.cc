@@ -1,6 +1,7 @@
 #include "common/agg/aggregate.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -22,15 +23,24 @@ bool Contains(const Container& c, const T& v) {
   return std::find(c.begin(), c.end(), v) != c.end();
 }
 
-std::string GroupValue(zhibiao::v1::GroupBy dimension, const IndicatorRow& row) {
+// Appends the row's value of a dimension to `out`.
+void AppendGroupValue(zhibiao::v1::GroupBy dimension, const IndicatorRow& row, std::string* out) {
   switch (dimension) {
-    case zhibiao::v1::GROUP_BY_METRIC: return std::string(row.metric_key);
-    case zhibiao::v1::GROUP_BY_REGION: return std::string(row.region);
-    case zhibiao::v1::GROUP_BY_PROVINCE: return std::string(row.province);
-    case zhibiao::v1::GROUP_BY_YEAR: return absl::StrCat(row.year);
-    case zhibiao::v1::GROUP_BY_SUBJECT: return std::string(row.subject);
-    default: return "";
+    case zhibiao::v1::GROUP_BY_METRIC: out->append(row.metric_key.data(), row.metric_key.size()); break;
+    case zhibiao::v1::GROUP_BY_REGION: out->append(row.region.data(), row.region.size()); break;
+    case zhibiao::v1::GROUP_BY_PROVINCE: out->append(row.province.data(), row.province.size()); break;
+    case zhibiao::v1::GROUP_BY_YEAR: absl::StrAppend(out, row.year); break;
+    case zhibiao::v1::GROUP_BY_SUBJECT: out->append(row.subject.data(), row.subject.size()); break;
+    default: break;
   }
+}
+
+template <typename Field>
+bool ContainsView(const Field& field, absl::string_view v) {
+  for (const auto& item : field) {
+    if (item == v) return true;
+  }
+  return false;
 }
 
 void MergeInto(const zhibiao::v1::PartialAggregate& in, zhibiao::v1::PartialAggregate* out) {
@@ -100,20 +110,12 @@ IndicatorMatcher::IndicatorMatcher(const zhibiao::v1::IndicatorFilter& filter) :
 
 bool IndicatorMatcher::Matches(const IndicatorRow& row) const {
   const auto& f = filter_;
-  if (!f.metric_keys().empty() && !Contains(f.metric_keys(), std::string(row.metric_key))) {
-    return false;
-  }
+  if (!f.metric_keys().empty() && !ContainsView(f.metric_keys(), row.metric_key)) return false;
   if (!f.years().empty() && !Contains(f.years(), row.year)) return false;
-  if (!f.region_codes().empty() && !Contains(f.region_codes(), std::string(row.region))) {
-    return false;
-  }
-  if (!f.province_codes().empty() && !Contains(f.province_codes(), std::string(row.province))) {
-    return false;
-  }
-  if (!f.report_ids().empty() && !Contains(f.report_ids(), std::string(row.report_id))) {
-    return false;
-  }
-  if (!f.units().empty() && !Contains(f.units(), std::string(row.unit))) return false;
+  if (!f.region_codes().empty() && !ContainsView(f.region_codes(), row.region)) return false;
+  if (!f.province_codes().empty() && !ContainsView(f.province_codes(), row.province)) return false;
+  if (!f.report_ids().empty() && !ContainsView(f.report_ids(), row.report_id)) return false;
+  if (!f.units().empty() && !ContainsView(f.units(), row.unit)) return false;
   if (!f.qualifiers().empty() && !Contains(f.qualifiers(), row.qualifier)) return false;
   if (f.exclude_targets() && row.is_target) return false;
   const bool is_change =
@@ -131,29 +133,53 @@ PartialAggregator::PartialAggregator(const google::protobuf::RepeatedField<int>&
 }
 
 void PartialAggregator::Add(const IndicatorRow& row) {
-  std::vector<std::string> values;
-  values.reserve(group_by_.size());
-  for (zhibiao::v1::GroupBy g : group_by_) values.push_back(GroupValue(g, row));
-  auto [it, inserted] = groups_.try_emplace({std::move(values), std::string(row.unit)});
-  zhibiao::v1::PartialAggregate& p = it->second;
-  if (inserted) {
-    for (const std::string& v : it->first.first) p.add_group_values(v);
-    p.set_unit(std::string(row.unit));
-    p.set_unit_kind(static_cast<zhibiao::v1::UnitKind>(row.unit_kind));
-    p.set_min(row.value);
-    p.set_max(row.value);
-  } else {
-    p.set_min(std::min(p.min(), row.value));
-    p.set_max(std::max(p.max(), row.value));
+  key_.clear();
+  for (zhibiao::v1::GroupBy g : group_by_) {
+    AppendGroupValue(g, row, &key_);
+    key_.push_back('\x1f');
   }
-  p.set_count(p.count() + 1);
-  p.set_sum(p.sum() + row.value);
+  key_.push_back('\x1e');
+  key_.append(row.unit.data(), row.unit.size());
+  auto it = groups_.find(key_);
+  if (it == groups_.end()) {
+    Group g;
+    for (zhibiao::v1::GroupBy d : group_by_) {
+      std::string v;
+      AppendGroupValue(d, row, &v);
+      g.values.push_back(std::move(v));
+    }
+    g.unit = std::string(row.unit);
+    g.unit_kind = row.unit_kind;
+    g.min = g.max = row.value;
+    it = groups_.emplace(key_, std::move(g)).first;
+  }
+  Group& g = it->second;
+  ++g.count;
+  g.sum += row.value;
+  g.min = std::min(g.min, row.value);
+  g.max = std::max(g.max, row.value);
 }
 
 std::vector<zhibiao::v1::PartialAggregate> PartialAggregator::Finish() const {
+  std::vector<const Group*> sorted;
+  sorted.reserve(groups_.size());
+  for (const auto& [key, group] : groups_) sorted.push_back(&group);
+  std::sort(sorted.begin(), sorted.end(), [](const Group* a, const Group* b) {
+    return std::tie(a->values, a->unit) < std::tie(b->values, b->unit);
+  });
   std::vector<zhibiao::v1::PartialAggregate> out;
-  out.reserve(groups_.size());
-  for (const auto& [key, partial] : groups_) out.push_back(partial);
+  out.reserve(sorted.size());
+  for (const Group* g : sorted) {
+    zhibiao::v1::PartialAggregate p;
+    for (const std::string& v : g->values) p.add_group_values(v);
+    p.set_unit(g->unit);
+    p.set_unit_kind(static_cast<zhibiao::v1::UnitKind>(g->unit_kind));
+    p.set_count(g->count);
+    p.set_sum(g->sum);
+    p.set_min(g->min);
+    p.set_max(g->max);
+    out.push_back(std::move(p));
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "zhibiao/v1/aggregate.pb.h"
@@ -55,6 +56,7 @@ class IndicatorMatcher {
 };
 
 // Accumulates partial aggregates per (group values, unit). Not thread-safe.
+// Add() does not allocate once a group exists (it runs once per scanned entry).
 class PartialAggregator {
  public:
   explicit PartialAggregator(const google::protobuf::RepeatedField<int>& group_by);
@@ -63,8 +65,16 @@ class PartialAggregator {
   std::vector<zhibiao::v1::PartialAggregate> Finish() const;
 
  private:
+  struct Group {
+    std::vector<std::string> values;
+    std::string unit;
+    int unit_kind = 0;
+    int64_t count = 0;
+    double sum = 0, min = 0, max = 0;
+  };
   std::vector<zhibiao::v1::GroupBy> group_by_;
-  std::map<std::pair<std::vector<std::string>, std::string>, zhibiao::v1::PartialAggregate> groups_;
+  std::string key_;  // scratch: group values and unit joined by control characters
+  absl::flat_hash_map<std::string, Group> groups_;
 };
 
 // Merges partials from several shards into result rows. Not thread-safe.

@@ -168,7 +168,8 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
   }
 
   int64_t previous_end = 0;
-  for (const FoundQuantity& q : found) {
+  for (size_t index = 0; index < found.size(); ++index) {
+    const FoundQuantity& q = found[index];
     // Sentence and clause around the figure.
     int64_t sentence_begin = q.begin;
     while (sentence_begin > 0 && !IsSentenceEnd(t.at(sentence_begin - 1))) --sentence_begin;
@@ -223,12 +224,13 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
         --prev_clause_begin;
       }
       if (prev_clause_end > prev_clause_begin) {
-        std::string prev(t.Slice(prev_clause_begin, prev_clause_end));
-        // Drop the previous figure and what follows it.
-        const CodePointText pt(prev);
-        auto prev_found = FindQuantities(pt);
-        if (!prev_found.empty()) prev = std::string(pt.Slice(0, prev_found.front().begin));
-        subject = absl::StrCat(SubjectFromClause(prev), subject);
+        // The previous clause up to its first figure.
+        int64_t cut = prev_clause_end;
+        for (size_t k = index; k-- > 0;) {
+          if (found[k].begin < prev_clause_begin) break;
+          if (found[k].begin < prev_clause_end) cut = found[k].begin;
+        }
+        subject = absl::StrCat(SubjectFromClause(t.Slice(prev_clause_begin, cut)), subject);
       }
     }
 

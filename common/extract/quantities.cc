@@ -3,6 +3,7 @@
 #include <cmath>
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/text/numerals.h"
@@ -114,25 +115,28 @@ constexpr QualSpec kPostQualifiers[] = {
 // Spans the recognizer must not look into: book titles 《》, document numbers
 // 〔〕 [] 【】, and short quoted names “1211” “十四五” “两个确保”.
 std::vector<bool> ProtectedSpans(const CodePointText& t) {
-  std::vector<bool> out(t.size(), false);
-  auto mark = [&](char32_t open, char32_t close, int64_t max_len) {
-    for (int64_t i = 0; i < t.size(); ++i) {
-      if (t.at(i) != open) continue;
-      int64_t j = i + 1;
-      while (j < t.size() && j - i <= max_len && t.at(j) != close && t.at(j) != '\n') ++j;
-      if (j < t.size() && t.at(j) == close && j - i <= max_len) {
-        for (int64_t k = i; k <= j; ++k) out[k] = true;
-        i = j;
-      }
-    }
+  struct Pair {
+    char32_t open, close;
+    int64_t max_len;
   };
-  mark(U'《', U'》', 80);
-  mark(U'〔', U'〕', 20);
-  mark(U'[', U']', 20);
-  mark(U'【', U'】', 20);
-  mark(U'“', U'”', 12);
-  mark(U'「', U'」', 12);
-  mark(U'"', U'"', 12);
+  static constexpr Pair kPairs[] = {{U'《', U'》', 80}, {U'〔', U'〕', 20}, {'[', ']', 20},
+                                    {U'【', U'】', 20}, {U'“', U'”', 12}, {U'「', U'」', 12},
+                                    {'"', '"', 12}};
+  std::vector<bool> out(t.size(), false);
+  for (int64_t i = 0; i < t.size(); ++i) {
+    const char32_t c = t.at(i);
+    const Pair* pair = nullptr;
+    for (const Pair& p : kPairs) {
+      if (p.open == c) pair = &p;
+    }
+    if (pair == nullptr) continue;
+    int64_t j = i + 1;
+    while (j < t.size() && j - i <= pair->max_len && t.at(j) != pair->close && t.at(j) != '\n') ++j;
+    if (j < t.size() && t.at(j) == pair->close && j - i <= pair->max_len) {
+      for (int64_t k = i; k <= j; ++k) out[k] = true;
+      i = j;
+    }
+  }
   return out;
 }
 
@@ -205,13 +209,34 @@ std::optional<Number> ReadNumber(const CodePointText& t, int64_t i) {
   return std::nullopt;
 }
 
-const UnitSpec* MatchUnit(const CodePointText& t, int64_t i, int64_t* end) {
-  for (const UnitSpec& u : kUnits) {
-    if (t.Matches(i, u.written)) {
+// kUnits by their first code point, longest first within each list.
+struct IndexedUnit {
+  const UnitSpec* spec;
+  int64_t code_points;
+};
+const absl::flat_hash_map<char32_t, std::vector<IndexedUnit>>& UnitsByFirstChar() {
+  static const auto* index = [] {
+    auto* m = new absl::flat_hash_map<char32_t, std::vector<IndexedUnit>>();
+    for (const UnitSpec& u : kUnits) {
+      size_t i = 0;
+      const char32_t first = text::NextCodePoint(u.written, &i);
       int64_t n = 0;
       for (unsigned char c : u.written) n += (c & 0xC0) != 0x80;
-      *end = i + n;
-      return &u;
+      (*m)[first].push_back({&u, n});
+    }
+    return m;
+  }();
+  return *index;
+}
+
+const UnitSpec* MatchUnit(const CodePointText& t, int64_t i, int64_t* end) {
+  const auto& index = UnitsByFirstChar();
+  auto it = index.find(t.at(i));
+  if (it == index.end()) return nullptr;
+  for (const IndexedUnit& u : it->second) {
+    if (t.Matches(i, u.spec->written)) {
+      *end = i + u.code_points;
+      return u.spec;
     }
   }
   return nullptr;

@@ -8,11 +8,13 @@
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -394,8 +396,9 @@ absl::StatusOr<ListResult> IndicatorStore::List(const ListQuery& query) const {
   return out;
 }
 
-absl::StatusOr<int64_t> IndicatorStore::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
-                                                  agg::PartialAggregator* aggregator) const {
+absl::StatusOr<int64_t> IndicatorStore::Scan(
+    const zhibiao::v1::IndicatorFilter& filter,
+    const std::function<bool(const agg::IndicatorRow&, int32_t, absl::string_view)>& visit) const {
   const agg::IndicatorMatcher matcher(filter);
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
@@ -413,14 +416,17 @@ absl::StatusOr<int64_t> IndicatorStore::Aggregate(const zhibiao::v1::IndicatorFi
   int64_t scanned = 0;
   IndicatorKeyParts parts;
   IndexValue value;
+  absl::Status status = absl::OkStatus();
+  bool go_on = true;
   for (const std::string& prefix : prefixes) {
-    for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+    for (it->Seek(ToSlice(prefix)); go_on && it->Valid(); it->Next()) {
       absl::string_view key = ToView(it->key());
       if (!absl::StartsWith(key, prefix)) break;
       ++scanned;
       if (!ParseIndicatorKey(key, &parts) || !DecodeIndexValue(ToView(it->value()), &value)) {
-        db_->ReleaseSnapshot(snapshot);
-        return absl::DataLossError("an ind_by_metric entry does not decode");
+        status = absl::DataLossError("an ind_by_metric entry does not decode");
+        go_on = false;
+        break;
       }
       agg::IndicatorRow row;
       row.metric_key = parts.metric_key;
@@ -437,14 +443,148 @@ absl::StatusOr<int64_t> IndicatorStore::Aggregate(const zhibiao::v1::IndicatorFi
       row.unit_kind = value.unit_kind;
       row.unit = value.unit;
       row.subject = value.subject;
-      if (matcher.Matches(row)) aggregator->Add(row);
+      if (matcher.Matches(row)) {
+        go_on = visit(row, static_cast<int32_t>(parts.seq), value.section_id);
+      }
     }
+    if (!go_on) break;
   }
-  absl::Status status = FromRocksStatus(it->status(), "scan indicators");
+  if (status.ok()) status = FromRocksStatus(it->status(), "scan indicators");
   it.reset();
   db_->ReleaseSnapshot(snapshot);
   if (!status.ok()) return status;
   return scanned;
+}
+
+absl::StatusOr<int64_t> IndicatorStore::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
+                                                  agg::PartialAggregator* aggregator) const {
+  return Scan(filter, [aggregator](const agg::IndicatorRow& row, int32_t, absl::string_view) {
+    aggregator->Add(row);
+    return true;
+  });
+}
+
+absl::StatusOr<int64_t> IndicatorStore::Checkpoint(const std::string& directory) const {
+  if (directory.empty() || directory[0] != '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint directory \"", directory, "\" must be an absolute path"));
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(directory, ec)) {
+    return absl::AlreadyExistsError(absl::StrCat("checkpoint directory ", directory, " exists"));
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  if (!s.ok()) return FromRocksStatus(s, "create checkpoint object");
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  s = checkpoint->CreateCheckpoint(directory);
+  if (!s.ok()) return FromRocksStatus(s, absl::StrCat("checkpoint into ", directory));
+  uint64_t reports = 0;
+  db_->GetIntProperty(handles_[kReports], "rocksdb.estimate-num-keys", &reports);
+  LogInfo("checkpoint_written", {{"directory", directory}});
+  return static_cast<int64_t>(reports);
+}
+
+zhibiao::v1::GetStatsResponse IndicatorStore::Stats() const {
+  zhibiao::v1::GetStatsResponse out;
+  uint64_t v = 0;
+  if (db_->GetIntProperty(handles_[kReports], "rocksdb.estimate-num-keys", &v)) out.set_reports(v);
+  if (db_->GetIntProperty(handles_[kIndByMetric], "rocksdb.estimate-num-keys", &v)) {
+    out.set_index_entries(v);
+  }
+  uint64_t sst = 0, mem = 0;
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    if (db_->GetIntProperty(h, "rocksdb.total-sst-files-size", &v)) sst += v;
+    if (db_->GetIntProperty(h, "rocksdb.cur-size-all-mem-tables", &v)) mem += v;
+  }
+  out.set_sst_bytes(sst);
+  out.set_memtable_bytes(mem);
+  if (db_->GetIntProperty("rocksdb.block-cache-usage", &v)) out.set_block_cache_usage_bytes(v);
+  if (db_->GetIntProperty("rocksdb.block-cache-capacity", &v)) out.set_block_cache_capacity_bytes(v);
+  if (statistics_ != nullptr) {
+    out.set_write_stall_micros(statistics_->getTickerCount(rocksdb::STALL_MICROS));
+    out.set_compaction_bytes_written(statistics_->getTickerCount(rocksdb::COMPACT_WRITE_BYTES));
+    const double hits = statistics_->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
+    const double misses = statistics_->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+    out.set_block_cache_hit_rate(hits + misses > 0 ? hits / (hits + misses) : 0);
+  }
+  out.set_schema_version(kSchemaVersion);
+  out.set_data_dir(options_.data_dir);
+  return out;
+}
+
+zhibiao::v1::VerifyResponse IndicatorStore::Verify(int max_problems) const {
+  if (max_problems <= 0) max_problems = 100;
+  zhibiao::v1::VerifyResponse out;
+  auto problem = [&](std::string what) {
+    out.set_problems(out.problems() + 1);
+    if (out.problem_samples_size() < max_problems) out.add_problem_samples(std::move(what));
+  };
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  ro.snapshot = snapshot;
+  // 1. Every stored report has its region entry and every indicator's index entry.
+  std::set<std::string> expected_index;  // keys of all index entries the reports imply
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kReports]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      out.set_reports(out.reports() + 1);
+      zhibiao::v1::Report report;
+      const std::string id(ToView(it->key()));
+      if (!report.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        problem(absl::StrCat("report ", id, " does not parse"));
+        continue;
+      }
+      if (report.meta().report_id() != id) {
+        problem(absl::StrCat("report stored under ", id, " says it is ", report.meta().report_id()));
+      }
+      std::string ignored;
+      if (!db_->Get(ro, handles_[kReportByRegion], RegionIndexKey(report.meta()), &ignored).ok()) {
+        problem(absl::StrCat("report ", id, " has no report_by_region entry"));
+      }
+      for (const auto& ind : report.indicators()) {
+        std::string key = IndicatorKey(report.meta(), ind);
+        if (!db_->Get(ro, handles_[kIndByMetric], key, &ignored).ok()) {
+          problem(absl::StrCat("report ", id, " indicator ", ind.seq(), " has no index entry"));
+        }
+        expected_index.insert(std::move(key));
+      }
+    }
+    if (!it->status().ok()) problem(absl::StrCat("scan reports: ", it->status().ToString()));
+  }
+  // 2. Every index entry belongs to a stored report's indicator.
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kIndByMetric]));
+    IndicatorKeyParts parts;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      out.set_index_entries(out.index_entries() + 1);
+      const absl::string_view key = ToView(it->key());
+      if (!ParseIndicatorKey(key, &parts)) {
+        problem("an ind_by_metric key does not parse");
+        continue;
+      }
+      if (!expected_index.count(std::string(key))) {
+        problem(absl::StrCat("index entry of report ", parts.report_id, " seq ", parts.seq,
+                             " points at no stored indicator"));
+      }
+    }
+    std::unique_ptr<rocksdb::Iterator> regions(db_->NewIterator(ro, handles_[kReportByRegion]));
+    for (regions->SeekToFirst(); regions->Valid(); regions->Next()) {
+      const absl::string_view key = ToView(regions->key());
+      if (key.size() != kRegionBytes + 2 + kReportIdBytes) {
+        problem("a report_by_region key has the wrong length");
+        continue;
+      }
+      std::string ignored;
+      const std::string id(key.substr(kRegionBytes + 2));
+      if (!db_->Get(ro, handles_[kReports], id, &ignored).ok()) {
+        problem(absl::StrCat("report_by_region entry for ", id, " points at no stored report"));
+      }
+    }
+  }
+  db_->ReleaseSnapshot(snapshot);
+  return out;
 }
 
 }  // namespace zb::store

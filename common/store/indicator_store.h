@@ -101,6 +101,21 @@ class IndicatorStore {
   absl::StatusOr<int64_t> Aggregate(const zhibiao::v1::IndicatorFilter& filter,
                                     agg::PartialAggregator* aggregator) const;
 
+  // Visits the index entries that match `filter` in key order, under one
+  // snapshot; `visit` returns false to stop. Returns the entries read.
+  absl::StatusOr<int64_t> Scan(const zhibiao::v1::IndicatorFilter& filter,
+                               const std::function<bool(const agg::IndicatorRow&, int32_t seq,
+                                                        absl::string_view section_id)>& visit) const;
+
+  // Writes a consistent checkpoint into `directory` (which must not exist);
+  // returns the number of reports in it.
+  absl::StatusOr<int64_t> Checkpoint(const std::string& directory) const;
+
+  zhibiao::v1::GetStatsResponse Stats() const;
+
+  // Cross-checks reports and index entries; see StorageService.Verify.
+  zhibiao::v1::VerifyResponse Verify(int max_problems) const;
+
   // Stops the writer (after finishing queued mutations) and closes the DB.
   void Close();
 

@@ -44,10 +44,10 @@ void AppendLengthPrefixed(absl::string_view s, std::string* out) {
   out->append(s.data(), s.size());
 }
 
-bool ReadLengthPrefixed(absl::string_view* in, std::string* out) {
+bool ReadLengthPrefixed(absl::string_view* in, absl::string_view* out) {
   uint32_t n = 0;
   if (!ReadVarint(in, &n) || in->size() < n) return false;
-  out->assign(in->data(), n);
+  *out = in->substr(0, n);
   in->remove_prefix(n);
   return true;
 }
@@ -146,7 +146,15 @@ std::string IndicatorKey(const zhibiao::v1::ReportMeta& meta, const zhibiao::v1:
 }
 
 bool ParseIndicatorKey(absl::string_view key, IndicatorKeyParts* parts) {
-  if (!ReadEscaped(&key, &parts->metric_key)) return false;
+  // Fast path: no 0x00 inside the metric, so it ends at the first 0x00 0x01.
+  const size_t zero = key.find('\0');
+  if (zero != absl::string_view::npos && zero + 1 < key.size() && key[zero + 1] == '\x01') {
+    parts->metric_key = key.substr(0, zero);
+    key.remove_prefix(zero + 2);
+  } else {
+    if (!ReadEscaped(&key, &parts->metric_scratch)) return false;
+    parts->metric_key = parts->metric_scratch;
+  }
   if (key.size() != 2 + kRegionBytes + kReportIdBytes + 4) return false;
   parts->year = DecodeUint16(key.data());
   parts->region = key.substr(2, kRegionBytes);
@@ -182,7 +190,7 @@ bool DecodeIndexValue(absl::string_view in, IndexValue* out) {
   out->change = static_cast<uint8_t>(in[25]);
   out->is_target = (in[26] & 1) != 0;
   out->unit_kind = static_cast<uint8_t>(in[27]);
-  out->province.assign(in.data() + 28, kRegionBytes);
+  out->province = in.substr(28, kRegionBytes);
   in.remove_prefix(28 + kRegionBytes);
   return ReadLengthPrefixed(&in, &out->unit) && ReadLengthPrefixed(&in, &out->subject) &&
          ReadLengthPrefixed(&in, &out->section_id);

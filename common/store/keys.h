@@ -50,13 +50,16 @@ std::string MetricPrefix(absl::string_view metric_key);
 std::string MetricYearPrefix(absl::string_view metric_key, int32_t year);
 std::string IndicatorKey(const zhibiao::v1::ReportMeta& meta, const zhibiao::v1::Indicator& ind);
 
-// The parts of an ind_by_metric key.
+// The parts of an ind_by_metric key. Views point into the key (or into
+// `metric_scratch` when the metric had escaped bytes); no allocation on the
+// common path, since aggregations decode every entry they scan.
 struct IndicatorKeyParts {
-  std::string metric_key;
+  absl::string_view metric_key;
   uint16_t year = 0;
-  absl::string_view region;     // points into the key
-  absl::string_view report_id;  // points into the key
+  absl::string_view region;
+  absl::string_view report_id;
   uint32_t seq = 0;
+  std::string metric_scratch;
 };
 bool ParseIndicatorKey(absl::string_view key, IndicatorKeyParts* parts);
 
@@ -64,6 +67,7 @@ bool ParseIndicatorKey(absl::string_view key, IndicatorKeyParts* parts);
 // the report. Layout: value, low, high (IEEE double, little-endian), qualifier,
 // change, flags (bit 0: is_target), unit kind (one byte each), province(6),
 // then unit, subject and section_id as varint-length-prefixed strings.
+// Views point into the encoded value.
 struct IndexValue {
   double value = 0;
   double low = 0;
@@ -72,10 +76,10 @@ struct IndexValue {
   uint8_t change = 0;
   bool is_target = false;
   uint8_t unit_kind = 0;
-  std::string province;  // six digits or "000000"
-  std::string unit;
-  std::string subject;
-  std::string section_id;
+  absl::string_view province;  // six digits or "000000"
+  absl::string_view unit;
+  absl::string_view subject;
+  absl::string_view section_id;
 };
 
 std::string EncodeIndexValue(const zhibiao::v1::ReportMeta& meta, const zhibiao::v1::Indicator& ind);

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/extract/quantities.h"
+#include "common/text/numerals.h"
 
 extern const char kZbTaxonomyJson[];  // generated from data/taxonomy.json
 
@@ -94,6 +95,12 @@ absl::StatusOr<Taxonomy> Taxonomy::Parse(absl::string_view json) {
         return absl::InvalidArgumentError(absl::StrCat("taxonomy key \"", e.key, "\" is empty or repeated"));
       }
       t.by_key_[e.key] = t.entries_.size();
+      for (const std::string& pattern : e.patterns) {
+        if (pattern.empty()) continue;
+        size_t i = 0;
+        const char32_t first = text::NextCodePoint(pattern, &i);
+        t.cues_by_first_char_[first].push_back({pattern, CodePoints(pattern), t.entries_.size()});
+      }
       t.entries_.push_back(std::move(e));
     }
   }
@@ -106,8 +113,8 @@ const Entry* Taxonomy::Find(absl::string_view key) const {
 }
 
 bool Taxonomy::UnitFits(const Entry& e, const FigureContext& f) const {
-  const bool listed = std::find(e.units.begin(), e.units.end(), std::string(f.unit)) != e.units.end() ||
-                      std::find(e.units.begin(), e.units.end(), std::string(f.unit_written)) != e.units.end();
+  bool listed = false;
+  for (const std::string& u : e.units) listed = listed || u == f.unit || u == f.unit_written;
   switch (f.kind) {
     case zhibiao::v1::UNIT_KIND_PERCENT:
       // A percentage is a rate key's value, or the relative change of a count or money key.
@@ -125,46 +132,70 @@ bool Taxonomy::UnitFits(const Entry& e, const FigureContext& f) const {
   }
 }
 
-std::string Taxonomy::Map(const FigureContext& f) const {
-  const Entry* best = nullptr;
-  int64_t best_distance = 0;
-  size_t best_length = 0;
-  for (const Entry& e : entries_) {
-    if (!UnitFits(e, f)) continue;
-    if (!e.requires_any.empty() && !ContainsAny(f.sentence, e.requires_any) &&
-        !ContainsAny(f.headings, e.requires_any)) {
-      continue;
-    }
-    if (ContainsAny(f.before, e.excludes_any)) continue;
-    for (const std::string& p : e.patterns) {
-      int64_t distance = -1;
-      const size_t at = f.before.rfind(p);
-      if (at != absl::string_view::npos) {
-        distance = CodePoints(f.before.substr(at + p.size()));
-      } else {
-        const size_t after = f.after.find(p);
-        // In enumerations the noun follows the figure (12个公共法律服务中心、134个公共法律服务站):
-        // a cue right after the unit is nearer than the previous item's noun before it.
-        if (after != absl::string_view::npos) distance = CodePoints(f.after.substr(0, after));
-      }
-      if (distance < 0) continue;
-      if (best == nullptr || distance < best_distance ||
-          (distance == best_distance && p.size() > best_length)) {
-        best = &e;
-        best_distance = distance;
-        best_length = p.size();
-      }
-    }
+bool Taxonomy::Admissible(const Entry& e, const FigureContext& f) const {
+  if (!UnitFits(e, f)) return false;
+  if (!e.requires_any.empty() && !ContainsAny(f.sentence, e.requires_any) &&
+      !ContainsAny(f.headings, e.requires_any)) {
+    return false;
   }
-  return best == nullptr ? "" : best->key;
+  return !ContainsAny(f.before, e.excludes_any);
+}
+
+std::string Taxonomy::Map(const FigureContext& f) const {
+  // Every cue occurrence in the window, found through the first-character
+  // index; then the nearest (and longest) cue of an admissible entry wins.
+  struct Hit {
+    int64_t distance;
+    size_t length;
+    size_t entry;
+  };
+  std::vector<Hit> hits;
+  hits.reserve(16);
+  auto scan = [&](absl::string_view window, bool before) {
+    const int64_t total = CodePoints(window);
+    int64_t cp = 0;
+    for (size_t i = 0; i < window.size(); ++cp) {
+      const size_t start = i;
+      const char32_t c = text::NextCodePoint(window, &i);
+      auto it = cues_by_first_char_.find(c);
+      if (it == cues_by_first_char_.end()) continue;
+      for (const Cue& cue : it->second) {
+        if (!absl::StartsWith(window.substr(start), cue.pattern)) continue;
+        // Before the figure: code points between the cue's end and the figure.
+        // After it (12个公共法律服务中心): code points between the unit and the cue.
+        const int64_t distance = before ? total - cp - cue.code_points : cp;
+        hits.push_back({distance, cue.pattern.size(), cue.entry});
+      }
+    }
+  };
+  scan(f.before, true);
+  scan(f.after, false);
+  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+    return a.distance != b.distance ? a.distance < b.distance : a.length > b.length;
+  });
+  for (const Hit& hit : hits) {
+    if (Admissible(entries_[hit.entry], f)) return entries_[hit.entry].key;
+  }
+  return "";
 }
 
 void AssignMetricKeys(const Taxonomy& taxonomy, absl::string_view normalized_text,
                       const std::vector<zhibiao::v1::Section>& sections,
                       std::vector<zhibiao::v1::Indicator>* indicators) {
   const extract::CodePointText t(normalized_text);
+  // Headings of each section and its ancestors, joined once per section.
   std::map<std::string, const zhibiao::v1::Section*> by_id;
   for (const auto& s : sections) by_id[s.section_id()] = &s;
+  std::map<std::string, std::string> headings_of;
+  for (const auto& s : sections) {
+    std::string& headings = headings_of[s.section_id()];
+    for (std::string id = s.section_id(); !id.empty();) {
+      auto it = by_id.find(id);
+      if (it == by_id.end()) break;
+      absl::StrAppend(&headings, it->second->heading(), "|");
+      id = it->second->parent_id();
+    }
+  }
   for (auto& ind : *indicators) {
     // Sentence bounds around the figure.
     int64_t sentence_begin = ind.char_begin();
@@ -182,18 +213,12 @@ void AssignMetricKeys(const Taxonomy& taxonomy, absl::string_view normalized_tex
     while (after_end < sentence_end && after_end - ind.char_end() < 10 && !IsBreak(t.at(after_end))) {
       ++after_end;
     }
-    std::string headings;
-    for (std::string id = ind.section_id(); !id.empty();) {
-      auto it = by_id.find(id);
-      if (it == by_id.end()) break;
-      absl::StrAppend(&headings, it->second->heading(), "|");
-      id = it->second->parent_id();
-    }
+    auto headings = headings_of.find(ind.section_id());
     FigureContext f;
     f.before = t.Slice(before_begin, ind.char_begin());
     f.after = t.Slice(ind.char_end(), after_end);
     f.sentence = t.Slice(sentence_begin, sentence_end);
-    f.headings = headings;
+    if (headings != headings_of.end()) f.headings = headings->second;
     f.unit = ind.quantity().unit();
     f.unit_written = ind.quantity().unit_written();
     f.kind = ind.quantity().kind();

@@ -63,9 +63,17 @@ class Taxonomy {
   std::string Map(const FigureContext& figure) const;
 
  private:
+  // A cue phrase of an entry, indexed by its first character.
+  struct Cue {
+    std::string pattern;
+    int64_t code_points;
+    size_t entry;
+  };
   bool UnitFits(const Entry& e, const FigureContext& f) const;
+  bool Admissible(const Entry& e, const FigureContext& f) const;
 
   int version_ = 0;
+  absl::flat_hash_map<char32_t, std::vector<Cue>> cues_by_first_char_;
   std::vector<Entry> entries_;
   absl::flat_hash_map<std::string, size_t> by_key_;
 };

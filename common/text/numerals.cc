@@ -4,23 +4,6 @@
 
 namespace zb::text {
 
-char32_t NextCodePoint(absl::string_view s, size_t* i) {
-  const auto c = static_cast<unsigned char>(s[*i]);
-  if (c < 0x80) {
-    ++*i;
-    return c;
-  }
-  int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-  if (len == 1 || *i + len > s.size()) {
-    ++*i;
-    return 0xFFFD;
-  }
-  char32_t cp = c & (0x7F >> len);
-  for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[*i + k]) & 0x3F);
-  *i += len;
-  return cp;
-}
-
 int ChineseDigitValue(char32_t c) {
   switch (c) {
     case U'零': case U'〇': return 0;
@@ -61,7 +44,7 @@ std::optional<int64_t> ParseChineseNumber(absl::string_view s) {
     }
   }
   if (!has_unit) {  // digit by digit: 二〇二二
-    if (cps.size() > 1 && ChineseDigitValue(cps[0]) == 0) return std::nullopt;
+    if (cps.size() > 15 || (cps.size() > 1 && ChineseDigitValue(cps[0]) == 0)) return std::nullopt;
     int64_t v = 0;
     for (char32_t c : cps) v = v * 10 + ChineseDigitValue(c);
     // A lone multi-digit run of 两 is not a numeral form anyone writes.
@@ -116,7 +99,9 @@ std::optional<int64_t> ParseChineseNumber(absl::string_view s) {
     } else {  // 亿
       if (digit > 0) section += digit;
       const int64_t below = wan_part + section;
-      if (below == 0 && total == 0) return std::nullopt;
+      // 亿 comes once (一万亿 is 10^12; 一亿二亿 is not a numeral), which also
+      // keeps every value far below int64 overflow.
+      if (total != 0 || (below == 0 && total == 0)) return std::nullopt;
       total = (total + below) * 100000000;
       wan_part = 0;
       section = 0;

@@ -28,7 +28,23 @@ inline bool IsChineseNumeralChar(char32_t c) {
 std::optional<int64_t> ParseChineseNumber(absl::string_view s);
 
 // Decodes the code point at s[*i] and advances *i; U+FFFD for a bad byte.
-char32_t NextCodePoint(absl::string_view s, size_t* i);
+// Inline: it is the inner loop of every scan over text.
+inline char32_t NextCodePoint(absl::string_view s, size_t* i) {
+  const auto c = static_cast<unsigned char>(s[*i]);
+  if (c < 0x80) {
+    ++*i;
+    return c;
+  }
+  const int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  if (len == 1 || *i + len > s.size()) {
+    ++*i;
+    return 0xFFFD;
+  }
+  char32_t cp = c & (0x7F >> len);
+  for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[*i + k]) & 0x3F);
+  *i += len;
+  return cp;
+}
 
 }  // namespace zb::text
 

@@ -22,7 +22,8 @@ TEST(ParseChineseNumberTest, CommonForms) {
 }
 
 TEST(ParseChineseNumberTest, RejectsMalformed) {
-  for (const char* text : {"", "一二百", "十百", "法治", "百十"}) {
+  for (const char* text : {"", "一二百", "十百", "法治", "百十", "万亿万亿七亿", "一亿二亿",
+                           "二二二二二二二二二二二二二二二二二二"}) {
     EXPECT_FALSE(ParseChineseNumber(text).has_value()) << text;
   }
 }

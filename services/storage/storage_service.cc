@@ -1,6 +1,7 @@
 #include "services/storage/storage_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/agg/aggregate.h"
 #include "common/base/grpc_status.h"
 #include "common/base/logging.h"
@@ -113,6 +114,153 @@ grpc::ServerUnaryReactor* StorageServiceImpl::AggregateIndicators(
     if (!scanned.ok()) return scanned.status();
     for (auto& group : aggregator.Finish()) *response->add_groups() = std::move(group);
     response->set_indicators_scanned(*scanned);
+    return absl::OkStatus();
+  });
+}
+
+namespace {
+
+// Streams scan batches to the client one write at a time: the scan runs on a
+// reader thread, which waits for each write to finish (flow control) and
+// stops when the client cancels.
+class ScanReactor : public grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsResponse> {
+ public:
+  explicit ScanReactor(grpc::CallbackServerContext* context) : context_(context) {}
+
+  // Called on the reader thread; false when the client has gone.
+  bool Send(zhibiao::v1::ScanIndicatorsResponse batch) {
+    absl::MutexLock lock(&mu_);
+    auto writable = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !writing_ || cancelled_; };
+    mu_.Await(absl::Condition(&writable));
+    if (cancelled_) return false;
+    pending_ = std::move(batch);
+    writing_ = true;
+    StartWrite(&pending_);
+    return true;
+  }
+
+  // Called on the reader thread once the scan is over.
+  void Done(const grpc::Status& status) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto writable = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !writing_ || cancelled_; };
+      mu_.Await(absl::Condition(&writable));
+    }
+    Finish(status);
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) cancelled_ = true;
+  }
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  grpc::CallbackServerContext* context_;
+  absl::Mutex mu_;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  zhibiao::v1::ScanIndicatorsResponse pending_;
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsResponse>* StorageServiceImpl::ScanIndicators(
+    grpc::CallbackServerContext* context, const zhibiao::v1::ScanIndicatorsRequest* request) {
+  auto* reactor = new ScanReactor(context);
+  absl::Status valid = agg::ValidateFilter(request->filter());
+  if (valid.ok() && (request->batch_size() < 0 || request->batch_size() > 10000)) {
+    valid = absl::InvalidArgumentError(
+        absl::StrCat("batch_size ", request->batch_size(), " is outside 0..10000"));
+  }
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  const bool queued = readers_->TrySubmit([this, reactor, request] {
+    const int batch_size = request->batch_size() == 0 ? 1000 : request->batch_size();
+    const int64_t limit = request->limit();
+    zhibiao::v1::ScanIndicatorsResponse batch;
+    int64_t sent = 0;
+    bool client_gone = false;
+    absl::StatusOr<int64_t> scanned = store_->Scan(
+        request->filter(),
+        [&](const agg::IndicatorRow& row, int32_t seq, absl::string_view section_id) {
+          auto* ind = batch.add_indicators();
+          ind->set_metric_key(row.metric_key.data(), row.metric_key.size());
+          ind->set_year(row.year);
+          ind->set_region_code(row.region.data(), row.region.size());
+          ind->set_province_code(row.province.data(), row.province.size());
+          ind->set_report_id(row.report_id.data(), row.report_id.size());
+          ind->set_seq(seq);
+          auto* q = ind->mutable_quantity();
+          q->set_value(row.value);
+          q->set_low(row.low);
+          q->set_high(row.high);
+          q->set_qualifier(static_cast<zhibiao::v1::Qualifier>(row.qualifier));
+          q->set_unit(row.unit.data(), row.unit.size());
+          q->set_kind(static_cast<zhibiao::v1::UnitKind>(row.unit_kind));
+          ind->set_change(static_cast<zhibiao::v1::Change>(row.change));
+          ind->set_is_target(row.is_target);
+          ind->set_subject(row.subject.data(), row.subject.size());
+          ind->set_section_id(section_id.data(), section_id.size());
+          ++sent;
+          if (batch.indicators_size() >= batch_size) {
+            if (!reactor->Send(std::move(batch))) {
+              client_gone = true;
+              return false;
+            }
+            batch = zhibiao::v1::ScanIndicatorsResponse();
+          }
+          return limit == 0 || sent < limit;
+        });
+    if (!scanned.ok()) {
+      reactor->Done(ToGrpcStatus(scanned.status()));
+      return;
+    }
+    if (!client_gone && batch.indicators_size() > 0) reactor->Send(std::move(batch));
+    reactor->Done(client_gone ? grpc::Status(grpc::StatusCode::CANCELLED, "client went away")
+                              : grpc::Status::OK);
+  });
+  if (!queued) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 "storage read queue is full; retry later"));
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* StorageServiceImpl::Checkpoint(
+    grpc::CallbackServerContext* context, const zhibiao::v1::CheckpointRequest* request,
+    zhibiao::v1::CheckpointResponse* response) {
+  return OnReader(context, [this, request, response]() -> absl::Status {
+    absl::StatusOr<int64_t> reports = store_->Checkpoint(request->directory());
+    if (!reports.ok()) return reports.status();
+    response->set_directory(request->directory());
+    response->set_reports(*reports);
+    LogInfo("audit", {{"action", "checkpoint"}, {"directory", request->directory()}});
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StorageServiceImpl::GetStats(grpc::CallbackServerContext* context,
+                                                       const zhibiao::v1::GetStatsRequest*,
+                                                       zhibiao::v1::GetStatsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  *response = store_->Stats();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* StorageServiceImpl::Verify(grpc::CallbackServerContext* context,
+                                                     const zhibiao::v1::VerifyRequest* request,
+                                                     zhibiao::v1::VerifyResponse* response) {
+  return OnReader(context, [this, request, response]() -> absl::Status {
+    *response = store_->Verify(request->max_problems());
     return absl::OkStatus();
   });
 }

@@ -30,6 +30,18 @@ class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackSer
   grpc::ServerUnaryReactor* AggregateIndicators(
       grpc::CallbackServerContext* context, const zhibiao::v1::AggregateIndicatorsRequest* request,
       zhibiao::v1::AggregateIndicatorsResponse* response) override;
+  grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsResponse>* ScanIndicators(
+      grpc::CallbackServerContext* context,
+      const zhibiao::v1::ScanIndicatorsRequest* request) override;
+  grpc::ServerUnaryReactor* Checkpoint(grpc::CallbackServerContext* context,
+                                       const zhibiao::v1::CheckpointRequest* request,
+                                       zhibiao::v1::CheckpointResponse* response) override;
+  grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context,
+                                     const zhibiao::v1::GetStatsRequest* request,
+                                     zhibiao::v1::GetStatsResponse* response) override;
+  grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
+                                   const zhibiao::v1::VerifyRequest* request,
+                                   zhibiao::v1::VerifyResponse* response) override;
 
  private:
   // Runs `work` on the readers executor and finishes `reactor` with its

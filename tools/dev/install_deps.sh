@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libicu-dev libgumbo-dev libpoppler-cpp-dev libzip-dev libxml2-dev libssl-dev
   prometheus-cpp-dev
+  clang libclang-rt-14-dev
 )
 
 as_root() {

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan + UBSan) in ./build-fuzz and
+# runs each for FUZZ_SECONDS (default 60), two at a time. A crash leaves its
+# input in build-fuzz/findings/; copy it to tests/fuzz/regressions/ so the
+# fuzz_replay_* tests keep it fixed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${FUZZ_SECONDS:-60}
+build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
+CC=clang CXX=clang++ BUILD_DIR="$build_dir" BUILD_TYPE=RelWithDebInfo \
+  TARGETS="decode_structure_fuzzer html_fuzzer quantities_fuzzer" \
+  tools/dev/build.sh -DZB_BUILD_FUZZERS=ON -DZB_BUILD_TESTS=OFF -DZB_BUILD_BENCHMARKS=OFF \
+    -DZB_SANITIZE=address,undefined >/dev/null
+mkdir -p "$build_dir/findings"
+run() {
+  local name=$1 corpus=$2
+  local work="$build_dir/corpus-$name"
+  mkdir -p "$work"
+  echo "fuzz: $name for ${seconds}s"
+  "$build_dir/bin/${name}_fuzzer" "$work" "tests/fuzz/corpus/$corpus" tests/fuzz/regressions \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$build_dir/findings/$name-" >"$build_dir/fuzz-$name.log" 2>&1 || {
+      echo "fuzz: $name FOUND A PROBLEM:"; tail -40 "$build_dir/fuzz-$name.log"; return 1; }
+  grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$build_dir/fuzz-$name.log" | sed "s/^/  $name /"
+}
+status=0
+run decode_structure text & p1=$!
+run html html & p2=$!
+wait $p1 || status=1
+wait $p2 || status=1
+run quantities quantities || status=1
+exit $status
