@@ -26,6 +26,7 @@
 #include "common/rpc/channels.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
+#include "zhibiao/v1/storage.grpc.pb.h"
 
 namespace zb::cli {
 namespace {
@@ -545,6 +546,81 @@ int Up(const CliOptions& options) {
       }
     }
   }
+}
+
+int AdminVerify(const CliOptions& options) {
+  int64_t problems = 0;
+  int failed = 0;
+  int shard = 0;
+  for (const std::string& address : SplitList(options.storage_addrs)) {
+    auto stub = zhibiao::v1::StorageService::NewStub(MakeChannel(address));
+    grpc::ClientContext context;
+    SetTimeout(&context, std::max(options.timeout, absl::Minutes(10)));
+    zhibiao::v1::VerifyResponse response;
+    grpc::Status status = stub->Verify(&context, zhibiao::v1::VerifyRequest(), &response);
+    if (!status.ok()) {
+      PrintError(absl::StrCat("verify storage-", shard, " ", address), status);
+      ++failed;
+    } else if (options.json) {
+      std::printf("%s\n", ToJson(response).c_str());
+    } else {
+      std::printf("storage-%d %s: %lld reports, %lld index entries, %lld problems\n", shard,
+                  address.c_str(), static_cast<long long>(response.reports()),
+                  static_cast<long long>(response.index_entries()),
+                  static_cast<long long>(response.problems()));
+      for (const auto& p : response.problem_samples()) std::printf("  %s\n", p.c_str());
+    }
+    problems += status.ok() ? response.problems() : 0;
+    ++shard;
+  }
+  return failed == 0 && problems == 0 ? 0 : 1;
+}
+
+int AdminStats(const CliOptions& options) {
+  int failed = 0;
+  int shard = 0;
+  for (const std::string& address : SplitList(options.storage_addrs)) {
+    auto stub = zhibiao::v1::StorageService::NewStub(MakeChannel(address));
+    grpc::ClientContext context;
+    SetTimeout(&context, options.timeout);
+    zhibiao::v1::GetStatsResponse response;
+    grpc::Status status = stub->GetStats(&context, zhibiao::v1::GetStatsRequest(), &response);
+    if (!status.ok()) {
+      PrintError(absl::StrCat("stats storage-", shard, " ", address), status);
+      ++failed;
+    } else {
+      std::printf("storage-%d %s %s\n", shard, address.c_str(), ToJson(response).c_str());
+    }
+    ++shard;
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+int AdminCheckpoint(const CliOptions& options, const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    std::fprintf(stderr, "usage: zhibiao admin checkpoint DIR   (DIR/shard-N is written on each storage host)\n");
+    return 2;
+  }
+  int failed = 0;
+  int shard = 0;
+  for (const std::string& address : SplitList(options.storage_addrs)) {
+    auto stub = zhibiao::v1::StorageService::NewStub(MakeChannel(address));
+    zhibiao::v1::CheckpointRequest request;
+    request.set_directory(absl::StrCat(args[0], "/shard-", shard));
+    grpc::ClientContext context;
+    SetTimeout(&context, std::max(options.timeout, absl::Minutes(10)));
+    zhibiao::v1::CheckpointResponse response;
+    grpc::Status status = stub->Checkpoint(&context, request, &response);
+    if (!status.ok()) {
+      PrintError(absl::StrCat("checkpoint storage-", shard, " ", address), status);
+      ++failed;
+    } else {
+      std::printf("storage-%d %s: checkpoint of %lld reports in %s\n", shard, address.c_str(),
+                  static_cast<long long>(response.reports()), response.directory().c_str());
+    }
+    ++shard;
+  }
+  return failed == 0 ? 0 : 1;
 }
 
 }  // namespace zb::cli

@@ -42,6 +42,10 @@ int ReportsShow(const CliOptions& options, const std::vector<std::string>& args)
 int QueryAggregate(const CliOptions& options);
 int Health(const CliOptions& options);
 int Up(const CliOptions& options);
+// Storage administration, on every shard of --storage.
+int AdminVerify(const CliOptions& options);
+int AdminStats(const CliOptions& options);
+int AdminCheckpoint(const CliOptions& options, const std::vector<std::string>& args);
 
 }  // namespace zb::cli
 

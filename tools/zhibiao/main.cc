@@ -44,6 +44,8 @@ Usage:
   zhibiao query aggregate [--metric=K --subject=TEXT --region=CODE --province=CODE
                            --year=Y --unit=U --group_by=region,year] [--json]
   zhibiao health                       every service, one line each
+  zhibiao admin verify|stats           consistency check / figures of every storage shard
+  zhibiao admin checkpoint DIR         consistent backup of each shard into DIR/shard-N
   zhibiao up [--storage_shards=N --data_dir=DIR --base_port=P]
                                        start the suite locally; Ctrl-C stops it
 
@@ -96,6 +98,11 @@ int main(int argc, char** argv) {
   }
   if (command == "health") return zb::cli::Health(o);
   if (command == "up") return zb::cli::Up(o);
+  if (command == "admin" && !rest.empty() && rest[0] == "verify") return zb::cli::AdminVerify(o);
+  if (command == "admin" && !rest.empty() && rest[0] == "stats") return zb::cli::AdminStats(o);
+  if (command == "admin" && !rest.empty() && rest[0] == "checkpoint") {
+    return zb::cli::AdminCheckpoint(o, std::vector<std::string>(rest.begin() + 1, rest.end()));
+  }
   std::fprintf(stderr, "unknown command \"%s\"\n\n%s\n", command.c_str(), kUsage);
   return 2;
 }

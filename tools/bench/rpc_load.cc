@@ -1,0 +1,226 @@
+// zhibiao-load: an async gRPC load generator for the zhibiao services. Drives
+// one RPC at a fixed concurrency (closed loop) or a fixed rate (open loop)
+// for a duration and prints throughput and latency percentiles.
+//
+//   zhibiao-load --rpc=put --target=127.0.0.1:7410 --concurrency=32 --duration_s=10
+//   zhibiao-load --rpc=aggregate --target=127.0.0.1:7402 --rate=1000 --duration_s=10
+//
+// RPCs: put (storage PutReport of sample-sized reports, each with a new id),
+// ingest (IngestService.Ingest of sample variants), aggregate (query,
+// grouped by region), get (query GetReport of --report_id).
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "common/pipeline/report_builder.h"
+#include "common/rpc/channels.h"
+#include "zhibiao/v1/ingest.grpc.pb.h"
+#include "zhibiao/v1/query.grpc.pb.h"
+#include "zhibiao/v1/storage.grpc.pb.h"
+
+ABSL_FLAG(std::string, rpc, "put", "put, ingest, aggregate or get");
+ABSL_FLAG(std::string, target, "127.0.0.1:7410", "service address");
+ABSL_FLAG(int, concurrency, 16, "calls in flight (closed loop); with --rate, the most in flight");
+ABSL_FLAG(double, rate, 0, "calls per second (open loop); 0 for closed loop");
+ABSL_FLAG(double, duration_s, 10, "how long to run");
+ABSL_FLAG(std::string, sample, "", "document to send (default: tests/data/xinxiang-2021.txt)");
+ABSL_FLAG(std::string, report_id, "", "report id for --rpc=get");
+ABSL_FLAG(int, channels, 2, "gRPC channels to spread calls over");
+ABSL_FLAG(int, timeout_ms, 10000, "deadline of each call");
+
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A document that differs from the sample by one numbered sentence.
+std::string Variant(const std::string& sample, int64_t n) {
+  std::string text = sample;
+  text.insert(text.find('\n') + 1, absl::StrCat("本报告为负载测试第", n, "号。\n"));
+  return text;
+}
+
+class Load {
+ public:
+  Load() {
+    rpc_ = absl::GetFlag(FLAGS_rpc);
+    for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt("zhibiao.channel", i);  // distinct channels, not one shared subchannel
+      args.SetMaxReceiveMessageSize(64 << 20);
+      args.SetMaxSendMessageSize(64 << 20);
+      auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_target),
+                                               grpc::InsecureChannelCredentials(), args);
+      storage_.push_back(zhibiao::v1::StorageService::NewStub(channel));
+      ingest_.push_back(zhibiao::v1::IngestService::NewStub(channel));
+      query_.push_back(zhibiao::v1::QueryService::NewStub(channel));
+    }
+    std::string path = absl::GetFlag(FLAGS_sample);
+    if (path.empty()) path = std::string(ZB_SOURCE_DIR) + "/tests/data/xinxiang-2021.txt";
+    sample_ = ReadFile(path);
+    if (rpc_ == "put") {
+      auto report = zb::pipeline::BuildReport(sample_, path);
+      if (report.ok()) template_report_ = *std::move(report);
+    }
+  }
+
+  bool Valid(std::string* why) const {
+    if (rpc_ != "put" && rpc_ != "ingest" && rpc_ != "aggregate" && rpc_ != "get") {
+      *why = "--rpc must be put, ingest, aggregate or get";
+      return false;
+    }
+    if (sample_.empty()) {
+      *why = "the sample document is empty or missing";
+      return false;
+    }
+    return true;
+  }
+
+  // Issues call number n; `done` gets its status.
+  void Call(int64_t n, std::function<void(grpc::Status)> done) {
+    auto context = std::make_shared<grpc::ClientContext>();
+    zb::SetTimeout(context.get(), absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
+    const size_t c = static_cast<size_t>(n) % storage_.size();
+    if (rpc_ == "put") {
+      auto request = std::make_shared<zhibiao::v1::PutReportRequest>();
+      *request->mutable_report() = template_report_;
+      request->mutable_report()->mutable_meta()->set_report_id(
+          absl::StrFormat("%016x%016x", run_id_, static_cast<uint64_t>(n)));
+      auto response = std::make_shared<zhibiao::v1::PutReportResponse>();
+      storage_[c]->async()->PutReport(context.get(), request.get(), response.get(),
+                                      [context, request, response, done](grpc::Status s) { done(s); });
+    } else if (rpc_ == "ingest") {
+      auto request = std::make_shared<zhibiao::v1::IngestRequest>();
+      request->set_content(Variant(sample_, n + static_cast<int64_t>(run_id_ % 1000000) * 1000000));
+      auto response = std::make_shared<zhibiao::v1::IngestResponse>();
+      ingest_[c]->async()->Ingest(context.get(), request.get(), response.get(),
+                                  [context, request, response, done](grpc::Status s) { done(s); });
+    } else if (rpc_ == "aggregate") {
+      auto request = std::make_shared<zhibiao::v1::AggregateRequest>();
+      request->add_group_by(zhibiao::v1::GROUP_BY_REGION);
+      auto response = std::make_shared<zhibiao::v1::AggregateResponse>();
+      query_[c]->async()->Aggregate(context.get(), request.get(), response.get(),
+                                    [context, request, response, done](grpc::Status s) { done(s); });
+    } else {
+      auto request = std::make_shared<zhibiao::v1::GetReportRequest>();
+      request->set_report_id(absl::GetFlag(FLAGS_report_id));
+      auto response = std::make_shared<zhibiao::v1::GetReportResponse>();
+      query_[c]->async()->GetReport(context.get(), request.get(), response.get(),
+                                    [context, request, response, done](grpc::Status s) { done(s); });
+    }
+  }
+
+  uint64_t run_id_ = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
+
+ private:
+  std::string rpc_;
+  std::string sample_;
+  zhibiao::v1::Report template_report_;
+  std::vector<std::unique_ptr<zhibiao::v1::StorageService::Stub>> storage_;
+  std::vector<std::unique_ptr<zhibiao::v1::IngestService::Stub>> ingest_;
+  std::vector<std::unique_ptr<zhibiao::v1::QueryService::Stub>> query_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("zhibiao-load: drive a zhibiao RPC and print throughput and latency");
+  absl::ParseCommandLine(argc, argv);
+  Load load;
+  std::string why;
+  if (!load.Valid(&why)) {
+    std::fprintf(stderr, "%s\n", why.c_str());
+    return 2;
+  }
+  const int concurrency = std::max(1, absl::GetFlag(FLAGS_concurrency));
+  const double rate = absl::GetFlag(FLAGS_rate);
+  const absl::Duration duration = absl::Seconds(absl::GetFlag(FLAGS_duration_s));
+
+  absl::Mutex mu;
+  std::vector<double> latencies_ms;
+  std::map<int, int64_t> errors;
+  std::atomic<int64_t> next{0}, in_flight{0};
+  std::atomic<bool> stopping{false};
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + duration;
+
+  std::function<void()> issue = [&]() {
+    const int64_t n = next.fetch_add(1);
+    const absl::Time t0 = absl::Now();
+    ++in_flight;
+    load.Call(n, [&, t0](grpc::Status status) {
+      const double ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
+      {
+        absl::MutexLock lock(&mu);
+        if (status.ok()) latencies_ms.push_back(ms);
+        else ++errors[static_cast<int>(status.error_code())];
+      }
+      --in_flight;
+      // Closed loop: every finished call starts the next until the end.
+      if (rate <= 0 && !stopping.load() && absl::Now() < end) issue();
+    });
+  };
+
+  if (rate <= 0) {
+    for (int i = 0; i < concurrency; ++i) issue();
+    absl::SleepFor(duration);
+    stopping = true;
+  } else {
+    // Open loop: calls start on schedule; a full window counts as a miss.
+    const absl::Duration interval = absl::Seconds(1.0 / rate);
+    int64_t dropped = 0;
+    for (absl::Time t = start; t < end; t += interval) {
+      const absl::Time now = absl::Now();
+      if (t > now) absl::SleepFor(t - now);
+      if (in_flight.load() >= concurrency) {
+        ++dropped;
+        continue;
+      }
+      issue();
+    }
+    stopping = true;
+    if (dropped > 0) std::printf("dropped %lld calls: %d already in flight\n",
+                                 static_cast<long long>(dropped), concurrency);
+  }
+  const absl::Time wait_until = absl::Now() + absl::Seconds(30);
+  while (in_flight.load() > 0 && absl::Now() < wait_until) absl::SleepFor(absl::Milliseconds(5));
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+
+  absl::MutexLock lock(&mu);
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  auto pct = [&](double p) {
+    if (latencies_ms.empty()) return 0.0;
+    const size_t i = std::min(latencies_ms.size() - 1, static_cast<size_t>(p * latencies_ms.size()));
+    return latencies_ms[i];
+  };
+  int64_t failed = 0;
+  for (const auto& [code, count] : errors) failed += count;
+  std::printf("rpc=%s target=%s %s\n", absl::GetFlag(FLAGS_rpc).c_str(),
+              absl::GetFlag(FLAGS_target).c_str(),
+              rate > 0 ? absl::StrFormat("rate=%.0f/s", rate).c_str()
+                       : absl::StrFormat("concurrency=%d", concurrency).c_str());
+  std::printf("ok=%zu failed=%lld in %.2fs: %.1f calls/s\n", latencies_ms.size(),
+              static_cast<long long>(failed), seconds, latencies_ms.size() / seconds);
+  std::printf("latency ms: p50=%.3f p90=%.3f p99=%.3f max=%.3f\n", pct(0.50), pct(0.90),
+              pct(0.99), latencies_ms.empty() ? 0.0 : latencies_ms.back());
+  for (const auto& [code, count] : errors) {
+    std::printf("errors with code %d: %lld\n", code, static_cast<long long>(count));
+  }
+  return failed == 0 ? 0 : 1;
+}
