@@ -106,7 +106,13 @@ absl::Status ValidateGroupBy(const google::protobuf::RepeatedField<int>& group_b
   return absl::OkStatus();
 }
 
-IndicatorMatcher::IndicatorMatcher(const zhibiao::v1::IndicatorFilter& filter) : filter_(filter) {}
+IndicatorMatcher::IndicatorMatcher(const zhibiao::v1::IndicatorFilter& filter) : filter_(filter) {
+  const auto& f = filter_;
+  matches_all_ = f.metric_keys().empty() && f.years().empty() && f.region_codes().empty() &&
+                 f.province_codes().empty() && f.report_ids().empty() && f.units().empty() &&
+                 f.qualifiers().empty() && !f.exclude_targets() &&
+                 f.change() == zhibiao::v1::CHANGE_FILTER_UNSPECIFIED && f.subject_contains().empty();
+}
 
 bool IndicatorMatcher::Matches(const IndicatorRow& row) const {
   const auto& f = filter_;
@@ -140,6 +146,14 @@ void PartialAggregator::Add(const IndicatorRow& row) {
   }
   key_.push_back('\x1e');
   key_.append(row.unit.data(), row.unit.size());
+  if (last_group_ != nullptr && key_ == last_key_) {
+    Group& g = *last_group_;
+    ++g.count;
+    g.sum += row.value;
+    g.min = std::min(g.min, row.value);
+    g.max = std::max(g.max, row.value);
+    return;
+  }
   auto it = groups_.find(key_);
   if (it == groups_.end()) {
     Group g;
@@ -158,6 +172,17 @@ void PartialAggregator::Add(const IndicatorRow& row) {
   g.sum += row.value;
   g.min = std::min(g.min, row.value);
   g.max = std::max(g.max, row.value);
+  // flat_hash_map moves elements on rehash, but never on lookup or update of
+  // an existing key; the pointer is refreshed on every insertion path.
+  last_group_ = &g;
+  last_key_ = key_;
+}
+
+bool PartialAggregator::needs_subject() const {
+  for (zhibiao::v1::GroupBy g : group_by_) {
+    if (g == zhibiao::v1::GROUP_BY_SUBJECT) return true;
+  }
+  return false;
 }
 
 std::vector<zhibiao::v1::PartialAggregate> PartialAggregator::Finish() const {

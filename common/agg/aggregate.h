@@ -50,9 +50,14 @@ class IndicatorMatcher {
   // REQUIRES: ValidateFilter(filter).ok().
   explicit IndicatorMatcher(const zhibiao::v1::IndicatorFilter& filter);
   bool Matches(const IndicatorRow& row) const;
+  // True when the filter lets every row through (no need to call Matches).
+  bool matches_all() const { return matches_all_; }
+  // Whether Matches reads the row's subject (scans may skip decoding it otherwise).
+  bool needs_subject() const { return !filter_.subject_contains().empty(); }
 
  private:
   zhibiao::v1::IndicatorFilter filter_;
+  bool matches_all_ = false;
 };
 
 // Accumulates partial aggregates per (group values, unit). Not thread-safe.
@@ -63,6 +68,8 @@ class PartialAggregator {
   void Add(const IndicatorRow& row);
   // Groups sorted by (group values, unit).
   std::vector<zhibiao::v1::PartialAggregate> Finish() const;
+  // Whether Add reads the row's subject.
+  bool needs_subject() const;
 
  private:
   struct Group {
@@ -73,7 +80,9 @@ class PartialAggregator {
     double sum = 0, min = 0, max = 0;
   };
   std::vector<zhibiao::v1::GroupBy> group_by_;
-  std::string key_;  // scratch: group values and unit joined by control characters
+  std::string key_;       // scratch: group values and unit joined by control characters
+  std::string last_key_;  // index entries come sorted, so runs share a group
+  Group* last_group_ = nullptr;
   absl::flat_hash_map<std::string, Group> groups_;
 };
 

@@ -5,6 +5,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
@@ -36,6 +37,30 @@ enum Cf { kDefault = 0, kReports, kReportByRegion, kIndByMetric, kMeta, kCfCount
 constexpr const char* kCfNames[kCfCount] = {"default", "reports", "report_by_region",
                                             "ind_by_metric", "meta"};
 constexpr char kSchemaKey[] = "schema_version";
+
+// The prefix of an ind_by_metric key up to and including the end of its
+// escaped metric (0x00 0x01): scans of one metric stay inside one prefix, so
+// prefix blooms skip files that hold none of it.
+class MetricPrefixTransform : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "zhibiao.MetricPrefix.v1"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), End(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return End(key) > 0; }
+
+ private:
+  // Bytes up to and including the terminator, or 0 when there is none.
+  static size_t End(const rocksdb::Slice& key) {
+    for (size_t i = 0; i + 1 < key.size(); ++i) {
+      if (key[i] == '\0') {
+        if (key[i + 1] == '\x01') return i + 2;
+        ++i;  // an escaped 0x00 0xFF
+      }
+    }
+    return 0;
+  }
+};
 
 bool IsReportId(absl::string_view id) {
   if (id.size() != kReportIdBytes) return false;
@@ -82,18 +107,40 @@ absl::Status IndicatorStore::OpenDb() {
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  if (options_.bloom_bits_per_key > 0) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options_.bloom_bits_per_key));
+  }
   table.cache_index_and_filter_blocks = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   rocksdb::ColumnFamilyOptions cf_options(db_options);
   cf_options.OptimizeLevelStyleCompaction();
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  cf_options.compression = rocksdb::kLZ4Compression;
-  cf_options.bottommost_compression = rocksdb::kZSTD;
+  if (options_.compression == "lz4") {
+    cf_options.compression = rocksdb::kLZ4Compression;
+    cf_options.bottommost_compression = rocksdb::kZSTD;
+  } else if (options_.compression == "zstd") {
+    cf_options.compression = rocksdb::kZSTD;
+    cf_options.bottommost_compression = rocksdb::kZSTD;
+  } else if (options_.compression == "none") {
+    cf_options.compression = rocksdb::kNoCompression;
+    cf_options.bottommost_compression = rocksdb::kNoCompression;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--compression must be lz4, zstd or none, got \"", options_.compression, "\""));
+  }
   if (options_.write_buffer_bytes > 0) cf_options.write_buffer_size = options_.write_buffer_bytes;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kCfNames) descriptors.emplace_back(name, cf_options);
+  // The index family is what aggregations scan end to end: its small entries
+  // compress poorly and decompressing every block on every scan costs more
+  // than the disk it saves, so it is stored uncompressed.
+  descriptors[kIndByMetric].options.compression = rocksdb::kNoCompression;
+  descriptors[kIndByMetric].options.bottommost_compression = rocksdb::kNoCompression;
+  if (options_.index_prefix_extractor) {
+    descriptors[kIndByMetric].options.prefix_extractor = std::make_shared<MetricPrefixTransform>();
+    descriptors[kIndByMetric].options.memtable_prefix_bloom_size_ratio = 0.05;
+  }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(db_options), options_.data_dir,
                                         descriptors, &handles_, &raw);
@@ -164,7 +211,18 @@ void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done) {
     return;
   }
   Mutation m;
-  m.report = std::move(report);
+  m.report_id = report.meta().report_id();
+  PreparedPut& p = m.put;
+  p.ingested_at_unix_ms = absl::ToUnixMillis(absl::Now());
+  report.mutable_meta()->set_ingested_at_unix_ms(p.ingested_at_unix_ms);
+  p.extractor_version = report.meta().extractor_version();
+  p.region_key = RegionIndexKey(report.meta());
+  report.meta().SerializeToString(&p.meta_bytes);
+  p.index.reserve(report.indicators_size());
+  for (const auto& ind : report.indicators()) {
+    p.index.emplace_back(IndicatorKey(report.meta(), ind), EncodeIndexValue(report.meta(), ind));
+  }
+  report.SerializeToString(&p.report_bytes);
   m.put_done = std::move(done);
   PutCallback fail = m.put_done;
   bool closing;
@@ -234,37 +292,50 @@ void IndicatorStore::WriterLoop() {
 
 void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
   rocksdb::WriteBatch batch;
-  // What this group has written so far, by id (nullopt: deleted), so that
+  // What is stored for an id, as far as this group is concerned: the index
+  // keys to remove if it is replaced or deleted, its extractor version and
+  // first ingestion time.
+  struct Stored {
+    std::string extractor_version;
+    int64_t ingested_at_unix_ms = 0;
+    std::string region_key;
+    std::vector<std::string> index_keys;
+  };
+  // Ids this group has written or deleted so far (nullopt: deleted), so that
   // duplicates inside one group see each other.
-  std::map<std::string, std::optional<zhibiao::v1::Report>> overlay;
+  std::map<std::string, std::optional<Stored>> overlay;
   std::vector<absl::StatusOr<PutResult>> put_results(group->size());
   std::vector<absl::StatusOr<int>> delete_results(group->size());
-  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
 
-  auto load = [&](const std::string& id) -> absl::StatusOr<std::optional<zhibiao::v1::Report>> {
+  auto load = [&](const std::string& id) -> absl::StatusOr<std::optional<Stored>> {
     auto it = overlay.find(id);
     if (it != overlay.end()) return it->second;
     std::string value;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kReports], ReportKey(id), &value);
-    if (s.IsNotFound()) return std::optional<zhibiao::v1::Report>();
+    if (s.IsNotFound()) return std::optional<Stored>();
     if (!s.ok()) return FromRocksStatus(s, absl::StrCat("read report ", id));
     zhibiao::v1::Report existing;
     if (!existing.ParseFromString(value)) {
       return absl::DataLossError(absl::StrCat("stored report ", id, " does not parse"));
     }
-    return std::optional<zhibiao::v1::Report>(std::move(existing));
-  };
-  auto remove_indexes = [&](const zhibiao::v1::Report& old) {
-    batch.Delete(handles_[kReportByRegion], RegionIndexKey(old.meta()));
-    for (const auto& ind : old.indicators()) {
-      batch.Delete(handles_[kIndByMetric], IndicatorKey(old.meta(), ind));
+    Stored stored;
+    stored.extractor_version = existing.meta().extractor_version();
+    stored.ingested_at_unix_ms = existing.meta().ingested_at_unix_ms();
+    stored.region_key = RegionIndexKey(existing.meta());
+    for (const auto& ind : existing.indicators()) {
+      stored.index_keys.push_back(IndicatorKey(existing.meta(), ind));
     }
+    return std::optional<Stored>(std::move(stored));
+  };
+  auto remove_indexes = [&](const Stored& old) {
+    batch.Delete(handles_[kReportByRegion], old.region_key);
+    for (const std::string& key : old.index_keys) batch.Delete(handles_[kIndByMetric], key);
   };
 
   for (size_t i = 0; i < group->size(); ++i) {
     Mutation& m = (*group)[i];
-    const std::string id = m.is_delete ? m.report_id : m.report.meta().report_id();
-    absl::StatusOr<std::optional<zhibiao::v1::Report>> existing = load(id);
+    const std::string& id = m.report_id;
+    absl::StatusOr<std::optional<Stored>> existing = load(id);
     if (!existing.ok()) {
       if (m.is_delete) delete_results[i] = existing.status();
       else put_results[i] = existing.status();
@@ -275,17 +346,16 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
         delete_results[i] = absl::NotFoundError(absl::StrCat("report ", id, " is not stored"));
         continue;
       }
-      const zhibiao::v1::Report& old = **existing;
-      remove_indexes(old);
+      remove_indexes(**existing);
       batch.Delete(handles_[kReports], ReportKey(id));
-      delete_results[i] = old.indicators_size();
+      delete_results[i] = static_cast<int>((*existing)->index_keys.size());
       overlay[id] = std::nullopt;
       continue;
     }
-    if (existing->has_value() &&
-        (*existing)->meta().extractor_version() == m.report.meta().extractor_version()) {
+    const PreparedPut& p = m.put;
+    if (existing->has_value() && (*existing)->extractor_version == p.extractor_version) {
       put_results[i] = PutResult{zhibiao::v1::PUT_OUTCOME_UNCHANGED,
-                                 (*existing)->meta().ingested_at_unix_ms()};
+                                 (*existing)->ingested_at_unix_ms};
       continue;
     }
     PutResult result;
@@ -295,20 +365,20 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
     } else {
       result.outcome = zhibiao::v1::PUT_OUTCOME_STORED;
     }
-    m.report.mutable_meta()->set_ingested_at_unix_ms(now_ms);
-    result.ingested_at_unix_ms = now_ms;
-    const zhibiao::v1::ReportMeta& meta = m.report.meta();
-    std::string serialized_meta;
-    meta.SerializeToString(&serialized_meta);
-    batch.Put(handles_[kReportByRegion], RegionIndexKey(meta), serialized_meta);
-    for (const auto& ind : m.report.indicators()) {
-      batch.Put(handles_[kIndByMetric], IndicatorKey(meta, ind), EncodeIndexValue(meta, ind));
+    result.ingested_at_unix_ms = p.ingested_at_unix_ms;
+    batch.Put(handles_[kReportByRegion], p.region_key, p.meta_bytes);
+    Stored now;
+    now.extractor_version = p.extractor_version;
+    now.ingested_at_unix_ms = p.ingested_at_unix_ms;
+    now.region_key = p.region_key;
+    now.index_keys.reserve(p.index.size());
+    for (const auto& [key, value] : p.index) {
+      batch.Put(handles_[kIndByMetric], key, value);
+      now.index_keys.push_back(key);
     }
-    std::string serialized;
-    m.report.SerializeToString(&serialized);
-    batch.Put(handles_[kReports], ReportKey(id), serialized);
+    batch.Put(handles_[kReports], ReportKey(id), p.report_bytes);
     put_results[i] = result;
-    overlay[id] = m.report;
+    overlay[id] = std::move(now);
   }
 
   absl::Status written = absl::OkStatus();
@@ -402,6 +472,11 @@ absl::StatusOr<int64_t> IndicatorStore::Scan(
   const agg::IndicatorMatcher matcher(filter);
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
+  ro.readahead_size = 2 << 20;
+  // Scans cross metric prefixes (an empty filter reads everything), so the
+  // iterator must ignore the prefix extractor; per-metric scans stop at their
+  // prefix themselves.
+  ro.total_order_seek = true;
   const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
   ro.snapshot = snapshot;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kIndByMetric]));
@@ -443,7 +518,7 @@ absl::StatusOr<int64_t> IndicatorStore::Scan(
       row.unit_kind = value.unit_kind;
       row.unit = value.unit;
       row.subject = value.subject;
-      if (matcher.Matches(row)) {
+      if (matcher.matches_all() || matcher.Matches(row)) {
         go_on = visit(row, static_cast<int32_t>(parts.seq), value.section_id);
       }
     }
@@ -485,6 +560,16 @@ absl::StatusOr<int64_t> IndicatorStore::Checkpoint(const std::string& directory)
   return static_cast<int64_t>(reports);
 }
 
+absl::Status IndicatorStore::CompactAll() {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    rocksdb::Status s = db_->CompactRange(options, h, nullptr, nullptr);
+    if (!s.ok()) return FromRocksStatus(s, "compact");
+  }
+  return absl::OkStatus();
+}
+
 zhibiao::v1::GetStatsResponse IndicatorStore::Stats() const {
   zhibiao::v1::GetStatsResponse out;
   uint64_t v = 0;
@@ -522,6 +607,7 @@ zhibiao::v1::VerifyResponse IndicatorStore::Verify(int max_problems) const {
   };
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
+  ro.total_order_seek = true;  // whole families, across metric prefixes
   const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
   ro.snapshot = snapshot;
   // 1. Every stored report has its region entry and every indicator's index entry.

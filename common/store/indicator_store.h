@@ -47,6 +47,13 @@ struct StoreOptions {
   int max_group = 128;            // mutations per group commit
   int max_queue = 4096;           // queued mutations before RESOURCE_EXHAUSTED
   size_t write_buffer_bytes = 0;  // 0: RocksDB's default (64 MiB)
+  int bloom_bits_per_key = 10;    // 0 turns bloom filters off
+  // Compression of the report families: "lz4" (default), "zstd" or "none".
+  // The index family is never compressed (see OpenDb).
+  std::string compression = "lz4";
+  // A prefix extractor (the escaped metric key) with prefix blooms on the
+  // index family, for scans filtered by metric.
+  bool index_prefix_extractor = true;
   std::string rocksdb_options;    // extra "key=value;..." applied to DB options
 };
 
@@ -113,6 +120,10 @@ class IndicatorStore {
 
   zhibiao::v1::GetStatsResponse Stats() const;
 
+  // Compacts every column family fully (an operator action after a bulk load:
+  // scans then read one sorted run instead of merging many).
+  absl::Status CompactAll();
+
   // Cross-checks reports and index entries; see StorageService.Verify.
   zhibiao::v1::VerifyResponse Verify(int max_problems) const;
 
@@ -122,10 +133,21 @@ class IndicatorStore {
   const StoreOptions& options() const { return options_; }
 
  private:
+  // A report encoded for writing. Built on the caller's thread, so the single
+  // writer only decides and writes (serialisation would otherwise be a third
+  // of its time).
+  struct PreparedPut {
+    std::string extractor_version;
+    int64_t ingested_at_unix_ms = 0;
+    std::string report_bytes;  // zhibiao.v1.Report with ingested_at set
+    std::string region_key;
+    std::string meta_bytes;
+    std::vector<std::pair<std::string, std::string>> index;  // ind_by_metric keys and values
+  };
   struct Mutation {
     bool is_delete = false;
-    zhibiao::v1::Report report;  // for puts
-    std::string report_id;       // for deletes
+    std::string report_id;
+    PreparedPut put;  // for puts
     PutCallback put_done;
     DeleteCallback delete_done;
   };

@@ -17,6 +17,9 @@ ABSL_FLAG(std::string, data_dir, "./var/zhibiao", "RocksDB data directory of thi
 ABSL_FLAG(int64_t, block_cache_mb, 64, "RocksDB block cache size in MiB");
 ABSL_FLAG(int, max_open_files, 512, "RocksDB max_open_files");
 ABSL_FLAG(bool, sync, true, "sync the WAL before acknowledging writes (never turn off in production)");
+ABSL_FLAG(int, bloom_bits, 10, "bloom filter bits per key (0: no bloom filters)");
+ABSL_FLAG(std::string, compression, "lz4", "compression of report data: lz4 (zstd at the bottom), zstd or none");
+ABSL_FLAG(bool, index_prefix_extractor, true, "prefix extractor and prefix blooms on the metric index");
 ABSL_FLAG(std::string, rocksdb_options, "", "extra RocksDB options, \"key=value;key=value\"");
 ABSL_FLAG(int, read_threads, 2, "threads for reads, scans and aggregations");
 ABSL_FLAG(int, max_message_mb, 64, "largest request or response in MiB");
@@ -40,6 +43,9 @@ int main(int argc, char** argv) {
   store_options.max_open_files = absl::GetFlag(FLAGS_max_open_files);
   store_options.sync = absl::GetFlag(FLAGS_sync);
   store_options.rocksdb_options = absl::GetFlag(FLAGS_rocksdb_options);
+  store_options.bloom_bits_per_key = absl::GetFlag(FLAGS_bloom_bits);
+  store_options.compression = absl::GetFlag(FLAGS_compression);
+  store_options.index_prefix_extractor = absl::GetFlag(FLAGS_index_prefix_extractor);
   auto store = zb::store::IndicatorStore::Open(store_options);
   if (!store.ok()) {
     zb::LogError("startup_failed", {{"error", store.status().ToString()}});
