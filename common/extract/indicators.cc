@@ -146,8 +146,12 @@ std::string SubjectFromClause(absl::string_view clause) {
 
 std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     absl::string_view text, const std::vector<zhibiao::v1::Section>& sections, int report_year) {
+  return ExtractIndicators(CodePointText(text), sections, report_year);
+}
+
+std::vector<zhibiao::v1::Indicator> ExtractIndicators(
+    const CodePointText& t, const std::vector<zhibiao::v1::Section>& sections, int report_year) {
   std::vector<zhibiao::v1::Indicator> out;
-  const CodePointText t(text);
   const std::vector<FoundQuantity> found = FindQuantities(t);
 
   // Sections whose heading (or an ancestor's) is about next year's plans.

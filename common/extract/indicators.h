@@ -25,6 +25,9 @@ inline constexpr absl::string_view kExtractorVersion = "extract-1";
 // report_id and metric_key are left for the caller.
 std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     absl::string_view text, const std::vector<zhibiao::v1::Section>& sections, int report_year);
+// The same over text already decoded into code points (shared with the taxonomy stage).
+std::vector<zhibiao::v1::Indicator> ExtractIndicators(
+    const CodePointText& text, const std::vector<zhibiao::v1::Section>& sections, int report_year);
 
 // The subject a clause gives the figure that ends it: scope words (全市, 全年,
 // 共, 累计) and linking verbs (达, 为) dropped. Exposed for tests.

@@ -72,9 +72,10 @@ absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
   meta->set_extractor_version(ExtractorVersion());
   meta->set_content_sha256(Sha256Hex(normalized.text));
 
-  std::vector<zhibiao::v1::Indicator> indicators = extract::ExtractIndicators(
-      normalized.text, structure.sections, meta->report_year());
-  taxonomy::AssignMetricKeys(taxonomy::Taxonomy::Default(), normalized.text, structure.sections,
+  const extract::CodePointText code_points(normalized.text);
+  std::vector<zhibiao::v1::Indicator> indicators =
+      extract::ExtractIndicators(code_points, structure.sections, meta->report_year());
+  taxonomy::AssignMetricKeys(taxonomy::Taxonomy::Default(), code_points, structure.sections,
                              &indicators);
   for (auto& section : structure.sections) *report.add_sections() = std::move(section);
   meta->set_report_id(ReportIdOf(report));

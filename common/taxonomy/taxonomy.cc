@@ -182,7 +182,12 @@ std::string Taxonomy::Map(const FigureContext& f) const {
 void AssignMetricKeys(const Taxonomy& taxonomy, absl::string_view normalized_text,
                       const std::vector<zhibiao::v1::Section>& sections,
                       std::vector<zhibiao::v1::Indicator>* indicators) {
-  const extract::CodePointText t(normalized_text);
+  AssignMetricKeys(taxonomy, extract::CodePointText(normalized_text), sections, indicators);
+}
+
+void AssignMetricKeys(const Taxonomy& taxonomy, const extract::CodePointText& t,
+                      const std::vector<zhibiao::v1::Section>& sections,
+                      std::vector<zhibiao::v1::Indicator>* indicators) {
   // Headings of each section and its ancestors, joined once per section.
   std::map<std::string, const zhibiao::v1::Section*> by_id;
   for (const auto& s : sections) by_id[s.section_id()] = &s;

@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/extract/quantities.h"
 #include "zhibiao/v1/report.pb.h"
 
 namespace zb::taxonomy {
@@ -81,6 +82,10 @@ class Taxonomy {
 // Sets metric_key on each indicator of a report from its normalised text,
 // sentences and section headings.
 void AssignMetricKeys(const Taxonomy& taxonomy, absl::string_view normalized_text,
+                      const std::vector<zhibiao::v1::Section>& sections,
+                      std::vector<zhibiao::v1::Indicator>* indicators);
+// The same over text already decoded into code points.
+void AssignMetricKeys(const Taxonomy& taxonomy, const extract::CodePointText& text,
                       const std::vector<zhibiao::v1::Section>& sections,
                       std::vector<zhibiao::v1::Indicator>* indicators);
 

@@ -42,8 +42,9 @@ void BM_Extractor(benchmark::State& state) {
   const auto structure = zb::doc::ParseStructure(text);
   const auto& taxonomy = zb::taxonomy::Taxonomy::Default();
   for (auto _ : state) {
-    auto indicators = zb::extract::ExtractIndicators(text, structure.sections, 2021);
-    zb::taxonomy::AssignMetricKeys(taxonomy, text, structure.sections, &indicators);
+    const zb::extract::CodePointText code_points(text);
+    auto indicators = zb::extract::ExtractIndicators(code_points, structure.sections, 2021);
+    zb::taxonomy::AssignMetricKeys(taxonomy, code_points, structure.sections, &indicators);
     benchmark::DoNotOptimize(indicators);
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * Sample().size());
