@@ -169,7 +169,25 @@ absl::Status IndicatorStore::OpenDb() {
           ": run a newer zhibiao-storage or restore a backup"));
     }
   }
+  if (options_.index_cache) {
+    cache_ = std::make_unique<IndexCache>();
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    ro.total_order_seek = true;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kIndByMetric]));
+    IndicatorKeyParts parts;
+    IndexValue value;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (!ParseIndicatorKey(ToView(it->key()), &parts) ||
+          !DecodeIndexValue(ToView(it->value()), &value)) {
+        return absl::DataLossError("an ind_by_metric entry does not decode; run zhibiao admin verify");
+      }
+      cache_->Add(parts, value);
+    }
+    if (!it->status().ok()) return FromRocksStatus(it->status(), "load index cache");
+  }
   LogInfo("store_opened", {{"data_dir", options_.data_dir},
+                           {"index_cache_entries", cache_ ? cache_->live_entries() : 0},
                            {"schema_version", kSchemaVersion},
                            {"block_cache_bytes", options_.block_cache_bytes},
                            {"sync", options_.sync ? "true" : "false"}});
@@ -196,11 +214,15 @@ void IndicatorStore::Close() {
   }
 }
 
-bool IndicatorStore::Enqueue(Mutation mutation) {
+absl::Status IndicatorStore::Enqueue(Mutation* mutation) {
   absl::MutexLock lock(&mu_);
-  if (closing_ || static_cast<int>(queue_.size()) >= options_.max_queue) return false;
-  queue_.push_back(std::move(mutation));
-  return true;
+  if (closing_) return absl::UnavailableError("storage is shutting down");
+  if (static_cast<int>(queue_.size()) >= options_.max_queue) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("storage write queue is full (", options_.max_queue, " mutations); retry later"));
+  }
+  queue_.push_back(std::move(*mutation));
+  return absl::OkStatus();
 }
 
 void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done) {
@@ -224,17 +246,8 @@ void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done) {
   }
   report.SerializeToString(&p.report_bytes);
   m.put_done = std::move(done);
-  PutCallback fail = m.put_done;
-  bool closing;
-  {
-    absl::MutexLock lock(&mu_);
-    closing = closing_;
-  }
-  if (!Enqueue(std::move(m))) {
-    fail(closing ? absl::UnavailableError("storage is shutting down")
-                 : absl::ResourceExhaustedError(absl::StrCat(
-                       "storage write queue is full (", options_.max_queue, " mutations)")));
-  }
+  absl::Status queued = Enqueue(&m);
+  if (!queued.ok()) m.put_done(queued);  // not moved from when refused
 }
 
 absl::StatusOr<PutResult> IndicatorStore::Put(zhibiao::v1::Report report) {
@@ -258,8 +271,8 @@ void IndicatorStore::DeleteAsync(std::string report_id, DeleteCallback done) {
   m.is_delete = true;
   m.report_id = std::move(report_id);
   m.delete_done = std::move(done);
-  DeleteCallback fail = m.delete_done;
-  if (!Enqueue(std::move(m))) fail(absl::UnavailableError("storage is shutting down or busy"));
+  absl::Status queued = Enqueue(&m);
+  if (!queued.ok()) m.delete_done(queued);  // not moved from when refused
 }
 
 absl::StatusOr<int> IndicatorStore::Delete(absl::string_view report_id) {
@@ -388,6 +401,35 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
     written = FromRocksStatus(db_->Write(wo, &batch), "write batch");
     if (!written.ok()) LogError("store_write_failed", {{"error", written.message()}});
   }
+  if (written.ok() && cache_ != nullptr) {
+    // Bring the in-memory index to the state just made durable, in group
+    // order and in one step (decoded before the cache's lock is taken).
+    std::vector<IndexCache::Change> changes;
+    for (size_t i = 0; i < group->size(); ++i) {
+      const Mutation& m = (*group)[i];
+      IndexCache::Change remove;
+      remove.remove_report = true;
+      remove.report_id = m.report_id;
+      if (m.is_delete) {
+        if (delete_results[i].ok()) changes.push_back(remove);
+        continue;
+      }
+      if (!put_results[i].ok() || put_results[i]->outcome == zhibiao::v1::PUT_OUTCOME_UNCHANGED) continue;
+      if (put_results[i]->outcome == zhibiao::v1::PUT_OUTCOME_REPLACED) changes.push_back(remove);
+      for (const auto& [key, encoded] : m.put.index) {
+        IndexCache::Change add;
+        if (ParseIndicatorKey(key, &add.key) && DecodeIndexValue(encoded, &add.value)) {
+          changes.push_back(std::move(add));
+        }
+      }
+    }
+    // A metric with escaped bytes is decoded into its own scratch string:
+    // point the view at it now that the vector no longer moves.
+    for (IndexCache::Change& c : changes) {
+      if (!c.key.metric_scratch.empty()) c.key.metric_key = c.key.metric_scratch;
+    }
+    cache_->ApplyGroup(changes);
+  }
   for (size_t i = 0; i < group->size(); ++i) {
     Mutation& m = (*group)[i];
     if (m.is_delete) {
@@ -423,6 +465,16 @@ absl::StatusOr<ListResult> IndicatorStore::List(const ListQuery& query) const {
         absl::StrCat("page_size ", query.page_size, " is outside 0..1000"));
   }
   const int page_size = query.page_size == 0 ? 100 : query.page_size;
+  if (!query.region_code.empty() && RegionKeyPart(query.region_code) != query.region_code) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("region_code \"", query.region_code, "\" is not a six-digit GB/T 2260 code"));
+  }
+  if (!query.province_code.empty() &&
+      (RegionKeyPart(query.province_code) != query.province_code ||
+       query.province_code.substr(2) != "0000")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "province_code \"", query.province_code, "\" is not a province code like 410000"));
+  }
   std::string prefix;
   if (!query.region_code.empty()) {
     prefix = RegionKeyPart(query.region_code);
@@ -537,6 +589,16 @@ absl::StatusOr<int64_t> IndicatorStore::Aggregate(const zhibiao::v1::IndicatorFi
     aggregator->Add(row);
     return true;
   });
+}
+
+absl::StatusOr<int64_t> IndicatorStore::AggregatePartials(
+    const zhibiao::v1::IndicatorFilter& filter, const google::protobuf::RepeatedField<int>& group_by,
+    std::vector<zhibiao::v1::PartialAggregate>* out) const {
+  if (cache_ != nullptr) return cache_->Aggregate(filter, group_by, out);
+  agg::PartialAggregator aggregator(group_by);
+  absl::StatusOr<int64_t> scanned = Aggregate(filter, &aggregator);
+  if (scanned.ok()) *out = aggregator.Finish();
+  return scanned;
 }
 
 absl::StatusOr<int64_t> IndicatorStore::Checkpoint(const std::string& directory) const {

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/agg/aggregate.h"
+#include "common/store/index_cache.h"
 #include "zhibiao/v1/report.pb.h"
 #include "zhibiao/v1/storage.pb.h"
 
@@ -54,6 +55,9 @@ struct StoreOptions {
   // A prefix extractor (the escaped metric key) with prefix blooms on the
   // index family, for scans filtered by metric.
   bool index_prefix_extractor = true;
+  // Keep a columnar copy of the index in memory for aggregations (IndexCache:
+  // ~50 MB per million indicators); off, aggregations scan RocksDB.
+  bool index_cache = true;
   std::string rocksdb_options;    // extra "key=value;..." applied to DB options
 };
 
@@ -103,10 +107,18 @@ class IndicatorStore {
   absl::StatusOr<zhibiao::v1::Report> Get(absl::string_view report_id) const;
   absl::StatusOr<ListResult> List(const ListQuery& query) const;
 
-  // Adds every indicator that matches `filter` to `aggregator`; returns the
-  // number of index entries read.
+  // Adds every indicator that matches `filter` to `aggregator` by scanning
+  // RocksDB; returns the number of index entries read.
   absl::StatusOr<int64_t> Aggregate(const zhibiao::v1::IndicatorFilter& filter,
                                     agg::PartialAggregator* aggregator) const;
+
+  // Partial aggregates per (group values, unit) of the indicators that match
+  // `filter`, from the in-memory index when it is on, else by a scan; returns
+  // the number of index entries examined.
+  // REQUIRES: filter and group_by are valid (agg::ValidateFilter/ValidateGroupBy).
+  absl::StatusOr<int64_t> AggregatePartials(const zhibiao::v1::IndicatorFilter& filter,
+                                            const google::protobuf::RepeatedField<int>& group_by,
+                                            std::vector<zhibiao::v1::PartialAggregate>* out) const;
 
   // Visits the index entries that match `filter` in key order, under one
   // snapshot; `visit` returns false to stop. Returns the entries read.
@@ -154,7 +166,8 @@ class IndicatorStore {
 
   explicit IndicatorStore(StoreOptions options);
   absl::Status OpenDb();
-  bool Enqueue(Mutation mutation) ABSL_LOCKS_EXCLUDED(mu_);
+  // OK, or UNAVAILABLE (closing) or RESOURCE_EXHAUSTED (queue full).
+  absl::Status Enqueue(Mutation* mutation) ABSL_LOCKS_EXCLUDED(mu_);
   void WriterLoop() ABSL_LOCKS_EXCLUDED(mu_);
   void CommitGroup(std::vector<Mutation>* group);
 
@@ -162,6 +175,7 @@ class IndicatorStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
   std::shared_ptr<rocksdb::Statistics> statistics_;
+  std::unique_ptr<IndexCache> cache_;  // null when options_.index_cache is off
 
   absl::Mutex mu_;
   std::deque<Mutation> queue_ ABSL_GUARDED_BY(mu_);

@@ -58,7 +58,9 @@ void FanOutEach(StorageShards* shards, const grpc::CallbackServerContext* caller
   absl::Time deadline = absl::Now() + timeout;
   if (caller != nullptr) deadline = std::min(deadline, absl::FromChrono(caller->deadline()));
   for (int i = 0; i < n; ++i) {
-    state->contexts.push_back(std::make_unique<grpc::ClientContext>());
+    // From the caller's context, so its cancellation reaches every shard.
+    state->contexts.push_back(caller != nullptr ? grpc::ClientContext::FromCallbackServerContext(*caller)
+                                                : std::make_unique<grpc::ClientContext>());
     state->contexts.back()->set_deadline(absl::ToChronoTime(deadline));
   }
   for (int i = 0; i < n; ++i) {
@@ -87,22 +89,35 @@ void FanOut(StorageShards* shards, const grpc::CallbackServerContext* caller,
                                 std::move(done));
 }
 
-// OK when every shard answered OK; otherwise UNAVAILABLE naming every shard
-// that failed and why (a query over a subset of the data would be wrong).
+// OK when every shard answered OK; otherwise an error naming every shard that
+// failed and why (a query over a subset of the data would be wrong). Shards
+// that could not be reached in time make it UNAVAILABLE (retry); a shard's
+// own verdict (INVALID_ARGUMENT, DATA_LOSS, RESOURCE_EXHAUSTED, ...) is
+// passed on, the most serious first, so corruption is never retried away.
 template <typename Response>
 absl::Status AllShardsOk(const std::vector<ShardAnswer<Response>>& answers) {
   std::vector<std::string> failures;
   absl::StatusCode code = absl::StatusCode::kOk;
+  auto severity = [](absl::StatusCode c) {
+    switch (c) {
+      case absl::StatusCode::kDataLoss: return 5;
+      case absl::StatusCode::kInternal: return 4;
+      case absl::StatusCode::kInvalidArgument:
+      case absl::StatusCode::kFailedPrecondition: return 3;
+      case absl::StatusCode::kResourceExhausted: return 2;
+      case absl::StatusCode::kUnavailable: return 1;
+      default: return 0;
+    }
+  };
   for (const auto& a : answers) {
     if (a.status.ok()) continue;
     failures.emplace_back(a.status.message());
-    // A shard's own verdict on the request (INVALID_ARGUMENT) is passed on as is.
-    if (a.status.code() == absl::StatusCode::kInvalidArgument ||
-        a.status.code() == absl::StatusCode::kFailedPrecondition) {
-      code = a.status.code();
-    } else if (code == absl::StatusCode::kOk) {
-      code = absl::StatusCode::kUnavailable;
+    absl::StatusCode c = a.status.code();
+    if (c == absl::StatusCode::kDeadlineExceeded || c == absl::StatusCode::kCancelled ||
+        c == absl::StatusCode::kUnknown || c == absl::StatusCode::kAborted) {
+      c = absl::StatusCode::kUnavailable;
     }
+    if (code == absl::StatusCode::kOk || severity(c) > severity(code)) code = c;
   }
   if (failures.empty()) return absl::OkStatus();
   return absl::Status(code, absl::StrCat(failures.size(), " of ", answers.size(),

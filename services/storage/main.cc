@@ -20,8 +20,11 @@ ABSL_FLAG(bool, sync, true, "sync the WAL before acknowledging writes (never tur
 ABSL_FLAG(int, bloom_bits, 10, "bloom filter bits per key (0: no bloom filters)");
 ABSL_FLAG(std::string, compression, "lz4", "compression of report data: lz4 (zstd at the bottom), zstd or none");
 ABSL_FLAG(bool, index_prefix_extractor, true, "prefix extractor and prefix blooms on the metric index");
+ABSL_FLAG(bool, index_cache, true,
+          "keep a columnar copy of the indicator index in memory for aggregations (~50 MB per million)");
 ABSL_FLAG(std::string, rocksdb_options, "", "extra RocksDB options, \"key=value;key=value\"");
 ABSL_FLAG(int, read_threads, 2, "threads for reads, scans and aggregations");
+ABSL_FLAG(int, scan_threads, 2, "threads for streaming ScanIndicators calls");
 ABSL_FLAG(int, max_message_mb, 64, "largest request or response in MiB");
 ABSL_FLAG(int, shutdown_grace_ms, 4000, "how long SIGTERM waits for in-flight calls");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
@@ -46,13 +49,16 @@ int main(int argc, char** argv) {
   store_options.bloom_bits_per_key = absl::GetFlag(FLAGS_bloom_bits);
   store_options.compression = absl::GetFlag(FLAGS_compression);
   store_options.index_prefix_extractor = absl::GetFlag(FLAGS_index_prefix_extractor);
+  store_options.index_cache = absl::GetFlag(FLAGS_index_cache);
   auto store = zb::store::IndicatorStore::Open(store_options);
   if (!store.ok()) {
     zb::LogError("startup_failed", {{"error", store.status().ToString()}});
     return 1;
   }
   zb::Executor readers("storage-readers", absl::GetFlag(FLAGS_read_threads), 256);
-  zb::storage::StorageServiceImpl service(store->get(), &readers);
+  // Streaming scans wait on their clients: they get threads of their own.
+  zb::Executor scanners("storage-scanners", absl::GetFlag(FLAGS_scan_threads), 16);
+  zb::storage::StorageServiceImpl service(store->get(), &readers, &scanners);
 
   zb::ServerOptions server_options;
   server_options.name = "storage";
@@ -71,6 +77,7 @@ int main(int argc, char** argv) {
   zb::WaitForTerminationSignal();
   (*server)->Shutdown();
   readers.Shutdown();
+  scanners.Shutdown();
   (*store)->Close();
   zb::LogInfo("exited", {{"code", 0}});
   return 0;

@@ -8,8 +8,9 @@
 
 namespace zb::storage {
 
-StorageServiceImpl::StorageServiceImpl(store::IndicatorStore* store, Executor* readers)
-    : store_(store), readers_(readers) {}
+StorageServiceImpl::StorageServiceImpl(store::IndicatorStore* store, Executor* readers,
+                                       Executor* scanners)
+    : store_(store), readers_(readers), scanners_(scanners != nullptr ? scanners : readers) {}
 
 grpc::ServerUnaryReactor* StorageServiceImpl::OnReader(grpc::CallbackServerContext* context,
                                                        std::function<absl::Status()> work) {
@@ -109,10 +110,11 @@ grpc::ServerUnaryReactor* StorageServiceImpl::AggregateIndicators(
     absl::Status valid = agg::ValidateFilter(request->filter());
     if (valid.ok()) valid = agg::ValidateGroupBy(request->group_by());
     if (!valid.ok()) return valid;
-    agg::PartialAggregator aggregator(request->group_by());
-    absl::StatusOr<int64_t> scanned = store_->Aggregate(request->filter(), &aggregator);
+    std::vector<zhibiao::v1::PartialAggregate> groups;
+    absl::StatusOr<int64_t> scanned =
+        store_->AggregatePartials(request->filter(), request->group_by(), &groups);
     if (!scanned.ok()) return scanned.status();
-    for (auto& group : aggregator.Finish()) *response->add_groups() = std::move(group);
+    for (auto& group : groups) *response->add_groups() = std::move(group);
     response->set_indicators_scanned(*scanned);
     return absl::OkStatus();
   });
@@ -178,19 +180,29 @@ grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsResponse>* StorageServiceImp
     valid = absl::InvalidArgumentError(
         absl::StrCat("batch_size ", request->batch_size(), " is outside 0..10000"));
   }
+  if (valid.ok() && request->limit() < 0) {
+    valid = absl::InvalidArgumentError(absl::StrCat("limit ", request->limit(), " is negative"));
+  }
   if (!valid.ok()) {
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
-  const bool queued = readers_->TrySubmit([this, reactor, request] {
+  const bool queued = scanners_->TrySubmit([this, reactor, context, request] {
     const int batch_size = request->batch_size() == 0 ? 1000 : request->batch_size();
     const int64_t limit = request->limit();
     zhibiao::v1::ScanIndicatorsResponse batch;
     int64_t sent = 0;
     bool client_gone = false;
+    int64_t visited = 0;
     absl::StatusOr<int64_t> scanned = store_->Scan(
         request->filter(),
         [&](const agg::IndicatorRow& row, int32_t seq, absl::string_view section_id) {
+          // A filter that matches little sends little: look for a client
+          // that has gone between batches too.
+          if (++visited % 4096 == 0 && context->IsCancelled()) {
+            client_gone = true;
+            return false;
+          }
           auto* ind = batch.add_indicators();
           ind->set_metric_key(row.metric_key.data(), row.metric_key.size());
           ind->set_year(row.year);
@@ -229,7 +241,7 @@ grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsResponse>* StorageServiceImp
   });
   if (!queued) {
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "storage read queue is full; retry later"));
+                                 "storage scan queue is full; retry later"));
   }
   return reactor;
 }

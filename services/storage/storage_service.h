@@ -10,10 +10,14 @@
 
 namespace zb::storage {
 
-// Thread-safe. Does not own `store` or `readers`; both must outlive it.
+// Thread-safe. Does not own `store`, `readers` or `scanners`; they must
+// outlive it. Streaming scans run on `scanners` (they wait on slow clients),
+// so they never hold up reads and aggregations on `readers`; when null,
+// scans share `readers`.
 class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackService {
  public:
-  StorageServiceImpl(store::IndicatorStore* store, Executor* readers);
+  StorageServiceImpl(store::IndicatorStore* store, Executor* readers,
+                     Executor* scanners = nullptr);
 
   grpc::ServerUnaryReactor* PutReport(grpc::CallbackServerContext* context,
                                       const zhibiao::v1::PutReportRequest* request,
@@ -51,6 +55,7 @@ class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackSer
 
   store::IndicatorStore* const store_;
   Executor* const readers_;
+  Executor* const scanners_;
 };
 
 }  // namespace zb::storage
