@@ -94,6 +94,7 @@ absl::Status IndicatorStore::OpenDb() {
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   db_options.max_open_files = options_.max_open_files;
+  db_options.db_write_buffer_size = options_.memtable_budget_bytes;
   statistics_ = rocksdb::CreateDBStatistics();
   db_options.statistics = statistics_;
   if (!options_.rocksdb_options.empty()) {

@@ -47,7 +47,10 @@ struct StoreOptions {
   bool sync = true;
   int max_group = 128;            // mutations per group commit
   int max_queue = 4096;           // queued mutations before RESOURCE_EXHAUSTED
-  size_t write_buffer_bytes = 0;  // 0: RocksDB's default (64 MiB)
+  size_t write_buffer_bytes = 0;  // per column family; 0: RocksDB's default
+  // All memtables together (RocksDB db_write_buffer_size): bounds memory in a
+  // container; 0 leaves it unbounded.
+  size_t memtable_budget_bytes = 256u << 20;
   int bloom_bits_per_key = 10;    // 0 turns bloom filters off
   // Compression of the report families: "lz4" (default), "zstd" or "none".
   // The index family is never compressed (see OpenDb).

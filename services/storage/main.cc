@@ -16,6 +16,7 @@ ABSL_FLAG(std::string, port_file, "", "write the chosen port to this file once s
 ABSL_FLAG(std::string, data_dir, "./var/zhibiao", "RocksDB data directory of this shard");
 ABSL_FLAG(int64_t, block_cache_mb, 64, "RocksDB block cache size in MiB");
 ABSL_FLAG(int, max_open_files, 512, "RocksDB max_open_files");
+ABSL_FLAG(int64_t, memtable_mb, 256, "all RocksDB memtables together, in MiB (0: unbounded)");
 ABSL_FLAG(bool, sync, true, "sync the WAL before acknowledging writes (never turn off in production)");
 ABSL_FLAG(int, bloom_bits, 10, "bloom filter bits per key (0: no bloom filters)");
 ABSL_FLAG(std::string, compression, "lz4", "compression of report data: lz4 (zstd at the bottom), zstd or none");
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   store_options.data_dir = absl::GetFlag(FLAGS_data_dir);
   store_options.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
   store_options.max_open_files = absl::GetFlag(FLAGS_max_open_files);
+  store_options.memtable_budget_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_memtable_mb)) << 20;
   store_options.sync = absl::GetFlag(FLAGS_sync);
   store_options.rocksdb_options = absl::GetFlag(FLAGS_rocksdb_options);
   store_options.bloom_bits_per_key = absl::GetFlag(FLAGS_bloom_bits);
