@@ -38,25 +38,36 @@ IngestServiceImpl::IngestServiceImpl(StorageShards* shards, Executor* parsers,
                                      IngestOptions options)
     : shards_(shards), parsers_(parsers), options_(std::move(options)) {}
 
-grpc::ServerUnaryReactor* IngestServiceImpl::Parse(grpc::CallbackServerContext* context,
-                                                   const zhibiao::v1::ParseRequest* request,
-                                                   zhibiao::v1::ParseResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const bool queued = parsers_->TrySubmit([this, reactor, context, request, response] {
+void IngestServiceImpl::BuildThen(grpc::CallbackServerContext* context,
+                                  grpc::ServerUnaryReactor* reactor, const std::string* content,
+                                  const std::string* source_name,
+                                  std::function<void(zhibiao::v1::Report)> then) {
+  const bool queued = parsers_->TrySubmit([this, reactor, context, content, source_name,
+                                           then = std::move(then)] {
     if (context->IsCancelled()) {
       reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before parsing"));
       return;
     }
     absl::StatusOr<zhibiao::v1::Report> report =
-        pipeline::BuildReport(request->content(), request->source_name(), options_.build);
+        pipeline::BuildReport(*content, *source_name, options_.build);
     if (!report.ok()) {
       reactor->Finish(ToGrpcStatus(report.status()));
       return;
     }
-    *response->mutable_report() = *std::move(report);
-    reactor->Finish(grpc::Status::OK);
+    then(*std::move(report));
   });
   if (!queued) reactor->Finish(QueueFull(*parsers_));
+}
+
+grpc::ServerUnaryReactor* IngestServiceImpl::Parse(grpc::CallbackServerContext* context,
+                                                   const zhibiao::v1::ParseRequest* request,
+                                                   zhibiao::v1::ParseResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  BuildThen(context, reactor, &request->content(), &request->source_name(),
+            [reactor, response](zhibiao::v1::Report report) {
+              *response->mutable_report() = std::move(report);
+              reactor->Finish(grpc::Status::OK);
+            });
   return reactor;
 }
 
@@ -64,23 +75,13 @@ grpc::ServerUnaryReactor* IngestServiceImpl::Ingest(grpc::CallbackServerContext*
                                                     const zhibiao::v1::IngestRequest* request,
                                                     zhibiao::v1::IngestResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const bool queued = parsers_->TrySubmit([this, reactor, context, request, response] {
-    if (context->IsCancelled()) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before parsing"));
-      return;
-    }
-    absl::StatusOr<zhibiao::v1::Report> report =
-        pipeline::BuildReport(request->content(), request->source_name(), options_.build);
-    if (!report.ok()) {
-      reactor->Finish(ToGrpcStatus(report.status()));
-      return;
-    }
-    for (const auto& [key, value] : request->labels()) {
-      (*report->mutable_meta()->mutable_labels())[key] = value;
-    }
-    StoreReport(context, reactor, *std::move(report), response);
-  });
-  if (!queued) reactor->Finish(QueueFull(*parsers_));
+  BuildThen(context, reactor, &request->content(), &request->source_name(),
+            [this, context, reactor, request, response](zhibiao::v1::Report report) {
+              for (const auto& [key, value] : request->labels()) {
+                (*report.mutable_meta()->mutable_labels())[key] = value;
+              }
+              StoreReport(context, reactor, std::move(report), response);
+            });
   return reactor;
 }
 

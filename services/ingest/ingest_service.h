@@ -4,6 +4,9 @@
 #ifndef ZHIBIAO_SERVICES_INGEST_INGEST_SERVICE_H_
 #define ZHIBIAO_SERVICES_INGEST_INGEST_SERVICE_H_
 
+#include <functional>
+#include <string>
+
 #include "absl/time/time.h"
 #include "common/pipeline/report_builder.h"
 #include "common/rpc/executor.h"
@@ -31,6 +34,12 @@ class IngestServiceImpl final : public zhibiao::v1::IngestService::CallbackServi
                                    zhibiao::v1::IngestResponse* response) override;
 
  private:
+  // Builds the report of `content` on the parser executor, then calls `then`
+  // there; finishes `reactor` itself on errors and when the queue is full.
+  // `content` and `source_name` belong to the request and outlive the call.
+  void BuildThen(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                 const std::string* content, const std::string* source_name,
+                 std::function<void(zhibiao::v1::Report)> then);
   void StoreReport(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
                    zhibiao::v1::Report report, zhibiao::v1::IngestResponse* response);
 

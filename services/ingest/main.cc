@@ -4,40 +4,29 @@
 #include <thread>
 
 #include "absl/flags/flag.h"
-#include "common/base/env_flags.h"
 #include "common/base/logging.h"
 #include "common/rpc/channels.h"
 #include "common/rpc/executor.h"
 #include "common/rpc/server.h"
 #include "common/rpc/storage_shards.h"
+#include "services/common/service_main.h"
 #include "services/ingest/ingest_service.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:7401", "HOST:PORT to serve on (port 0 picks one)");
-ABSL_FLAG(std::string, port_file, "", "write the chosen port to this file once serving");
 ABSL_FLAG(std::string, storage, "127.0.0.1:7410",
           "storage shards, ADDR[,ADDR...]; every ingest replica needs the same list in the same order");
 ABSL_FLAG(int, parse_threads, 0, "threads that parse documents (0: one per core)");
 ABSL_FLAG(int, parse_queue, 256, "documents waiting for a parser before RESOURCE_EXHAUSTED");
 ABSL_FLAG(int64_t, max_document_mb, 32, "largest document accepted, in MiB");
 ABSL_FLAG(int, storage_timeout_ms, 10000, "deadline of each storage call");
-ABSL_FLAG(int, shutdown_grace_ms, 4000, "how long SIGTERM waits for in-flight calls");
-ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 
 int main(int argc, char** argv) {
-  zb::BlockTerminationSignals();
-  zb::ParseFlagsWithEnv(argc, argv,
-                        "zhibiao-ingest: parses reports, extracts indicators, stores them.\n"
-                        "Every flag can also be set as ZHIBIAO_<FLAG> in the environment.");
-  zb::SetLogService("ingest");
-  if (!zb::SetMinLogLevelByName(absl::GetFlag(FLAGS_log_level))) {
-    std::fprintf(stderr, "--log_level must be debug, info, warning or error\n");
-    return 2;
-  }
+  const zb::service::ServiceSpec spec = {
+      "ingest", "127.0.0.1:7401",
+      "zhibiao-ingest: parses reports, extracts indicators, stores them.",
+      "zhibiao.v1.IngestService"};
+  zb::service::Init(argc, argv, spec);
   auto addresses = zb::ParseAddressList(absl::GetFlag(FLAGS_storage), "storage");
-  if (!addresses.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(addresses.status().message()).c_str());
-    return 2;
-  }
+  if (!addresses.ok()) zb::service::ExitWithUsageError(std::string(addresses.status().message()));
   const int64_t max_document_bytes = absl::GetFlag(FLAGS_max_document_mb) << 20;
   zb::ChannelOptions channel_options;
   channel_options.max_message_bytes = static_cast<int>(max_document_bytes * 3 + (8 << 20));
@@ -51,16 +40,11 @@ int main(int argc, char** argv) {
   options.storage_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_storage_timeout_ms));
   zb::ingest::IngestServiceImpl service(&shards, &parsers, options);
 
-  zb::ServerOptions server_options;
-  server_options.name = "ingest";
-  server_options.listen = absl::GetFlag(FLAGS_listen);
-  server_options.port_file = absl::GetFlag(FLAGS_port_file);
   // A request carries the whole document; leave room for protobuf framing.
   // Larger bodies are refused by gRPC with RESOURCE_EXHAUSTED before parsing.
-  server_options.max_message_bytes = static_cast<int>(max_document_bytes + (1 << 20));
-  server_options.shutdown_grace = absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms));
-  server_options.health_service_names = {"zhibiao.v1.IngestService"};
-  auto server = zb::Server::Start(server_options, {&service});
+  auto server = zb::Server::Start(
+      zb::service::ServerOptionsFromFlags(spec, static_cast<int>(max_document_bytes + (1 << 20))),
+      {&service});
   if (!server.ok()) {
     zb::LogError("startup_failed", {{"error", server.status().ToString()}});
     return 1;

@@ -4,15 +4,13 @@
 #include <thread>
 
 #include "absl/flags/flag.h"
-#include "common/base/env_flags.h"
 #include "common/base/logging.h"
 #include "common/rpc/executor.h"
 #include "common/rpc/server.h"
 #include "common/store/indicator_store.h"
+#include "services/common/service_main.h"
 #include "services/storage/storage_service.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:7410", "HOST:PORT to serve on (port 0 picks one)");
-ABSL_FLAG(std::string, port_file, "", "write the chosen port to this file once serving");
 ABSL_FLAG(std::string, data_dir, "./var/zhibiao", "RocksDB data directory of this shard");
 ABSL_FLAG(int64_t, block_cache_mb, 64, "RocksDB block cache size in MiB");
 ABSL_FLAG(int, max_open_files, 512, "RocksDB max_open_files");
@@ -27,19 +25,13 @@ ABSL_FLAG(std::string, rocksdb_options, "", "extra RocksDB options, \"key=value;
 ABSL_FLAG(int, read_threads, 2, "threads for reads, scans and aggregations");
 ABSL_FLAG(int, scan_threads, 2, "threads for streaming ScanIndicators calls");
 ABSL_FLAG(int, max_message_mb, 64, "largest request or response in MiB");
-ABSL_FLAG(int, shutdown_grace_ms, 4000, "how long SIGTERM waits for in-flight calls");
-ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 
 int main(int argc, char** argv) {
-  zb::BlockTerminationSignals();
-  zb::ParseFlagsWithEnv(argc, argv,
-                        "zhibiao-storage: one RocksDB shard of reports and indicator indexes.\n"
-                        "Every flag can also be set as ZHIBIAO_<FLAG> in the environment.");
-  zb::SetLogService("storage");
-  if (!zb::SetMinLogLevelByName(absl::GetFlag(FLAGS_log_level))) {
-    std::fprintf(stderr, "--log_level must be debug, info, warning or error\n");
-    return 2;
-  }
+  const zb::service::ServiceSpec spec = {
+      "storage", "127.0.0.1:7410",
+      "zhibiao-storage: one RocksDB shard of reports and indicator indexes.",
+      "zhibiao.v1.StorageService"};
+  zb::service::Init(argc, argv, spec);
 
   zb::store::StoreOptions store_options;
   store_options.data_dir = absl::GetFlag(FLAGS_data_dir);
@@ -62,14 +54,9 @@ int main(int argc, char** argv) {
   zb::Executor scanners("storage-scanners", absl::GetFlag(FLAGS_scan_threads), 16);
   zb::storage::StorageServiceImpl service(store->get(), &readers, &scanners);
 
-  zb::ServerOptions server_options;
-  server_options.name = "storage";
-  server_options.listen = absl::GetFlag(FLAGS_listen);
-  server_options.port_file = absl::GetFlag(FLAGS_port_file);
-  server_options.max_message_bytes = absl::GetFlag(FLAGS_max_message_mb) << 20;
-  server_options.shutdown_grace = absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms));
-  server_options.health_service_names = {"zhibiao.v1.StorageService"};
-  auto server = zb::Server::Start(server_options, {&service});
+  auto server = zb::Server::Start(
+      zb::service::ServerOptionsFromFlags(spec, absl::GetFlag(FLAGS_max_message_mb) << 20),
+      {&service});
   if (!server.ok()) {
     zb::LogError("startup_failed", {{"error", server.status().ToString()}});
     return 1;

@@ -1,0 +1,34 @@
+// What every service binary does around its service: the common flags
+// (--listen, --port_file, --shutdown_grace_ms, --log_level, each also
+// ZHIBIAO_<FLAG>), signal handling, logging set-up and the server options.
+// Linked only into the three service binaries (flags belong to binaries).
+#ifndef ZHIBIAO_SERVICES_COMMON_SERVICE_MAIN_H_
+#define ZHIBIAO_SERVICES_COMMON_SERVICE_MAIN_H_
+
+#include <string>
+
+#include "common/rpc/server.h"
+
+namespace zb::service {
+
+struct ServiceSpec {
+  std::string name;            // "storage", "ingest", "query": log lines and messages
+  std::string default_listen;  // used when --listen is not given
+  std::string usage;           // first line of --help
+  std::string grpc_service;    // full name for health, e.g. "zhibiao.v1.QueryService"
+};
+
+// Blocks SIGTERM and SIGINT (before any thread starts), parses flags with
+// ZHIBIAO_* overrides and sets up logging. Exits with status 2 on a bad
+// common flag.
+void Init(int argc, char** argv, const ServiceSpec& spec);
+
+// Server options from the common flags; `max_message_bytes` is the service's own.
+ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_bytes);
+
+// Prints `message` and exits with status 2 (a usage error at start-up).
+[[noreturn]] void ExitWithUsageError(const std::string& message);
+
+}  // namespace zb::service
+
+#endif  // ZHIBIAO_SERVICES_COMMON_SERVICE_MAIN_H_
