@@ -1,13 +1,16 @@
 #include "services/query/query_service.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/agg/aggregate.h"
 #include "common/base/grpc_status.h"
 #include "common/store/keys.h"
+#include "common/taxonomy/taxonomy.h"
 #include "services/query/shard_fanout.h"
 
 namespace zb::query {
@@ -191,6 +194,134 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Aggregate(grpc::CallbackServerContex
         }
         for (auto& row : merger.Rows()) *response->add_rows() = std::move(row);
         response->set_indicators_scanned(scanned);
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::GetSection(
+    grpc::CallbackServerContext* context, const zhibiao::v1::GetSectionRequest* request,
+    zhibiao::v1::GetSectionResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->report_id().empty() || request->section().empty()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 "report_id and section are required"));
+    return reactor;
+  }
+  zhibiao::v1::GetReportRequest get;
+  get.set_report_id(request->report_id());
+  FanOut<zhibiao::v1::GetReportRequest, zhibiao::v1::GetReportResponse>(
+      shards_, context, options_.shard_timeout, get, &StubAsync::GetReport,
+      [reactor, request, response](std::vector<ShardAnswer<zhibiao::v1::GetReportResponse>> answers) {
+        const zhibiao::v1::Report* report = nullptr;
+        std::vector<ShardAnswer<zhibiao::v1::GetReportResponse>> failed;
+        for (auto& a : answers) {
+          if (a.status.ok()) {
+            report = &a.response.report();
+            break;
+          }
+          if (a.status.code() != absl::StatusCode::kNotFound) failed.push_back(a);
+        }
+        if (report == nullptr) {
+          reactor->Finish(!failed.empty()
+                              ? ToGrpcStatus(AllShardsOk(failed))
+                              : grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                             absl::StrCat("report ", request->report_id(),
+                                                          " is not stored on any shard")));
+          return;
+        }
+        const zhibiao::v1::Section* found = nullptr;
+        std::vector<std::string> known;
+        for (const auto& s : report->sections()) {
+          if (s.section_id() == request->section() || s.path() == request->section()) found = &s;
+          known.push_back(s.section_id());
+        }
+        if (found == nullptr) {
+          reactor->Finish(grpc::Status(
+              grpc::StatusCode::NOT_FOUND,
+              absl::StrCat("report ", request->report_id(), " has no section \"", request->section(),
+                           "\"; its sections are ", absl::StrJoin(known, ", "))));
+          return;
+        }
+        *response->mutable_section() = *found;
+        *response->mutable_meta() = report->meta();
+        for (const auto& s : report->sections()) {
+          if (s.parent_id() == found->section_id()) *response->add_children() = s;
+        }
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
+}
+
+void SummarizeMetrics(const std::vector<zhibiao::v1::PartialAggregate>& partials,
+                      zhibiao::v1::ListMetricsResponse* response) {
+  const taxonomy::Taxonomy& t = taxonomy::Taxonomy::Default();
+  response->set_taxonomy_version(t.version());
+  // Counts per key and unit from the partials (grouped by metric, then unit).
+  std::map<std::string, std::map<std::string, int64_t>> counts;
+  for (const auto& p : partials) counts[p.group_values(0)][p.unit()] += p.count();
+  auto fill = [&](const std::string& key, zhibiao::v1::MetricSummary* m) {
+    m->set_key(key);
+    auto it = counts.find(key);
+    if (it == counts.end()) return;
+    std::vector<std::pair<int64_t, std::string>> units;
+    for (const auto& [unit, count] : it->second) {
+      units.emplace_back(count, unit);
+      m->set_count(m->count() + count);
+    }
+    std::sort(units.begin(), units.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    for (const auto& [count, unit] : units) {
+      auto* u = m->add_units();
+      u->set_unit(unit);
+      u->set_count(count);
+    }
+    counts.erase(it);
+  };
+  for (const taxonomy::Entry& e : t.entries()) {
+    auto* m = response->add_metrics();
+    fill(e.key, m);
+    m->set_name_zh(e.name_zh);
+    m->set_area(e.area);
+    m->set_unit_kind(e.unit_kind);
+    m->set_additive(e.additive);
+    m->set_aggregate(e.aggregate);
+  }
+  // Keys stored by another taxonomy version, then the unmapped bucket.
+  std::vector<std::string> rest;
+  for (const auto& [key, units] : counts) {
+    if (!key.empty()) rest.push_back(key);
+  }
+  for (const std::string& key : rest) fill(key, response->add_metrics());
+  fill("", response->add_metrics());
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::ListMetrics(
+    grpc::CallbackServerContext* context, const zhibiao::v1::ListMetricsRequest* request,
+    zhibiao::v1::ListMetricsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status valid = agg::ValidateFilter(request->filter());
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  zhibiao::v1::AggregateIndicatorsRequest shard_request;
+  *shard_request.mutable_filter() = request->filter();
+  shard_request.mutable_filter()->clear_metric_keys();
+  shard_request.add_group_by(zhibiao::v1::GROUP_BY_METRIC);
+  FanOut<zhibiao::v1::AggregateIndicatorsRequest, zhibiao::v1::AggregateIndicatorsResponse>(
+      shards_, context, options_.shard_timeout, shard_request, &StubAsync::AggregateIndicators,
+      [reactor, response](std::vector<ShardAnswer<zhibiao::v1::AggregateIndicatorsResponse>> answers) {
+        absl::Status all = AllShardsOk(answers);
+        if (!all.ok()) {
+          reactor->Finish(ToGrpcStatus(all));
+          return;
+        }
+        std::vector<zhibiao::v1::PartialAggregate> partials;
+        for (const auto& a : answers) {
+          partials.insert(partials.end(), a.response.groups().begin(), a.response.groups().end());
+        }
+        SummarizeMetrics(partials, response);
         reactor->Finish(grpc::Status::OK);
       });
   return reactor;

@@ -18,6 +18,11 @@ struct QueryOptions {
   absl::Duration shard_timeout = absl::Seconds(10);  // bound of each shard call
 };
 
+// Fills `response` with one summary per taxonomy key (and the unmapped
+// bucket) from per-(metric, unit) partial aggregates. Exposed for tests.
+void SummarizeMetrics(const std::vector<zhibiao::v1::PartialAggregate>& by_metric_and_unit,
+                      zhibiao::v1::ListMetricsResponse* response);
+
 // Thread-safe. Does not own `shards`; it must outlive the service.
 class QueryServiceImpl final : public zhibiao::v1::QueryService::CallbackService {
  public:
@@ -32,6 +37,12 @@ class QueryServiceImpl final : public zhibiao::v1::QueryService::CallbackService
   grpc::ServerUnaryReactor* Aggregate(grpc::CallbackServerContext* context,
                                       const zhibiao::v1::AggregateRequest* request,
                                       zhibiao::v1::AggregateResponse* response) override;
+  grpc::ServerUnaryReactor* GetSection(grpc::CallbackServerContext* context,
+                                       const zhibiao::v1::GetSectionRequest* request,
+                                       zhibiao::v1::GetSectionResponse* response) override;
+  grpc::ServerUnaryReactor* ListMetrics(grpc::CallbackServerContext* context,
+                                        const zhibiao::v1::ListMetricsRequest* request,
+                                        zhibiao::v1::ListMetricsResponse* response) override;
 
  private:
   StorageShards* const shards_;

@@ -1,6 +1,7 @@
 #include "services/query/query_service.h"
 
 #include <filesystem>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -8,6 +9,7 @@
 #include "common/rpc/executor.h"
 #include "common/rpc/server.h"
 #include "common/store/indicator_store.h"
+#include "common/taxonomy/taxonomy.h"
 #include "gtest/gtest.h"
 #include "services/storage/storage_service.h"
 
@@ -142,6 +144,43 @@ TEST_F(QueryServiceTest, ShardDownIsUnavailableNamingTheShard) {
   grpc::Status s = stub_->Aggregate(&c, request, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_NE(s.error_message().find("storage shard 1"), std::string::npos) << s.error_message();
+}
+
+TEST_F(QueryServiceTest, ListMetricsCountsEveryKeyOverAllShards) {
+  zhibiao::v1::ListMetricsRequest request;
+  zhibiao::v1::ListMetricsResponse response;
+  grpc::ClientContext c;
+  ASSERT_TRUE(stub_->ListMetrics(&c, request, &response).ok());
+  // Every taxonomy key is listed; the test data's keys (not in the taxonomy) follow.
+  EXPECT_GE(response.metrics_size(), 151);
+  EXPECT_GE(response.taxonomy_version(), 1);
+  std::map<std::string, const zhibiao::v1::MetricSummary*> by_key;
+  for (const auto& m : response.metrics()) by_key[m.key()] = &m;
+  ASSERT_TRUE(by_key.count("case.count"));
+  EXPECT_EQ(by_key["case.count"]->count(), 10);
+  ASSERT_EQ(by_key["case.count"]->units_size(), 1);
+  EXPECT_EQ(by_key["case.count"]->units(0).unit(), "件");
+  // Taxonomy keys come first, in taxonomy order; nothing here carries them.
+  EXPECT_EQ(response.metrics(0).key(), taxonomy::Taxonomy::Default().entries()[0].key);
+  EXPECT_EQ(response.metrics(0).count(), 0);
+  EXPECT_FALSE(response.metrics(0).name_zh().empty());
+  // The unmapped bucket is last.
+  EXPECT_EQ(response.metrics(response.metrics_size() - 1).key(), "");
+}
+
+TEST_F(QueryServiceTest, GetSectionByIdOrPath) {
+  // Reports in this fixture have no sections: the answer says which exist.
+  zhibiao::v1::GetSectionRequest request;
+  request.set_report_id(absl::StrFormat("%032x", 3));
+  request.set_section("1");
+  zhibiao::v1::GetSectionResponse response;
+  grpc::ClientContext c;
+  grpc::Status s = stub_->GetSection(&c, request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(s.error_message().find("has no section"), std::string::npos) << s.error_message();
+  request.set_report_id(std::string(32, 'f'));
+  grpc::ClientContext c2;
+  EXPECT_EQ(stub_->GetSection(&c2, request, &response).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST(ListTokenTest, RoundTripsAndRejectsOtherShardCounts) {

@@ -141,6 +141,30 @@ TEST_F(SuiteTest, IngestSampleThenReadItBackAndAggregate) {
   }
   EXPECT_TRUE(found);
 
+  // A section by the path annotators write, with its text and subsections.
+  zhibiao::v1::GetSectionRequest section_request;
+  section_request.set_report_id(ingested.report_id());
+  section_request.set_section("七.(二)");
+  zhibiao::v1::GetSectionResponse section;
+  grpc::ClientContext section_context;
+  SetTimeout(&section_context, absl::Seconds(10));
+  ASSERT_TRUE(query->GetSection(&section_context, section_request, &section).ok());
+  EXPECT_EQ(section.section().section_id(), "7.2");
+  EXPECT_EQ(section.section().heading(), "社会矛盾纠纷有效化解");
+  EXPECT_NE(section.section().text().find("10.07万起"), std::string::npos);
+  section_request.set_section("七");
+  grpc::ClientContext parent_context;
+  ASSERT_TRUE(query->GetSection(&parent_context, section_request, &section).ok());
+  EXPECT_EQ(section.children_size(), 5);
+
+  // Metrics observed in the sample, with their units.
+  zhibiao::v1::ListMetricsResponse metrics;
+  grpc::ClientContext metrics_context;
+  ASSERT_TRUE(query->ListMetrics(&metrics_context, zhibiao::v1::ListMetricsRequest(), &metrics).ok());
+  int64_t counted = 0;
+  for (const auto& m : metrics.metrics()) counted += m.count();
+  EXPECT_EQ(counted, got.report().indicators_size());
+
   zhibiao::v1::ListReportsRequest list_request;
   list_request.set_province_code("410000");
   zhibiao::v1::ListReportsResponse list;

@@ -334,6 +334,64 @@ int ReportsShow(const CliOptions& options, const std::vector<std::string>& args)
   return 0;
 }
 
+int ReportsSection(const CliOptions& options, const std::vector<std::string>& args) {
+  if (args.size() != 2) {
+    std::fprintf(stderr, "usage: zhibiao reports section ID SECTION   (SECTION: 7.2 or 七.(二))\n");
+    return 2;
+  }
+  auto stub = zhibiao::v1::QueryService::NewStub(MakeChannel(options.query_addr));
+  zhibiao::v1::GetSectionRequest request;
+  request.set_report_id(args[0]);
+  request.set_section(args[1]);
+  zhibiao::v1::GetSectionResponse response;
+  grpc::ClientContext context;
+  SetTimeout(&context, options.timeout);
+  grpc::Status status = stub->GetSection(&context, request, &response);
+  if (!status.ok()) {
+    PrintError(absl::StrCat("reports section ", args[0], " ", args[1]), status);
+    return 1;
+  }
+  if (options.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+    return 0;
+  }
+  std::printf("%s  %s\n%s\n", response.section().path().c_str(), response.meta().title().c_str(),
+              response.section().text().c_str());
+  for (const auto& child : response.children()) {
+    std::printf("  ▸ %s %s\n", child.path().c_str(), child.heading().c_str());
+  }
+  return 0;
+}
+
+int Metrics(const CliOptions& options) {
+  auto stub = zhibiao::v1::QueryService::NewStub(MakeChannel(options.query_addr));
+  zhibiao::v1::ListMetricsRequest request;
+  if (!options.region.empty()) request.mutable_filter()->add_region_codes(options.region);
+  if (!options.province.empty()) request.mutable_filter()->add_province_codes(options.province);
+  if (options.year > 0) request.mutable_filter()->add_years(options.year);
+  zhibiao::v1::ListMetricsResponse response;
+  grpc::ClientContext context;
+  SetTimeout(&context, options.timeout);
+  grpc::Status status = stub->ListMetrics(&context, request, &response);
+  if (!status.ok()) {
+    PrintError("metrics", status);
+    return 1;
+  }
+  if (options.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+    return 0;
+  }
+  for (const auto& m : response.metrics()) {
+    if (m.count() == 0) continue;  // the JSON form lists every key
+    std::vector<std::string> units;
+    for (const auto& u : m.units()) units.push_back(absl::StrCat(u.unit(), "×", u.count()));
+    std::printf("%s %s %6lld  %s\n", Pad(m.key().empty() ? "(unmapped)" : m.key(), 44).c_str(),
+                Pad(m.name_zh(), 28).c_str(), static_cast<long long>(m.count()),
+                absl::StrJoin(units, " ").c_str());
+  }
+  return 0;
+}
+
 int QueryAggregate(const CliOptions& options) {
   zhibiao::v1::AggregateRequest request;
   auto* f = request.mutable_filter();

@@ -40,6 +40,8 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args);
 int ReportsList(const CliOptions& options);
 int ReportsShow(const CliOptions& options, const std::vector<std::string>& args);
 int QueryAggregate(const CliOptions& options);
+int ReportsSection(const CliOptions& options, const std::vector<std::string>& args);
+int Metrics(const CliOptions& options);
 int Health(const CliOptions& options);
 int Up(const CliOptions& options);
 // Storage administration, on every shard of --storage.

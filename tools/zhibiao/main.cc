@@ -41,6 +41,8 @@ Usage:
   zhibiao ingest FILE|DIR... [--json]  send documents to the ingest service
   zhibiao reports list [--region=CODE --province=CODE --year=Y] [--json]
   zhibiao reports show ID [--json]
+  zhibiao reports section ID SECTION   one section's text (SECTION: 7.2 or 七.(二))
+  zhibiao metrics [--region --province --year]   taxonomy keys with observed counts and units
   zhibiao query aggregate [--metric=K --subject=TEXT --region=CODE --province=CODE
                            --year=Y --unit=U --group_by=region,year] [--json]
   zhibiao health                       every service, one line each
@@ -93,6 +95,10 @@ int main(int argc, char** argv) {
   if (command == "reports" && !rest.empty() && rest[0] == "show") {
     return zb::cli::ReportsShow(o, std::vector<std::string>(rest.begin() + 1, rest.end()));
   }
+  if (command == "reports" && !rest.empty() && rest[0] == "section") {
+    return zb::cli::ReportsSection(o, std::vector<std::string>(rest.begin() + 1, rest.end()));
+  }
+  if (command == "metrics") return zb::cli::Metrics(o);
   if (command == "query" && !rest.empty() && rest[0] == "aggregate") {
     return zb::cli::QueryAggregate(o);
   }
