@@ -279,6 +279,8 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
       ind.set_is_target(is_target);
       ind.set_text(std::string(t.Slice(q.begin, q.end)));
       ind.set_sentence(std::string(t.Slice(sentence_begin, sentence_end)));
+      ind.set_sentence_char_begin(sentence_begin);
+      ind.set_sentence_char_end(sentence_end);
       ind.set_char_begin(q.begin);
       ind.set_char_end(q.end);
       ind.set_section_id(section != nullptr ? section->section_id() : "");

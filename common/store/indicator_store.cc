@@ -72,6 +72,23 @@ bool IsReportId(absl::string_view id) {
 
 }  // namespace
 
+void RestoreSentences(zhibiao::v1::Report* report) {
+  const std::string& text = report->normalized_text();
+  // Byte offset of every code point, once.
+  std::vector<size_t> byte_of;
+  byte_of.reserve(text.size() / 2 + 1);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) byte_of.push_back(i);
+  }
+  byte_of.push_back(text.size());
+  const int64_t code_points = static_cast<int64_t>(byte_of.size()) - 1;
+  for (auto& ind : *report->mutable_indicators()) {
+    const int64_t b = ind.sentence_char_begin(), e = ind.sentence_char_end();
+    if (!ind.sentence().empty() || e <= b || b < 0 || e > code_points) continue;
+    ind.set_sentence(text.substr(byte_of[b], byte_of[e] - byte_of[b]));
+  }
+}
+
 IndicatorStore::IndicatorStore(StoreOptions options) : options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<IndicatorStore>> IndicatorStore::Open(const StoreOptions& options) {
@@ -244,6 +261,11 @@ void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done) {
   p.index.reserve(report.indicators_size());
   for (const auto& ind : report.indicators()) {
     p.index.emplace_back(IndicatorKey(report.meta(), ind), EncodeIndexValue(report.meta(), ind));
+  }
+  // Sentences are slices of the normalised text: store their offsets only
+  // (a third of a typical report's bytes) and fill them back on reads.
+  for (auto& ind : *report.mutable_indicators()) {
+    if (ind.sentence_char_end() > ind.sentence_char_begin()) ind.clear_sentence();
   }
   report.SerializeToString(&p.report_bytes);
   m.put_done = std::move(done);
@@ -457,6 +479,7 @@ absl::StatusOr<zhibiao::v1::Report> IndicatorStore::Get(absl::string_view report
   if (!report.ParseFromString(value)) {
     return absl::DataLossError(absl::StrCat("stored report ", report_id, " does not parse"));
   }
+  RestoreSentences(&report);
   return report;
 }
 

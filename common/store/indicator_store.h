@@ -83,6 +83,10 @@ struct ListResult {
   std::string next_page_token;
 };
 
+// Fills Indicator.sentence from Report.normalized_text and the sentence
+// offsets where it is empty (storage keeps offsets, not copies).
+void RestoreSentences(zhibiao::v1::Report* report);
+
 class IndicatorStore {
  public:
   // Opens (creating if needed) the database in options.data_dir. Refuses a

@@ -74,7 +74,12 @@ TEST_P(StorageServiceTest, PutGetDeleteOverGrpc) {
   {
     grpc::ClientContext c;
     ASSERT_TRUE(stub_->GetReport(&c, get, &got).ok());
-    EXPECT_EQ(got.report().indicators_size(), put.report().indicators_size());
+    // Read back as built (storage keeps sentence offsets and restores the text).
+    zhibiao::v1::Report expected = put.report();
+    expected.mutable_meta()->set_ingested_at_unix_ms(got.report().meta().ingested_at_unix_ms());
+    EXPECT_EQ(got.report().SerializeAsString(), expected.SerializeAsString());
+    ASSERT_GT(got.report().indicators_size(), 50);
+    EXPECT_FALSE(got.report().indicators(0).sentence().empty());
   }
   zhibiao::v1::DeleteReportRequest del;
   del.set_report_id(id);
