@@ -1,6 +1,7 @@
 #include "common/agg/aggregate.h"
 
 #include <algorithm>
+#include <iterator>
 #include <tuple>
 
 #include "absl/strings/ascii.h"
@@ -53,6 +54,14 @@ void MergeInto(const zhibiao::v1::PartialAggregate& in, zhibiao::v1::PartialAggr
   }
   out->set_count(out->count() + in.count());
   out->set_sum(out->sum() + in.sum());
+  if (in.values_size() > 0) {
+    std::vector<double> merged;
+    merged.reserve(out->values_size() + in.values_size());
+    std::merge(out->values().begin(), out->values().end(), in.values().begin(), in.values().end(),
+               std::back_inserter(merged));
+    out->mutable_values()->Clear();
+    out->mutable_values()->Add(merged.begin(), merged.end());
+  }
 }
 
 }  // namespace
@@ -134,7 +143,9 @@ bool IndicatorMatcher::Matches(const IndicatorRow& row) const {
   return true;
 }
 
-PartialAggregator::PartialAggregator(const google::protobuf::RepeatedField<int>& group_by) {
+PartialAggregator::PartialAggregator(const google::protobuf::RepeatedField<int>& group_by,
+                                     bool include_values)
+    : include_values_(include_values) {
   for (int g : group_by) group_by_.push_back(static_cast<zhibiao::v1::GroupBy>(g));
 }
 
@@ -152,6 +163,7 @@ void PartialAggregator::Add(const IndicatorRow& row) {
     g.sum += row.value;
     g.min = std::min(g.min, row.value);
     g.max = std::max(g.max, row.value);
+    if (include_values_) g.samples.push_back(row.value);
     return;
   }
   auto it = groups_.find(key_);
@@ -172,6 +184,7 @@ void PartialAggregator::Add(const IndicatorRow& row) {
   g.sum += row.value;
   g.min = std::min(g.min, row.value);
   g.max = std::max(g.max, row.value);
+  if (include_values_) g.samples.push_back(row.value);
   // flat_hash_map moves elements on rehash, but never on lookup or update of
   // an existing key; the pointer is refreshed on every insertion path.
   last_group_ = &g;
@@ -203,6 +216,11 @@ std::vector<zhibiao::v1::PartialAggregate> PartialAggregator::Finish() const {
     p.set_sum(g->sum);
     p.set_min(g->min);
     p.set_max(g->max);
+    if (include_values_) {
+      std::vector<double> samples = g->samples;
+      std::sort(samples.begin(), samples.end());
+      p.mutable_values()->Add(samples.begin(), samples.end());
+    }
     out.push_back(std::move(p));
   }
   return out;

@@ -64,7 +64,8 @@ class IndicatorMatcher {
 // Add() does not allocate once a group exists (it runs once per scanned entry).
 class PartialAggregator {
  public:
-  explicit PartialAggregator(const google::protobuf::RepeatedField<int>& group_by);
+  explicit PartialAggregator(const google::protobuf::RepeatedField<int>& group_by,
+                             bool include_values = false);
   void Add(const IndicatorRow& row);
   // Groups sorted by (group values, unit).
   std::vector<zhibiao::v1::PartialAggregate> Finish() const;
@@ -78,8 +79,10 @@ class PartialAggregator {
     int unit_kind = 0;
     int64_t count = 0;
     double sum = 0, min = 0, max = 0;
+    std::vector<double> samples;  // the values themselves, with include_values
   };
   std::vector<zhibiao::v1::GroupBy> group_by_;
+  bool include_values_ = false;
   std::string key_;       // scratch: group values and unit joined by control characters
   std::string last_key_;  // index entries come sorted, so runs share a group
   Group* last_group_ = nullptr;

@@ -69,5 +69,25 @@ TEST(AggregateTest, PartialsMergeExactlyAndSumsOnlyAdditiveUnits) {
   EXPECT_EQ(rows[1].max(), 10);
 }
 
+TEST(AggregateTest, ValuesMergeSortedForExactPercentiles) {
+  google::protobuf::RepeatedField<int> none;
+  PartialAggregator a(none, true), b(none, true);
+  for (double v : {5.0, 1.0, 9.0}) a.Add(Row("410700", v, "件"));
+  for (double v : {4.0, 7.0}) b.Add(Row("410100", v, "件"));
+  PartialMerger merger;
+  for (const auto& p : a.Finish()) merger.Add(p);
+  for (const auto& p : b.Finish()) merger.Add(p);
+  // A partial keeps every value in order; merged partials interleave them.
+  PartialAggregator c(none, true);
+  for (double v : {5.0, 1.0, 9.0, 4.0, 7.0}) c.Add(Row("x", v, "件"));
+  const auto single = c.Finish();
+  ASSERT_EQ(single.size(), 1u);
+  EXPECT_EQ(std::vector<double>(single[0].values().begin(), single[0].values().end()),
+            (std::vector<double>{1, 4, 5, 7, 9}));
+  auto rows = merger.Rows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].count(), 5);
+}
+
 }  // namespace
 }  // namespace zb::agg

@@ -131,6 +131,7 @@ int64_t IndexCache::live_entries() const {
 
 int64_t IndexCache::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
                               const google::protobuf::RepeatedField<int>& group_by,
+                              bool include_values,
                               std::vector<zhibiao::v1::PartialAggregate>* out) const {
   absl::ReaderMutexLock lock(&mu_);
   // Compile the filter into id sets once per query.
@@ -167,6 +168,7 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
     int64_t count = 0;
     double sum = 0, min = 0, max = 0;
     uint8_t unit_kind = 0;
+    std::vector<double> values;  // only with include_values
   };
   absl::flat_hash_map<GroupKey, Acc> groups;
   std::vector<zhibiao::v1::GroupBy> dims;
@@ -213,6 +215,7 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
     }
     ++acc.count;
     acc.sum += v;
+    if (include_values) acc.values.push_back(v);
   }
   // Back to strings, sorted by (group values, unit).
   struct Named {
@@ -252,6 +255,11 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
     p.set_sum(n.acc->sum);
     p.set_min(n.acc->min);
     p.set_max(n.acc->max);
+    if (include_values) {
+      std::vector<double> sorted = n.acc->values;
+      std::sort(sorted.begin(), sorted.end());
+      p.mutable_values()->Add(sorted.begin(), sorted.end());
+    }
     out->push_back(std::move(p));
   }
   return examined;

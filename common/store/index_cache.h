@@ -51,7 +51,7 @@ class IndexCache {
   // number of live entries examined.
   // REQUIRES: filter and group_by are valid (agg::ValidateFilter/ValidateGroupBy).
   int64_t Aggregate(const zhibiao::v1::IndicatorFilter& filter,
-                    const google::protobuf::RepeatedField<int>& group_by,
+                    const google::protobuf::RepeatedField<int>& group_by, bool include_values,
                     std::vector<zhibiao::v1::PartialAggregate>* out) const ABSL_LOCKS_EXCLUDED(mu_);
 
   int64_t live_entries() const ABSL_LOCKS_EXCLUDED(mu_);

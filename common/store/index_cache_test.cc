@@ -74,8 +74,9 @@ TEST(IndexCacheTest, AgreesWithTheRocksDbScan) {
     for (int g : groupings[q % groupings.size()]) group_by.Add(g);
 
     std::vector<zhibiao::v1::PartialAggregate> cached;
-    ASSERT_TRUE((*store)->AggregatePartials(filter, group_by, &cached).ok());
-    agg::PartialAggregator scan(group_by);
+    const bool values = q % 2 == 0;
+    ASSERT_TRUE((*store)->AggregatePartials(filter, group_by, values, &cached).ok());
+    agg::PartialAggregator scan(group_by, values);
     ASSERT_TRUE((*store)->Aggregate(filter, &scan).ok());
     std::vector<zhibiao::v1::PartialAggregate> scanned = scan.Finish();
     ASSERT_EQ(Dump(cached), Dump(scanned)) << filter.ShortDebugString();
@@ -87,7 +88,7 @@ TEST(IndexCacheTest, AgreesWithTheRocksDbScan) {
   google::protobuf::RepeatedField<int> by_region;
   by_region.Add(zhibiao::v1::GROUP_BY_REGION);
   std::vector<zhibiao::v1::PartialAggregate> cached;
-  ASSERT_TRUE((*reopened)->AggregatePartials({}, by_region, &cached).ok());
+  ASSERT_TRUE((*reopened)->AggregatePartials({}, by_region, false, &cached).ok());
   agg::PartialAggregator scan(by_region);
   ASSERT_TRUE((*reopened)->Aggregate({}, &scan).ok());
   EXPECT_EQ(Dump(cached), Dump(scan.Finish()));

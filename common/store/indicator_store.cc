@@ -617,12 +617,26 @@ absl::StatusOr<int64_t> IndicatorStore::Aggregate(const zhibiao::v1::IndicatorFi
 
 absl::StatusOr<int64_t> IndicatorStore::AggregatePartials(
     const zhibiao::v1::IndicatorFilter& filter, const google::protobuf::RepeatedField<int>& group_by,
-    std::vector<zhibiao::v1::PartialAggregate>* out) const {
-  if (cache_ != nullptr) return cache_->Aggregate(filter, group_by, out);
-  agg::PartialAggregator aggregator(group_by);
-  absl::StatusOr<int64_t> scanned = Aggregate(filter, &aggregator);
-  if (scanned.ok()) *out = aggregator.Finish();
-  return scanned;
+    bool include_values, std::vector<zhibiao::v1::PartialAggregate>* out) const {
+  absl::StatusOr<int64_t> examined;
+  if (cache_ != nullptr) {
+    examined = cache_->Aggregate(filter, group_by, include_values, out);
+  } else {
+    agg::PartialAggregator aggregator(group_by, include_values);
+    examined = Aggregate(filter, &aggregator);
+    if (examined.ok()) *out = aggregator.Finish();
+  }
+  if (examined.ok() && include_values) {
+    int64_t values = 0;
+    for (const auto& p : *out) values += p.values_size();
+    if (values > kMaxAggregateValues) {
+      out->clear();
+      return absl::ResourceExhaustedError(absl::StrCat(
+          values, " values match; include_values allows at most ", kMaxAggregateValues,
+          ": narrow the filter"));
+    }
+  }
+  return examined;
 }
 
 absl::StatusOr<int64_t> IndicatorStore::Checkpoint(const std::string& directory) const {

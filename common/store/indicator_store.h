@@ -37,6 +37,8 @@ class Statistics;
 namespace zb::store {
 
 inline constexpr int kSchemaVersion = 1;
+// Most values one AggregatePartials(include_values) may return.
+inline constexpr int64_t kMaxAggregateValues = 2000000;
 
 struct StoreOptions {
   std::string data_dir = "./var/zhibiao";
@@ -125,6 +127,7 @@ class IndicatorStore {
   // REQUIRES: filter and group_by are valid (agg::ValidateFilter/ValidateGroupBy).
   absl::StatusOr<int64_t> AggregatePartials(const zhibiao::v1::IndicatorFilter& filter,
                                             const google::protobuf::RepeatedField<int>& group_by,
+                                            bool include_values,
                                             std::vector<zhibiao::v1::PartialAggregate>* out) const;
 
   // Visits the index entries that match `filter` in key order, under one

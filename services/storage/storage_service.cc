@@ -112,7 +112,8 @@ grpc::ServerUnaryReactor* StorageServiceImpl::AggregateIndicators(
     if (!valid.ok()) return valid;
     std::vector<zhibiao::v1::PartialAggregate> groups;
     absl::StatusOr<int64_t> scanned =
-        store_->AggregatePartials(request->filter(), request->group_by(), &groups);
+        store_->AggregatePartials(request->filter(), request->group_by(),
+                                  request->include_values(), &groups);
     if (!scanned.ok()) return scanned.status();
     for (auto& group : groups) *response->add_groups() = std::move(group);
     response->set_indicators_scanned(*scanned);

@@ -96,6 +96,47 @@ TEST_P(StorageServiceTest, PutGetDeleteOverGrpc) {
   }
 }
 
+TEST_P(StorageServiceTest, ScanStreamsMatchingEntriesInBatches) {
+  zhibiao::v1::PutReportRequest put;
+  *put.mutable_report() = Sample();
+  zhibiao::v1::PutReportResponse put_response;
+  {
+    grpc::ClientContext c;
+    ASSERT_TRUE(stub_->PutReport(&c, put, &put_response).ok());
+  }
+  int expected = 0;
+  for (const auto& ind : put.report().indicators()) expected += ind.quantity().unit() == "件";
+  ASSERT_GT(expected, 2);
+  zhibiao::v1::ScanIndicatorsRequest request;
+  request.mutable_filter()->add_units("件");
+  request.set_batch_size(3);
+  grpc::ClientContext c;
+  auto reader = stub_->ScanIndicators(&c, request);
+  zhibiao::v1::ScanIndicatorsResponse batch;
+  int got = 0, batches = 0;
+  while (reader->Read(&batch)) {
+    ++batches;
+    EXPECT_LE(batch.indicators_size(), 3);
+    for (const auto& ind : batch.indicators()) {
+      EXPECT_EQ(ind.quantity().unit(), "件");
+      EXPECT_EQ(ind.report_id(), put.report().meta().report_id());
+      ++got;
+    }
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(batches, (expected + 2) / 3);
+
+  zhibiao::v1::ScanIndicatorsRequest limited = request;
+  limited.set_limit(2);
+  grpc::ClientContext c2;
+  auto limited_reader = stub_->ScanIndicators(&c2, limited);
+  got = 0;
+  while (limited_reader->Read(&batch)) got += batch.indicators_size();
+  ASSERT_TRUE(limited_reader->Finish().ok());
+  EXPECT_EQ(got, 2);
+}
+
 TEST_P(StorageServiceTest, BadRequestsGetPreciseCodes) {
   zhibiao::v1::PutReportRequest empty;
   zhibiao::v1::PutReportResponse r;

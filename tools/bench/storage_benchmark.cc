@@ -94,7 +94,7 @@ void BM_AggregateByRegion(benchmark::State& state) {
   int64_t scanned = 0;
   for (auto _ : state) {
     std::vector<zhibiao::v1::PartialAggregate> groups;
-    scanned = *store->AggregatePartials(zhibiao::v1::IndicatorFilter(), group_by, &groups);
+    scanned = *store->AggregatePartials(zhibiao::v1::IndicatorFilter(), group_by, false, &groups);
     benchmark::DoNotOptimize(groups);
   }
   state.counters["entries"] = static_cast<double>(scanned);
