@@ -128,7 +128,7 @@ namespace {
 // stops when the client cancels.
 class ScanReactor : public grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsResponse> {
  public:
-  explicit ScanReactor(grpc::CallbackServerContext* context) : context_(context) {}
+  ScanReactor() = default;
 
   // Called on the reader thread; false when the client has gone.
   bool Send(zhibiao::v1::ScanIndicatorsResponse batch) {
@@ -164,7 +164,6 @@ class ScanReactor : public grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsR
   void OnDone() override { delete this; }
 
  private:
-  grpc::CallbackServerContext* context_;
   absl::Mutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
@@ -175,7 +174,7 @@ class ScanReactor : public grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsR
 
 grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsResponse>* StorageServiceImpl::ScanIndicators(
     grpc::CallbackServerContext* context, const zhibiao::v1::ScanIndicatorsRequest* request) {
-  auto* reactor = new ScanReactor(context);
+  auto* reactor = new ScanReactor();
   absl::Status valid = agg::ValidateFilter(request->filter());
   if (valid.ok() && (request->batch_size() < 0 || request->batch_size() > 10000)) {
     valid = absl::InvalidArgumentError(
