@@ -45,4 +45,24 @@ ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_by
   return options;
 }
 
+int ServeUntilTerminated(const ServerOptions& options, grpc::Service* service,
+                         StorageShards* shards) {
+  auto server = Server::Start(options, {service});
+  if (!server.ok()) {
+    LogError("startup_failed", {{"error", server.status().ToString()}});
+    return 1;
+  }
+  Server* raw_server = server->get();
+  if (shards == nullptr) {
+    raw_server->SetServing(true);
+  } else {
+    // SERVING once every storage shard has answered; see StorageShards.
+    shards->StartMonitor(absl::Seconds(1), [raw_server] { raw_server->SetServing(true); });
+  }
+  WaitForTerminationSignal();
+  if (shards != nullptr) shards->StopMonitor();
+  raw_server->Shutdown();
+  return 0;
+}
+
 }  // namespace zb::service

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/rpc/server.h"
+#include "common/rpc/storage_shards.h"
 
 namespace zb::service {
 
@@ -25,6 +26,14 @@ void Init(int argc, char** argv, const ServiceSpec& spec);
 
 // Server options from the common flags; `max_message_bytes` is the service's own.
 ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_bytes);
+
+// Starts the server for `service`; reports SERVING at once, or, when `shards`
+// is given, once every storage shard has answered; waits for SIGTERM or
+// SIGINT; then drains in-flight calls and stops. Returns the exit status:
+// 1 if the server could not start, else 0. The caller then releases its own
+// resources (executors, database) in order.
+int ServeUntilTerminated(const ServerOptions& options, grpc::Service* service,
+                         StorageShards* shards);
 
 // Prints `message` and exits with status 2 (a usage error at start-up).
 [[noreturn]] void ExitWithUsageError(const std::string& message);

@@ -42,21 +42,10 @@ int main(int argc, char** argv) {
 
   // A request carries the whole document; leave room for protobuf framing.
   // Larger bodies are refused by gRPC with RESOURCE_EXHAUSTED before parsing.
-  auto server = zb::Server::Start(
+  const int status = zb::service::ServeUntilTerminated(
       zb::service::ServerOptionsFromFlags(spec, static_cast<int>(max_document_bytes + (1 << 20))),
-      {&service});
-  if (!server.ok()) {
-    zb::LogError("startup_failed", {{"error", server.status().ToString()}});
-    return 1;
-  }
-  // SERVING once every storage shard has answered; see StorageShards.
-  zb::Server* raw_server = server->get();
-  shards.StartMonitor(absl::Seconds(1), [raw_server] { raw_server->SetServing(true); });
-
-  zb::WaitForTerminationSignal();
-  shards.StopMonitor();
-  (*server)->Shutdown();
+      &service, &shards);
   parsers.Shutdown();
-  zb::LogInfo("exited", {{"code", 0}});
-  return 0;
+  zb::LogInfo("exited", {{"code", status}});
+  return status;
 }

@@ -29,19 +29,9 @@ int main(int argc, char** argv) {
   options.shard_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_shard_timeout_ms));
   zb::query::QueryServiceImpl service(&shards, options);
 
-  auto server = zb::Server::Start(
+  const int status = zb::service::ServeUntilTerminated(
       zb::service::ServerOptionsFromFlags(spec, absl::GetFlag(FLAGS_max_message_mb) << 20),
-      {&service});
-  if (!server.ok()) {
-    zb::LogError("startup_failed", {{"error", server.status().ToString()}});
-    return 1;
-  }
-  zb::Server* raw_server = server->get();
-  shards.StartMonitor(absl::Seconds(1), [raw_server] { raw_server->SetServing(true); });
-
-  zb::WaitForTerminationSignal();
-  shards.StopMonitor();
-  (*server)->Shutdown();
-  zb::LogInfo("exited", {{"code", 0}});
-  return 0;
+      &service, &shards);
+  zb::LogInfo("exited", {{"code", status}});
+  return status;
 }

@@ -54,20 +54,13 @@ int main(int argc, char** argv) {
   zb::Executor scanners("storage-scanners", absl::GetFlag(FLAGS_scan_threads), 16);
   zb::storage::StorageServiceImpl service(store->get(), &readers, &scanners);
 
-  auto server = zb::Server::Start(
+  // SERVING at once: the database is open.
+  const int status = zb::service::ServeUntilTerminated(
       zb::service::ServerOptionsFromFlags(spec, absl::GetFlag(FLAGS_max_message_mb) << 20),
-      {&service});
-  if (!server.ok()) {
-    zb::LogError("startup_failed", {{"error", server.status().ToString()}});
-    return 1;
-  }
-  (*server)->SetServing(true);  // the database is open
-
-  zb::WaitForTerminationSignal();
-  (*server)->Shutdown();
+      &service, nullptr);
   readers.Shutdown();
   scanners.Shutdown();
   (*store)->Close();
-  zb::LogInfo("exited", {{"code", 0}});
-  return 0;
+  zb::LogInfo("exited", {{"code", status}});
+  return status;
 }
