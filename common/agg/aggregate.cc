@@ -1,6 +1,7 @@
 #include "common/agg/aggregate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <tuple>
 
@@ -236,7 +237,15 @@ void PartialMerger::Add(const zhibiao::v1::PartialAggregate& partial) {
   }
 }
 
-std::vector<zhibiao::v1::AggregateRow> PartialMerger::Rows() const {
+double NearestRankPercentile(const google::protobuf::RepeatedField<double>& sorted, double p) {
+  const int n = sorted.size();
+  int rank = static_cast<int>(std::ceil(p / 100.0 * n));  // 1-based
+  rank = std::max(1, std::min(n, rank));
+  return sorted[rank - 1];
+}
+
+std::vector<zhibiao::v1::AggregateRow> PartialMerger::Rows(
+    const std::vector<double>& percentiles) const {
   std::vector<zhibiao::v1::AggregateRow> rows;
   rows.reserve(groups_.size());
   for (const auto& [key, p] : groups_) {
@@ -249,6 +258,9 @@ std::vector<zhibiao::v1::AggregateRow> PartialMerger::Rows() const {
     row.set_min(p.min());
     row.set_max(p.max());
     row.set_mean(p.count() > 0 ? p.sum() / static_cast<double>(p.count()) : 0.0);
+    if (p.values_size() > 0) {
+      for (double q : percentiles) row.add_percentiles(NearestRankPercentile(p.values(), q));
+    }
     rows.push_back(std::move(row));
   }
   return rows;

@@ -95,11 +95,18 @@ class PartialMerger {
   void Add(const zhibiao::v1::PartialAggregate& partial);
   // Rows sorted by (group values, unit). Sums are only given for additive
   // unit kinds (counts and money); rates, durations and points are not summed.
-  std::vector<zhibiao::v1::AggregateRow> Rows() const;
+  // `percentiles` (0..100) are computed exactly from the partials' values
+  // (nearest rank), which the shards must have been asked to include.
+  std::vector<zhibiao::v1::AggregateRow> Rows(const std::vector<double>& percentiles = {}) const;
 
  private:
   std::map<std::pair<std::vector<std::string>, std::string>, zhibiao::v1::PartialAggregate> groups_;
 };
+
+// The nearest-rank percentile p (0..100) of ascending `sorted` values:
+// the smallest value with at least p% of the values at or below it.
+// REQUIRES: sorted is not empty.
+double NearestRankPercentile(const google::protobuf::RepeatedField<double>& sorted, double p);
 
 // Whether values of a unit kind add up across regions.
 bool IsAdditive(zhibiao::v1::UnitKind kind);

@@ -84,9 +84,12 @@ TEST(AggregateTest, ValuesMergeSortedForExactPercentiles) {
   ASSERT_EQ(single.size(), 1u);
   EXPECT_EQ(std::vector<double>(single[0].values().begin(), single[0].values().end()),
             (std::vector<double>{1, 4, 5, 7, 9}));
-  auto rows = merger.Rows();
+  auto rows = merger.Rows({0, 20, 50, 90, 100});
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].count(), 5);
+  // Values across the two partials: 1 4 5 7 9 (nearest rank).
+  EXPECT_EQ(std::vector<double>(rows[0].percentiles().begin(), rows[0].percentiles().end()),
+            (std::vector<double>{1, 1, 5, 9, 9}));
 }
 
 }  // namespace

@@ -174,12 +174,22 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Aggregate(grpc::CallbackServerContex
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
+  for (int i = 0; i < request->percentiles_size(); ++i) {
+    const double p = request->percentiles(i);
+    if (!(p >= 0 && p <= 100)) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   absl::StrCat("percentiles[", i, "]: ", p, " is outside 0..100")));
+      return reactor;
+    }
+  }
   zhibiao::v1::AggregateIndicatorsRequest shard_request;
   *shard_request.mutable_filter() = request->filter();
   *shard_request.mutable_group_by() = request->group_by();
+  shard_request.set_include_values(request->percentiles_size() > 0);
   FanOut<zhibiao::v1::AggregateIndicatorsRequest, zhibiao::v1::AggregateIndicatorsResponse>(
       shards_, context, options_.shard_timeout, shard_request, &StubAsync::AggregateIndicators,
-      [reactor, response](
+      [reactor, response, percentiles = std::vector<double>(request->percentiles().begin(),
+                                                             request->percentiles().end())](
           std::vector<ShardAnswer<zhibiao::v1::AggregateIndicatorsResponse>> answers) {
         absl::Status all = AllShardsOk(answers);
         if (!all.ok()) {
@@ -192,7 +202,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Aggregate(grpc::CallbackServerContex
           for (const auto& partial : a.response.groups()) merger.Add(partial);
           scanned += a.response.indicators_scanned();
         }
-        for (auto& row : merger.Rows()) *response->add_rows() = std::move(row);
+        for (auto& row : merger.Rows(percentiles)) *response->add_rows() = std::move(row);
         response->set_indicators_scanned(scanned);
         reactor->Finish(grpc::Status::OK);
       });

@@ -111,6 +111,25 @@ TEST_F(QueryServiceTest, AggregateMergesEveryShardExactly) {
   EXPECT_EQ(response.indicators_scanned(), 20);
 }
 
+TEST_F(QueryServiceTest, PercentilesAreExactAcrossShards) {
+  zhibiao::v1::AggregateRequest request;
+  request.mutable_filter()->add_metric_keys("case.count");
+  request.add_percentiles(50);
+  request.add_percentiles(90);
+  zhibiao::v1::AggregateResponse response;
+  grpc::ClientContext c;
+  ASSERT_TRUE(stub_->Aggregate(&c, request, &response).ok());
+  ASSERT_EQ(response.rows_size(), 1);
+  // Values 10, 20, ..., 100 spread over three shards.
+  ASSERT_EQ(response.rows(0).percentiles_size(), 2);
+  EXPECT_EQ(response.rows(0).percentiles(0), 50);
+  EXPECT_EQ(response.rows(0).percentiles(1), 90);
+  request.add_percentiles(101);
+  grpc::ClientContext c2;
+  EXPECT_EQ(stub_->Aggregate(&c2, request, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(QueryServiceTest, GetFindsTheShardListPagesAcrossShards) {
   zhibiao::v1::GetReportRequest get;
   get.set_report_id(absl::StrFormat("%032x", 7));
