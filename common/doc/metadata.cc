@@ -35,7 +35,9 @@ int FirstYear(absl::string_view s) {
       char32_t c = text::NextCodePoint(s, &next);
       int d = text::ChineseDigitValue(c);
       if (d < 0) break;
-      value = value * 10 + d;
+      // Only four-digit years matter; longer runs are read but not valued
+      // (a run of 三 must not overflow).
+      if (digits < 4) value = value * 10 + d;
       ++digits;
       k = next;
     }

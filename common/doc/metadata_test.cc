@@ -45,5 +45,12 @@ TEST(MetadataTest, YearFromPublicationWhenTitleHasNone) {
   EXPECT_EQ(meta.report_year(), 2022);
 }
 
+TEST(MetadataTest, LongRunsOfChineseDigitsAreNotYears) {
+  // Found by the decode_structure fuzzer: a run of 三 overflowed the year reader.
+  std::vector<zhibiao::v1::Warning> w;
+  auto meta = Derive(std::string("报告") + "三三三三三三三三三三三三年\n正文。\n", &w);
+  EXPECT_EQ(meta.report_year(), 0);
+}
+
 }  // namespace
 }  // namespace zb::doc
