@@ -76,6 +76,15 @@ TEST(ReadDocumentTest, HtmlKeepsArticleAndDropsPageFurniture) {
       << text->utf8.substr(0, 200);
 }
 
+TEST(ReadDocumentTest, DeeplyNestedHtmlIsBoundedNotRecursedWithoutLimit) {
+  std::string html = "<html><body><div><p>一、工作</p><p>办理案件3件。</p></div>";
+  for (int i = 0; i < 5000; ++i) html += "<span>";
+  html += "深处</body></html>";
+  auto text = ReadDocument(html);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_NE(text->utf8.find("办理案件3件"), std::string::npos);
+}
+
 TEST(ReadDocumentTest, HtmlDeclaredCharsetIsHonoured) {
   // "法治" in GB18030, declared as gb2312.
   const std::string html =

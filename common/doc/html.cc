@@ -89,7 +89,12 @@ bool IsBlock(GumboTag tag) {
 }
 
 // Appends the visible text of `node` to `lines`, a block element starting a new line.
-void CollectText(const GumboNode* node, std::vector<std::string>* lines) {
+// Elements nested deeper than this are ignored: real pages stay far below
+// it, and it bounds the recursion on hostile input.
+constexpr int kMaxDepth = 256;
+
+void CollectText(const GumboNode* node, std::vector<std::string>* lines, int depth = 0) {
+  if (depth > kMaxDepth) return;
   if (node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_WHITESPACE ||
       node->type == GUMBO_NODE_CDATA) {
     if (lines->empty()) lines->emplace_back();
@@ -105,7 +110,7 @@ void CollectText(const GumboNode* node, std::vector<std::string>* lines) {
   const bool block = IsBlock(e.tag);
   if (block) lines->emplace_back();
   for (unsigned i = 0; i < e.children.length; ++i) {
-    CollectText(static_cast<const GumboNode*>(e.children.data[i]), lines);
+    CollectText(static_cast<const GumboNode*>(e.children.data[i]), lines, depth + 1);
     if (e.tag == GUMBO_TAG_TR && i + 1 < e.children.length) lines->back().push_back('\t');
   }
   if (block) lines->emplace_back();
@@ -120,8 +125,9 @@ size_t TextLength(const GumboNode* node) {
 }
 
 // The article: the element whose direct <p> children hold the most text.
-void FindArticle(const GumboNode* node, const GumboNode** best, size_t* best_score) {
-  if (node->type != GUMBO_NODE_ELEMENT || IsNoise(node)) return;
+void FindArticle(const GumboNode* node, const GumboNode** best, size_t* best_score,
+                 int depth = 0) {
+  if (depth > kMaxDepth || node->type != GUMBO_NODE_ELEMENT || IsNoise(node)) return;
   const GumboElement& e = node->v.element;
   size_t score = 0;
   for (unsigned i = 0; i < e.children.length; ++i) {
@@ -137,16 +143,16 @@ void FindArticle(const GumboNode* node, const GumboNode** best, size_t* best_sco
     *best = node;
   }
   for (unsigned i = 0; i < e.children.length; ++i) {
-    FindArticle(static_cast<const GumboNode*>(e.children.data[i]), best, best_score);
+    FindArticle(static_cast<const GumboNode*>(e.children.data[i]), best, best_score, depth + 1);
   }
 }
 
-const GumboNode* FindFirst(const GumboNode* node, GumboTag tag) {
-  if (node->type != GUMBO_NODE_ELEMENT) return nullptr;
+const GumboNode* FindFirst(const GumboNode* node, GumboTag tag, int depth = 0) {
+  if (depth > kMaxDepth || node->type != GUMBO_NODE_ELEMENT) return nullptr;
   if (node->v.element.tag == tag) return node;
   for (unsigned i = 0; i < node->v.element.children.length; ++i) {
     const auto* found =
-        FindFirst(static_cast<const GumboNode*>(node->v.element.children.data[i]), tag);
+        FindFirst(static_cast<const GumboNode*>(node->v.element.children.data[i]), tag, depth + 1);
     if (found != nullptr) return found;
   }
   return nullptr;

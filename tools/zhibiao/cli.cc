@@ -67,7 +67,8 @@ const char* QualifierWord(zhibiao::v1::Qualifier q) {
 }
 
 std::string FormatNumber(double v) {
-  if (v == static_cast<double>(static_cast<int64_t>(v)) && std::abs(v) < 1e15) {
+  // Range check first: casting a huge or non-finite double to int64 is undefined.
+  if (std::abs(v) < 1e15 && v == static_cast<double>(static_cast<int64_t>(v))) {
     return absl::StrCat(static_cast<int64_t>(v));
   }
   std::string s = absl::StrFormat("%.4f", v);
