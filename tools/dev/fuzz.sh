@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-60}
+# A fixed seed makes a CI run (fresh corpus) replay a prefix of what a longer
+# local run with the same seed explored; FUZZ_SEED=0 picks a random one.
+seed=${FUZZ_SEED:-20261125}
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 CC=clang CXX=clang++ BUILD_DIR="$build_dir" BUILD_TYPE=RelWithDebInfo \
   TARGETS="decode_structure_fuzzer html_fuzzer quantities_fuzzer" \
@@ -18,7 +21,7 @@ run() {
   mkdir -p "$work"
   echo "fuzz: $name for ${seconds}s"
   "$build_dir/bin/${name}_fuzzer" "$work" "tests/fuzz/corpus/$corpus" tests/fuzz/regressions \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -max_total_time="$seconds" -seed="$seed" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="$build_dir/findings/$name-" >"$build_dir/fuzz-$name.log" 2>&1 || {
       echo "fuzz: $name FOUND A PROBLEM:"; tail -40 "$build_dir/fuzz-$name.log"; return 1; }
   grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$build_dir/fuzz-$name.log" | sed "s/^/  $name /"
