@@ -56,12 +56,6 @@ std::vector<Line> SplitLines(absl::string_view text) {
   return lines;
 }
 
-int64_t CodePoints(absl::string_view s) {
-  int64_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 // Reads a run of Chinese numeral characters at the start of `s`.
 absl::string_view LeadingChineseNumeral(absl::string_view s) {
   size_t i = 0;
@@ -212,7 +206,7 @@ DocumentStructure ParseStructure(absl::string_view text) {
   if (end > 1 && ParseDateLine(lines[end - 1].text).has_value()) {
     out.date_line = std::string(lines[end - 1].text);
     --end;
-    if (end > 1 && CodePoints(lines[end - 1].text) <= 30 &&
+    if (end > 1 && text::CodePointCount(lines[end - 1].text) <= 30 &&
         !HasSentencePunctuation(lines[end - 1].text) && !MatchHeading(lines[end - 1].text)) {
       out.signature = std::string(lines[end - 1].text);
       --end;
@@ -224,7 +218,7 @@ DocumentStructure ParseStructure(absl::string_view text) {
   std::string title(lines[0].text);
   if (end > 2 && !EndsWithReportWord(title) && !HasSentencePunctuation(title) &&
       !MatchHeading(lines[1].text) && !HasSentencePunctuation(lines[1].text) &&
-      CodePoints(lines[1].text) <= 40 && !absl::EndsWith(lines[1].text, ":")) {
+      text::CodePointCount(lines[1].text) <= 40 && !absl::EndsWith(lines[1].text, ":")) {
     title = absl::StrCat(title, lines[1].text);
     next = 2;
   }
@@ -232,7 +226,7 @@ DocumentStructure ParseStructure(absl::string_view text) {
 
   // Salutation: "XX人民代表大会常务委员会:" right after the title.
   if (next < end && absl::EndsWith(lines[next].text, ":") &&
-      CodePoints(lines[next].text) <= 40 && !absl::StrContains(lines[next].text, "。") &&
+      text::CodePointCount(lines[next].text) <= 40 && !absl::StrContains(lines[next].text, "。") &&
       !MatchHeading(lines[next].text)) {
     out.salutation = std::string(lines[next].text);
     ++next;

@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/text/normalize.h"
 #include "common/text/numerals.h"
 
 namespace zb::extract {
@@ -220,9 +221,7 @@ const absl::flat_hash_map<char32_t, std::vector<IndexedUnit>>& UnitsByFirstChar(
     for (const UnitSpec& u : kUnits) {
       size_t i = 0;
       const char32_t first = text::NextCodePoint(u.written, &i);
-      int64_t n = 0;
-      for (unsigned char c : u.written) n += (c & 0xC0) != 0x80;
-      (*m)[first].push_back({&u, n});
+      (*m)[first].push_back({&u, text::CodePointCount(u.written)});
     }
     return m;
   }();
@@ -240,12 +239,6 @@ const UnitSpec* MatchUnit(const CodePointText& t, int64_t i, int64_t* end) {
     }
   }
   return nullptr;
-}
-
-int64_t CodePointLength(absl::string_view s) {
-  int64_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
 }
 
 Qual Combine(Qual a, Qual b) {
@@ -275,6 +268,16 @@ bool ParseArabic(absl::string_view s, double* value) {
   char* end = nullptr;
   *value = std::strtod(plain.c_str(), &end);
   return end != nullptr && *end == '\0';
+}
+
+const char* QualifierName(zhibiao::v1::Qualifier qualifier) {
+  switch (qualifier) {
+    case zhibiao::v1::QUALIFIER_APPROX: return "approx";
+    case zhibiao::v1::QUALIFIER_AT_LEAST: return "at_least";
+    case zhibiao::v1::QUALIFIER_AT_MOST: return "at_most";
+    case zhibiao::v1::QUALIFIER_RANGE: return "range";
+    default: return "exact";
+  }
 }
 
 UnitKind UnitKindOf(absl::string_view unit) {
@@ -376,7 +379,7 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
             if (unit_follows) break;
             value *= s.factor;
             scale_written = std::string(s.written);
-            j += CodePointLength(s.written);
+            j += text::CodePointCount(s.written);
             break;
           }
         }
@@ -402,7 +405,7 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
           if (t.Matches(j, s.written) && !t.Matches(j, "万元") && !t.Matches(j, "亿元")) {
             value *= s.factor;
             scale_written = std::string(s.written);
-            j += CodePointLength(s.written);
+            j += text::CodePointCount(s.written);
             break;
           }
         }
@@ -431,7 +434,7 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
                   value *= s.factor;
                   second_value *= s.factor;
                   scale_written = std::string(s.written);
-                  after += CodePointLength(s.written);
+                  after += text::CodePointCount(s.written);
                   break;
                 }
               }
@@ -461,7 +464,7 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
             if (unit_at == j && t.Matches(j, noun)) {
               unit_written = std::string(noun);
               base_unit = std::string(noun);
-              j += CodePointLength(noun);
+              j += text::CodePointCount(noun);
               break;
             }
           }
@@ -517,14 +520,14 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
       if (t.Matches(j, qs.written)) {
         // 内 only as a bound of time or count: 3日内, 5次内.
         qual = Combine(qual, qs.qual);
-        j += CodePointLength(qs.written);
+        j += text::CodePointCount(qs.written);
         break;
       }
     }
     // Pre qualifiers: the longest match right before the number.
     int64_t begin = number_begin;
     for (const QualSpec& qs : kPreQualifiers) {
-      const int64_t len = CodePointLength(qs.written);
+      const int64_t len = text::CodePointCount(qs.written);
       if (t.MatchesBefore(number_begin, qs.written)) {
         // 最近, 附近 are not approximations.
         if (qs.written == "近" && (t.at(number_begin - 2) == U'最' || t.at(number_begin - 2) == U'附')) {

@@ -47,6 +47,10 @@ struct FoundQuantity {
 // Finds every quantity in `text`, in order, without overlaps.
 std::vector<FoundQuantity> FindQuantities(const CodePointText& text);
 
+// The gold-format name of a qualifier: "exact", "approx", "at_least",
+// "at_most" or "range".
+const char* QualifierName(zhibiao::v1::Qualifier qualifier);
+
 // The unit kind of a base unit ("元" → CURRENCY_CNY, "%" → PERCENT, ...).
 zhibiao::v1::UnitKind UnitKindOf(absl::string_view base_unit);
 

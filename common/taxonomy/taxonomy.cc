@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/extract/quantities.h"
+#include "common/text/normalize.h"
 #include "common/text/numerals.h"
 
 extern const char kZbTaxonomyJson[];  // generated from data/taxonomy.json
@@ -37,12 +38,6 @@ bool ContainsAny(absl::string_view text, const std::vector<std::string>& words) 
     if (absl::StrContains(text, w)) return true;
   }
   return false;
-}
-
-int64_t CodePoints(absl::string_view s) {
-  int64_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
 }
 
 bool IsBreak(char32_t c) {
@@ -99,7 +94,7 @@ absl::StatusOr<Taxonomy> Taxonomy::Parse(absl::string_view json) {
         if (pattern.empty()) continue;
         size_t i = 0;
         const char32_t first = text::NextCodePoint(pattern, &i);
-        t.cues_by_first_char_[first].push_back({pattern, CodePoints(pattern), t.entries_.size()});
+        t.cues_by_first_char_[first].push_back({pattern, text::CodePointCount(pattern), t.entries_.size()});
       }
       t.entries_.push_back(std::move(e));
     }
@@ -152,7 +147,7 @@ std::string Taxonomy::Map(const FigureContext& f) const {
   std::vector<Hit> hits;
   hits.reserve(16);
   auto scan = [&](absl::string_view window, bool before) {
-    const int64_t total = CodePoints(window);
+    const int64_t total = text::CodePointCount(window);
     int64_t cp = 0;
     for (size_t i = 0; i < window.size(); ++cp) {
       const size_t start = i;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/extract/quantities.h"
 #include "common/text/normalize.h"
 #include "common/text/numerals.h"
 
@@ -72,16 +73,6 @@ std::vector<std::pair<int64_t, int64_t>> FindAll(const Compact& hay, const Compa
     if (same) out.emplace_back(hay.origin[i], hay.origin[i + needle.cps.size() - 1] + 1);
   }
   return out;
-}
-
-const char* QualifierName(zhibiao::v1::Qualifier q) {
-  switch (q) {
-    case zhibiao::v1::QUALIFIER_APPROX: return "approx";
-    case zhibiao::v1::QUALIFIER_AT_LEAST: return "at_least";
-    case zhibiao::v1::QUALIFIER_AT_MOST: return "at_most";
-    case zhibiao::v1::QUALIFIER_RANGE: return "range";
-    default: return "exact";
-  }
 }
 
 const char* DirectionName(zhibiao::v1::Change c) {
@@ -221,8 +212,8 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
     std::vector<std::string> wrong;
     if (ind.quantity().unit() == g.unit) ++score.unit_ok;
     else wrong.push_back(absl::StrCat("unit ", ind.quantity().unit(), "≠", g.unit));
-    if (QualifierName(ind.quantity().qualifier()) == g.qualifier) ++score.qualifier_ok;
-    else wrong.push_back(absl::StrCat("qualifier ", QualifierName(ind.quantity().qualifier()), "≠", g.qualifier));
+    if (extract::QualifierName(ind.quantity().qualifier()) == g.qualifier) ++score.qualifier_ok;
+    else wrong.push_back(absl::StrCat("qualifier ", extract::QualifierName(ind.quantity().qualifier()), "≠", g.qualifier));
     if (DirectionName(ind.change()) == g.direction) ++score.direction_ok;
     else wrong.push_back(absl::StrCat("direction '", DirectionName(ind.change()), "'≠'", g.direction, "'"));
     const std::string path = path_of_section[ind.section_id()];

@@ -21,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/base/logging.h"
+#include "common/extract/quantities.h"
 #include "common/pipeline/report_builder.h"
 #include "common/process/process.h"
 #include "common/rpc/channels.h"
@@ -54,16 +55,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return data;
-}
-
-const char* QualifierWord(zhibiao::v1::Qualifier q) {
-  switch (q) {
-    case zhibiao::v1::QUALIFIER_APPROX: return "approx";
-    case zhibiao::v1::QUALIFIER_AT_LEAST: return "at_least";
-    case zhibiao::v1::QUALIFIER_AT_MOST: return "at_most";
-    case zhibiao::v1::QUALIFIER_RANGE: return "range";
-    default: return "exact";
-  }
 }
 
 std::string FormatNumber(double v) {
@@ -124,7 +115,7 @@ void PrintReportSummary(const zhibiao::v1::Report& report, bool with_indicators)
                          : ind.change() == zhibiao::v1::CHANGE_DECREASE ? "-"
                                                                         : "";
     std::printf("%-10s %-14s %s %-9s %-8s %s%s\n", ind.section_id().c_str(), value.c_str(),
-                Pad(q.unit(), 8).c_str(), QualifierWord(q.qualifier()), change,
+                Pad(q.unit(), 8).c_str(), extract::QualifierName(q.qualifier()), change,
                 ind.subject().c_str(), ind.is_target() ? "  [target]" : "");
   }
 }
