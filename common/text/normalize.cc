@@ -65,12 +65,6 @@ std::string RemoveSpacesAroundCjk(absl::string_view utf8) {
   return out;
 }
 
-int64_t CodePointCount(absl::string_view s) {
-  int64_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 NormalizedText NormalizeNfkc(absl::string_view utf8) {
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(status);

@@ -29,8 +29,12 @@ NormalizedText NormalizeNfkc(absl::string_view utf8);
 // other runs of white space become one space; leading and trailing space go.
 std::string RemoveSpacesAroundCjk(absl::string_view utf8);
 
-// Number of code points in valid UTF-8 `s`.
-int64_t CodePointCount(absl::string_view s);
+// Number of code points in valid UTF-8 `s`. Inline: scanners call it per token.
+inline int64_t CodePointCount(absl::string_view s) {
+  int64_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
 
 }  // namespace zb::text
 
