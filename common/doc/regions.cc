@@ -100,4 +100,12 @@ std::optional<zhibiao::v1::Region> RegionTable::ResolvePrefix(absl::string_view 
   return ToRegion(*resolved);
 }
 
+std::vector<zhibiao::v1::Region> RegionTable::AtLevel(zhibiao::v1::RegionLevel level) const {
+  std::vector<zhibiao::v1::Region> out;
+  for (const Entry& e : entries_) {
+    if (e.level == static_cast<int>(level)) out.push_back(ToRegion(e));
+  }
+  return out;
+}
+
 }  // namespace zb::doc

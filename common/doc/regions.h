@@ -31,6 +31,9 @@ class RegionTable {
   // The region with `code`, or nullopt.
   std::optional<zhibiao::v1::Region> FindByCode(absl::string_view code) const;
 
+  // Every region of `level`, in table (code) order.
+  std::vector<zhibiao::v1::Region> AtLevel(zhibiao::v1::RegionLevel level) const;
+
   size_t size() const { return entries_.size(); }
 
  private:

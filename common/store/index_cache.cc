@@ -14,6 +14,19 @@ namespace {
 
 constexpr uint8_t kTarget = 1;
 constexpr uint8_t kDead = 2;
+constexpr uint8_t kSuperseded = 4;
+
+// "2022-02-25" as 20220225; 0 when it is not such a date.
+int32_t ParsePublishedDate(absl::string_view date) {
+  if (date.size() != 10 || date[4] != '-' || date[7] != '-') return 0;
+  int32_t out = 0;
+  for (size_t i = 0; i < date.size(); ++i) {
+    if (i == 4 || i == 7) continue;
+    if (date[i] < '0' || date[i] > '9') return 0;
+    out = out * 10 + (date[i] - '0');
+  }
+  return out;
+}
 
 // Ids allowed by one repeated filter field; empty field = everything.
 struct IdFilter {
@@ -41,13 +54,22 @@ int64_t IndexCache::Interner::Find(absl::string_view s) const {
 void IndexCache::ApplyGroup(const std::vector<Change>& changes) {
   absl::MutexLock lock(&mu_);
   for (const Change& c : changes) {
-    if (c.remove_report) {
-      RemoveReportLocked(c.report_id);
-    } else {
-      AddLocked(c.key, c.value);
+    switch (c.kind) {
+      case Change::Kind::kRemoveReport: RemoveReportLocked(c.report_id); break;
+      case Change::Kind::kReportInfo:
+        SetReportInfoLocked(c.report_id, c.published_date, c.ingested_at_unix_ms);
+        break;
+      case Change::Kind::kAddEntry: AddLocked(c.key, c.value); break;
     }
   }
+  SettleDirtyCells();
   CompactIfNeeded();
+}
+
+void IndexCache::SetReportInfo(absl::string_view report_id, absl::string_view published_date,
+                               int64_t ingested_at_unix_ms) {
+  absl::MutexLock lock(&mu_);
+  SetReportInfoLocked(report_id, published_date, ingested_at_unix_ms);
 }
 
 void IndexCache::Add(const IndicatorKeyParts& key, const IndexValue& value) {
@@ -55,28 +77,49 @@ void IndexCache::Add(const IndicatorKeyParts& key, const IndexValue& value) {
   AddLocked(key, value);
 }
 
-void IndexCache::RemoveReport(absl::string_view report_id) {
+void IndexCache::FinishLoad() {
   absl::MutexLock lock(&mu_);
-  RemoveReportLocked(report_id);
-  CompactIfNeeded();
+  SettleDirtyCells();
+}
+
+void IndexCache::SetReportInfoLocked(absl::string_view report_id, absl::string_view published_date,
+                                     int64_t ingested_at_unix_ms) {
+  const uint32_t report = reports_.Intern(report_id);
+  if (report_info_.size() <= report) report_info_.resize(report + 1);
+  ReportInfo& info = report_info_[report];
+  info.published = ParsePublishedDate(published_date);
+  info.ingested_at_unix_ms = ingested_at_unix_ms;
 }
 
 void IndexCache::AddLocked(const IndicatorKeyParts& key, const IndexValue& value) {
   const uint32_t row = static_cast<uint32_t>(value_.size());
-  metric_.push_back(metrics_.Intern(key.metric_key));
-  region_.push_back(regions_.Intern(key.region));
+  const uint32_t metric = metrics_.Intern(key.metric_key);
+  const uint32_t region = regions_.Intern(key.region);
+  metric_.push_back(metric);
+  region_.push_back(region);
   province_.push_back(regions_.Intern(value.province));
   unit_.push_back(units_.Intern(value.unit));
   subject_.push_back(subjects_.Intern(value.subject));
   const uint32_t report = reports_.Intern(key.report_id);
+  if (report_info_.size() <= report) report_info_.resize(report + 1);
   report_.push_back(report);
   year_.push_back(key.year);
   qualifier_.push_back(value.qualifier);
   change_.push_back(value.change);
   unit_kind_.push_back(value.unit_kind);
   flags_.push_back(value.is_target ? kTarget : 0);
+  seq_.push_back(key.seq);
   value_.push_back(value.value);
+  low_.push_back(value.low);
+  high_.push_back(value.high);
   rows_of_report_[report].push_back(row);
+  if (rows_of_metric_.size() <= metric) rows_of_metric_.resize(metric + 1);
+  rows_of_metric_[metric].push_back(row);
+  if (key.region != kUnknownRegion && key.year != 0) {
+    const Cell cell{region, key.year, metric};
+    rows_of_cell_[cell].push_back(row);
+    dirty_cells_.insert(cell);
+  }
 }
 
 void IndexCache::RemoveReportLocked(absl::string_view report_id) {
@@ -88,15 +131,55 @@ void IndexCache::RemoveReportLocked(absl::string_view report_id) {
     if ((flags_[row] & kDead) == 0) {
       flags_[row] |= kDead;
       ++dead_;
+      dirty_cells_.insert(Cell{region_[row], year_[row], metric_[row]});
     }
   }
   rows_of_report_.erase(it);
+}
+
+bool IndexCache::Later(uint32_t a, uint32_t b) const {
+  const ReportInfo& x = report_info_[a];
+  const ReportInfo& y = report_info_[b];
+  if (x.published != y.published) return x.published > y.published;
+  if (x.ingested_at_unix_ms != y.ingested_at_unix_ms) {
+    return x.ingested_at_unix_ms > y.ingested_at_unix_ms;
+  }
+  return reports_.Get(a) > reports_.Get(b);
+}
+
+void IndexCache::SettleDirtyCells() {
+  for (const Cell& cell : dirty_cells_) {
+    auto it = rows_of_cell_.find(cell);
+    if (it == rows_of_cell_.end()) continue;
+    std::vector<uint32_t>& rows = it->second;
+    rows.erase(std::remove_if(rows.begin(), rows.end(),
+                              [this](uint32_t row) { return (flags_[row] & kDead) != 0; }),
+               rows.end());
+    if (rows.empty()) {
+      rows_of_cell_.erase(it);
+      continue;
+    }
+    uint32_t latest = report_[rows.front()];
+    for (uint32_t row : rows) {
+      if (Later(report_[row], latest)) latest = report_[row];
+    }
+    for (uint32_t row : rows) {
+      if (report_[row] == latest) {
+        flags_[row] &= ~kSuperseded;
+      } else {
+        flags_[row] |= kSuperseded;
+      }
+    }
+  }
+  dirty_cells_.clear();
 }
 
 void IndexCache::CompactIfNeeded() {
   if (dead_ * 4 < static_cast<int64_t>(value_.size()) || value_.empty()) return;
   size_t out = 0;
   rows_of_report_.clear();
+  rows_of_cell_.clear();
+  for (auto& rows : rows_of_metric_) rows.clear();
   for (size_t row = 0; row < value_.size(); ++row) {
     if (flags_[row] & kDead) continue;
     metric_[out] = metric_[row];
@@ -110,18 +193,46 @@ void IndexCache::CompactIfNeeded() {
     change_[out] = change_[row];
     unit_kind_[out] = unit_kind_[row];
     flags_[out] = flags_[row];
+    seq_[out] = seq_[row];
     value_[out] = value_[row];
-    rows_of_report_[report_[out]].push_back(static_cast<uint32_t>(out));
+    low_[out] = low_[row];
+    high_[out] = high_[row];
+    const uint32_t moved = static_cast<uint32_t>(out);
+    rows_of_report_[report_[out]].push_back(moved);
+    rows_of_metric_[metric_[out]].push_back(moved);
+    if (regions_.Get(region_[out]) != kUnknownRegion && year_[out] != 0) {
+      rows_of_cell_[Cell{region_[out], year_[out], metric_[out]}].push_back(moved);
+    }
     ++out;
   }
-  for (auto* column : {&metric_, &region_, &province_, &unit_, &subject_, &report_}) column->resize(out);
+  for (auto* column : {&metric_, &region_, &province_, &unit_, &subject_, &report_, &seq_}) {
+    column->resize(out);
+  }
   year_.resize(out);
   qualifier_.resize(out);
   change_.resize(out);
   unit_kind_.resize(out);
   flags_.resize(out);
-  value_.resize(out);
+  for (auto* column : {&value_, &low_, &high_}) column->resize(out);
   dead_ = 0;
+}
+
+double IndexCache::WeightOf(uint32_t report, uint32_t weight_metric) const {
+  auto it = rows_of_report_.find(report);
+  if (it == rows_of_report_.end()) return -1;
+  double weight = -1;
+  uint32_t first_seq = 0;
+  for (uint32_t row : it->second) {
+    if ((flags_[row] & (kDead | kTarget)) != 0 || metric_[row] != weight_metric) continue;
+    if (change_[row] == zhibiao::v1::CHANGE_INCREASE || change_[row] == zhibiao::v1::CHANGE_DECREASE) {
+      continue;
+    }
+    if (weight < 0 || seq_[row] < first_seq) {
+      weight = value_[row];
+      first_seq = seq_[row];
+    }
+  }
+  return weight;
 }
 
 int64_t IndexCache::live_entries() const {
@@ -129,11 +240,19 @@ int64_t IndexCache::live_entries() const {
   return static_cast<int64_t>(value_.size()) - dead_;
 }
 
-int64_t IndexCache::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
-                              const google::protobuf::RepeatedField<int>& group_by,
-                              bool include_values,
+int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& request,
                               std::vector<zhibiao::v1::PartialAggregate>* out) const {
+  const zhibiao::v1::IndicatorFilter& filter = request.filter();
+  const bool include_values = request.include_values();
+  const zhibiao::v1::QualifiedValues policy = request.qualified_values();
   absl::ReaderMutexLock lock(&mu_);
+  // Metric id -> weight metric id (-1: the weight metric was never stored).
+  absl::flat_hash_map<uint32_t, int64_t> weight_metric;
+  for (const auto& [metric, weight] : request.weight_keys()) {
+    const int64_t id = metrics_.Find(metric);
+    if (id >= 0) weight_metric[static_cast<uint32_t>(id)] = metrics_.Find(weight);
+  }
+  absl::flat_hash_map<std::pair<uint32_t, uint32_t>, double> weight_memo;  // (report, metric)
   // Compile the filter into id sets once per query.
   auto compile = [](const Interner& interner, const auto& field) {
     IdFilter f;
@@ -166,31 +285,43 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
   using GroupKey = std::array<uint32_t, 5>;
   struct Acc {
     int64_t count = 0;
+    int64_t inexact = 0;
     double sum = 0, min = 0, max = 0;
+    double weighted_sum = 0, weight_sum = 0;
+    int64_t weighted = 0;
     uint8_t unit_kind = 0;
     std::vector<double> values;  // only with include_values
   };
   absl::flat_hash_map<GroupKey, Acc> groups;
   std::vector<zhibiao::v1::GroupBy> dims;
-  for (int g : group_by) dims.push_back(static_cast<zhibiao::v1::GroupBy>(g));
+  for (int g : request.group_by()) dims.push_back(static_cast<zhibiao::v1::GroupBy>(g));
   int64_t examined = 0;
-  const size_t rows = value_.size();
-  for (size_t row = 0; row < rows; ++row) {
+  auto visit = [&](size_t row) {
     const uint8_t flags = flags_[row];
-    if (flags & kDead) continue;
+    if (flags & kDead) return;
     ++examined;
+    if ((flags & kSuperseded) && !request.include_superseded()) return;
     if (!metrics.Pass(metric_[row]) || !regions.Pass(region_[row]) ||
         !provinces.Pass(province_[row]) || !units.Pass(unit_[row]) ||
         !reports.Pass(report_[row]) || !subjects.Pass(subject_[row])) {
-      continue;
+      return;
     }
-    if (!years.empty() && !years.contains(year_[row])) continue;
-    if (!qualifiers.empty() && !qualifiers.contains(qualifier_[row])) continue;
-    if (filter.exclude_targets() && (flags & kTarget)) continue;
+    if (!years.empty() && !years.contains(year_[row])) return;
+    if (!qualifiers.empty() && !qualifiers.contains(qualifier_[row])) return;
+    if (filter.exclude_targets() && (flags & kTarget)) return;
     const bool is_change = change_[row] == zhibiao::v1::CHANGE_INCREASE ||
                            change_[row] == zhibiao::v1::CHANGE_DECREASE;
-    if (filter.change() == zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY && is_change) continue;
-    if (filter.change() == zhibiao::v1::CHANGE_FILTER_CHANGES_ONLY && !is_change) continue;
+    if (filter.change() == zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY && is_change) return;
+    if (filter.change() == zhibiao::v1::CHANGE_FILTER_CHANGES_ONLY && !is_change) return;
+    const uint8_t qualifier = qualifier_[row];
+    const bool exact =
+        qualifier == zhibiao::v1::QUALIFIER_EXACT || qualifier == zhibiao::v1::QUALIFIER_UNSPECIFIED;
+    if (!exact && policy == zhibiao::v1::QUALIFIED_VALUES_EXACT_ONLY) return;
+    double v = value_[row];
+    if (qualifier == zhibiao::v1::QUALIFIER_RANGE) {
+      if (policy == zhibiao::v1::QUALIFIED_VALUES_RANGE_LOW) v = low_[row];
+      if (policy == zhibiao::v1::QUALIFIED_VALUES_RANGE_HIGH) v = high_[row];
+    }
     GroupKey key{};
     for (size_t d = 0; d < dims.size(); ++d) {
       switch (dims[d]) {
@@ -199,11 +330,11 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
         case zhibiao::v1::GROUP_BY_PROVINCE: key[d] = province_[row]; break;
         case zhibiao::v1::GROUP_BY_YEAR: key[d] = year_[row]; break;
         case zhibiao::v1::GROUP_BY_SUBJECT: key[d] = subject_[row]; break;
+        case zhibiao::v1::GROUP_BY_REPORT: key[d] = report_[row]; break;
         default: break;
       }
     }
     key[4] = unit_[row];
-    const double v = value_[row];
     auto [it, inserted] = groups.try_emplace(key);
     Acc& acc = it->second;
     if (inserted) {
@@ -215,7 +346,33 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
     }
     ++acc.count;
     acc.sum += v;
+    if (!exact) ++acc.inexact;
     if (include_values) acc.values.push_back(v);
+    if (!weight_metric.empty()) {
+      auto w = weight_metric.find(metric_[row]);
+      if (w != weight_metric.end() && w->second >= 0) {
+        const auto memo_key = std::make_pair(report_[row], static_cast<uint32_t>(w->second));
+        auto [m, fresh] = weight_memo.try_emplace(memo_key, 0.0);
+        if (fresh) m->second = WeightOf(report_[row], memo_key.second);
+        if (m->second >= 0) {
+          acc.weighted_sum += v * m->second;
+          acc.weight_sum += m->second;
+          ++acc.weighted;
+        }
+      }
+    }
+  };
+  if (filter.metric_keys().empty()) {
+    for (size_t row = 0; row < value_.size(); ++row) visit(row);
+  } else {
+    absl::flat_hash_set<int64_t> seen;
+    for (const std::string& key : filter.metric_keys()) {
+      const int64_t id = metrics_.Find(key);
+      if (id < 0 || !seen.insert(id).second || static_cast<size_t>(id) >= rows_of_metric_.size()) {
+        continue;
+      }
+      for (uint32_t row : rows_of_metric_[id]) visit(row);
+    }
   }
   // Back to strings, sorted by (group values, unit).
   struct Named {
@@ -234,6 +391,7 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
         case zhibiao::v1::GROUP_BY_PROVINCE: n.values.push_back(regions_.Get(key[d])); break;
         case zhibiao::v1::GROUP_BY_YEAR: n.values.push_back(absl::StrCat(key[d])); break;
         case zhibiao::v1::GROUP_BY_SUBJECT: n.values.push_back(subjects_.Get(key[d])); break;
+        case zhibiao::v1::GROUP_BY_REPORT: n.values.push_back(reports_.Get(key[d])); break;
         default: n.values.emplace_back(); break;
       }
     }
@@ -255,6 +413,10 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
     p.set_sum(n.acc->sum);
     p.set_min(n.acc->min);
     p.set_max(n.acc->max);
+    p.set_inexact_count(n.acc->inexact);
+    p.set_weighted_sum(n.acc->weighted_sum);
+    p.set_weight_sum(n.acc->weight_sum);
+    p.set_weighted_count(n.acc->weighted);
     if (include_values) {
       std::vector<double> sorted = n.acc->values;
       std::sort(sorted.begin(), sorted.end());

@@ -9,7 +9,15 @@
 // batch is durable, under an exclusive lock; aggregations take a shared lock,
 // so each one sees the state between two groups — the same all-or-nothing
 // view a RocksDB snapshot gives. Memory: about 48 bytes an entry plus the
-// distinct strings (≈ 50 MB per million indicators).
+// distinct strings (≈ 70 MB per million indicators).
+//
+// It also keeps the revised-report rule current: when several reports of one
+// region and year carry figures for one metric, the figures of all but the
+// latest published report (then the latest ingested, then the greatest id)
+// are flagged superseded, and aggregations leave them out unless asked not
+// to. Routing by region puts every report of a region on one shard, so each
+// shard can decide this alone. Reports of unknown region or year are never
+// superseded.
 //
 // Thread-safe.
 #ifndef ZHIBIAO_COMMON_STORE_INDEX_CACHE_H_
@@ -17,41 +25,50 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/store/keys.h"
 #include "zhibiao/v1/aggregate.pb.h"
+#include "zhibiao/v1/storage.pb.h"
 
 namespace zb::store {
 
 class IndexCache {
  public:
-  // One change of a group: drop a report's entries, or add one entry.
+  // One change of a group: drop a report's entries, record when a report
+  // was published and ingested (before its entries are added), or add one entry.
   struct Change {
-    bool remove_report = false;
-    absl::string_view report_id;  // for remove_report
-    IndicatorKeyParts key;        // for additions (views must outlive ApplyGroup)
+    enum class Kind { kRemoveReport, kReportInfo, kAddEntry };
+    Kind kind = Kind::kAddEntry;
+    absl::string_view report_id;     // for kRemoveReport and kReportInfo
+    absl::string_view published_date;  // "2022-02-25" or "", for kReportInfo
+    int64_t ingested_at_unix_ms = 0;   // for kReportInfo
+    IndicatorKeyParts key;           // for kAddEntry (views must outlive ApplyGroup)
     IndexValue value;
   };
 
   // Applies a committed group's changes in order, under one exclusive lock,
   // so no aggregation sees part of a group.
   void ApplyGroup(const std::vector<Change>& changes) ABSL_LOCKS_EXCLUDED(mu_);
-  // Adds one index entry (decoded from its key and value).
+  // Loading at open: report information and entries in any order, then
+  // FinishLoad() once, which settles which figures are superseded.
+  void SetReportInfo(absl::string_view report_id, absl::string_view published_date,
+                     int64_t ingested_at_unix_ms) ABSL_LOCKS_EXCLUDED(mu_);
   void Add(const IndicatorKeyParts& key, const IndexValue& value) ABSL_LOCKS_EXCLUDED(mu_);
-  // Drops every entry of a report.
-  void RemoveReport(absl::string_view report_id) ABSL_LOCKS_EXCLUDED(mu_);
+  void FinishLoad() ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Partial aggregates of the entries that match `filter`, grouped by
-  // `group_by` and unit, sorted like agg::PartialAggregator's. Returns the
-  // number of live entries examined.
+  // Partial aggregates of the entries that match the request's filter,
+  // grouped by its group_by and unit, sorted like agg::PartialAggregator's,
+  // with its qualified-value policy, revised-report rule and weights. Returns
+  // the number of live entries examined.
   // REQUIRES: filter and group_by are valid (agg::ValidateFilter/ValidateGroupBy).
-  int64_t Aggregate(const zhibiao::v1::IndicatorFilter& filter,
-                    const google::protobuf::RepeatedField<int>& group_by, bool include_values,
+  int64_t Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& request,
                     std::vector<zhibiao::v1::PartialAggregate>* out) const ABSL_LOCKS_EXCLUDED(mu_);
 
   int64_t live_entries() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -71,11 +88,30 @@ class IndexCache {
     std::vector<std::string> strings_;
   };
 
+  // When a report was published and ingested: what decides which of two
+  // reports of one region, year and metric is the latest.
+  struct ReportInfo {
+    int32_t published = 0;  // yyyymmdd, 0 when unknown
+    int64_t ingested_at_unix_ms = 0;
+  };
+  // Region, year and metric ids: the figures the revised-report rule compares.
+  using Cell = std::tuple<uint32_t, uint16_t, uint32_t>;
+
+  void SetReportInfoLocked(absl::string_view report_id, absl::string_view published_date,
+                           int64_t ingested_at_unix_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddLocked(const IndicatorKeyParts& key, const IndexValue& value)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveReportLocked(absl::string_view report_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops dead rows once they are a quarter of all rows.
   void CompactIfNeeded() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Re-decides the superseded flag of every row of the cells touched since
+  // the last call.
+  void SettleDirtyCells() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether report a is later than report b under the revised-report rule.
+  bool Later(uint32_t a, uint32_t b) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The weight of figures of `report` whose metric weighs by `weight_metric`:
+  // the report's first live level, non-target figure of that metric, or -1.
+  double WeightOf(uint32_t report, uint32_t weight_metric) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   Interner metrics_ ABSL_GUARDED_BY(mu_);
@@ -94,9 +130,19 @@ class IndexCache {
   std::vector<uint8_t> qualifier_ ABSL_GUARDED_BY(mu_);
   std::vector<uint8_t> change_ ABSL_GUARDED_BY(mu_);
   std::vector<uint8_t> unit_kind_ ABSL_GUARDED_BY(mu_);
-  std::vector<uint8_t> flags_ ABSL_GUARDED_BY(mu_);  // bit 0: target, bit 1: dead
+  std::vector<uint8_t> flags_ ABSL_GUARDED_BY(mu_);  // bit 0: target, 1: dead, 2: superseded
+  std::vector<uint32_t> seq_ ABSL_GUARDED_BY(mu_);
   std::vector<double> value_ ABSL_GUARDED_BY(mu_);
+  std::vector<double> low_ ABSL_GUARDED_BY(mu_);
+  std::vector<double> high_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint32_t, std::vector<uint32_t>> rows_of_report_ ABSL_GUARDED_BY(mu_);
+  // Rows of each metric id, ascending (dead rows included until compaction):
+  // a query for a few metrics reads only their rows.
+  std::vector<std::vector<uint32_t>> rows_of_metric_ ABSL_GUARDED_BY(mu_);
+  std::vector<ReportInfo> report_info_ ABSL_GUARDED_BY(mu_);  // by report id
+  // Rows of each cell of known region and year (dead rows are dropped lazily).
+  absl::flat_hash_map<Cell, std::vector<uint32_t>> rows_of_cell_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<Cell> dirty_cells_ ABSL_GUARDED_BY(mu_);
   int64_t dead_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

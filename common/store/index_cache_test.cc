@@ -75,7 +75,12 @@ TEST(IndexCacheTest, AgreesWithTheRocksDbScan) {
 
     std::vector<zhibiao::v1::PartialAggregate> cached;
     const bool values = q % 2 == 0;
-    ASSERT_TRUE((*store)->AggregatePartials(filter, group_by, values, &cached).ok());
+    zhibiao::v1::AggregateIndicatorsRequest request;
+    *request.mutable_filter() = filter;
+    *request.mutable_group_by() = group_by;
+    request.set_include_values(values);
+    request.set_include_superseded(true);  // the scan counts every report
+    ASSERT_TRUE((*store)->AggregatePartials(request, &cached).ok());
     agg::PartialAggregator scan(group_by, values);
     ASSERT_TRUE((*store)->Aggregate(filter, &scan).ok());
     std::vector<zhibiao::v1::PartialAggregate> scanned = scan.Finish();
@@ -88,7 +93,10 @@ TEST(IndexCacheTest, AgreesWithTheRocksDbScan) {
   google::protobuf::RepeatedField<int> by_region;
   by_region.Add(zhibiao::v1::GROUP_BY_REGION);
   std::vector<zhibiao::v1::PartialAggregate> cached;
-  ASSERT_TRUE((*reopened)->AggregatePartials({}, by_region, false, &cached).ok());
+  zhibiao::v1::AggregateIndicatorsRequest request;
+  *request.mutable_group_by() = by_region;
+  request.set_include_superseded(true);
+  ASSERT_TRUE((*reopened)->AggregatePartials(request, &cached).ok());
   agg::PartialAggregator scan(by_region);
   ASSERT_TRUE((*reopened)->Aggregate({}, &scan).ok());
   EXPECT_EQ(Dump(cached), Dump(scan.Finish()));

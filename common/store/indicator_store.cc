@@ -27,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "common/base/logging.h"
 #include "common/store/keys.h"
+#include "common/text/normalize.h"
 #include "common/store/rocks_status.h"
 
 namespace zb::store {
@@ -187,25 +188,37 @@ absl::Status IndicatorStore::OpenDb() {
           ": run a newer zhibiao-storage or restore a backup"));
     }
   }
-  if (options_.index_cache) {
-    cache_ = std::make_unique<IndexCache>();
-    rocksdb::ReadOptions ro;
-    ro.fill_cache = false;
-    ro.total_order_seek = true;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kIndByMetric]));
-    IndicatorKeyParts parts;
-    IndexValue value;
+  // The in-memory index: when each report was published (for the
+  // revised-report rule), then every index entry.
+  cache_ = std::make_unique<IndexCache>();
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.total_order_seek = true;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kReportByRegion]));
+    zhibiao::v1::ReportMeta meta;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (!ParseIndicatorKey(ToView(it->key()), &parts) ||
-          !DecodeIndexValue(ToView(it->value()), &value)) {
-        return absl::DataLossError("an ind_by_metric entry does not decode; run zhibiao admin verify");
+      if (!meta.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        return absl::DataLossError("a report_by_region entry does not decode; run zhibiao admin verify");
       }
-      cache_->Add(parts, value);
+      cache_->SetReportInfo(meta.report_id(), meta.published_date(), meta.ingested_at_unix_ms());
     }
-    if (!it->status().ok()) return FromRocksStatus(it->status(), "load index cache");
+    if (!it->status().ok()) return FromRocksStatus(it->status(), "load report dates");
   }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kIndByMetric]));
+  IndicatorKeyParts parts;
+  IndexValue value;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!ParseIndicatorKey(ToView(it->key()), &parts) ||
+        !DecodeIndexValue(ToView(it->value()), &value)) {
+      return absl::DataLossError("an ind_by_metric entry does not decode; run zhibiao admin verify");
+    }
+    cache_->Add(parts, value);
+  }
+  if (!it->status().ok()) return FromRocksStatus(it->status(), "load index cache");
+  cache_->FinishLoad();
   LogInfo("store_opened", {{"data_dir", options_.data_dir},
-                           {"index_cache_entries", cache_ ? cache_->live_entries() : 0},
+                           {"index_cache_entries", cache_->live_entries()},
                            {"schema_version", kSchemaVersion},
                            {"block_cache_bytes", options_.block_cache_bytes},
                            {"sync", options_.sync ? "true" : "false"}});
@@ -256,6 +269,7 @@ void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done) {
   p.ingested_at_unix_ms = absl::ToUnixMillis(absl::Now());
   report.mutable_meta()->set_ingested_at_unix_ms(p.ingested_at_unix_ms);
   p.extractor_version = report.meta().extractor_version();
+  p.published_date = report.meta().published_date();
   p.region_key = RegionIndexKey(report.meta());
   report.meta().SerializeToString(&p.meta_bytes);
   p.index.reserve(report.indicators_size());
@@ -424,14 +438,14 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
     written = FromRocksStatus(db_->Write(wo, &batch), "write batch");
     if (!written.ok()) LogError("store_write_failed", {{"error", written.message()}});
   }
-  if (written.ok() && cache_ != nullptr) {
+  if (written.ok()) {
     // Bring the in-memory index to the state just made durable, in group
     // order and in one step (decoded before the cache's lock is taken).
     std::vector<IndexCache::Change> changes;
     for (size_t i = 0; i < group->size(); ++i) {
       const Mutation& m = (*group)[i];
       IndexCache::Change remove;
-      remove.remove_report = true;
+      remove.kind = IndexCache::Change::Kind::kRemoveReport;
       remove.report_id = m.report_id;
       if (m.is_delete) {
         if (delete_results[i].ok()) changes.push_back(remove);
@@ -439,6 +453,12 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
       }
       if (!put_results[i].ok() || put_results[i]->outcome == zhibiao::v1::PUT_OUTCOME_UNCHANGED) continue;
       if (put_results[i]->outcome == zhibiao::v1::PUT_OUTCOME_REPLACED) changes.push_back(remove);
+      IndexCache::Change info;
+      info.kind = IndexCache::Change::Kind::kReportInfo;
+      info.report_id = m.report_id;
+      info.published_date = m.put.published_date;
+      info.ingested_at_unix_ms = m.put.ingested_at_unix_ms;
+      changes.push_back(info);
       for (const auto& [key, encoded] : m.put.index) {
         IndexCache::Change add;
         if (ParseIndicatorKey(key, &add.key) && DecodeIndexValue(encoded, &add.value)) {
@@ -542,9 +562,9 @@ absl::StatusOr<ListResult> IndicatorStore::List(const ListQuery& query) const {
   return out;
 }
 
-absl::StatusOr<int64_t> IndicatorStore::Scan(
-    const zhibiao::v1::IndicatorFilter& filter,
-    const std::function<bool(const agg::IndicatorRow&, int32_t, absl::string_view)>& visit) const {
+absl::StatusOr<int64_t> IndicatorStore::Scan(const zhibiao::v1::IndicatorFilter& filter,
+                                             const ScanVisitor& visit,
+                                             absl::string_view start_after) const {
   const agg::IndicatorMatcher matcher(filter);
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
@@ -570,9 +590,16 @@ absl::StatusOr<int64_t> IndicatorStore::Scan(
   absl::Status status = absl::OkStatus();
   bool go_on = true;
   for (const std::string& prefix : prefixes) {
-    for (it->Seek(ToSlice(prefix)); go_on && it->Valid(); it->Next()) {
+    // Prefixes whose keys all sort before start_after are done already.
+    if (!start_after.empty() && prefix < start_after && !absl::StartsWith(start_after, prefix)) {
+      continue;
+    }
+    const absl::string_view seek =
+        !start_after.empty() && start_after > prefix ? start_after : absl::string_view(prefix);
+    for (it->Seek(ToSlice(seek)); go_on && it->Valid(); it->Next()) {
       absl::string_view key = ToView(it->key());
       if (!absl::StartsWith(key, prefix)) break;
+      if (key == start_after) continue;
       ++scanned;
       if (!ParseIndicatorKey(key, &parts) || !DecodeIndexValue(ToView(it->value()), &value)) {
         status = absl::DataLossError("an ind_by_metric entry does not decode");
@@ -595,7 +622,7 @@ absl::StatusOr<int64_t> IndicatorStore::Scan(
       row.unit = value.unit;
       row.subject = value.subject;
       if (matcher.matches_all() || matcher.Matches(row)) {
-        go_on = visit(row, static_cast<int32_t>(parts.seq), value.section_id);
+        go_on = visit(row, static_cast<int32_t>(parts.seq), value.section_id, key);
       }
     }
     if (!go_on) break;
@@ -607,26 +634,98 @@ absl::StatusOr<int64_t> IndicatorStore::Scan(
   return scanned;
 }
 
+absl::StatusOr<zhibiao::v1::SearchIndicatorsResponse> IndicatorStore::Search(
+    const zhibiao::v1::SearchIndicatorsRequest& request) const {
+  if (request.page_size() < 0 || request.page_size() > 1000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size ", request.page_size(), " is outside 0..1000"));
+  }
+  const size_t page_size = request.page_size() == 0 ? 50 : request.page_size();
+  std::string start_after;
+  if (!request.page_token().empty() &&
+      (!absl::WebSafeBase64Unescape(request.page_token(), &start_after) || start_after.empty())) {
+    return absl::InvalidArgumentError("page_token is not a token this service issued");
+  }
+  struct Found {
+    std::string key;
+    std::string report_id;
+    int32_t seq;
+  };
+  std::vector<Found> found;
+  absl::StatusOr<int64_t> scanned = Scan(
+      request.filter(),
+      [&](const agg::IndicatorRow& row, int32_t seq, absl::string_view, absl::string_view key) {
+        for (const std::string& word : request.words()) {
+          if (!absl::StrContains(row.subject, word)) return true;
+        }
+        found.push_back({std::string(key), std::string(row.report_id), seq});
+        return found.size() <= page_size;  // one more than a page: is there a next page?
+      },
+      start_after);
+  if (!scanned.ok()) return scanned.status();
+  zhibiao::v1::SearchIndicatorsResponse response;
+  if (found.size() > page_size) {
+    found.resize(page_size);
+    response.set_next_page_token(absl::WebSafeBase64Escape(found.back().key));
+  }
+  // Several hits often share a report: read each once.
+  absl::flat_hash_map<std::string, zhibiao::v1::Report> reports;
+  for (const Found& f : found) {
+    auto it = reports.find(f.report_id);
+    if (it == reports.end()) {
+      absl::StatusOr<zhibiao::v1::Report> report = Get(f.report_id);
+      // Deleted since the scan's snapshot: the hit is gone too.
+      if (absl::IsNotFound(report.status())) continue;
+      if (!report.ok()) return report.status();
+      it = reports.emplace(f.report_id, *std::move(report)).first;
+    }
+    const zhibiao::v1::Report& report = it->second;
+    const zhibiao::v1::Indicator* ind = nullptr;
+    if (f.seq < report.indicators_size() && report.indicators(f.seq).seq() == f.seq) {
+      ind = &report.indicators(f.seq);
+    } else {
+      for (const auto& candidate : report.indicators()) {
+        if (candidate.seq() == f.seq) ind = &candidate;
+      }
+    }
+    if (ind == nullptr) continue;
+    zhibiao::v1::IndicatorHit* hit = response.add_hits();
+    *hit->mutable_indicator() = *ind;
+    hit->set_title(report.meta().title());
+    *hit->mutable_region() = report.meta().region();
+    hit->set_report_year(report.meta().report_year());
+    hit->set_published_date(report.meta().published_date());
+    hit->mutable_figure()->set_begin(ind->char_begin() - ind->sentence_char_begin());
+    hit->mutable_figure()->set_end(ind->char_end() - ind->sentence_char_begin());
+    const std::string& sentence = ind->sentence();
+    for (const std::string& word : request.words()) {
+      if (word.empty()) continue;
+      for (size_t at = sentence.find(word); at != std::string::npos;
+           at = sentence.find(word, at + word.size())) {
+        auto* span = hit->add_words();
+        span->set_begin(text::CodePointCount(absl::string_view(sentence).substr(0, at)));
+        span->set_end(span->begin() + text::CodePointCount(word));
+      }
+    }
+    hit->set_sort_key(f.key);
+  }
+  return response;
+}
+
 absl::StatusOr<int64_t> IndicatorStore::Aggregate(const zhibiao::v1::IndicatorFilter& filter,
                                                   agg::PartialAggregator* aggregator) const {
-  return Scan(filter, [aggregator](const agg::IndicatorRow& row, int32_t, absl::string_view) {
+  return Scan(filter, [aggregator](const agg::IndicatorRow& row, int32_t, absl::string_view,
+                                   absl::string_view) {
     aggregator->Add(row);
     return true;
   });
 }
 
 absl::StatusOr<int64_t> IndicatorStore::AggregatePartials(
-    const zhibiao::v1::IndicatorFilter& filter, const google::protobuf::RepeatedField<int>& group_by,
-    bool include_values, std::vector<zhibiao::v1::PartialAggregate>* out) const {
-  absl::StatusOr<int64_t> examined;
-  if (cache_ != nullptr) {
-    examined = cache_->Aggregate(filter, group_by, include_values, out);
-  } else {
-    agg::PartialAggregator aggregator(group_by, include_values);
-    examined = Aggregate(filter, &aggregator);
-    if (examined.ok()) *out = aggregator.Finish();
-  }
-  if (examined.ok() && include_values) {
+    const zhibiao::v1::AggregateIndicatorsRequest& request,
+    std::vector<zhibiao::v1::PartialAggregate>* out) const {
+  const int64_t examined = cache_->Aggregate(request, out);
+  if (request.include_values()) {
     int64_t values = 0;
     for (const auto& p : *out) values += p.values_size();
     if (values > kMaxAggregateValues) {

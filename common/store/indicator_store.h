@@ -60,9 +60,6 @@ struct StoreOptions {
   // A prefix extractor (the escaped metric key) with prefix blooms on the
   // index family, for scans filtered by metric.
   bool index_prefix_extractor = true;
-  // Keep a columnar copy of the index in memory for aggregations (IndexCache:
-  // ~50 MB per million indicators); off, aggregations scan RocksDB.
-  bool index_cache = true;
   std::string rocksdb_options;    // extra "key=value;..." applied to DB options
 };
 
@@ -117,24 +114,36 @@ class IndicatorStore {
   absl::StatusOr<ListResult> List(const ListQuery& query) const;
 
   // Adds every indicator that matches `filter` to `aggregator` by scanning
-  // RocksDB; returns the number of index entries read.
+  // RocksDB, every report alike (no revised-report rule); returns the number
+  // of index entries read. The reference the in-memory index is tested and
+  // benchmarked against.
   absl::StatusOr<int64_t> Aggregate(const zhibiao::v1::IndicatorFilter& filter,
                                     agg::PartialAggregator* aggregator) const;
 
   // Partial aggregates per (group values, unit) of the indicators that match
-  // `filter`, from the in-memory index when it is on, else by a scan; returns
-  // the number of index entries examined.
+  // the request, from the in-memory index (IndexCache: with the request's
+  // qualified-value policy, revised-report rule and weights); returns the
+  // number of index entries examined. RESOURCE_EXHAUSTED when include_values
+  // would return more than kMaxAggregateValues values.
   // REQUIRES: filter and group_by are valid (agg::ValidateFilter/ValidateGroupBy).
-  absl::StatusOr<int64_t> AggregatePartials(const zhibiao::v1::IndicatorFilter& filter,
-                                            const google::protobuf::RepeatedField<int>& group_by,
-                                            bool include_values,
+  absl::StatusOr<int64_t> AggregatePartials(const zhibiao::v1::AggregateIndicatorsRequest& request,
                                             std::vector<zhibiao::v1::PartialAggregate>* out) const;
 
   // Visits the index entries that match `filter` in key order, under one
-  // snapshot; `visit` returns false to stop. Returns the entries read.
-  absl::StatusOr<int64_t> Scan(const zhibiao::v1::IndicatorFilter& filter,
-                               const std::function<bool(const agg::IndicatorRow&, int32_t seq,
-                                                        absl::string_view section_id)>& visit) const;
+  // snapshot, starting after the key `start_after` ("" for the start);
+  // `visit` gets the row, its seq, section and key, and returns false to
+  // stop. Returns the entries read.
+  using ScanVisitor = std::function<bool(const agg::IndicatorRow&, int32_t seq,
+                                         absl::string_view section_id, absl::string_view key)>;
+  absl::StatusOr<int64_t> Scan(const zhibiao::v1::IndicatorFilter& filter, const ScanVisitor& visit,
+                               absl::string_view start_after = "") const;
+
+  // A page of indicators whose subject holds every word of the request and
+  // that match its filter, in index order, with their sentences and where
+  // the figure and the words sit in them (see StorageService.SearchIndicators).
+  // INVALID_ARGUMENT for a bad page size or token.
+  absl::StatusOr<zhibiao::v1::SearchIndicatorsResponse> Search(
+      const zhibiao::v1::SearchIndicatorsRequest& request) const;
 
   // Writes a consistent checkpoint into `directory` (which must not exist);
   // returns the number of reports in it.
@@ -160,6 +169,7 @@ class IndicatorStore {
   // of its time).
   struct PreparedPut {
     std::string extractor_version;
+    std::string published_date;
     int64_t ingested_at_unix_ms = 0;
     std::string report_bytes;  // zhibiao.v1.Report with ingested_at set
     std::string region_key;
@@ -185,7 +195,7 @@ class IndicatorStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
   std::shared_ptr<rocksdb::Statistics> statistics_;
-  std::unique_ptr<IndexCache> cache_;  // null when options_.index_cache is off
+  std::unique_ptr<IndexCache> cache_;
 
   absl::Mutex mu_;
   std::deque<Mutation> queue_ ABSL_GUARDED_BY(mu_);

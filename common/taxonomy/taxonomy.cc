@@ -86,6 +86,7 @@ absl::StatusOr<Taxonomy> Taxonomy::Parse(absl::string_view json) {
       e.additive = additive != s.fields().end() && additive->second.bool_value();
       e.aggregate = Str(s, "aggregate");
       e.temporal = Str(s, "temporal");
+      e.weight_key = Str(s, "weight_key");
       if (e.key.empty() || t.by_key_.contains(e.key)) {
         return absl::InvalidArgumentError(absl::StrCat("taxonomy key \"", e.key, "\" is empty or repeated"));
       }
@@ -97,6 +98,12 @@ absl::StatusOr<Taxonomy> Taxonomy::Parse(absl::string_view json) {
         t.cues_by_first_char_[first].push_back({pattern, text::CodePointCount(pattern), t.entries_.size()});
       }
       t.entries_.push_back(std::move(e));
+    }
+  }
+  for (const Entry& e : t.entries_) {
+    if (!e.weight_key.empty() && !t.by_key_.contains(e.weight_key)) {
+      return absl::InvalidArgumentError(absl::StrCat("taxonomy key \"", e.key, "\" weighs by \"",
+                                                     e.weight_key, "\", which is not a key"));
     }
   }
   return t;

@@ -35,6 +35,7 @@ struct Entry {
   bool additive = false;
   std::string aggregate;  // sum, mean, weighted_mean
   std::string temporal;   // flow, stock, rate
+  std::string weight_key;  // for weighted_mean: the metric whose figure weighs this one's
 };
 
 // What the mapper looks at for one figure.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -11,6 +12,8 @@
 #include "common/base/grpc_status.h"
 #include "common/store/keys.h"
 #include "common/taxonomy/taxonomy.h"
+#include "common/text/normalize.h"
+#include "services/query/query_semantics.h"
 #include "services/query/shard_fanout.h"
 
 namespace zb::query {
@@ -47,6 +50,32 @@ absl::StatusOr<std::vector<ShardCursor>> DecodeListToken(absl::string_view token
     }
   }
   return cursors;
+}
+
+bool TakePage(const std::vector<std::vector<std::string>>& keys, const std::vector<bool>& has_next,
+              int page_size, std::vector<ShardCursor>* cursors,
+              std::vector<std::pair<size_t, size_t>>* taken) {
+  std::vector<std::tuple<absl::string_view, size_t, size_t>> items;
+  for (size_t shard = 0; shard < keys.size(); ++shard) {
+    if ((*cursors)[shard].exhausted) continue;
+    for (size_t i = 0; i < keys[shard].size(); ++i) items.emplace_back(keys[shard][i], shard, i);
+  }
+  std::sort(items.begin(), items.end());
+  std::vector<size_t> taken_from(keys.size(), 0);
+  for (size_t k = 0; k < items.size() && static_cast<int>(k) < page_size; ++k) {
+    const auto& [key, shard, i] = items[k];
+    taken->emplace_back(shard, i);
+    (*cursors)[shard].last_key = std::string(key);
+    ++taken_from[shard];
+  }
+  bool more = false;
+  for (size_t shard = 0; shard < keys.size(); ++shard) {
+    if ((*cursors)[shard].exhausted) continue;
+    const bool shard_has_more = has_next[shard] || taken_from[shard] < keys[shard].size();
+    if (!shard_has_more) (*cursors)[shard].exhausted = true;
+    more = more || shard_has_more;
+  }
+  return more;
 }
 
 QueryServiceImpl::QueryServiceImpl(StorageShards* shards, QueryOptions options)
@@ -127,33 +156,17 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListReports(
       reactor->Finish(ToGrpcStatus(AllShardsOk(failed)));
       return;
     }
-    struct Item {
-      std::string key;
-      size_t shard;
-      zhibiao::v1::ReportMeta* meta;
-    };
-    std::vector<Item> items;
+    std::vector<std::vector<std::string>> keys(answers.size());
+    std::vector<bool> has_next(answers.size(), false);
     for (size_t i = 0; i < answers.size(); ++i) {
       if (cursors[i].exhausted) continue;
-      for (auto& meta : *answers[i].response.mutable_reports()) {
-        items.push_back({store::RegionIndexKey(meta), i, &meta});
-      }
+      for (const auto& meta : answers[i].response.reports()) keys[i].push_back(store::RegionIndexKey(meta));
+      has_next[i] = !answers[i].response.next_page_token().empty();
     }
-    std::sort(items.begin(), items.end(),
-              [](const Item& a, const Item& b) { return a.key < b.key; });
-    std::vector<int> taken(answers.size(), 0);
-    for (size_t k = 0; k < items.size() && static_cast<int>(k) < page_size; ++k) {
-      *response->add_reports() = std::move(*items[k].meta);
-      cursors[items[k].shard].last_key = items[k].key;
-      ++taken[items[k].shard];
-    }
-    bool more = false;
-    for (size_t i = 0; i < answers.size(); ++i) {
-      if (cursors[i].exhausted) continue;
-      const bool shard_has_more = !answers[i].response.next_page_token().empty() ||
-                                  taken[i] < answers[i].response.reports_size();
-      if (!shard_has_more) cursors[i].exhausted = true;
-      more = more || shard_has_more;
+    std::vector<std::pair<size_t, size_t>> taken;
+    const bool more = TakePage(keys, has_next, page_size, &cursors, &taken);
+    for (const auto& [shard, i] : taken) {
+      *response->add_reports() = std::move(*answers[shard].response.mutable_reports(i));
     }
     if (more) response->set_next_page_token(EncodeListToken(cursors));
     reactor->Finish(grpc::Status::OK);
@@ -164,48 +177,187 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListReports(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* QueryServiceImpl::Aggregate(grpc::CallbackServerContext* context,
-                                                      const zhibiao::v1::AggregateRequest* request,
-                                                      zhibiao::v1::AggregateResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status valid = agg::ValidateFilter(request->filter());
-  if (valid.ok()) valid = agg::ValidateGroupBy(request->group_by());
-  if (!valid.ok()) {
-    reactor->Finish(ToGrpcStatus(valid));
-    return reactor;
-  }
-  for (int i = 0; i < request->percentiles_size(); ++i) {
-    const double p = request->percentiles(i);
-    if (!(p >= 0 && p <= 100)) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                   absl::StrCat("percentiles[", i, "]: ", p, " is outside 0..100")));
-      return reactor;
-    }
-  }
-  zhibiao::v1::AggregateIndicatorsRequest shard_request;
-  *shard_request.mutable_filter() = request->filter();
-  *shard_request.mutable_group_by() = request->group_by();
-  shard_request.set_include_values(request->percentiles_size() > 0);
-  FanOut<zhibiao::v1::AggregateIndicatorsRequest, zhibiao::v1::AggregateIndicatorsResponse>(
-      shards_, context, options_.shard_timeout, shard_request, &StubAsync::AggregateIndicators,
-      [reactor, response, percentiles = std::vector<double>(request->percentiles().begin(),
-                                                             request->percentiles().end())](
+void QueryServiceImpl::AggregateOnShards(
+    grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor, std::vector<int> targets,
+    const zhibiao::v1::AggregateIndicatorsRequest& shard_request, bool allow_partial,
+    google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>* missing, AnswerFn answer) {
+  std::vector<zhibiao::v1::AggregateIndicatorsRequest> requests(targets.size(), shard_request);
+  StorageShards* shards = shards_;
+  FanOutTo<zhibiao::v1::AggregateIndicatorsRequest, zhibiao::v1::AggregateIndicatorsResponse>(
+      shards_, context, options_.shard_timeout, std::move(targets), std::move(requests),
+      &StubAsync::AggregateIndicators,
+      [reactor, shards, allow_partial, missing, answer = std::move(answer)](
           std::vector<ShardAnswer<zhibiao::v1::AggregateIndicatorsResponse>> answers) {
-        absl::Status all = AllShardsOk(answers);
-        if (!all.ok()) {
-          reactor->Finish(ToGrpcStatus(all));
+        google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure> unused;
+        std::vector<const zhibiao::v1::AggregateIndicatorsResponse*> usable;
+        absl::Status ok = UsableAnswers(answers, allow_partial, shards,
+                                        missing != nullptr ? missing : &unused, &usable);
+        if (!ok.ok()) {
+          reactor->Finish(ToGrpcStatus(ok));
           return;
         }
         agg::PartialMerger merger;
         int64_t scanned = 0;
-        for (const auto& a : answers) {
-          for (const auto& partial : a.response.groups()) merger.Add(partial);
-          scanned += a.response.indicators_scanned();
+        for (const auto* r : usable) {
+          for (const auto& partial : r->groups()) merger.Add(partial);
+          scanned += r->indicators_scanned();
         }
-        for (auto& row : merger.Rows(percentiles)) *response->add_rows() = std::move(row);
-        response->set_indicators_scanned(scanned);
-        reactor->Finish(grpc::Status::OK);
+        reactor->Finish(ToGrpcStatus(answer(merger.Merged(), scanned)));
       });
+}
+
+std::vector<int> QueryServiceImpl::AllShards() const {
+  std::vector<int> all(shards_->size());
+  for (int i = 0; i < shards_->size(); ++i) all[i] = i;
+  return all;
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::Aggregate(grpc::CallbackServerContext* context,
+                                                      const zhibiao::v1::AggregateRequest* request,
+                                                      zhibiao::v1::AggregateResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const taxonomy::Taxonomy& taxonomy = taxonomy::Taxonomy::Default();
+  if (absl::Status valid = ValidateAggregate(*request, taxonomy); !valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  AggregateOnShards(context, reactor, AllShards(), ShardRequestForAggregate(*request, taxonomy),
+                    request->allow_partial(), response->mutable_missing_shards(),
+                    [request, response, &taxonomy](const std::vector<zhibiao::v1::PartialAggregate>& merged,
+                                                   int64_t scanned) {
+                      response->set_indicators_scanned(scanned);
+                      return AnswerAggregate(*request, taxonomy, merged, response);
+                    });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::TimeSeries(grpc::CallbackServerContext* context,
+                                                       const zhibiao::v1::TimeSeriesRequest* request,
+                                                       zhibiao::v1::TimeSeriesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<const taxonomy::Entry*> metric =
+      FindMetric(request->metric_key(), taxonomy::Taxonomy::Default());
+  absl::Status valid = metric.ok() ? ValidateTimeSeries(*request) : metric.status();
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  // Every report of a region lives on the shard its code routes to.
+  AggregateOnShards(context, reactor, {ShardForRegion(request->region_code(), shards_->size())},
+                    ShardRequestForTimeSeries(*request), request->options().allow_partial(),
+                    response->mutable_missing_shards(),
+                    [request, response, entry = *metric](
+                        const std::vector<zhibiao::v1::PartialAggregate>& merged, int64_t) {
+                      return AnswerTimeSeries(*request, *entry, merged, response);
+                    });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::Rank(grpc::CallbackServerContext* context,
+                                                 const zhibiao::v1::RankRequest* request,
+                                                 zhibiao::v1::RankResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<const taxonomy::Entry*> metric =
+      FindMetric(request->metric_key(), taxonomy::Taxonomy::Default());
+  absl::Status valid = metric.ok() ? ValidateRank(*request) : metric.status();
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  AggregateOnShards(context, reactor, AllShards(), ShardRequestForRank(*request),
+                    request->options().allow_partial(), response->mutable_missing_shards(),
+                    [request, response, entry = *metric](
+                        const std::vector<zhibiao::v1::PartialAggregate>& merged, int64_t) {
+                      return AnswerRank(*request, *entry, merged, response);
+                    });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::Compare(grpc::CallbackServerContext* context,
+                                                    const zhibiao::v1::CompareRequest* request,
+                                                    zhibiao::v1::CompareResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<const taxonomy::Entry*> metric =
+      FindMetric(request->metric_key(), taxonomy::Taxonomy::Default());
+  absl::Status valid = metric.ok() ? ValidateCompare(*request) : metric.status();
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  AggregateOnShards(context, reactor, AllShards(), ShardRequestForCompare(*request),
+                    request->options().allow_partial(), response->mutable_missing_shards(),
+                    [request, response, entry = *metric](
+                        const std::vector<zhibiao::v1::PartialAggregate>& merged, int64_t) {
+                      return AnswerCompare(*request, *entry, merged, response);
+                    });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::SearchIndicators(
+    grpc::CallbackServerContext* context, const zhibiao::v1::SearchIndicatorsRequest* request,
+    zhibiao::v1::SearchIndicatorsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status valid = agg::ValidateFilter(request->filter());
+  if (valid.ok() && (request->page_size() < 0 || request->page_size() > 1000)) {
+    valid = absl::InvalidArgumentError(
+        absl::StrCat("page_size ", request->page_size(), " is outside 0..1000"));
+  }
+  if (valid.ok() && request->words().empty() && request->filter().metric_keys().empty()) {
+    valid = absl::InvalidArgumentError("give words or filter.metric_keys to search by");
+  }
+  absl::StatusOr<std::vector<ShardCursor>> cursors =
+      valid.ok() ? DecodeListToken(request->page_token(), shards_->size())
+                 : absl::StatusOr<std::vector<ShardCursor>>(valid);
+  if (!cursors.ok()) {
+    reactor->Finish(ToGrpcStatus(cursors.status()));
+    return reactor;
+  }
+  const int page_size = request->page_size() == 0 ? 50 : request->page_size();
+  zhibiao::v1::SearchIndicatorsRequest shard_request = *request;
+  shard_request.set_page_size(page_size);
+  shard_request.clear_page_token();
+  // Words are matched against NFKC subjects: normalise them the same way.
+  shard_request.clear_words();
+  for (const std::string& word : request->words()) {
+    std::string normalized = text::NormalizeNfkc(word).text;
+    if (!normalized.empty()) shard_request.add_words(std::move(normalized));
+  }
+  std::vector<zhibiao::v1::SearchIndicatorsRequest> per_shard(shards_->size(), shard_request);
+  for (int i = 0; i < shards_->size(); ++i) {
+    if (!(*cursors)[i].last_key.empty()) {
+      per_shard[i].set_page_token(absl::WebSafeBase64Escape((*cursors)[i].last_key));
+    }
+  }
+  auto merge = [reactor, response, page_size, cursors = *cursors](
+                   std::vector<ShardAnswer<zhibiao::v1::SearchIndicatorsResponse>> answers) mutable {
+    std::vector<ShardAnswer<zhibiao::v1::SearchIndicatorsResponse>> failed;
+    for (size_t i = 0; i < answers.size(); ++i) {
+      if (!cursors[i].exhausted && !answers[i].status.ok()) failed.push_back(answers[i]);
+    }
+    if (!failed.empty()) {
+      reactor->Finish(ToGrpcStatus(AllShardsOk(failed)));
+      return;
+    }
+    std::vector<std::vector<std::string>> keys(answers.size());
+    std::vector<bool> has_next(answers.size(), false);
+    for (size_t i = 0; i < answers.size(); ++i) {
+      if (cursors[i].exhausted) continue;
+      for (const auto& hit : answers[i].response.hits()) keys[i].push_back(hit.sort_key());
+      has_next[i] = !answers[i].response.next_page_token().empty();
+    }
+    std::vector<std::pair<size_t, size_t>> taken;
+    const bool more = TakePage(keys, has_next, page_size, &cursors, &taken);
+    for (const auto& [shard, i] : taken) {
+      zhibiao::v1::IndicatorHit* hit = response->add_hits();
+      *hit = std::move(*answers[shard].response.mutable_hits(i));
+      hit->clear_sort_key();
+    }
+    if (more) response->set_next_page_token(EncodeListToken(cursors));
+    reactor->Finish(grpc::Status::OK);
+  };
+  FanOutEach<zhibiao::v1::SearchIndicatorsRequest, zhibiao::v1::SearchIndicatorsResponse>(
+      shards_, context, options_.shard_timeout, per_shard, &StubAsync::SearchIndicators,
+      std::move(merge));
   return reactor;
 }
 
@@ -319,21 +471,12 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListMetrics(
   *shard_request.mutable_filter() = request->filter();
   shard_request.mutable_filter()->clear_metric_keys();
   shard_request.add_group_by(zhibiao::v1::GROUP_BY_METRIC);
-  FanOut<zhibiao::v1::AggregateIndicatorsRequest, zhibiao::v1::AggregateIndicatorsResponse>(
-      shards_, context, options_.shard_timeout, shard_request, &StubAsync::AggregateIndicators,
-      [reactor, response](std::vector<ShardAnswer<zhibiao::v1::AggregateIndicatorsResponse>> answers) {
-        absl::Status all = AllShardsOk(answers);
-        if (!all.ok()) {
-          reactor->Finish(ToGrpcStatus(all));
-          return;
-        }
-        std::vector<zhibiao::v1::PartialAggregate> partials;
-        for (const auto& a : answers) {
-          partials.insert(partials.end(), a.response.groups().begin(), a.response.groups().end());
-        }
-        SummarizeMetrics(partials, response);
-        reactor->Finish(grpc::Status::OK);
-      });
+  shard_request.set_include_superseded(true);  // every observed value
+  AggregateOnShards(context, reactor, AllShards(), shard_request, false, nullptr,
+                    [response](const std::vector<zhibiao::v1::PartialAggregate>& merged, int64_t) {
+                      SummarizeMetrics(merged, response);
+                      return absl::OkStatus();
+                    });
   return reactor;
 }
 

@@ -3,6 +3,7 @@
 #ifndef ZHIBIAO_SERVICES_QUERY_QUERY_SERVICE_H_
 #define ZHIBIAO_SERVICES_QUERY_QUERY_SERVICE_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,8 +44,35 @@ class QueryServiceImpl final : public zhibiao::v1::QueryService::CallbackService
   grpc::ServerUnaryReactor* ListMetrics(grpc::CallbackServerContext* context,
                                         const zhibiao::v1::ListMetricsRequest* request,
                                         zhibiao::v1::ListMetricsResponse* response) override;
+  grpc::ServerUnaryReactor* TimeSeries(grpc::CallbackServerContext* context,
+                                       const zhibiao::v1::TimeSeriesRequest* request,
+                                       zhibiao::v1::TimeSeriesResponse* response) override;
+  grpc::ServerUnaryReactor* Rank(grpc::CallbackServerContext* context,
+                                 const zhibiao::v1::RankRequest* request,
+                                 zhibiao::v1::RankResponse* response) override;
+  grpc::ServerUnaryReactor* Compare(grpc::CallbackServerContext* context,
+                                    const zhibiao::v1::CompareRequest* request,
+                                    zhibiao::v1::CompareResponse* response) override;
+  grpc::ServerUnaryReactor* SearchIndicators(grpc::CallbackServerContext* context,
+                                             const zhibiao::v1::SearchIndicatorsRequest* request,
+                                             zhibiao::v1::SearchIndicatorsResponse* response) override;
 
  private:
+  // Builds an answer from partials merged over the shards that answered, and
+  // the number of index entries they examined.
+  using AnswerFn =
+      std::function<absl::Status(const std::vector<zhibiao::v1::PartialAggregate>&, int64_t)>;
+  // Asks the `targets` shards for partial aggregates, merges them exactly and
+  // finishes `reactor` with what `answer` returns. With allow_partial, shards
+  // that cannot be reached are listed in `missing` instead of failing the call.
+  void AggregateOnShards(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                         std::vector<int> targets,
+                         const zhibiao::v1::AggregateIndicatorsRequest& shard_request,
+                         bool allow_partial,
+                         google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>* missing,
+                         AnswerFn answer);
+  std::vector<int> AllShards() const;
+
   StorageShards* const shards_;
   const QueryOptions options_;
 };
@@ -57,6 +85,15 @@ struct ShardCursor {
 };
 std::string EncodeListToken(const std::vector<ShardCursor>& cursors);
 absl::StatusOr<std::vector<ShardCursor>> DecodeListToken(absl::string_view token, int shards);
+
+// Takes one page from per-shard pages whose items are sorted by `keys`:
+// the page_size smallest keys over the shards not yet exhausted, as (shard,
+// index) pairs in key order. Advances `cursors`, marks a shard exhausted when
+// it has nothing left (no items beyond those taken and no next page), and
+// returns whether any shard has more.
+bool TakePage(const std::vector<std::vector<std::string>>& keys, const std::vector<bool>& has_next,
+              int page_size, std::vector<ShardCursor>* cursors,
+              std::vector<std::pair<size_t, size_t>>* taken);
 
 }  // namespace zb::query
 

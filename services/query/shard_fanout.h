@@ -18,11 +18,13 @@
 #include "absl/time/clock.h"
 #include "common/base/grpc_status.h"
 #include "common/rpc/storage_shards.h"
+#include "zhibiao/v1/aggregate.pb.h"
 
 namespace zb::query {
 
 template <typename Response>
 struct ShardAnswer {
+  int shard = 0;        // index in StorageShards
   absl::Status status;  // the shard's status, its message prefixed with the shard's name
   Response response;
 };
@@ -32,15 +34,16 @@ template <typename Request, typename Response>
 using AsyncCall = void (zhibiao::v1::StorageService::StubInterface::async_interface::*)(
     grpc::ClientContext*, const Request*, Response*, std::function<void(grpc::Status)>);
 
-// Calls `method` on every shard i with requests[i]; `done` runs once, on a
-// gRPC thread, with the answers in shard order. The caller's context, if
-// given, bounds each call's deadline.
-// REQUIRES: requests.size() == shards->size().
+// Calls `method` on shard targets[i] with requests[i] for every i; `done`
+// runs once, on a gRPC thread, with the answers in the order of `targets`.
+// The caller's context, if given, bounds each call's deadline and its
+// cancellation reaches every shard.
+// REQUIRES: requests.size() == targets.size(), every target < shards->size().
 template <typename Request, typename Response>
-void FanOutEach(StorageShards* shards, const grpc::CallbackServerContext* caller,
-                absl::Duration timeout, std::vector<Request> requests,
-                AsyncCall<Request, Response> method,
-                std::function<void(std::vector<ShardAnswer<Response>>)> done) {
+void FanOutTo(StorageShards* shards, const grpc::CallbackServerContext* caller,
+              absl::Duration timeout, std::vector<int> targets, std::vector<Request> requests,
+              AsyncCall<Request, Response> method,
+              std::function<void(std::vector<ShardAnswer<Response>>)> done) {
   struct State {
     absl::Mutex mu;
     int pending = 0;
@@ -50,7 +53,7 @@ void FanOutEach(StorageShards* shards, const grpc::CallbackServerContext* caller
     std::function<void(std::vector<ShardAnswer<Response>>)> done;
   };
   auto state = std::make_shared<State>();
-  const int n = shards->size();
+  const int n = static_cast<int>(targets.size());
   state->pending = n;
   state->answers.resize(n);
   state->requests = std::move(requests);
@@ -58,14 +61,14 @@ void FanOutEach(StorageShards* shards, const grpc::CallbackServerContext* caller
   absl::Time deadline = absl::Now() + timeout;
   if (caller != nullptr) deadline = std::min(deadline, absl::FromChrono(caller->deadline()));
   for (int i = 0; i < n; ++i) {
-    // From the caller's context, so its cancellation reaches every shard.
+    state->answers[i].shard = targets[i];
     state->contexts.push_back(caller != nullptr ? grpc::ClientContext::FromCallbackServerContext(*caller)
                                                 : std::make_unique<grpc::ClientContext>());
     state->contexts.back()->set_deadline(absl::ToChronoTime(deadline));
   }
   for (int i = 0; i < n; ++i) {
-    const std::string peer = shards->Describe(i);
-    (shards->stub(i)->async()->*method)(
+    const std::string peer = shards->Describe(targets[i]);
+    (shards->stub(targets[i])->async()->*method)(
         state->contexts[i].get(), &state->requests[i], &state->answers[i].response,
         [state, i, peer](grpc::Status status) {
           bool last;
@@ -77,6 +80,19 @@ void FanOutEach(StorageShards* shards, const grpc::CallbackServerContext* caller
           if (last) state->done(std::move(state->answers));
         });
   }
+}
+
+// Calls `method` on every shard i with requests[i]; answers in shard order.
+// REQUIRES: requests.size() == shards->size().
+template <typename Request, typename Response>
+void FanOutEach(StorageShards* shards, const grpc::CallbackServerContext* caller,
+                absl::Duration timeout, std::vector<Request> requests,
+                AsyncCall<Request, Response> method,
+                std::function<void(std::vector<ShardAnswer<Response>>)> done) {
+  std::vector<int> all(shards->size());
+  for (int i = 0; i < shards->size(); ++i) all[i] = i;
+  FanOutTo<Request, Response>(shards, caller, timeout, std::move(all), std::move(requests), method,
+                              std::move(done));
 }
 
 // FanOutEach with the same request for every shard.
@@ -123,6 +139,39 @@ absl::Status AllShardsOk(const std::vector<ShardAnswer<Response>>& answers) {
   return absl::Status(code, absl::StrCat(failures.size(), " of ", answers.size(),
                                          " storage shards failed: ",
                                          absl::StrJoin(failures, "; ")));
+}
+
+// The answers a result may be built from. Without allow_partial, every shard
+// must have answered (AllShardsOk). With it, shards that could not be reached
+// (UNAVAILABLE, deadline, cancelled) are listed in `missing` and left out;
+// any other failure still fails the call, and so does having no shard at all.
+template <typename Response>
+absl::Status UsableAnswers(const std::vector<ShardAnswer<Response>>& answers, bool allow_partial,
+                           StorageShards* shards,
+                           google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>* missing,
+                           std::vector<const Response*>* usable) {
+  if (!allow_partial) {
+    if (absl::Status all = AllShardsOk(answers); !all.ok()) return all;
+  }
+  std::vector<ShardAnswer<Response>> fatal;
+  for (const auto& a : answers) {
+    if (a.status.ok()) {
+      usable->push_back(&a.response);
+      continue;
+    }
+    const absl::StatusCode c = a.status.code();
+    if (c == absl::StatusCode::kUnavailable || c == absl::StatusCode::kDeadlineExceeded ||
+        c == absl::StatusCode::kCancelled) {
+      auto* failure = missing->Add();
+      failure->set_shard(shards->Describe(a.shard));
+      failure->set_error(a.status.ToString());
+    } else {
+      fatal.push_back(a);
+    }
+  }
+  if (!fatal.empty()) return AllShardsOk(fatal);
+  if (usable->empty()) return AllShardsOk(answers);
+  return absl::OkStatus();
 }
 
 }  // namespace zb::query

@@ -19,8 +19,6 @@ ABSL_FLAG(bool, sync, true, "sync the WAL before acknowledging writes (never tur
 ABSL_FLAG(int, bloom_bits, 10, "bloom filter bits per key (0: no bloom filters)");
 ABSL_FLAG(std::string, compression, "lz4", "compression of report data: lz4 (zstd at the bottom), zstd or none");
 ABSL_FLAG(bool, index_prefix_extractor, true, "prefix extractor and prefix blooms on the metric index");
-ABSL_FLAG(bool, index_cache, true,
-          "keep a columnar copy of the indicator index in memory for aggregations (~50 MB per million)");
 ABSL_FLAG(std::string, rocksdb_options, "", "extra RocksDB options, \"key=value;key=value\"");
 ABSL_FLAG(int, read_threads, 2, "threads for reads, scans and aggregations");
 ABSL_FLAG(int, scan_threads, 2, "threads for streaming ScanIndicators calls");
@@ -43,7 +41,6 @@ int main(int argc, char** argv) {
   store_options.bloom_bits_per_key = absl::GetFlag(FLAGS_bloom_bits);
   store_options.compression = absl::GetFlag(FLAGS_compression);
   store_options.index_prefix_extractor = absl::GetFlag(FLAGS_index_prefix_extractor);
-  store_options.index_cache = absl::GetFlag(FLAGS_index_cache);
   auto store = zb::store::IndicatorStore::Open(store_options);
   if (!store.ok()) {
     zb::LogError("startup_failed", {{"error", store.status().ToString()}});

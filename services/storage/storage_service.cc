@@ -112,11 +112,23 @@ grpc::ServerUnaryReactor* StorageServiceImpl::AggregateIndicators(
     if (!valid.ok()) return valid;
     std::vector<zhibiao::v1::PartialAggregate> groups;
     absl::StatusOr<int64_t> scanned =
-        store_->AggregatePartials(request->filter(), request->group_by(),
-                                  request->include_values(), &groups);
+        store_->AggregatePartials(*request, &groups);
     if (!scanned.ok()) return scanned.status();
     for (auto& group : groups) *response->add_groups() = std::move(group);
     response->set_indicators_scanned(*scanned);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StorageServiceImpl::SearchIndicators(
+    grpc::CallbackServerContext* context, const zhibiao::v1::SearchIndicatorsRequest* request,
+    zhibiao::v1::SearchIndicatorsResponse* response) {
+  return OnReader(context, [this, request, response]() -> absl::Status {
+    absl::Status valid = agg::ValidateFilter(request->filter());
+    if (!valid.ok()) return valid;
+    absl::StatusOr<zhibiao::v1::SearchIndicatorsResponse> found = store_->Search(*request);
+    if (!found.ok()) return found.status();
+    *response = *std::move(found);
     return absl::OkStatus();
   });
 }
@@ -196,7 +208,8 @@ grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsResponse>* StorageServiceImp
     int64_t visited = 0;
     absl::StatusOr<int64_t> scanned = store_->Scan(
         request->filter(),
-        [&](const agg::IndicatorRow& row, int32_t seq, absl::string_view section_id) {
+        [&](const agg::IndicatorRow& row, int32_t seq, absl::string_view section_id,
+            absl::string_view) {
           // A filter that matches little sends little: look for a client
           // that has gone between batches too.
           if (++visited % 4096 == 0 && context->IsCancelled()) {

@@ -46,6 +46,9 @@ class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackSer
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
                                    const zhibiao::v1::VerifyRequest* request,
                                    zhibiao::v1::VerifyResponse* response) override;
+  grpc::ServerUnaryReactor* SearchIndicators(grpc::CallbackServerContext* context,
+                                             const zhibiao::v1::SearchIndicatorsRequest* request,
+                                             zhibiao::v1::SearchIndicatorsResponse* response) override;
 
  private:
   // Runs `work` on the readers executor and finishes `reactor` with its

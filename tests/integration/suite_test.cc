@@ -126,6 +126,7 @@ TEST_F(SuiteTest, IngestSampleThenReadItBackAndAggregate) {
   zhibiao::v1::AggregateRequest request;
   request.mutable_filter()->add_region_codes("410700");
   request.mutable_filter()->add_years(2021);
+  request.set_split_by_unit(true);  // a report's figures come in many units
   zhibiao::v1::AggregateResponse aggregate;
   grpc::ClientContext context;
   SetTimeout(&context, absl::Seconds(10));
