@@ -116,7 +116,7 @@ void IndexCache::AddLocked(const IndicatorKeyParts& key, const IndexValue& value
   if (rows_of_metric_.size() <= metric) rows_of_metric_.resize(metric + 1);
   rows_of_metric_[metric].push_back(row);
   if (key.region != kUnknownRegion && key.year != 0) {
-    const Cell cell{region, key.year, metric};
+    const Cell cell = CellOf(row);
     rows_of_cell_[cell].push_back(row);
     dirty_cells_.insert(cell);
   }
@@ -131,10 +131,17 @@ void IndexCache::RemoveReportLocked(absl::string_view report_id) {
     if ((flags_[row] & kDead) == 0) {
       flags_[row] |= kDead;
       ++dead_;
-      dirty_cells_.insert(Cell{region_[row], year_[row], metric_[row]});
+      dirty_cells_.insert(CellOf(row));
     }
   }
   rows_of_report_.erase(it);
+}
+
+IndexCache::Cell IndexCache::CellOf(uint32_t row) const {
+  const bool is_change = change_[row] == zhibiao::v1::CHANGE_INCREASE ||
+                         change_[row] == zhibiao::v1::CHANGE_DECREASE;
+  const uint8_t kind = (flags_[row] & kTarget) ? 2 : is_change ? 1 : 0;
+  return Cell{region_[row], year_[row], metric_[row], kind};
 }
 
 bool IndexCache::Later(uint32_t a, uint32_t b) const {
@@ -201,7 +208,7 @@ void IndexCache::CompactIfNeeded() {
     rows_of_report_[report_[out]].push_back(moved);
     rows_of_metric_[metric_[out]].push_back(moved);
     if (regions_.Get(region_[out]) != kUnknownRegion && year_[out] != 0) {
-      rows_of_cell_[Cell{region_[out], year_[out], metric_[out]}].push_back(moved);
+      rows_of_cell_[CellOf(moved)].push_back(moved);
     }
     ++out;
   }

@@ -12,9 +12,9 @@
 // distinct strings (≈ 70 MB per million indicators).
 //
 // It also keeps the revised-report rule current: when several reports of one
-// region and year carry figures for one metric, the figures of all but the
-// latest published report (then the latest ingested, then the greatest id)
-// are flagged superseded, and aggregations leave them out unless asked not
+// region and year carry figures of one kind (levels, changes or targets) for
+// one metric, those of all but the latest published report (then the latest
+// ingested, then the greatest id) are flagged superseded, and aggregations leave them out unless asked not
 // to. Routing by region puts every report of a region on one shard, so each
 // shard can decide this alone. Reports of unknown region or year are never
 // superseded.
@@ -94,8 +94,10 @@ class IndexCache {
     int32_t published = 0;  // yyyymmdd, 0 when unknown
     int64_t ingested_at_unix_ms = 0;
   };
-  // Region, year and metric ids: the figures the revised-report rule compares.
-  using Cell = std::tuple<uint32_t, uint16_t, uint32_t>;
+  // Region, year and metric ids, and the kind of figure (0 level, 1 change,
+  // 2 target): the figures the revised-report rule compares.
+  using Cell = std::tuple<uint32_t, uint16_t, uint32_t, uint8_t>;
+  Cell CellOf(uint32_t row) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   void SetReportInfoLocked(absl::string_view report_id, absl::string_view published_date,
                            int64_t ingested_at_unix_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -203,7 +203,8 @@ absl::Status ValidateAggregate(const AggregateRequest& request, const taxonomy::
     return absl::InvalidArgumentError(
         absl::StrCat("page_size ", request.page_size(), " is outside 0..", kMaxAggregateRows));
   }
-  if (Requested(request, zhibiao::v1::AGGREGATION_SUM)) {
+  if (Requested(request, zhibiao::v1::AGGREGATION_SUM) ||
+      request.order_by() == zhibiao::v1::AGGREGATION_SUM) {
     for (const std::string& key : request.filter().metric_keys()) {
       const taxonomy::Entry* entry = taxonomy.Find(key);
       if (entry != nullptr && !entry->additive) {
