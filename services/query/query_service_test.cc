@@ -1,9 +1,11 @@
 #include "services/query/query_service.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/strings/str_format.h"
 #include "common/rpc/channels.h"
 #include "common/rpc/executor.h"
@@ -212,6 +214,272 @@ TEST(ListTokenTest, RoundTripsAndRejectsOtherShardCounts) {
   EXPECT_TRUE((*back)[1].exhausted);
   EXPECT_EQ(DecodeListToken(EncodeListToken(cursors), 3).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// One figure of a report built by hand.
+struct Figure {
+  std::string metric;
+  double value;
+  std::string unit = "件";
+  zhibiao::v1::UnitKind kind = zhibiao::v1::UNIT_KIND_COUNT;
+  zhibiao::v1::Qualifier qualifier = zhibiao::v1::QUALIFIER_EXACT;
+  double low = 0, high = 0;
+};
+
+zhibiao::v1::Report ReportOf(int n, const std::string& region, int year, const std::string& published,
+                             const std::vector<Figure>& figures) {
+  zhibiao::v1::Report r;
+  r.mutable_meta()->set_report_id(absl::StrFormat("%032x", 1000 + n));
+  r.mutable_meta()->set_report_year(year);
+  r.mutable_meta()->set_published_date(published);
+  r.mutable_meta()->set_extractor_version("v1");
+  r.mutable_meta()->mutable_region()->set_code(region);
+  r.mutable_meta()->mutable_region()->set_province_code(region.substr(0, 2) + "0000");
+  int seq = 0;
+  for (const Figure& f : figures) {
+    auto* ind = r.add_indicators();
+    ind->set_seq(seq++);
+    ind->set_metric_key(f.metric);
+    ind->set_change(zhibiao::v1::CHANGE_NONE);
+    auto* q = ind->mutable_quantity();
+    q->set_value(f.value);
+    q->set_low(f.qualifier == zhibiao::v1::QUALIFIER_RANGE ? f.low : f.value);
+    q->set_high(f.qualifier == zhibiao::v1::QUALIFIER_RANGE ? f.high : f.value);
+    q->set_unit(f.unit);
+    q->set_kind(f.kind);
+    q->set_qualifier(f.qualifier);
+  }
+  return r;
+}
+
+class QuerySemanticsTest : public QueryServiceTest {
+ protected:
+  void Put(const zhibiao::v1::Report& report) {
+    const int shard = ShardForRegion(report.meta().region().code(), 3);
+    ASSERT_TRUE(shards_[shard].store->Put(report).ok());
+  }
+  grpc::Status Aggregate(const zhibiao::v1::AggregateRequest& request,
+                         zhibiao::v1::AggregateResponse* response) {
+    grpc::ClientContext c;
+    SetTimeout(&c, absl::Seconds(10));
+    return stub_->Aggregate(&c, request, response);
+  }
+};
+
+TEST_F(QuerySemanticsTest, AGroupMixingUnitsIsInvalidUnlessSplitByUnit) {
+  zhibiao::v1::AggregateRequest request;  // case.count in 件 and case.rate in % together
+  zhibiao::v1::AggregateResponse response;
+  grpc::Status s = Aggregate(request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("mixes units"), std::string::npos) << s.error_message();
+  request.set_split_by_unit(true);
+  ASSERT_TRUE(Aggregate(request, &response).ok());
+  EXPECT_EQ(response.rows_size(), 2);
+}
+
+TEST_F(QuerySemanticsTest, SumsOfRatesAreRefused) {
+  zhibiao::v1::AggregateRequest request;
+  request.mutable_filter()->add_metric_keys("case.rate");
+  request.add_aggregations(zhibiao::v1::AGGREGATION_SUM);
+  zhibiao::v1::AggregateResponse response;
+  grpc::Status s = Aggregate(request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("do not add up"), std::string::npos) << s.error_message();
+  // A taxonomy metric that is a rate is refused before any shard is asked.
+  request.mutable_filter()->set_metric_keys(0, "gov_services.online_rate");
+  s = Aggregate(request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("does not add up"), std::string::npos) << s.error_message();
+  // The mean of rates is fine.
+  request.mutable_filter()->set_metric_keys(0, "case.rate");
+  request.set_aggregations(0, zhibiao::v1::AGGREGATION_AVG);
+  ASSERT_TRUE(Aggregate(request, &response).ok());
+  EXPECT_DOUBLE_EQ(response.rows(0).mean(), 90);
+  EXPECT_FALSE(response.rows(0).has_sum());
+}
+
+TEST_F(QuerySemanticsTest, TheLatestPublishedReportCountsUnlessAskedOtherwise) {
+  Put(ReportOf(1, "130100", 2021, "2022-02-01", {{"enforcement.cases", 100}, {"enforcement.fines", 5000, "元", zhibiao::v1::UNIT_KIND_CURRENCY_CNY}}));
+  // The revision restates cases only: its figure replaces the original's,
+  // while the original's fines still stand.
+  Put(ReportOf(2, "130100", 2021, "2022-05-10", {{"enforcement.cases", 120}}));
+  zhibiao::v1::AggregateRequest request;
+  request.mutable_filter()->add_region_codes("130100");
+  request.add_group_by(zhibiao::v1::GROUP_BY_METRIC);
+  zhibiao::v1::AggregateResponse response;
+  ASSERT_TRUE(Aggregate(request, &response).ok());
+  ASSERT_EQ(response.rows_size(), 2);
+  EXPECT_EQ(response.rows(0).group_values(0), "enforcement.cases");
+  EXPECT_EQ(response.rows(0).count(), 1);
+  EXPECT_DOUBLE_EQ(response.rows(0).sum(), 120);
+  EXPECT_EQ(response.rows(1).group_values(0), "enforcement.fines");
+  EXPECT_DOUBLE_EQ(response.rows(1).sum(), 5000);
+
+  request.set_include_superseded(true);
+  ASSERT_TRUE(Aggregate(request, &response).ok());
+  EXPECT_EQ(response.rows(0).count(), 2);
+  EXPECT_DOUBLE_EQ(response.rows(0).sum(), 220);
+
+  // Deleting the revision brings the original's figure back.
+  const int shard = ShardForRegion("130100", 3);
+  ASSERT_TRUE(shards_[shard].store->Delete(absl::StrFormat("%032x", 1002)).ok());
+  request.set_include_superseded(false);
+  ASSERT_TRUE(Aggregate(request, &response).ok());
+  EXPECT_DOUBLE_EQ(response.rows(0).sum(), 100);
+}
+
+TEST_F(QuerySemanticsTest, ApproximateBoundAndRangeFiguresFollowThePolicy) {
+  Put(ReportOf(3, "130200", 2021, "2022-02-01",
+               {{"enforcement.cases", 100},
+                {"enforcement.cases", 200, "件", zhibiao::v1::UNIT_KIND_COUNT, zhibiao::v1::QUALIFIER_APPROX},
+                {"enforcement.cases", 300, "件", zhibiao::v1::UNIT_KIND_COUNT, zhibiao::v1::QUALIFIER_AT_LEAST},
+                {"enforcement.cases", 15, "件", zhibiao::v1::UNIT_KIND_COUNT, zhibiao::v1::QUALIFIER_RANGE, 10, 20}}));
+  zhibiao::v1::AggregateRequest request;
+  request.mutable_filter()->add_region_codes("130200");
+  zhibiao::v1::AggregateResponse response;
+  const std::vector<std::pair<zhibiao::v1::QualifiedValues, std::pair<int, double>>> cases = {
+      {zhibiao::v1::QUALIFIED_VALUES_UNSPECIFIED, {4, 615}},  // as stated, the range at its midpoint
+      {zhibiao::v1::QUALIFIED_VALUES_AS_STATED, {4, 615}},
+      {zhibiao::v1::QUALIFIED_VALUES_EXACT_ONLY, {1, 100}},
+      {zhibiao::v1::QUALIFIED_VALUES_RANGE_LOW, {4, 610}},
+      {zhibiao::v1::QUALIFIED_VALUES_RANGE_HIGH, {4, 620}}};
+  for (const auto& [policy, want] : cases) {
+    request.set_qualified_values(policy);
+    ASSERT_TRUE(Aggregate(request, &response).ok());
+    ASSERT_EQ(response.rows_size(), 1) << policy;
+    EXPECT_EQ(response.rows(0).count(), want.first) << policy;
+    EXPECT_DOUBLE_EQ(response.rows(0).sum(), want.second) << policy;
+    EXPECT_EQ(response.rows(0).inexact_count(), want.first - 1) << policy;
+  }
+}
+
+TEST_F(QuerySemanticsTest, WeightedMeansWeighEachRateByItsReportsWeightMetric) {
+  Put(ReportOf(4, "130300", 2021, "2022-02-01",
+               {{"training.exam_takers", 1000, "人"},
+                {"training.exam_pass_rate", 90, "%", zhibiao::v1::UNIT_KIND_PERCENT}}));
+  Put(ReportOf(5, "130400", 2021, "2022-02-01",
+               {{"training.exam_takers", 3000, "人"},
+                {"training.exam_pass_rate", 98, "%", zhibiao::v1::UNIT_KIND_PERCENT}}));
+  Put(ReportOf(6, "130500", 2021, "2022-02-01",  // no weight: left out of the weighted mean
+               {{"training.exam_pass_rate", 50, "%", zhibiao::v1::UNIT_KIND_PERCENT}}));
+  zhibiao::v1::AggregateRequest request;
+  request.mutable_filter()->add_metric_keys("training.exam_pass_rate");
+  request.add_aggregations(zhibiao::v1::AGGREGATION_WEIGHTED_AVG);
+  request.add_aggregations(zhibiao::v1::AGGREGATION_AVG);
+  zhibiao::v1::AggregateResponse response;
+  ASSERT_TRUE(Aggregate(request, &response).ok());
+  ASSERT_EQ(response.rows_size(), 1);
+  EXPECT_EQ(response.rows(0).count(), 3);
+  EXPECT_EQ(response.rows(0).weighted_count(), 2);
+  EXPECT_DOUBLE_EQ(response.rows(0).weighted_mean(), (90.0 * 1000 + 98.0 * 3000) / 4000);
+  EXPECT_DOUBLE_EQ(response.rows(0).mean(), (90.0 + 98 + 50) / 3);
+  // A metric without a weight metric cannot be weighted.
+  request.mutable_filter()->add_metric_keys("enforcement.cases");
+  EXPECT_EQ(Aggregate(request, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(QuerySemanticsTest, RankSharesRanksOnTiesAndKeepsEveryoneTiedWithTheLast) {
+  const std::vector<std::pair<std::string, double>> values = {
+      {"130100", 50}, {"130200", 70}, {"130300", 70}, {"130400", 40}, {"130500", 40}, {"130600", 10}};
+  int n = 10;
+  for (const auto& [region, v] : values) Put(ReportOf(n++, region, 2022, "2023-01-10", {{"enforcement.cases", v}}));
+  zhibiao::v1::RankRequest request;
+  request.set_metric_key("enforcement.cases");
+  request.set_year(2022);
+  request.set_k(4);
+  zhibiao::v1::RankResponse response;
+  grpc::ClientContext c;
+  ASSERT_TRUE(stub_->Rank(&c, request, &response).ok());
+  std::vector<std::pair<int, std::string>> got;
+  for (const auto& r : response.regions()) got.emplace_back(r.rank(), r.region_code());
+  EXPECT_EQ(got, (std::vector<std::pair<int, std::string>>{
+                     {1, "130200"}, {1, "130300"}, {3, "130100"}, {4, "130400"}, {4, "130500"}}));
+  EXPECT_EQ(response.regions_ranked(), 6);
+  EXPECT_EQ(response.aggregate(), "sum");
+  // An unknown metric names itself.
+  request.set_metric_key("no.such.metric");
+  grpc::ClientContext c2;
+  grpc::Status s = stub_->Rank(&c2, request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("no.such.metric"), std::string::npos);
+}
+
+TEST_F(QuerySemanticsTest, PagesFollowTheOrderAndTokensBelongToTheirRequest) {
+  zhibiao::v1::AggregateRequest request;
+  request.mutable_filter()->add_metric_keys("case.count");
+  request.add_group_by(zhibiao::v1::GROUP_BY_REGION);
+  request.add_group_by(zhibiao::v1::GROUP_BY_YEAR);
+  request.set_order_by(zhibiao::v1::AGGREGATION_SUM);
+  request.set_descending(true);
+  request.set_page_size(3);
+  std::vector<double> sums;
+  std::string token;
+  do {
+    request.set_page_token(token);
+    zhibiao::v1::AggregateResponse page;
+    ASSERT_TRUE(Aggregate(request, &page).ok());
+    EXPECT_EQ(page.total_rows(), 10);
+    for (const auto& row : page.rows()) sums.push_back(row.sum());
+    token = page.next_page_token();
+  } while (!token.empty());
+  ASSERT_EQ(sums.size(), 10u);
+  EXPECT_TRUE(std::is_sorted(sums.rbegin(), sums.rend()));
+  // A token of this request does not page another.
+  request.set_page_token("");
+  zhibiao::v1::AggregateResponse first;
+  ASSERT_TRUE(Aggregate(request, &first).ok());
+  request.set_page_token(first.next_page_token());
+  request.set_descending(false);
+  zhibiao::v1::AggregateResponse other;
+  EXPECT_EQ(Aggregate(request, &other).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(QuerySemanticsTest, PartialResultsNameTheMissingShard) {
+  zhibiao::v1::AggregateRequest request;
+  request.mutable_filter()->add_metric_keys("case.count");
+  request.add_group_by(zhibiao::v1::GROUP_BY_REGION);
+  zhibiao::v1::AggregateResponse all;
+  ASSERT_TRUE(Aggregate(request, &all).ok());
+  shards_[1].server->Shutdown();
+  zhibiao::v1::AggregateResponse response;
+  EXPECT_EQ(Aggregate(request, &response).error_code(), grpc::StatusCode::UNAVAILABLE);
+  request.set_allow_partial(true);
+  response.Clear();
+  ASSERT_TRUE(Aggregate(request, &response).ok());
+  ASSERT_EQ(response.missing_shards_size(), 1);
+  EXPECT_NE(response.missing_shards(0).shard().find("storage shard 1"), std::string::npos);
+  // What is there is exactly the other shards' part.
+  std::map<std::string, int64_t> expected;
+  for (const auto& row : all.rows()) {
+    if (ShardForRegion(row.group_values(0), 3) != 1) expected[row.group_values(0)] = row.count();
+  }
+  std::map<std::string, int64_t> got;
+  for (const auto& row : response.rows()) got[row.group_values(0)] = row.count();
+  EXPECT_EQ(got, expected);
+  EXPECT_FALSE(expected.empty());
+}
+
+// A shard whose readers are all busy: the caller's deadline, not the 10 s
+// shard timeout, ends the call.
+TEST_F(QuerySemanticsTest, TheCallersDeadlineReachesTheShards) {
+  // Shared: the reader thread may still be leaving WaitForNotification
+  // when the test ends.
+  auto release = std::make_shared<absl::Notification>();
+  ASSERT_TRUE(shards_[2].readers->TrySubmit([release] { release->WaitForNotification(); }));
+  zhibiao::v1::RankRequest request;
+  request.set_metric_key("enforcement.cases");
+  request.set_year(2022);
+  zhibiao::v1::RankResponse response;
+  grpc::ClientContext c;
+  SetTimeout(&c, absl::Milliseconds(300));
+  const absl::Time start = absl::Now();
+  grpc::Status s = stub_->Rank(&c, request, &response);
+  const absl::Duration took = absl::Now() - start;
+  release->Notify();
+  EXPECT_LT(took, absl::Seconds(5));  // the shard timeout is 10 s
+  EXPECT_TRUE(s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+              s.error_code() == grpc::StatusCode::UNAVAILABLE)
+      << s.error_code() << " " << s.error_message();
 }
 
 }  // namespace
