@@ -35,8 +35,10 @@ zhibiao::v1::Region RegionTable::ToRegion(const Entry& e) const {
   r.set_name(e.name);
   r.set_code(e.code);
   r.set_level(static_cast<zhibiao::v1::RegionLevel>(e.level));
+  // At most four levels up: a table row whose parent chain loops (a code
+  // that names itself as parent) must not hang the lookup.
   const Entry* p = &e;
-  while (p->level > 1 && !p->parent.empty()) {
+  for (int hops = 0; hops < 4 && p->level > 1 && !p->parent.empty(); ++hops) {
     auto it = by_code_.find(p->parent);
     if (it == by_code_.end()) break;
     p = &entries_[it->second];
@@ -50,7 +52,7 @@ zhibiao::v1::Region RegionTable::ToRegion(const Entry& e) const {
 
 bool RegionTable::IsAncestor(const std::string& ancestor, const Entry& e) const {
   const Entry* p = &e;
-  while (!p->parent.empty()) {
+  for (int hops = 0; hops < 4 && !p->parent.empty(); ++hops) {
     if (p->parent == ancestor) return true;
     auto it = by_code_.find(p->parent);
     if (it == by_code_.end()) return false;

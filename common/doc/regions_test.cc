@@ -47,5 +47,17 @@ TEST(RegionTableTest, FindByCode) {
   EXPECT_FALSE(RegionTable::Default().FindByCode("999999").has_value());
 }
 
+// The shipped table lists some cities without counties (东莞市, 中山市) as
+// their own parent; lookups must still come back (they once looped forever).
+TEST(RegionTableTest, RowsThatAreTheirOwnParentDoNotHang) {
+  const RegionTable& table = RegionTable::Default();
+  auto dongguan = table.FindByCode("441900");
+  ASSERT_TRUE(dongguan.has_value());
+  EXPECT_EQ(dongguan->name(), "东莞市");
+  auto resolved = table.ResolvePrefix("东莞市人民政府");
+  ASSERT_TRUE(resolved.has_value());
+  EXPECT_EQ(resolved->code(), "441900");
+}
+
 }  // namespace
 }  // namespace zb::doc

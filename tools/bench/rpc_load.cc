@@ -11,8 +11,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <thread>
@@ -23,6 +26,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -32,7 +36,9 @@
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
 
-ABSL_FLAG(std::string, rpc, "put", "put, ingest, aggregate or get");
+ABSL_FLAG(std::string, rpc, "put",
+          "put, ingest, aggregate (grouped by region), aggregate_metric (one metric by year), rank, "
+          "timeseries or get");
 ABSL_FLAG(std::string, target, "127.0.0.1:7410", "service address");
 ABSL_FLAG(int, concurrency, 16, "calls in flight (closed loop); with --rate, the most in flight");
 ABSL_FLAG(double, rate, 0, "calls per second (open loop); 0 for closed loop");
@@ -41,6 +47,14 @@ ABSL_FLAG(std::string, sample, "", "document to send (default: tests/data/xinxia
 ABSL_FLAG(std::string, report_id, "", "report id for --rpc=get");
 ABSL_FLAG(int, channels, 2, "gRPC channels to spread calls over");
 ABSL_FLAG(int, timeout_ms, 10000, "deadline of each call");
+ABSL_FLAG(std::string, corpus_dir, "",
+          "ingest: send every file of this folder once (e.g. from zhibiao-gencorpus) instead of variants "
+          "of --sample; the run ends when all are sent");
+ABSL_FLAG(std::string, metric, "enforcement.cases", "aggregate_metric, rank, timeseries: metric key");
+ABSL_FLAG(int, year, 2021, "rank: year");
+ABSL_FLAG(int, k, 10, "rank: how many regions");
+ABSL_FLAG(std::string, region_codes, "",
+          "timeseries: comma-separated region codes, one per call in turn");
 
 namespace {
 
@@ -78,11 +92,39 @@ class Load {
       auto report = zb::pipeline::BuildReport(sample_, path);
       if (report.ok()) template_report_ = *std::move(report);
     }
+    const std::string dir = absl::GetFlag(FLAGS_corpus_dir);
+    if (!dir.empty()) {
+      std::error_code ec;
+      for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        if (entry.is_regular_file() && entry.path().filename() != "truth.tsv") {
+          corpus_files_.push_back(entry.path().string());
+        }
+      }
+      std::sort(corpus_files_.begin(), corpus_files_.end());
+    }
+    for (absl::string_view code : absl::StrSplit(absl::GetFlag(FLAGS_region_codes), ',', absl::SkipEmpty())) {
+      region_codes_.emplace_back(code);
+    }
+  }
+
+  // Calls beyond this are not made (the corpus is sent once); -1: no limit.
+  int64_t limit() const {
+    return corpus_files_.empty() ? -1 : static_cast<int64_t>(corpus_files_.size());
   }
 
   bool Valid(std::string* why) const {
-    if (rpc_ != "put" && rpc_ != "ingest" && rpc_ != "aggregate" && rpc_ != "get") {
-      *why = "--rpc must be put, ingest, aggregate or get";
+    static const std::set<std::string> kRpcs = {"put", "ingest", "aggregate", "aggregate_metric",
+                                                "rank", "timeseries", "get"};
+    if (!kRpcs.count(rpc_)) {
+      *why = "--rpc must be put, ingest, aggregate, aggregate_metric, rank, timeseries or get";
+      return false;
+    }
+    if (rpc_ == "timeseries" && region_codes_.empty()) {
+      *why = "--rpc=timeseries needs --region_codes";
+      return false;
+    }
+    if (!absl::GetFlag(FLAGS_corpus_dir).empty() && corpus_files_.empty()) {
+      *why = "--corpus_dir has no files";
       return false;
     }
     if (sample_.empty()) {
@@ -107,16 +149,42 @@ class Load {
                                       [context, request, response, done](grpc::Status s) { done(s); });
     } else if (rpc_ == "ingest") {
       auto request = std::make_shared<zhibiao::v1::IngestRequest>();
-      request->set_content(Variant(sample_, n + static_cast<int64_t>(run_id_ % 1000000) * 1000000));
+      if (!corpus_files_.empty()) {
+        request->set_content(ReadFile(corpus_files_[n]));
+        request->set_source_name(corpus_files_[n]);
+      } else {
+        request->set_content(Variant(sample_, n + static_cast<int64_t>(run_id_ % 1000000) * 1000000));
+      }
       auto response = std::make_shared<zhibiao::v1::IngestResponse>();
       ingest_[c]->async()->Ingest(context.get(), request.get(), response.get(),
                                   [context, request, response, done](grpc::Status s) { done(s); });
-    } else if (rpc_ == "aggregate") {
+    } else if (rpc_ == "aggregate" || rpc_ == "aggregate_metric") {
       auto request = std::make_shared<zhibiao::v1::AggregateRequest>();
-      request->add_group_by(zhibiao::v1::GROUP_BY_REGION);
+      if (rpc_ == "aggregate") {
+        request->add_group_by(zhibiao::v1::GROUP_BY_REGION);
+      } else {
+        request->mutable_filter()->add_metric_keys(absl::GetFlag(FLAGS_metric));
+        request->add_group_by(zhibiao::v1::GROUP_BY_YEAR);
+      }
+      request->set_split_by_unit(true);
       auto response = std::make_shared<zhibiao::v1::AggregateResponse>();
       query_[c]->async()->Aggregate(context.get(), request.get(), response.get(),
                                     [context, request, response, done](grpc::Status s) { done(s); });
+    } else if (rpc_ == "rank") {
+      auto request = std::make_shared<zhibiao::v1::RankRequest>();
+      request->set_metric_key(absl::GetFlag(FLAGS_metric));
+      request->set_year(absl::GetFlag(FLAGS_year));
+      request->set_k(absl::GetFlag(FLAGS_k));
+      auto response = std::make_shared<zhibiao::v1::RankResponse>();
+      query_[c]->async()->Rank(context.get(), request.get(), response.get(),
+                               [context, request, response, done](grpc::Status s) { done(s); });
+    } else if (rpc_ == "timeseries") {
+      auto request = std::make_shared<zhibiao::v1::TimeSeriesRequest>();
+      request->set_metric_key(absl::GetFlag(FLAGS_metric));
+      request->set_region_code(region_codes_[static_cast<size_t>(n) % region_codes_.size()]);
+      auto response = std::make_shared<zhibiao::v1::TimeSeriesResponse>();
+      query_[c]->async()->TimeSeries(context.get(), request.get(), response.get(),
+                                     [context, request, response, done](grpc::Status s) { done(s); });
     } else {
       auto request = std::make_shared<zhibiao::v1::GetReportRequest>();
       request->set_report_id(absl::GetFlag(FLAGS_report_id));
@@ -131,6 +199,8 @@ class Load {
  private:
   std::string rpc_;
   std::string sample_;
+  std::vector<std::string> corpus_files_;
+  std::vector<std::string> region_codes_;
   zhibiao::v1::Report template_report_;
   std::vector<std::unique_ptr<zhibiao::v1::StorageService::Stub>> storage_;
   std::vector<std::unique_ptr<zhibiao::v1::IngestService::Stub>> ingest_;
@@ -160,8 +230,10 @@ int main(int argc, char** argv) {
   const absl::Time start = absl::Now();
   const absl::Time end = start + duration;
 
+  const int64_t limit = load.limit();
   std::function<void()> issue = [&]() {
     const int64_t n = next.fetch_add(1);
+    if (limit >= 0 && n >= limit) return;  // every corpus file sent
     const absl::Time t0 = absl::Now();
     ++in_flight;
     load.Call(n, [&, t0](grpc::Status status) {
@@ -173,13 +245,18 @@ int main(int argc, char** argv) {
       }
       --in_flight;
       // Closed loop: every finished call starts the next until the end.
-      if (rate <= 0 && !stopping.load() && absl::Now() < end) issue();
+      if (rate <= 0 && !stopping.load() && (limit >= 0 || absl::Now() < end)) issue();
     });
   };
 
   if (rate <= 0) {
     for (int i = 0; i < concurrency; ++i) issue();
-    absl::SleepFor(duration);
+    if (limit >= 0) {
+      // A corpus run lasts until every file was sent.
+      while (next.load() < limit) absl::SleepFor(absl::Milliseconds(20));
+    } else {
+      absl::SleepFor(duration);
+    }
     stopping = true;
   } else {
     // Open loop: calls start on schedule; a full window counts as a miss.

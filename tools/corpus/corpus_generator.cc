@@ -184,11 +184,12 @@ std::string HtmlEscape(const std::string& s) {
   return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}});
 }
 
-// Regions the metadata parser resolves back to themselves from the issuer.
-std::vector<zhibiao::v1::Region> UsableRegions() {
+// Regions of `level` the metadata parser resolves back to themselves from
+// the issuer's name.
+std::vector<zhibiao::v1::Region> UsableRegions(zhibiao::v1::RegionLevel level) {
   const doc::RegionTable& table = doc::RegionTable::Default();
   std::vector<zhibiao::v1::Region> out;
-  for (const auto& r : table.AtLevel(zhibiao::v1::REGION_LEVEL_CITY)) {
+  for (const auto& r : table.AtLevel(level)) {
     if (r.name().empty() || r.province_code().empty() || r.code().substr(2, 2) == "90") continue;
     auto resolved = table.ResolvePrefix(absl::StrCat(r.name(), "人民政府"));
     if (resolved && resolved->code() == r.code()) out.push_back(r);
@@ -261,9 +262,15 @@ const std::vector<std::string>& GeneratedMetricKeys() {
 
 std::vector<GeneratedReport> GenerateCorpus(const CorpusOptions& options) {
   Writer w(options.seed);
-  std::vector<zhibiao::v1::Region> regions = UsableRegions();
-  // A fixed shuffle, so a smaller corpus is a prefix-like sample of a larger one.
+  // Prefecture-level regions first, then (for large corpora) counties, each
+  // in a fixed shuffled order.
+  std::vector<zhibiao::v1::Region> regions = UsableRegions(zhibiao::v1::REGION_LEVEL_CITY);
   std::shuffle(regions.begin(), regions.end(), std::mt19937_64(options.seed ^ 0x5eed));
+  if (static_cast<int>(regions.size()) < options.regions) {
+    std::vector<zhibiao::v1::Region> counties = UsableRegions(zhibiao::v1::REGION_LEVEL_COUNTY);
+    std::shuffle(counties.begin(), counties.end(), std::mt19937_64(options.seed ^ 0xc0de));
+    regions.insert(regions.end(), counties.begin(), counties.end());
+  }
   if (static_cast<int>(regions.size()) > options.regions) regions.resize(options.regions);
   std::vector<GeneratedReport> out;
   for (const auto& region : regions) {

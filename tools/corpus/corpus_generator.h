@@ -47,7 +47,7 @@ struct GeneratedReport {
 };
 
 struct CorpusOptions {
-  int regions = 200;          // prefecture-level regions (at most ~330)
+  int regions = 200;  // prefecture-level regions first (~300), then counties
   int years = 5;
   int first_year = 2019;
   double revision_share = 0.08;  // region-years that also get a revised report

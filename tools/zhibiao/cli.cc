@@ -15,6 +15,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/numbers.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -644,6 +645,58 @@ int AdminStats(const CliOptions& options) {
     ++shard;
   }
   return failed == 0 ? 0 : 1;
+}
+
+int AdminExport(const CliOptions& options) {
+  // One header line, then one line per indicator of every shard, with the
+  // publication date and ingestion time of its report (what the
+  // revised-report rule needs), for loading into other tools.
+  std::printf("metric\tyear\tregion\tprovince\treport_id\tseq\tvalue\tlow\thigh\tqualifier\tchange"
+              "\tis_target\tunit\tunit_kind\tpublished\tingested_at_ms\n");
+  int shard = 0;
+  for (const std::string& address : SplitList(options.storage_addrs)) {
+    auto stub = zhibiao::v1::StorageService::NewStub(MakeChannel(address));
+    absl::flat_hash_map<std::string, std::pair<std::string, int64_t>> dates;
+    zhibiao::v1::ListReportsRequest list;
+    list.set_page_size(1000);
+    do {
+      grpc::ClientContext context;
+      SetTimeout(&context, options.timeout);
+      zhibiao::v1::ListReportsResponse page;
+      grpc::Status status = stub->ListReports(&context, list, &page);
+      if (!status.ok()) {
+        PrintError(absl::StrCat("export storage-", shard, " ", address), status);
+        return 1;
+      }
+      for (const auto& meta : page.reports()) {
+        dates[meta.report_id()] = {meta.published_date(), meta.ingested_at_unix_ms()};
+      }
+      list.set_page_token(page.next_page_token());
+    } while (!list.page_token().empty());
+    grpc::ClientContext context;
+    auto reader = stub->ScanIndicators(&context, zhibiao::v1::ScanIndicatorsRequest());
+    zhibiao::v1::ScanIndicatorsResponse batch;
+    while (reader->Read(&batch)) {
+      for (const auto& ind : batch.indicators()) {
+        const auto& q = ind.quantity();
+        const auto& date = dates[ind.report_id()];
+        std::printf("%s\t%d\t%s\t%s\t%s\t%d\t%.17g\t%.17g\t%.17g\t%s\t%s\t%s\t%s\t%s\t%s\t%lld\n",
+                    ind.metric_key().c_str(), ind.year(), ind.region_code().c_str(),
+                    ind.province_code().c_str(), ind.report_id().c_str(), ind.seq(), q.value(), q.low(),
+                    q.high(), zhibiao::v1::Qualifier_Name(q.qualifier()).c_str(),
+                    zhibiao::v1::Change_Name(ind.change()).c_str(), ind.is_target() ? "t" : "f",
+                    q.unit().c_str(), zhibiao::v1::UnitKind_Name(q.kind()).c_str(),
+                    date.first.empty() ? "\\N" : date.first.c_str(), static_cast<long long>(date.second));
+      }
+    }
+    grpc::Status status = reader->Finish();
+    if (!status.ok()) {
+      PrintError(absl::StrCat("export storage-", shard, " ", address), status);
+      return 1;
+    }
+    ++shard;
+  }
+  return 0;
 }
 
 int AdminCheckpoint(const CliOptions& options, const std::vector<std::string>& args) {

@@ -48,6 +48,8 @@ int Up(const CliOptions& options);
 int AdminVerify(const CliOptions& options);
 int AdminStats(const CliOptions& options);
 int AdminCheckpoint(const CliOptions& options, const std::vector<std::string>& args);
+// Every indicator of every shard as tab-separated lines on stdout.
+int AdminExport(const CliOptions& options);
 
 }  // namespace zb::cli
 

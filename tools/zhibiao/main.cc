@@ -48,6 +48,7 @@ Usage:
   zhibiao health                       every service, one line each
   zhibiao admin verify|stats           consistency check / figures of every storage shard
   zhibiao admin checkpoint DIR         consistent backup of each shard into DIR/shard-N
+  zhibiao admin export                 every indicator of every shard as TSV on stdout
   zhibiao up [--storage_shards=N --data_dir=DIR --base_port=P]
                                        start the suite locally; Ctrl-C stops it
 
@@ -106,6 +107,7 @@ int main(int argc, char** argv) {
   if (command == "up") return zb::cli::Up(o);
   if (command == "admin" && !rest.empty() && rest[0] == "verify") return zb::cli::AdminVerify(o);
   if (command == "admin" && !rest.empty() && rest[0] == "stats") return zb::cli::AdminStats(o);
+  if (command == "admin" && !rest.empty() && rest[0] == "export") return zb::cli::AdminExport(o);
   if (command == "admin" && !rest.empty() && rest[0] == "checkpoint") {
     return zb::cli::AdminCheckpoint(o, std::vector<std::string>(rest.begin() + 1, rest.end()));
   }
