@@ -8,7 +8,7 @@
 // family at open and updated by the single writer right after each group's
 // batch is durable, under an exclusive lock; aggregations take a shared lock,
 // so each one sees the state between two groups — the same all-or-nothing
-// view a RocksDB snapshot gives. Memory: about 48 bytes an entry plus the
+// view a RocksDB snapshot gives. Memory: about 70 bytes an entry plus the
 // distinct strings (≈ 70 MB per million indicators).
 //
 // It also keeps the revised-report rule current: when several reports of one

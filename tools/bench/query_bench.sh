@@ -65,7 +65,7 @@ indicators=$("$bin/zhibiao" admin stats | sed -n 's/.*"index_entries":"\{0,1\}\(
              awk '{s += $1} END {print s}')
 echo "index entries over the shards: $indicators"
 
-regions_list=$(cut -f2 "$work/corpus/truth.tsv" | grep -v '^region' | grep -v '^#' | sort -u | head -200 | paste -sd,)
+regions_list=$(awk -F'\t' '!/^#/ && !seen[$2]++ {print $2}' "$work/corpus/truth.tsv" | awk 'NR <= 200' | paste -sd,)
 one_region=${regions_list%%,*}
 metric=enforcement.cases
 year=2020

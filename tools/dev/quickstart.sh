@@ -31,10 +31,14 @@ echo; echo "== zhibiao ingest tests/data/xinxiang-2021.txt"
 "$bin/zhibiao" ingest tests/data/xinxiang-2021.txt
 echo; echo "== zhibiao reports list"
 "$bin/zhibiao" reports list
-echo; echo "== zhibiao query aggregate --region=410700 --year=2021   (count and sum per unit)"
-"$bin/zhibiao" query aggregate --region=410700 --year=2021
-echo; echo "== zhibiao query aggregate --subject=案件 --group_by=subject"
-"$bin/zhibiao" query aggregate --subject=案件 --group_by=subject
+echo; echo "== zhibiao query aggregate --region=410700 --year=2021 --split_by_unit   (one row per unit)"
+"$bin/zhibiao" query aggregate --region=410700 --year=2021 --split_by_unit
+echo; echo "== zhibiao query aggregate --subject=案件 --group_by=subject --split_by_unit"
+"$bin/zhibiao" query aggregate --subject=案件 --group_by=subject --split_by_unit
+echo; echo "== zhibiao query rank --metric=enforcement.cases --year=2021   (one report: one region)"
+"$bin/zhibiao" query rank --metric=enforcement.cases --year=2021
+echo; echo "== zhibiao query search 行政复议"
+"$bin/zhibiao" query search 行政复议 --page_size=3
 
 if [ -t 0 ]; then
   echo; echo "The suite is running (addresses in $data_dir/run/env). Press Ctrl-C to stop it."

@@ -385,6 +385,53 @@ int Metrics(const CliOptions& options) {
   return 0;
 }
 
+namespace {
+
+// Parses a lower-case enum value name with `prefix` ("sum" -> AGGREGATION_SUM).
+template <typename Enum, typename Parse>
+bool ParseEnum(const std::string& prefix, const std::string& name, Parse parse, Enum* out) {
+  return parse(absl::StrCat(prefix, absl::AsciiStrToUpper(name)), out);
+}
+
+bool QualifiedValuesOf(const CliOptions& options, zhibiao::v1::QualifiedValues* out) {
+  *out = zhibiao::v1::QUALIFIED_VALUES_UNSPECIFIED;
+  if (options.qualified.empty()) return true;
+  if (ParseEnum("QUALIFIED_VALUES_", options.qualified, &zhibiao::v1::QualifiedValues_Parse, out)) return true;
+  std::fprintf(stderr, "--qualified: \"%s\" is not as_stated, exact_only, range_low or range_high\n",
+               options.qualified.c_str());
+  return false;
+}
+
+bool MetricOptionsOf(const CliOptions& options, zhibiao::v1::MetricQueryOptions* out) {
+  zhibiao::v1::QualifiedValues qualified;
+  if (!QualifiedValuesOf(options, &qualified)) return false;
+  out->set_qualified_values(qualified);
+  out->set_include_superseded(options.include_superseded);
+  out->set_allow_partial(options.allow_partial);
+  if (!options.unit.empty()) out->set_unit(options.unit);
+  return true;
+}
+
+void PrintMissingShards(const google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>& missing) {
+  for (const auto& m : missing) {
+    std::printf("missing: %s (%s)\n", m.shard().c_str(), m.error().c_str());
+  }
+}
+
+// Runs a unary query call with the CLI's deadline; prints the error.
+template <typename Request, typename Response, typename Method>
+bool CallQuery(const CliOptions& options, const char* what, Method method, const Request& request,
+               Response* response) {
+  auto stub = zhibiao::v1::QueryService::NewStub(MakeChannel(options.query_addr));
+  grpc::ClientContext context;
+  SetTimeout(&context, options.timeout);
+  grpc::Status status = ((*stub).*method)(&context, request, response);
+  if (!status.ok()) PrintError(what, status);
+  return status.ok();
+}
+
+}  // namespace
+
 int QueryAggregate(const CliOptions& options) {
   zhibiao::v1::AggregateRequest request;
   auto* f = request.mutable_filter();
@@ -396,21 +443,38 @@ int QueryAggregate(const CliOptions& options) {
   for (const std::string& u : SplitList(options.unit)) f->add_units(u);
   for (const std::string& g : SplitList(options.group_by)) {
     zhibiao::v1::GroupBy dimension;
-    if (!zhibiao::v1::GroupBy_Parse(absl::StrCat("GROUP_BY_", absl::AsciiStrToUpper(g)),
-                                    &dimension)) {
-      std::fprintf(stderr, "--group_by: unknown dimension \"%s\" (metric, region, province, year, subject)\n",
+    if (!ParseEnum("GROUP_BY_", g, &zhibiao::v1::GroupBy_Parse, &dimension)) {
+      std::fprintf(stderr, "--group_by: unknown dimension \"%s\" (metric, region, province, year, subject, report)\n",
                    g.c_str());
       return 2;
     }
     request.add_group_by(dimension);
   }
-  auto stub = zhibiao::v1::QueryService::NewStub(MakeChannel(options.query_addr));
+  for (const std::string& a : SplitList(options.aggregations)) {
+    zhibiao::v1::Aggregation aggregation;
+    if (!ParseEnum("AGGREGATION_", a, &zhibiao::v1::Aggregation_Parse, &aggregation)) {
+      std::fprintf(stderr, "--aggregations: unknown \"%s\" (count, sum, avg, min, max, weighted_avg)\n", a.c_str());
+      return 2;
+    }
+    request.add_aggregations(aggregation);
+  }
+  if (!options.order_by.empty()) {
+    zhibiao::v1::Aggregation order_by;
+    if (!ParseEnum("AGGREGATION_", options.order_by, &zhibiao::v1::Aggregation_Parse, &order_by)) {
+      std::fprintf(stderr, "--order_by: unknown \"%s\"\n", options.order_by.c_str());
+      return 2;
+    }
+    request.set_order_by(order_by);
+  }
+  request.set_descending(options.descending);
+  request.set_split_by_unit(options.split_by_unit);
+  request.set_include_superseded(options.include_superseded);
+  request.set_allow_partial(options.allow_partial);
+  zhibiao::v1::QualifiedValues qualified;
+  if (!QualifiedValuesOf(options, &qualified)) return 2;
+  request.set_qualified_values(qualified);
   zhibiao::v1::AggregateResponse response;
-  grpc::ClientContext context;
-  SetTimeout(&context, options.timeout);
-  grpc::Status status = stub->Aggregate(&context, request, &response);
-  if (!status.ok()) {
-    PrintError("query aggregate", status);
+  if (!CallQuery(options, "query aggregate", &zhibiao::v1::QueryService::Stub::Aggregate, request, &response)) {
     return 1;
   }
   if (options.json) {
@@ -423,18 +487,122 @@ int QueryAggregate(const CliOptions& options) {
   for (const auto& row : response.rows()) {
     group_width = std::max(group_width, DisplayWidth(absl::StrJoin(row.group_values(), "/")));
   }
-  std::printf("%s %s %8s %16s %12s %12s\n", Pad(absl::StrJoin(header, "/"), group_width).c_str(),
-              Pad("unit", 8).c_str(), "count", "sum", "min", "max");
+  auto optional = [](bool has, double v) { return has ? FormatNumber(v) : std::string("-"); };
+  std::printf("%s %s %8s %16s %12s %12s %12s\n", Pad(absl::StrJoin(header, "/"), group_width).c_str(),
+              Pad("unit", 8).c_str(), "count", "sum", "mean", "min", "max");
   for (const auto& row : response.rows()) {
-    std::printf("%s %s %8lld %16s %12s %12s\n",
+    std::printf("%s %s %8lld %16s %12s %12s %12s\n",
                 Pad(absl::StrJoin(row.group_values(), "/"), group_width).c_str(),
-                Pad(row.unit(), 8).c_str(),
-                static_cast<long long>(row.count()),
-                row.has_sum() ? FormatNumber(row.sum()).c_str() : "-",
-                FormatNumber(row.min()).c_str(), FormatNumber(row.max()).c_str());
+                Pad(row.unit(), 8).c_str(), static_cast<long long>(row.count()),
+                optional(row.has_sum(), row.sum()).c_str(), optional(row.has_mean(), row.mean()).c_str(),
+                optional(row.has_min(), row.min()).c_str(), optional(row.has_max(), row.max()).c_str());
   }
   std::printf("%d rows over %lld indicators scanned\n", response.rows_size(),
               static_cast<long long>(response.indicators_scanned()));
+  PrintMissingShards(response.missing_shards());
+  return 0;
+}
+
+int QueryRank(const CliOptions& options) {
+  zhibiao::v1::RankRequest request;
+  request.set_metric_key(options.metric);
+  request.set_year(options.year);
+  request.set_k(options.k);
+  request.set_bottom(options.bottom);
+  if (!options.province.empty()) request.add_province_codes(options.province);
+  if (!MetricOptionsOf(options, request.mutable_options())) return 2;
+  zhibiao::v1::RankResponse response;
+  if (!CallQuery(options, "query rank", &zhibiao::v1::QueryService::Stub::Rank, request, &response)) return 1;
+  if (options.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+    return 0;
+  }
+  std::printf("%s %d (%s of figures in %s, %d regions ranked)\n", response.metric_key().c_str(), response.year(),
+              response.aggregate().c_str(), response.unit().c_str(), response.regions_ranked());
+  for (const auto& r : response.regions()) {
+    std::printf("%4d  %s  %16s  (%lld figures)\n", r.rank(), r.region_code().c_str(),
+                FormatNumber(r.value()).c_str(), static_cast<long long>(r.count()));
+  }
+  PrintMissingShards(response.missing_shards());
+  return 0;
+}
+
+int QuerySeries(const CliOptions& options) {
+  zhibiao::v1::TimeSeriesRequest request;
+  request.set_metric_key(options.metric);
+  request.set_region_code(options.region);
+  if (!MetricOptionsOf(options, request.mutable_options())) return 2;
+  zhibiao::v1::TimeSeriesResponse response;
+  if (!CallQuery(options, "query series", &zhibiao::v1::QueryService::Stub::TimeSeries, request, &response)) {
+    return 1;
+  }
+  if (options.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+    return 0;
+  }
+  std::printf("%s in %s (%s of figures in %s)\n", response.metric_key().c_str(), response.region_code().c_str(),
+              response.aggregate().c_str(), response.unit().c_str());
+  for (const auto& p : response.points()) {
+    std::printf("%d  %16s  (%lld figures; %s)\n", p.year(), FormatNumber(p.value()).c_str(),
+                static_cast<long long>(p.count()), absl::StrJoin(p.report_ids(), ",").c_str());
+  }
+  PrintMissingShards(response.missing_shards());
+  return 0;
+}
+
+int QueryCompare(const CliOptions& options) {
+  zhibiao::v1::CompareRequest request;
+  request.set_metric_key(options.metric);
+  request.set_base_year(options.base_year);
+  request.set_year(options.year);
+  if (!options.region.empty()) request.add_region_codes(options.region);
+  if (!options.province.empty()) request.add_province_codes(options.province);
+  if (!MetricOptionsOf(options, request.mutable_options())) return 2;
+  zhibiao::v1::CompareResponse response;
+  if (!CallQuery(options, "query compare", &zhibiao::v1::QueryService::Stub::Compare, request, &response)) {
+    return 1;
+  }
+  if (options.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+    return 0;
+  }
+  std::printf("%s %d -> %d (%s)\n", response.metric_key().c_str(), response.base_year(), response.year(),
+              response.unit().c_str());
+  auto optional = [](bool has, double v) { return has ? FormatNumber(v) : std::string("-"); };
+  for (const auto& c : response.regions()) {
+    std::printf("%s  %14s  %14s  %14s  %10s\n", c.region_code().c_str(),
+                optional(c.has_base_value(), c.base_value()).c_str(), optional(c.has_value(), c.value()).c_str(),
+                optional(c.has_absolute_change(), c.absolute_change()).c_str(),
+                c.has_relative_change() ? absl::StrFormat("%+.1f%%", 100 * c.relative_change()).c_str() : "-");
+  }
+  PrintMissingShards(response.missing_shards());
+  return 0;
+}
+
+int QuerySearch(const CliOptions& options, const std::vector<std::string>& words) {
+  zhibiao::v1::SearchIndicatorsRequest request;
+  for (const std::string& w : words) request.add_words(w);
+  for (const std::string& m : SplitList(options.metric)) request.mutable_filter()->add_metric_keys(m);
+  if (!options.region.empty()) request.mutable_filter()->add_region_codes(options.region);
+  if (!options.province.empty()) request.mutable_filter()->add_province_codes(options.province);
+  if (options.year > 0) request.mutable_filter()->add_years(options.year);
+  request.set_page_size(options.page_size);
+  zhibiao::v1::SearchIndicatorsResponse response;
+  if (!CallQuery(options, "query search", &zhibiao::v1::QueryService::Stub::SearchIndicators, request,
+                 &response)) {
+    return 1;
+  }
+  if (options.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+    return 0;
+  }
+  for (const auto& hit : response.hits()) {
+    const auto& ind = hit.indicator();
+    std::printf("%s %d %s  %s %s  [%s]\n  %s\n", hit.region().code().c_str(), hit.report_year(),
+                hit.region().name().c_str(), FormatNumber(ind.quantity().value()).c_str(),
+                ind.quantity().unit().c_str(), ind.metric_key().c_str(), ind.sentence().c_str());
+  }
+  if (!response.next_page_token().empty()) std::printf("(more: narrow the search or raise --page_size)\n");
   return 0;
 }
 

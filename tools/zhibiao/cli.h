@@ -27,6 +27,17 @@ struct CliOptions {
   std::string group_by;
   int page_size = 0;
   bool all_pages = true;
+  // query semantics
+  std::string aggregations;
+  std::string order_by;
+  bool descending = false;
+  bool split_by_unit = false;
+  std::string qualified;
+  bool include_superseded = false;
+  bool allow_partial = false;
+  int k = 10;
+  bool bottom = false;
+  int base_year = 0;
   // up
   std::string data_dir;
   int storage_shards = 1;
@@ -40,6 +51,10 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args);
 int ReportsList(const CliOptions& options);
 int ReportsShow(const CliOptions& options, const std::vector<std::string>& args);
 int QueryAggregate(const CliOptions& options);
+int QueryRank(const CliOptions& options);
+int QuerySeries(const CliOptions& options);
+int QueryCompare(const CliOptions& options);
+int QuerySearch(const CliOptions& options, const std::vector<std::string>& words);
 int ReportsSection(const CliOptions& options, const std::vector<std::string>& args);
 int Metrics(const CliOptions& options);
 int Health(const CliOptions& options);

@@ -24,6 +24,16 @@ ABSL_FLAG(std::string, unit, "", "filter: base units, comma-separated (件,%,元
 ABSL_FLAG(std::string, group_by, "",
           "aggregate: comma-separated dimensions: metric, region, province, year, subject");
 ABSL_FLAG(int, page_size, 0, "reports list: page size (0: the service's default)");
+ABSL_FLAG(std::string, aggregations, "", "query aggregate: count,sum,avg,min,max,weighted_avg (default: all but weighted)");
+ABSL_FLAG(std::string, order_by, "", "query aggregate: order rows by count, sum, avg, min, max or weighted_avg");
+ABSL_FLAG(bool, desc, false, "query aggregate: descending order");
+ABSL_FLAG(bool, split_by_unit, false, "query aggregate: one row per group and unit instead of refusing mixed units");
+ABSL_FLAG(std::string, qualified, "", "how inexact figures count: as_stated, exact_only, range_low, range_high");
+ABSL_FLAG(bool, include_superseded, false, "count figures of revised (superseded) reports too");
+ABSL_FLAG(bool, allow_partial, false, "answer from the shards that respond, naming the others");
+ABSL_FLAG(int, k, 10, "query rank: how many regions");
+ABSL_FLAG(bool, bottom, false, "query rank: lowest values first");
+ABSL_FLAG(int, base_year, 0, "query compare: the year to compare against");
 ABSL_FLAG(std::string, data_dir, "./var/zhibiao", "up: data directory (one subfolder per shard)");
 ABSL_FLAG(int, storage_shards, 1, "up: number of storage shards");
 ABSL_FLAG(std::string, listen_host, "127.0.0.1", "up: host the services listen on");
@@ -78,6 +88,16 @@ int main(int argc, char** argv) {
   o.unit = absl::GetFlag(FLAGS_unit);
   o.group_by = absl::GetFlag(FLAGS_group_by);
   o.page_size = absl::GetFlag(FLAGS_page_size);
+  o.aggregations = absl::GetFlag(FLAGS_aggregations);
+  o.order_by = absl::GetFlag(FLAGS_order_by);
+  o.descending = absl::GetFlag(FLAGS_desc);
+  o.split_by_unit = absl::GetFlag(FLAGS_split_by_unit);
+  o.qualified = absl::GetFlag(FLAGS_qualified);
+  o.include_superseded = absl::GetFlag(FLAGS_include_superseded);
+  o.allow_partial = absl::GetFlag(FLAGS_allow_partial);
+  o.k = absl::GetFlag(FLAGS_k);
+  o.bottom = absl::GetFlag(FLAGS_bottom);
+  o.base_year = absl::GetFlag(FLAGS_base_year);
   o.data_dir = absl::GetFlag(FLAGS_data_dir);
   o.storage_shards = absl::GetFlag(FLAGS_storage_shards);
   o.listen_host = absl::GetFlag(FLAGS_listen_host);
@@ -102,6 +122,12 @@ int main(int argc, char** argv) {
   if (command == "metrics") return zb::cli::Metrics(o);
   if (command == "query" && !rest.empty() && rest[0] == "aggregate") {
     return zb::cli::QueryAggregate(o);
+  }
+  if (command == "query" && !rest.empty() && rest[0] == "rank") return zb::cli::QueryRank(o);
+  if (command == "query" && !rest.empty() && rest[0] == "series") return zb::cli::QuerySeries(o);
+  if (command == "query" && !rest.empty() && rest[0] == "compare") return zb::cli::QueryCompare(o);
+  if (command == "query" && !rest.empty() && rest[0] == "search") {
+    return zb::cli::QuerySearch(o, std::vector<std::string>(rest.begin() + 1, rest.end()));
   }
   if (command == "health") return zb::cli::Health(o);
   if (command == "up") return zb::cli::Up(o);
