@@ -94,7 +94,7 @@ echo; echo "== Rank, maximum sustained throughput (closed loop, 32 in flight, 20
 
 echo; echo "== peak RSS (VmHWM)"
 for name in storage query ingest; do
-  for pid in $(pgrep -f "zhibiao-$name" || true); do
+  for pid in $(pgrep -x "zhibiao-$name" || true); do
     echo "  zhibiao-$name pid $pid: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$pid/status)"
   done
 done
