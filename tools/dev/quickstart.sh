@@ -37,8 +37,8 @@ echo; echo "== zhibiao query aggregate --subject=案件 --group_by=subject --spl
 "$bin/zhibiao" query aggregate --subject=案件 --group_by=subject --split_by_unit
 echo; echo "== zhibiao query rank --metric=enforcement.cases --year=2021   (one report: one region)"
 "$bin/zhibiao" query rank --metric=enforcement.cases --year=2021
-echo; echo "== zhibiao query search 行政复议"
-"$bin/zhibiao" query search 行政复议 --page_size=3
+echo; echo "== zhibiao query search 案件"
+"$bin/zhibiao" query search 案件 --page_size=3
 
 if [ -t 0 ]; then
   echo; echo "The suite is running (addresses in $data_dir/run/env). Press Ctrl-C to stop it."
