@@ -168,13 +168,7 @@ void PartialAggregator::Add(const IndicatorRow& row) {
   key_.push_back('\x1e');
   key_.append(row.unit.data(), row.unit.size());
   if (last_group_ != nullptr && key_ == last_key_) {
-    Group& g = *last_group_;
-    ++g.count;
-    g.inexact += IsInexact(row.qualifier);
-    g.sum += row.value;
-    g.min = std::min(g.min, row.value);
-    g.max = std::max(g.max, row.value);
-    if (include_values_) g.samples.push_back(row.value);
+    Accumulate(row, last_group_);
     return;
   }
   auto it = groups_.find(key_);
@@ -190,17 +184,20 @@ void PartialAggregator::Add(const IndicatorRow& row) {
     g.min = g.max = row.value;
     it = groups_.emplace(key_, std::move(g)).first;
   }
-  Group& g = it->second;
-  ++g.count;
-  g.inexact += IsInexact(row.qualifier);
-  g.sum += row.value;
-  g.min = std::min(g.min, row.value);
-  g.max = std::max(g.max, row.value);
-  if (include_values_) g.samples.push_back(row.value);
+  Accumulate(row, &it->second);
   // flat_hash_map moves elements on rehash, but never on lookup or update of
   // an existing key; the pointer is refreshed on every insertion path.
-  last_group_ = &g;
+  last_group_ = &it->second;
   last_key_ = key_;
+}
+
+void PartialAggregator::Accumulate(const IndicatorRow& row, Group* g) const {
+  ++g->count;
+  g->inexact += IsInexact(row.qualifier);
+  g->sum += row.value;
+  g->min = std::min(g->min, row.value);
+  g->max = std::max(g->max, row.value);
+  if (include_values_) g->samples.push_back(row.value);
 }
 
 bool PartialAggregator::needs_subject() const {

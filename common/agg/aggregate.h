@@ -82,6 +82,9 @@ class PartialAggregator {
     double sum = 0, min = 0, max = 0;
     std::vector<double> samples;  // the values themselves, with include_values
   };
+  // Adds the row's value to a group whose min and max are set.
+  void Accumulate(const IndicatorRow& row, Group* g) const;
+
   std::vector<zhibiao::v1::GroupBy> group_by_;
   bool include_values_ = false;
   std::string key_;       // scratch: group values and unit joined by control characters

@@ -120,23 +120,48 @@ bool Summed(const taxonomy::Entry& metric, zhibiao::v1::UnitKind unit_kind) {
   return metric.additive && agg::IsAdditive(unit_kind);
 }
 
-// The one base unit of the merged partials, or INVALID_ARGUMENT listing the
-// units when there are several.
-absl::Status OneUnit(const taxonomy::Entry& metric, const std::vector<PartialAggregate>& merged,
-                     std::string* unit, zhibiao::v1::UnitKind* kind) {
-  std::map<std::string, int64_t> counts;
-  for (const PartialAggregate& p : merged) {
-    counts[p.unit()] += p.count();
-    *unit = p.unit();
-    *kind = p.unit_kind();
+// The partials a metric answer is built from (pointers into the merged
+// ones) and how a region's figures combine in them.
+struct MetricValues {
+  std::vector<const PartialAggregate*> partials;
+  bool summed = false;  // else averaged
+  double ValueOf(double sum, int64_t count) const {
+    return summed ? sum : sum / static_cast<double>(count);
   }
-  if (counts.size() <= 1) return absl::OkStatus();
-  std::vector<std::string> listed;
-  for (const auto& [u, n] : counts) listed.push_back(absl::StrCat(u, " (", n, " figures)"));
-  return absl::InvalidArgumentError(absl::StrCat(
-      "metric ", metric.key, " has figures in several units: ", absl::StrJoin(listed, ", "),
-      "; choose one with options.unit"));
+};
+
+// Keeps the merged partials `keep` accepts, checks that they share one base
+// unit (INVALID_ARGUMENT listing the units otherwise) and fills the
+// response's unit, unit_kind and aggregate.
+template <typename Response, typename Keep>
+absl::StatusOr<MetricValues> SettleMetricValues(const taxonomy::Entry& metric,
+                                                const std::vector<PartialAggregate>& merged, Keep keep,
+                                                Response* response) {
+  MetricValues out;
+  std::map<std::string, int64_t> counts;
+  zhibiao::v1::UnitKind kind = zhibiao::v1::UNIT_KIND_UNSPECIFIED;
+  for (const PartialAggregate& p : merged) {
+    if (!keep(p)) continue;
+    out.partials.push_back(&p);
+    counts[p.unit()] += p.count();
+    response->set_unit(p.unit());
+    kind = p.unit_kind();
+  }
+  if (counts.size() > 1) {
+    std::vector<std::string> listed;
+    for (const auto& [u, n] : counts) listed.push_back(absl::StrCat(u, " (", n, " figures)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "metric ", metric.key, " has figures in several units: ", absl::StrJoin(listed, ", "),
+        "; choose one with options.unit"));
+  }
+  out.summed = Summed(metric, kind);
+  response->set_unit_kind(kind);
+  response->set_aggregate(out.summed ? "sum" : "mean");
+  return out;
 }
+
+// Partials grouped by region first: those of a known region (no region, no rank).
+bool OfKnownRegion(const PartialAggregate& p) { return p.group_values(0) != "000000"; }
 
 void SetCommonFilter(absl::string_view metric_key, const zhibiao::v1::MetricQueryOptions& options,
                      AggregateIndicatorsRequest* shard) {
@@ -396,21 +421,14 @@ absl::Status AnswerTimeSeries(const zhibiao::v1::TimeSeriesRequest& request,
                               zhibiao::v1::TimeSeriesResponse* response) {
   response->set_metric_key(metric.key);
   response->set_region_code(request.region_code());
-  std::vector<PartialAggregate> in_range;
-  for (const PartialAggregate& p : merged) {
+  auto in_range = [&request](const PartialAggregate& p) {
     int32_t year = 0;
-    if (!absl::SimpleAtoi(p.group_values(0), &year)) continue;
-    if (request.from_year() != 0 && year < request.from_year()) continue;
-    if (request.to_year() != 0 && year > request.to_year()) continue;
-    in_range.push_back(p);
-  }
-  std::string unit;
-  zhibiao::v1::UnitKind kind = zhibiao::v1::UNIT_KIND_UNSPECIFIED;
-  if (absl::Status s = OneUnit(metric, in_range, &unit, &kind); !s.ok()) return s;
-  const bool summed = Summed(metric, kind);
-  response->set_unit(unit);
-  response->set_unit_kind(kind);
-  response->set_aggregate(summed ? "sum" : "mean");
+    return absl::SimpleAtoi(p.group_values(0), &year) &&
+           (request.from_year() == 0 || year >= request.from_year()) &&
+           (request.to_year() == 0 || year <= request.to_year());
+  };
+  absl::StatusOr<MetricValues> values = SettleMetricValues(metric, merged, in_range, response);
+  if (!values.ok()) return values.status();
   // Partials come sorted by (year, report): one point per run of a year.
   struct Point {
     double sum = 0;
@@ -418,18 +436,18 @@ absl::Status AnswerTimeSeries(const zhibiao::v1::TimeSeriesRequest& request,
     std::vector<std::string> reports;
   };
   std::map<int32_t, Point> points;
-  for (const PartialAggregate& p : in_range) {
+  for (const PartialAggregate* p : values->partials) {
     int32_t year = 0;
-    (void)absl::SimpleAtoi(p.group_values(0), &year);
+    (void)absl::SimpleAtoi(p->group_values(0), &year);
     Point& point = points[year];
-    point.sum += p.sum();
-    point.count += p.count();
-    point.reports.push_back(p.group_values(1));
+    point.sum += p->sum();
+    point.count += p->count();
+    point.reports.push_back(p->group_values(1));
   }
   for (auto& [year, point] : points) {
     auto* out = response->add_points();
     out->set_year(year);
-    out->set_value(summed ? point.sum : point.sum / static_cast<double>(point.count));
+    out->set_value(values->ValueOf(point.sum, point.count));
     out->set_count(point.count);
     std::sort(point.reports.begin(), point.reports.end());
     for (const std::string& r : point.reports) out->add_report_ids(r);
@@ -463,24 +481,15 @@ absl::Status AnswerRank(const zhibiao::v1::RankRequest& request, const taxonomy:
                         zhibiao::v1::RankResponse* response) {
   response->set_metric_key(metric.key);
   response->set_year(request.year());
-  std::vector<PartialAggregate> known;
-  for (const PartialAggregate& p : merged) {
-    if (p.group_values(0) != "000000") known.push_back(p);  // no region, no rank
-  }
-  std::string unit;
-  zhibiao::v1::UnitKind kind = zhibiao::v1::UNIT_KIND_UNSPECIFIED;
-  if (absl::Status s = OneUnit(metric, known, &unit, &kind); !s.ok()) return s;
-  const bool summed = Summed(metric, kind);
-  response->set_unit(unit);
-  response->set_unit_kind(kind);
-  response->set_aggregate(summed ? "sum" : "mean");
+  absl::StatusOr<MetricValues> values = SettleMetricValues(metric, merged, OfKnownRegion, response);
+  if (!values.ok()) return values.status();
   std::vector<zhibiao::v1::RankedRegion> regions;
-  for (const PartialAggregate& p : known) {
+  for (const PartialAggregate* p : values->partials) {
     zhibiao::v1::RankedRegion r;
-    r.set_region_code(p.group_values(0));
-    r.set_province_code(p.group_values(1));
-    r.set_value(summed ? p.sum() : p.sum() / static_cast<double>(p.count()));
-    r.set_count(p.count());
+    r.set_region_code(p->group_values(0));
+    r.set_province_code(p->group_values(1));
+    r.set_value(values->ValueOf(p->sum(), p->count()));
+    r.set_count(p->count());
     regions.push_back(std::move(r));
   }
   const bool bottom = request.bottom();
@@ -532,27 +541,18 @@ absl::Status AnswerCompare(const zhibiao::v1::CompareRequest& request, const tax
   response->set_metric_key(metric.key);
   response->set_base_year(request.base_year());
   response->set_year(request.year());
-  std::vector<PartialAggregate> known;
-  for (const PartialAggregate& p : merged) {
-    if (p.group_values(0) != "000000") known.push_back(p);
-  }
-  std::string unit;
-  zhibiao::v1::UnitKind kind = zhibiao::v1::UNIT_KIND_UNSPECIFIED;
-  if (absl::Status s = OneUnit(metric, known, &unit, &kind); !s.ok()) return s;
-  const bool summed = Summed(metric, kind);
-  response->set_unit(unit);
-  response->set_unit_kind(kind);
-  response->set_aggregate(summed ? "sum" : "mean");
+  absl::StatusOr<MetricValues> values = SettleMetricValues(metric, merged, OfKnownRegion, response);
+  if (!values.ok()) return values.status();
   const std::string base_year = absl::StrCat(request.base_year());
   const std::string year = absl::StrCat(request.year());
   std::map<std::string, zhibiao::v1::RegionComparison> by_region;
-  for (const PartialAggregate& p : known) {
-    zhibiao::v1::RegionComparison& c = by_region[p.group_values(0)];
-    c.set_region_code(p.group_values(0));
-    c.set_province_code(p.group_values(1));
-    const double value = summed ? p.sum() : p.sum() / static_cast<double>(p.count());
-    if (p.group_values(2) == base_year) c.set_base_value(value);
-    if (p.group_values(2) == year) c.set_value(value);
+  for (const PartialAggregate* p : values->partials) {
+    zhibiao::v1::RegionComparison& c = by_region[p->group_values(0)];
+    c.set_region_code(p->group_values(0));
+    c.set_province_code(p->group_values(1));
+    const double value = values->ValueOf(p->sum(), p->count());
+    if (p->group_values(2) == base_year) c.set_base_value(value);
+    if (p->group_values(2) == year) c.set_value(value);
   }
   for (auto& [region, c] : by_region) {
     if (c.has_base_value() && c.has_value()) {

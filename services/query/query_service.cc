@@ -231,66 +231,52 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Aggregate(grpc::CallbackServerContex
   return reactor;
 }
 
-grpc::ServerUnaryReactor* QueryServiceImpl::TimeSeries(grpc::CallbackServerContext* context,
-                                                       const zhibiao::v1::TimeSeriesRequest* request,
-                                                       zhibiao::v1::TimeSeriesResponse* response) {
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* QueryServiceImpl::MetricQuery(
+    grpc::CallbackServerContext* context, const Request* request, Response* response,
+    absl::Status (*validate)(const Request&),
+    zhibiao::v1::AggregateIndicatorsRequest (*shard_request)(const Request&),
+    absl::Status (*answer)(const Request&, const taxonomy::Entry&,
+                           const std::vector<zhibiao::v1::PartialAggregate>&, Response*),
+    std::vector<int> targets) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<const taxonomy::Entry*> metric =
       FindMetric(request->metric_key(), taxonomy::Taxonomy::Default());
-  absl::Status valid = metric.ok() ? ValidateTimeSeries(*request) : metric.status();
+  absl::Status valid = metric.ok() ? validate(*request) : metric.status();
   if (!valid.ok()) {
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
-  // Every report of a region lives on the shard its code routes to.
-  AggregateOnShards(context, reactor, {ShardForRegion(request->region_code(), shards_->size())},
-                    ShardRequestForTimeSeries(*request), request->options().allow_partial(),
-                    response->mutable_missing_shards(),
-                    [request, response, entry = *metric](
+  AggregateOnShards(context, reactor, std::move(targets), shard_request(*request),
+                    request->options().allow_partial(), response->mutable_missing_shards(),
+                    [request, response, answer, entry = *metric](
                         const std::vector<zhibiao::v1::PartialAggregate>& merged, int64_t) {
-                      return AnswerTimeSeries(*request, *entry, merged, response);
+                      return answer(*request, *entry, merged, response);
                     });
   return reactor;
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::TimeSeries(grpc::CallbackServerContext* context,
+                                                       const zhibiao::v1::TimeSeriesRequest* request,
+                                                       zhibiao::v1::TimeSeriesResponse* response) {
+  // Every report of a region lives on the shard its code routes to (an
+  // invalid code is refused before any shard is asked).
+  return MetricQuery(context, request, response, &ValidateTimeSeries, &ShardRequestForTimeSeries,
+                     &AnswerTimeSeries, {ShardForRegion(request->region_code(), shards_->size())});
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::Rank(grpc::CallbackServerContext* context,
                                                  const zhibiao::v1::RankRequest* request,
                                                  zhibiao::v1::RankResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<const taxonomy::Entry*> metric =
-      FindMetric(request->metric_key(), taxonomy::Taxonomy::Default());
-  absl::Status valid = metric.ok() ? ValidateRank(*request) : metric.status();
-  if (!valid.ok()) {
-    reactor->Finish(ToGrpcStatus(valid));
-    return reactor;
-  }
-  AggregateOnShards(context, reactor, AllShards(), ShardRequestForRank(*request),
-                    request->options().allow_partial(), response->mutable_missing_shards(),
-                    [request, response, entry = *metric](
-                        const std::vector<zhibiao::v1::PartialAggregate>& merged, int64_t) {
-                      return AnswerRank(*request, *entry, merged, response);
-                    });
-  return reactor;
+  return MetricQuery(context, request, response, &ValidateRank, &ShardRequestForRank, &AnswerRank,
+                     AllShards());
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::Compare(grpc::CallbackServerContext* context,
                                                     const zhibiao::v1::CompareRequest* request,
                                                     zhibiao::v1::CompareResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<const taxonomy::Entry*> metric =
-      FindMetric(request->metric_key(), taxonomy::Taxonomy::Default());
-  absl::Status valid = metric.ok() ? ValidateCompare(*request) : metric.status();
-  if (!valid.ok()) {
-    reactor->Finish(ToGrpcStatus(valid));
-    return reactor;
-  }
-  AggregateOnShards(context, reactor, AllShards(), ShardRequestForCompare(*request),
-                    request->options().allow_partial(), response->mutable_missing_shards(),
-                    [request, response, entry = *metric](
-                        const std::vector<zhibiao::v1::PartialAggregate>& merged, int64_t) {
-                      return AnswerCompare(*request, *entry, merged, response);
-                    });
-  return reactor;
+  return MetricQuery(context, request, response, &ValidateCompare, &ShardRequestForCompare,
+                     &AnswerCompare, AllShards());
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::SearchIndicators(

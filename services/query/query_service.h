@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/rpc/storage_shards.h"
+#include "common/taxonomy/taxonomy.h"
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.pb.h"
 
@@ -72,6 +73,17 @@ class QueryServiceImpl final : public zhibiao::v1::QueryService::CallbackService
                          google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>* missing,
                          AnswerFn answer);
   std::vector<int> AllShards() const;
+  // TimeSeries, Rank and Compare: looks the metric up in the taxonomy,
+  // validates, asks the `targets` shards for the partials `shard_request`
+  // describes and builds the response with `answer`.
+  template <typename Request, typename Response>
+  grpc::ServerUnaryReactor* MetricQuery(
+      grpc::CallbackServerContext* context, const Request* request, Response* response,
+      absl::Status (*validate)(const Request&),
+      zhibiao::v1::AggregateIndicatorsRequest (*shard_request)(const Request&),
+      absl::Status (*answer)(const Request&, const taxonomy::Entry&,
+                             const std::vector<zhibiao::v1::PartialAggregate>&, Response*),
+      std::vector<int> targets);
 
   StorageShards* const shards_;
   const QueryOptions options_;
