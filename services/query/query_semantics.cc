@@ -43,9 +43,18 @@ bool MetricAddsUp(absl::string_view metric_key, const taxonomy::Taxonomy& taxono
   return entry == nullptr || entry->additive;
 }
 
+// The first filter metric key the taxonomy says does not add up, or "".
+std::string NonAdditiveFilterMetric(const AggregateRequest& request, const taxonomy::Taxonomy& taxonomy) {
+  for (const std::string& key : request.filter().metric_keys()) {
+    if (!MetricAddsUp(key, taxonomy)) return key;
+  }
+  return "";
+}
+
 // Why the values of a row may not be summed, or "" when they may.
-std::string WhyNoSum(const PartialAggregate& p, int metric_dimension, const AggregateRequest& request,
-                     const taxonomy::Taxonomy& taxonomy) {
+// `non_additive_filter_metric` is NonAdditiveFilterMetric(request), computed once.
+std::string WhyNoSum(const PartialAggregate& p, int metric_dimension,
+                     const std::string& non_additive_filter_metric, const taxonomy::Taxonomy& taxonomy) {
   if (!agg::IsAdditive(p.unit_kind())) {
     return absl::StrCat("values in ", p.unit(), " (", zhibiao::v1::UnitKind_Name(p.unit_kind()),
                         ") do not add up");
@@ -53,8 +62,8 @@ std::string WhyNoSum(const PartialAggregate& p, int metric_dimension, const Aggr
   if (metric_dimension >= 0 && !MetricAddsUp(p.group_values(metric_dimension), taxonomy)) {
     return absl::StrCat("metric ", p.group_values(metric_dimension), " does not add up");
   }
-  for (const std::string& key : request.filter().metric_keys()) {
-    if (!MetricAddsUp(key, taxonomy)) return absl::StrCat("metric ", key, " does not add up");
+  if (!non_additive_filter_metric.empty()) {
+    return absl::StrCat("metric ", non_additive_filter_metric, " does not add up");
   }
   return "";
 }
@@ -307,6 +316,7 @@ absl::Status AnswerAggregate(const AggregateRequest& request, const taxonomy::Ta
   auto want = [&](Aggregation a) { return defaults || Requested(request, a); };
   const bool sum_requested = Requested(request, zhibiao::v1::AGGREGATION_SUM) ||
                              request.order_by() == zhibiao::v1::AGGREGATION_SUM;
+  const std::string non_additive_filter_metric = NonAdditiveFilterMetric(request, taxonomy);
   std::vector<zhibiao::v1::AggregateRow> rows;
   rows.reserve(merged.size());
   for (const PartialAggregate& p : merged) {
@@ -317,7 +327,7 @@ absl::Status AnswerAggregate(const AggregateRequest& request, const taxonomy::Ta
     row.set_count(p.count());
     row.set_inexact_count(p.inexact_count());
     if (want(zhibiao::v1::AGGREGATION_SUM) || sum_requested) {
-      const std::string why_not = WhyNoSum(p, metric_dimension, request, taxonomy);
+      const std::string why_not = WhyNoSum(p, metric_dimension, non_additive_filter_metric, taxonomy);
       if (why_not.empty()) {
         row.set_sum(p.sum());
       } else if (sum_requested) {
