@@ -15,6 +15,11 @@ namespace zb {
 // The environment variable that sets flag `flag_name`: "data_dir" → "ZHIBIAO_DATA_DIR".
 std::string EnvNameForFlag(absl::string_view flag_name);
 
+// "--storage-shards=3" -> "--storage_shards=3": dashes in a flag's name (not
+// in its value) become underscores, so both spellings work. Anything not
+// starting with "--" is returned as it is.
+std::string NormalizeFlagSpelling(absl::string_view arg);
+
 // A further environment variable read for a flag, e.g. {"ingest", "ZHIBIAO_INGEST_ADDR"}.
 using FlagEnvAlias = std::pair<std::string, std::string>;
 

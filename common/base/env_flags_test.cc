@@ -33,5 +33,14 @@ TEST(EnvFlagsTest, EnvironmentOverridesDefaultAndCommandLineOverridesEnvironment
   EXPECT_STREQ(rest[1], "positional");
 }
 
+TEST(EnvFlagsTest, DashesInFlagNamesBecomeUnderscoresButValuesAreKept) {
+  EXPECT_EQ(NormalizeFlagSpelling("--storage-shards=3"), "--storage_shards=3");
+  EXPECT_EQ(NormalizeFlagSpelling("--data-dir=/a-b/c-d"), "--data_dir=/a-b/c-d");
+  EXPECT_EQ(NormalizeFlagSpelling("--allow-partial"), "--allow_partial");
+  EXPECT_EQ(NormalizeFlagSpelling("-x-y"), "-x-y");
+  EXPECT_EQ(NormalizeFlagSpelling("some-file.txt"), "some-file.txt");
+  EXPECT_EQ(NormalizeFlagSpelling("--"), "--");
+}
+
 }  // namespace
 }  // namespace zb

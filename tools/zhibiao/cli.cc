@@ -630,6 +630,21 @@ int Health(const CliOptions& options) {
   return all ? 0 : 1;
 }
 
+int Probe(const CliOptions& options, const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    std::fprintf(stderr, "usage: zhibiao probe HOST:PORT [--service=NAME]\n");
+    return 2;
+  }
+  absl::StatusOr<std::string> status =
+      CheckHealth(MakeChannel(args[0]), options.service, options.timeout);
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s: %s\n", args[0].c_str(), std::string(status.status().message()).c_str());
+    return 1;
+  }
+  std::printf("%s\n", status->c_str());
+  return *status == "SERVING" ? 0 : 1;
+}
+
 int Up(const CliOptions& options) {
   // Ctrl-C and SIGTERM are taken by sigwait below, and forwarded to children.
   sigset_t signals;

@@ -38,6 +38,8 @@ struct CliOptions {
   int k = 10;
   bool bottom = false;
   int base_year = 0;
+  // probe
+  std::string service;
   // up
   std::string data_dir;
   int storage_shards = 1;
@@ -58,6 +60,9 @@ int QuerySearch(const CliOptions& options, const std::vector<std::string>& words
 int ReportsSection(const CliOptions& options, const std::vector<std::string>& args);
 int Metrics(const CliOptions& options);
 int Health(const CliOptions& options);
+// One address's grpc.health.v1 status (exit 0 when SERVING): for container
+// health checks.
+int Probe(const CliOptions& options, const std::vector<std::string>& args);
 int Up(const CliOptions& options);
 // Storage administration, on every shard of --storage.
 int AdminVerify(const CliOptions& options);

@@ -34,6 +34,7 @@ ABSL_FLAG(bool, allow_partial, false, "answer from the shards that respond, nami
 ABSL_FLAG(int, k, 10, "query rank: how many regions");
 ABSL_FLAG(bool, bottom, false, "query rank: lowest values first");
 ABSL_FLAG(int, base_year, 0, "query compare: the year to compare against");
+ABSL_FLAG(std::string, service, "", "probe: grpc.health.v1 service name (\"\": the whole server)");
 ABSL_FLAG(std::string, data_dir, "./var/zhibiao", "up: data directory (one subfolder per shard)");
 ABSL_FLAG(int, storage_shards, 1, "up: number of storage shards");
 ABSL_FLAG(std::string, listen_host, "127.0.0.1", "up: host the services listen on");
@@ -56,6 +57,7 @@ Usage:
   zhibiao query aggregate [--metric=K --subject=TEXT --region=CODE --province=CODE
                            --year=Y --unit=U --group_by=region,year] [--json]
   zhibiao health                       every service, one line each
+  zhibiao probe HOST:PORT [--service=NAME]  one address's health (exit 0 when SERVING)
   zhibiao admin verify|stats           consistency check / figures of every storage shard
   zhibiao admin checkpoint DIR         consistent backup of each shard into DIR/shard-N
   zhibiao admin export                 every indicator of every shard as TSV on stdout
@@ -98,6 +100,7 @@ int main(int argc, char** argv) {
   o.k = absl::GetFlag(FLAGS_k);
   o.bottom = absl::GetFlag(FLAGS_bottom);
   o.base_year = absl::GetFlag(FLAGS_base_year);
+  o.service = absl::GetFlag(FLAGS_service);
   o.data_dir = absl::GetFlag(FLAGS_data_dir);
   o.storage_shards = absl::GetFlag(FLAGS_storage_shards);
   o.listen_host = absl::GetFlag(FLAGS_listen_host);
@@ -130,6 +133,7 @@ int main(int argc, char** argv) {
     return zb::cli::QuerySearch(o, std::vector<std::string>(rest.begin() + 1, rest.end()));
   }
   if (command == "health") return zb::cli::Health(o);
+  if (command == "probe") return zb::cli::Probe(o, rest);
   if (command == "up") return zb::cli::Up(o);
   if (command == "admin" && !rest.empty() && rest[0] == "verify") return zb::cli::AdminVerify(o);
   if (command == "admin" && !rest.empty() && rest[0] == "stats") return zb::cli::AdminStats(o);
