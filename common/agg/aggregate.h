@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "zhibiao/v1/aggregate.pb.h"
 #include "zhibiao/v1/query.pb.h"
+#include "zhibiao/v1/storage.pb.h"
 
 namespace zb::agg {
 
@@ -111,8 +112,32 @@ class PartialMerger {
 // REQUIRES: sorted is not empty.
 double NearestRankPercentile(const google::protobuf::RepeatedField<double>& sorted, double p);
 
+// The region and province code of figures whose region is not known.
+inline constexpr absl::string_view kUnknownRegionCode = "000000";
+
 // Whether values of a unit kind add up across regions.
 bool IsAdditive(zhibiao::v1::UnitKind kind);
+
+// A region's value for a metric (TimeSeries, Rank, Compare) from its partial:
+// the sum of its figures when the metric and the unit kind both add up, else
+// their mean.
+double RegionValue(const zhibiao::v1::PartialAggregate& partial, bool metric_additive);
+
+// What a shard's rank pushdown did (AggregateIndicatorsResponse fields).
+struct RankingCut {
+  bool applied = false;
+  int64_t regions_ranked = 0;                     // regions of known code before the cut
+  std::map<std::string, int64_t> counts_by_unit;  // their figures per unit
+};
+
+// Rank pushdown on one shard: `groups` are grouped by [region, province] and
+// unit. When the groups of known regions share one unit, keeps only those of
+// the first `ranking.k` ranks (by RegionValue, highest first unless bottom;
+// ties by region code) and every region tied with the k-th, drops the groups
+// of unknown region, and says so in the result. Leaves `groups` as they are
+// (not applied) when k is 0 or there are several units.
+RankingCut CutToTopRegions(const zhibiao::v1::RegionRanking& ranking,
+                           std::vector<zhibiao::v1::PartialAggregate>* groups);
 
 }  // namespace zb::agg
 

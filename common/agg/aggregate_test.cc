@@ -92,5 +92,64 @@ TEST(AggregateTest, ValuesMergeSortedForExactPercentiles) {
   EXPECT_EQ(percentiles, (std::vector<double>{1, 1, 5, 9, 9}));
 }
 
+zhibiao::v1::PartialAggregate RegionGroup(absl::string_view region, double sum, int64_t count,
+                                          absl::string_view unit = "件",
+                                          zhibiao::v1::UnitKind kind = zhibiao::v1::UNIT_KIND_COUNT) {
+  zhibiao::v1::PartialAggregate p;
+  p.add_group_values(std::string(region));
+  p.add_group_values("410000");
+  p.set_unit(std::string(unit));
+  p.set_unit_kind(kind);
+  p.set_sum(sum);
+  p.set_count(count);
+  return p;
+}
+
+std::vector<std::string> RegionsOf(const std::vector<zhibiao::v1::PartialAggregate>& groups) {
+  std::vector<std::string> out;
+  for (const auto& g : groups) out.push_back(g.group_values(0));
+  return out;
+}
+
+TEST(CutToTopRegionsTest, KeepsTheFirstKRanksAndEveryRegionTiedWithTheKth) {
+  std::vector<zhibiao::v1::PartialAggregate> groups = {
+      RegionGroup("000000", 1000, 1),  // unknown region: never ranked
+      RegionGroup("410100", 50, 1), RegionGroup("410200", 70, 2), RegionGroup("410300", 70, 1),
+      RegionGroup("410400", 70, 1), RegionGroup("410500", 10, 1), RegionGroup("410600", 90, 1)};
+  zhibiao::v1::RegionRanking ranking;
+  ranking.set_k(2);
+  ranking.set_metric_additive(true);
+  const RankingCut cut = CutToTopRegions(ranking, &groups);
+  ASSERT_TRUE(cut.applied);
+  EXPECT_EQ(cut.regions_ranked, 6);
+  EXPECT_EQ(cut.counts_by_unit, (std::map<std::string, int64_t>{{"件", 7}}));
+  // 90 first, then three regions tied at 70: all kept, in group order.
+  EXPECT_EQ(RegionsOf(groups), (std::vector<std::string>{"410200", "410300", "410400", "410600"}));
+}
+
+TEST(CutToTopRegionsTest, BottomRanksAndMeansForNonAdditiveMetrics) {
+  std::vector<zhibiao::v1::PartialAggregate> groups = {
+      RegionGroup("410100", 50, 1), RegionGroup("410200", 60, 3), RegionGroup("410300", 30, 1)};
+  zhibiao::v1::RegionRanking ranking;
+  ranking.set_k(1);
+  ranking.set_bottom(true);
+  ranking.set_metric_additive(false);  // means: 50, 20, 30
+  ASSERT_TRUE(CutToTopRegions(ranking, &groups).applied);
+  EXPECT_EQ(RegionsOf(groups), (std::vector<std::string>{"410200"}));
+}
+
+TEST(CutToTopRegionsTest, LeavesGroupsAloneWithSeveralUnitsOrNoK) {
+  std::vector<zhibiao::v1::PartialAggregate> groups = {
+      RegionGroup("410100", 50, 1), RegionGroup("410200", 60, 1, "%", zhibiao::v1::UNIT_KIND_PERCENT)};
+  zhibiao::v1::RegionRanking ranking;
+  ranking.set_k(1);
+  EXPECT_FALSE(CutToTopRegions(ranking, &groups).applied);
+  EXPECT_EQ(groups.size(), 2u);
+  ranking.set_k(0);
+  std::vector<zhibiao::v1::PartialAggregate> one = {RegionGroup("410100", 50, 1)};
+  EXPECT_FALSE(CutToTopRegions(ranking, &one).applied);
+  EXPECT_EQ(one.size(), 1u);
+}
+
 }  // namespace
 }  // namespace zb::agg

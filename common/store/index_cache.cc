@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <tuple>
 
 #include "absl/container/flat_hash_set.h"
@@ -115,6 +116,8 @@ void IndexCache::AddLocked(const IndicatorKeyParts& key, const IndexValue& value
   rows_of_report_[report].push_back(row);
   if (rows_of_metric_.size() <= metric) rows_of_metric_.resize(metric + 1);
   rows_of_metric_[metric].push_back(row);
+  rows_of_metric_year_[{metric, key.year}].push_back(row);
+  rows_of_metric_region_[{metric, region}].push_back(row);
   if (key.region != kUnknownRegion && key.year != 0) {
     const Cell cell = CellOf(row);
     rows_of_cell_[cell].push_back(row);
@@ -187,6 +190,8 @@ void IndexCache::CompactIfNeeded() {
   rows_of_report_.clear();
   rows_of_cell_.clear();
   for (auto& rows : rows_of_metric_) rows.clear();
+  rows_of_metric_year_.clear();
+  rows_of_metric_region_.clear();
   for (size_t row = 0; row < value_.size(); ++row) {
     if (flags_[row] & kDead) continue;
     metric_[out] = metric_[row];
@@ -207,6 +212,8 @@ void IndexCache::CompactIfNeeded() {
     const uint32_t moved = static_cast<uint32_t>(out);
     rows_of_report_[report_[out]].push_back(moved);
     rows_of_metric_[metric_[out]].push_back(moved);
+    rows_of_metric_year_[{metric_[out], year_[out]}].push_back(moved);
+    rows_of_metric_region_[{metric_[out], region_[out]}].push_back(moved);
     if (regions_.Get(region_[out]) != kUnknownRegion && year_[out] != 0) {
       rows_of_cell_[CellOf(moved)].push_back(moved);
     }
@@ -240,6 +247,54 @@ double IndexCache::WeightOf(uint32_t report, uint32_t weight_metric) const {
     }
   }
   return weight;
+}
+
+const std::vector<uint32_t>& IndexCache::CandidateRows(uint32_t metric,
+                                                       const zhibiao::v1::IndicatorFilter& filter,
+                                                       std::vector<uint32_t>* narrowed) const {
+  const std::vector<uint32_t>& all = rows_of_metric_[metric];
+  static const std::vector<uint32_t> kNoRows;
+  // The lists of the named years, or of the named regions (nothing for a
+  // name never stored), and how many rows they hold together.
+  struct Lists {
+    std::vector<const std::vector<uint32_t>*> lists;
+    size_t rows = 0;
+    void Add(const std::vector<uint32_t>& list) {
+      lists.push_back(&list);
+      rows += list.size();
+    }
+  };
+  std::optional<Lists> best;
+  if (!filter.years().empty()) {
+    Lists by_year;
+    absl::flat_hash_set<int32_t> seen;
+    for (int32_t year : filter.years()) {
+      if (year < 0 || year > 0xFFFF || !seen.insert(year).second) continue;
+      auto it = rows_of_metric_year_.find({metric, static_cast<uint16_t>(year)});
+      if (it != rows_of_metric_year_.end()) by_year.Add(it->second);
+    }
+    best = std::move(by_year);
+  }
+  if (!filter.region_codes().empty()) {
+    Lists by_region;
+    absl::flat_hash_set<int64_t> seen;
+    for (const std::string& code : filter.region_codes()) {
+      const int64_t region = regions_.Find(code);
+      if (region < 0 || !seen.insert(region).second) continue;
+      auto it = rows_of_metric_region_.find({metric, static_cast<uint32_t>(region)});
+      if (it != rows_of_metric_region_.end()) by_region.Add(it->second);
+    }
+    if (!best.has_value() || by_region.rows < best->rows) best = std::move(by_region);
+  }
+  if (!best.has_value() || best->rows >= all.size()) return all;
+  if (best->lists.empty()) return kNoRows;
+  if (best->lists.size() == 1) return *best->lists.front();
+  narrowed->clear();
+  narrowed->reserve(best->rows);
+  for (const auto* list : best->lists) narrowed->insert(narrowed->end(), list->begin(), list->end());
+  // The metric's own order (ascending rows), so sums add up in the same order.
+  std::sort(narrowed->begin(), narrowed->end());
+  return *narrowed;
 }
 
 int64_t IndexCache::live_entries() const {
@@ -378,7 +433,8 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
       if (id < 0 || !seen.insert(id).second || static_cast<size_t>(id) >= rows_of_metric_.size()) {
         continue;
       }
-      for (uint32_t row : rows_of_metric_[id]) visit(row);
+      std::vector<uint32_t> narrowed;
+      for (uint32_t row : CandidateRows(static_cast<uint32_t>(id), filter, &narrowed)) visit(row);
     }
   }
   // Back to strings, sorted by (group values, unit).

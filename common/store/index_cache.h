@@ -142,6 +142,20 @@ class IndexCache {
   // a query for a few metrics reads only their rows.
   std::vector<std::vector<uint32_t>> rows_of_metric_ ABSL_GUARDED_BY(mu_);
   std::vector<ReportInfo> report_info_ ABSL_GUARDED_BY(mu_);  // by report id
+  // Rows of each (metric, year) and (metric, region), ascending (dead rows
+  // included until compaction): Rank reads one year of a metric, TimeSeries
+  // one region of it, each a small part of the metric's rows.
+  absl::flat_hash_map<std::pair<uint32_t, uint16_t>, std::vector<uint32_t>> rows_of_metric_year_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::pair<uint32_t, uint32_t>, std::vector<uint32_t>> rows_of_metric_region_
+      ABSL_GUARDED_BY(mu_);
+  // The rows of `metric` a filter can match, ascending: the rows of its
+  // years or its regions when the filter names them and they are fewer than
+  // all the metric's rows; then `narrowed` holds them and is returned, else
+  // the metric's own list.
+  const std::vector<uint32_t>& CandidateRows(uint32_t metric, const zhibiao::v1::IndicatorFilter& filter,
+                                             std::vector<uint32_t>* narrowed) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Rows of each cell of known region and year (dead rows are dropped lazily).
   absl::flat_hash_map<Cell, std::vector<uint32_t>> rows_of_cell_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<Cell> dirty_cells_ ABSL_GUARDED_BY(mu_);

@@ -8,6 +8,7 @@
 #include <string>
 #include <tuple>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -142,10 +143,13 @@ struct MetricValues {
 // Keeps the merged partials `keep` accepts, checks that they share one base
 // unit (INVALID_ARGUMENT listing the units otherwise) and fills the
 // response's unit, unit_kind and aggregate.
+// `shard_counts`, when given, are the figures per unit the shards counted
+// (a Rank pushdown returns only some groups) and are checked instead.
 template <typename Response, typename Keep>
 absl::StatusOr<MetricValues> SettleMetricValues(const taxonomy::Entry& metric,
                                                 const std::vector<PartialAggregate>& merged, Keep keep,
-                                                Response* response) {
+                                                Response* response,
+                                                const std::map<std::string, int64_t>* shard_counts = nullptr) {
   MetricValues out;
   std::map<std::string, int64_t> counts;
   zhibiao::v1::UnitKind kind = zhibiao::v1::UNIT_KIND_UNSPECIFIED;
@@ -156,6 +160,7 @@ absl::StatusOr<MetricValues> SettleMetricValues(const taxonomy::Entry& metric,
     response->set_unit(p.unit());
     kind = p.unit_kind();
   }
+  if (shard_counts != nullptr) counts = *shard_counts;
   if (counts.size() > 1) {
     std::vector<std::string> listed;
     for (const auto& [u, n] : counts) listed.push_back(absl::StrCat(u, " (", n, " figures)"));
@@ -402,6 +407,25 @@ absl::StatusOr<const taxonomy::Entry*> FindMetric(absl::string_view metric_key,
   return entry;
 }
 
+void AddShardTotals(const zhibiao::v1::AggregateIndicatorsResponse& answer, bool ranking_requested,
+                    ShardTotals* totals) {
+  totals->scanned += answer.indicators_scanned();
+  if (!ranking_requested) return;
+  if (answer.ranking_applied()) {
+    totals->ranking_applied = true;
+    totals->regions_ranked += answer.regions_ranked();
+    for (const auto& [unit, count] : answer.counts_by_unit()) totals->counts_by_unit[unit] += count;
+    return;
+  }
+  absl::flat_hash_set<std::string> regions;
+  for (const PartialAggregate& p : answer.groups()) {
+    if (!OfKnownRegion(p)) continue;
+    regions.insert(p.group_values(0));
+    totals->counts_by_unit[p.unit()] += p.count();
+  }
+  totals->regions_ranked += static_cast<int64_t>(regions.size());
+}
+
 absl::Status ValidateTimeSeries(const zhibiao::v1::TimeSeriesRequest& request) {
   if (!IsSixDigits(request.region_code())) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -416,7 +440,8 @@ absl::Status ValidateTimeSeries(const zhibiao::v1::TimeSeriesRequest& request) {
   return ValidateOptions(request.options());
 }
 
-AggregateIndicatorsRequest ShardRequestForTimeSeries(const zhibiao::v1::TimeSeriesRequest& request) {
+AggregateIndicatorsRequest ShardRequestForTimeSeries(const zhibiao::v1::TimeSeriesRequest& request,
+                                                     const taxonomy::Entry&) {
   AggregateIndicatorsRequest shard;
   SetCommonFilter(request.metric_key(), request.options(), &shard);
   shard.mutable_filter()->add_region_codes(request.region_code());
@@ -427,7 +452,7 @@ AggregateIndicatorsRequest ShardRequestForTimeSeries(const zhibiao::v1::TimeSeri
 
 absl::Status AnswerTimeSeries(const zhibiao::v1::TimeSeriesRequest& request,
                               const taxonomy::Entry& metric,
-                              const std::vector<PartialAggregate>& merged,
+                              const std::vector<PartialAggregate>& merged, const ShardTotals&,
                               zhibiao::v1::TimeSeriesResponse* response) {
   response->set_metric_key(metric.key);
   response->set_region_code(request.region_code());
@@ -476,8 +501,12 @@ absl::Status ValidateRank(const zhibiao::v1::RankRequest& request) {
   return ValidateOptions(request.options());
 }
 
-AggregateIndicatorsRequest ShardRequestForRank(const zhibiao::v1::RankRequest& request) {
+AggregateIndicatorsRequest ShardRequestForRank(const zhibiao::v1::RankRequest& request,
+                                               const taxonomy::Entry& metric) {
   AggregateIndicatorsRequest shard;
+  shard.mutable_ranking()->set_k(request.k() == 0 ? 10 : request.k());
+  shard.mutable_ranking()->set_bottom(request.bottom());
+  shard.mutable_ranking()->set_metric_additive(metric.additive);
   SetCommonFilter(request.metric_key(), request.options(), &shard);
   shard.mutable_filter()->add_years(request.year());
   *shard.mutable_filter()->mutable_province_codes() = request.province_codes();
@@ -487,11 +516,13 @@ AggregateIndicatorsRequest ShardRequestForRank(const zhibiao::v1::RankRequest& r
 }
 
 absl::Status AnswerRank(const zhibiao::v1::RankRequest& request, const taxonomy::Entry& metric,
-                        const std::vector<PartialAggregate>& merged,
+                        const std::vector<PartialAggregate>& merged, const ShardTotals& totals,
                         zhibiao::v1::RankResponse* response) {
   response->set_metric_key(metric.key);
   response->set_year(request.year());
-  absl::StatusOr<MetricValues> values = SettleMetricValues(metric, merged, OfKnownRegion, response);
+  absl::StatusOr<MetricValues> values =
+      SettleMetricValues(metric, merged, OfKnownRegion, response,
+                         totals.ranking_applied ? &totals.counts_by_unit : nullptr);
   if (!values.ok()) return values.status();
   std::vector<zhibiao::v1::RankedRegion> regions;
   for (const PartialAggregate* p : values->partials) {
@@ -515,7 +546,8 @@ absl::Status AnswerRank(const zhibiao::v1::RankRequest& request, const taxonomy:
     if (i >= k && regions[i].value() != regions[k - 1].value()) break;
     *response->add_regions() = regions[i];
   }
-  response->set_regions_ranked(static_cast<int32_t>(regions.size()));
+  response->set_regions_ranked(static_cast<int32_t>(
+      totals.ranking_applied ? totals.regions_ranked : static_cast<int64_t>(regions.size())));
   return absl::OkStatus();
 }
 
@@ -532,7 +564,8 @@ absl::Status ValidateCompare(const zhibiao::v1::CompareRequest& request) {
   return ValidateOptions(request.options());
 }
 
-AggregateIndicatorsRequest ShardRequestForCompare(const zhibiao::v1::CompareRequest& request) {
+AggregateIndicatorsRequest ShardRequestForCompare(const zhibiao::v1::CompareRequest& request,
+                                                  const taxonomy::Entry&) {
   AggregateIndicatorsRequest shard;
   SetCommonFilter(request.metric_key(), request.options(), &shard);
   shard.mutable_filter()->add_years(request.base_year());
@@ -546,7 +579,7 @@ AggregateIndicatorsRequest ShardRequestForCompare(const zhibiao::v1::CompareRequ
 }
 
 absl::Status AnswerCompare(const zhibiao::v1::CompareRequest& request, const taxonomy::Entry& metric,
-                           const std::vector<PartialAggregate>& merged,
+                           const std::vector<PartialAggregate>& merged, const ShardTotals&,
                            zhibiao::v1::CompareResponse* response) {
   response->set_metric_key(metric.key);
   response->set_base_year(request.base_year());

@@ -6,6 +6,8 @@
 #ifndef ZHIBIAO_SERVICES_QUERY_QUERY_SEMANTICS_H_
 #define ZHIBIAO_SERVICES_QUERY_QUERY_SEMANTICS_H_
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -47,31 +49,49 @@ absl::Status AnswerAggregate(const zhibiao::v1::AggregateRequest& request,
 // mean; figures in several base units are INVALID_ARGUMENT unless
 // options.unit picks one.
 
+// What the shards answered beside their partials.
+struct ShardTotals {
+  int64_t scanned = 0;  // index entries examined
+  // Whether a Rank pushdown cut some shard's groups; if so, the regions of
+  // known code ranked over all shards and their figures per unit.
+  bool ranking_applied = false;
+  int64_t regions_ranked = 0;
+  std::map<std::string, int64_t> counts_by_unit;
+};
+
+// Adds one shard's answer to `totals`. For a ranking request, a shard that
+// did not cut (several units) contributes what its groups hold.
+void AddShardTotals(const zhibiao::v1::AggregateIndicatorsResponse& answer, bool ranking_requested,
+                    ShardTotals* totals);
+
 // The taxonomy entry of `metric_key`, or INVALID_ARGUMENT.
 absl::StatusOr<const taxonomy::Entry*> FindMetric(absl::string_view metric_key,
                                                   const taxonomy::Taxonomy& taxonomy);
 
 absl::Status ValidateTimeSeries(const zhibiao::v1::TimeSeriesRequest& request);
 zhibiao::v1::AggregateIndicatorsRequest ShardRequestForTimeSeries(
-    const zhibiao::v1::TimeSeriesRequest& request);
+    const zhibiao::v1::TimeSeriesRequest& request, const taxonomy::Entry& metric);
 absl::Status AnswerTimeSeries(const zhibiao::v1::TimeSeriesRequest& request,
                               const taxonomy::Entry& metric,
                               const std::vector<zhibiao::v1::PartialAggregate>& merged,
-                              zhibiao::v1::TimeSeriesResponse* response);
+                              const ShardTotals& totals, zhibiao::v1::TimeSeriesResponse* response);
 
 absl::Status ValidateRank(const zhibiao::v1::RankRequest& request);
-zhibiao::v1::AggregateIndicatorsRequest ShardRequestForRank(const zhibiao::v1::RankRequest& request);
+// Asks each shard to rank its own regions and return only its top k and
+// ties (exact: every report of a region lives on one shard).
+zhibiao::v1::AggregateIndicatorsRequest ShardRequestForRank(const zhibiao::v1::RankRequest& request,
+                                                            const taxonomy::Entry& metric);
 absl::Status AnswerRank(const zhibiao::v1::RankRequest& request, const taxonomy::Entry& metric,
                         const std::vector<zhibiao::v1::PartialAggregate>& merged,
-                        zhibiao::v1::RankResponse* response);
+                        const ShardTotals& totals, zhibiao::v1::RankResponse* response);
 
 absl::Status ValidateCompare(const zhibiao::v1::CompareRequest& request);
 zhibiao::v1::AggregateIndicatorsRequest ShardRequestForCompare(
-    const zhibiao::v1::CompareRequest& request);
+    const zhibiao::v1::CompareRequest& request, const taxonomy::Entry& metric);
 absl::Status AnswerCompare(const zhibiao::v1::CompareRequest& request,
                            const taxonomy::Entry& metric,
                            const std::vector<zhibiao::v1::PartialAggregate>& merged,
-                           zhibiao::v1::CompareResponse* response);
+                           const ShardTotals& totals, zhibiao::v1::CompareResponse* response);
 
 }  // namespace zb::query
 

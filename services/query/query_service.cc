@@ -186,7 +186,8 @@ void QueryServiceImpl::AggregateOnShards(
   FanOutTo<zhibiao::v1::AggregateIndicatorsRequest, zhibiao::v1::AggregateIndicatorsResponse>(
       shards_, context, options_.shard_timeout, std::move(targets), std::move(requests),
       &StubAsync::AggregateIndicators,
-      [reactor, shards, allow_partial, missing, answer = std::move(answer)](
+      [reactor, shards, allow_partial, missing, answer = std::move(answer),
+       ranking_requested = shard_request.ranking().k() > 0](
           std::vector<ShardAnswer<zhibiao::v1::AggregateIndicatorsResponse>> answers) {
         google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure> unused;
         std::vector<const zhibiao::v1::AggregateIndicatorsResponse*> usable;
@@ -197,12 +198,12 @@ void QueryServiceImpl::AggregateOnShards(
           return;
         }
         agg::PartialMerger merger;
-        int64_t scanned = 0;
+        ShardTotals totals;
         for (const auto* r : usable) {
           for (const auto& partial : r->groups()) merger.Add(partial);
-          scanned += r->indicators_scanned();
+          AddShardTotals(*r, ranking_requested, &totals);
         }
-        reactor->Finish(ToGrpcStatus(answer(merger.Merged(), scanned)));
+        reactor->Finish(ToGrpcStatus(answer(merger.Merged(), totals)));
       });
 }
 
@@ -224,8 +225,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Aggregate(grpc::CallbackServerContex
   AggregateOnShards(context, reactor, AllShards(), ShardRequestForAggregate(*request, taxonomy),
                     request->allow_partial(), response->mutable_missing_shards(),
                     [request, response, &taxonomy](const std::vector<zhibiao::v1::PartialAggregate>& merged,
-                                                   int64_t scanned) {
-                      response->set_indicators_scanned(scanned);
+                                                   const ShardTotals& totals) {
+                      response->set_indicators_scanned(totals.scanned);
                       return AnswerAggregate(*request, taxonomy, merged, response);
                     });
   return reactor;
@@ -235,9 +236,10 @@ template <typename Request, typename Response>
 grpc::ServerUnaryReactor* QueryServiceImpl::MetricQuery(
     grpc::CallbackServerContext* context, const Request* request, Response* response,
     absl::Status (*validate)(const Request&),
-    zhibiao::v1::AggregateIndicatorsRequest (*shard_request)(const Request&),
+    zhibiao::v1::AggregateIndicatorsRequest (*shard_request)(const Request&, const taxonomy::Entry&),
     absl::Status (*answer)(const Request&, const taxonomy::Entry&,
-                           const std::vector<zhibiao::v1::PartialAggregate>&, Response*),
+                           const std::vector<zhibiao::v1::PartialAggregate>&, const ShardTotals&,
+                           Response*),
     std::vector<int> targets) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<const taxonomy::Entry*> metric =
@@ -247,11 +249,12 @@ grpc::ServerUnaryReactor* QueryServiceImpl::MetricQuery(
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
-  AggregateOnShards(context, reactor, std::move(targets), shard_request(*request),
+  AggregateOnShards(context, reactor, std::move(targets), shard_request(*request, **metric),
                     request->options().allow_partial(), response->mutable_missing_shards(),
                     [request, response, answer, entry = *metric](
-                        const std::vector<zhibiao::v1::PartialAggregate>& merged, int64_t) {
-                      return answer(*request, *entry, merged, response);
+                        const std::vector<zhibiao::v1::PartialAggregate>& merged,
+                        const ShardTotals& totals) {
+                      return answer(*request, *entry, merged, totals, response);
                     });
   return reactor;
 }
@@ -459,7 +462,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListMetrics(
   shard_request.add_group_by(zhibiao::v1::GROUP_BY_METRIC);
   shard_request.set_include_superseded(true);  // every observed value
   AggregateOnShards(context, reactor, AllShards(), shard_request, false, nullptr,
-                    [response](const std::vector<zhibiao::v1::PartialAggregate>& merged, int64_t) {
+                    [response](const std::vector<zhibiao::v1::PartialAggregate>& merged,
+                                const ShardTotals&) {
                       SummarizeMetrics(merged, response);
                       return absl::OkStatus();
                     });

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "common/rpc/storage_shards.h"
 #include "common/taxonomy/taxonomy.h"
+#include "services/query/query_semantics.h"
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.pb.h"
 
@@ -60,9 +61,9 @@ class QueryServiceImpl final : public zhibiao::v1::QueryService::CallbackService
 
  private:
   // Builds an answer from partials merged over the shards that answered, and
-  // the number of index entries they examined.
-  using AnswerFn =
-      std::function<absl::Status(const std::vector<zhibiao::v1::PartialAggregate>&, int64_t)>;
+  // what they said beside them.
+  using AnswerFn = std::function<absl::Status(const std::vector<zhibiao::v1::PartialAggregate>&,
+                                              const ShardTotals&)>;
   // Asks the `targets` shards for partial aggregates, merges them exactly and
   // finishes `reactor` with what `answer` returns. With allow_partial, shards
   // that cannot be reached are listed in `missing` instead of failing the call.
@@ -80,9 +81,11 @@ class QueryServiceImpl final : public zhibiao::v1::QueryService::CallbackService
   grpc::ServerUnaryReactor* MetricQuery(
       grpc::CallbackServerContext* context, const Request* request, Response* response,
       absl::Status (*validate)(const Request&),
-      zhibiao::v1::AggregateIndicatorsRequest (*shard_request)(const Request&),
+      zhibiao::v1::AggregateIndicatorsRequest (*shard_request)(const Request&,
+                                                               const taxonomy::Entry&),
       absl::Status (*answer)(const Request&, const taxonomy::Entry&,
-                             const std::vector<zhibiao::v1::PartialAggregate>&, Response*),
+                             const std::vector<zhibiao::v1::PartialAggregate>&, const ShardTotals&,
+                             Response*),
       std::vector<int> targets);
 
   StorageShards* const shards_;

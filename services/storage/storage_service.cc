@@ -103,17 +103,43 @@ grpc::ServerUnaryReactor* StorageServiceImpl::DeleteReport(
   return reactor;
 }
 
+namespace {
+
+absl::Status ValidateRanking(const zhibiao::v1::AggregateIndicatorsRequest& request) {
+  if (request.ranking().k() < 0 || request.ranking().k() > 1000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ranking.k ", request.ranking().k(), " is outside 0..1000"));
+  }
+  if (request.group_by_size() != 2 || request.group_by(0) != zhibiao::v1::GROUP_BY_REGION ||
+      request.group_by(1) != zhibiao::v1::GROUP_BY_PROVINCE || request.include_values()) {
+    return absl::InvalidArgumentError(
+        "ranking needs group_by [GROUP_BY_REGION, GROUP_BY_PROVINCE] and no include_values");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* StorageServiceImpl::AggregateIndicators(
     grpc::CallbackServerContext* context, const zhibiao::v1::AggregateIndicatorsRequest* request,
     zhibiao::v1::AggregateIndicatorsResponse* response) {
   return OnReader(context, [this, request, response]() -> absl::Status {
     absl::Status valid = agg::ValidateFilter(request->filter());
     if (valid.ok()) valid = agg::ValidateGroupBy(request->group_by());
+    if (valid.ok() && request->ranking().k() != 0) valid = ValidateRanking(*request);
     if (!valid.ok()) return valid;
     std::vector<zhibiao::v1::PartialAggregate> groups;
     absl::StatusOr<int64_t> scanned =
         store_->AggregatePartials(*request, &groups);
     if (!scanned.ok()) return scanned.status();
+    const agg::RankingCut cut = agg::CutToTopRegions(request->ranking(), &groups);
+    if (cut.applied) {
+      response->set_ranking_applied(true);
+      response->set_regions_ranked(cut.regions_ranked);
+      for (const auto& [unit, count] : cut.counts_by_unit) {
+        (*response->mutable_counts_by_unit())[unit] = count;
+      }
+    }
     for (auto& group : groups) *response->add_groups() = std::move(group);
     response->set_indicators_scanned(*scanned);
     return absl::OkStatus();
