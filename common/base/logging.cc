@@ -33,6 +33,9 @@ const char* LevelName(LogLevel level) {
 
 }  // namespace
 
+void WriteLine(absl::string_view level_name, absl::string_view event,
+               std::initializer_list<LogField> fields);
+
 void SetMinLogLevel(LogLevel level) { min_level.store(static_cast<int>(level)); }
 
 bool SetMinLogLevelByName(absl::string_view name) {
@@ -69,13 +72,32 @@ void AppendJsonString(absl::string_view s, std::string* out) {
   out->push_back('"');
 }
 
+void LogAudit(absl::string_view who, absl::string_view action, absl::string_view report_id,
+              const absl::Status& result, absl::string_view request_id,
+              absl::string_view outcome) {
+  const std::string code = absl::StatusCodeToString(result.code());
+  WriteLine("audit", "audit",
+            {{"who", who},
+             {"action", action},
+             {"report_id", report_id},
+             {"result", result.ok() ? (outcome.empty() ? absl::string_view("OK") : outcome)
+                                    : absl::string_view(code)},
+             {"message", result.message()},
+             {"request_id", request_id}});
+}
+
 void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField> fields) {
   if (static_cast<int>(level) < min_level.load(std::memory_order_relaxed)) return;
+  WriteLine(LevelName(level), event, fields);
+}
+
+void WriteLine(absl::string_view level_name, absl::string_view event,
+               std::initializer_list<LogField> fields) {
   std::string line = "{\"ts\":";
   AppendJsonString(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
                    &line);
   line.append(",\"level\":");
-  AppendJsonString(LevelName(level), &line);
+  AppendJsonString(level_name, &line);
   {
     absl::MutexLock lock(&service_mu);
     if (!ServiceName().empty()) {

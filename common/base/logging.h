@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
@@ -53,6 +54,12 @@ inline void LogError(absl::string_view event, std::initializer_list<LogField> fi
 }
 
 // Appends `s` to `out` as a JSON string literal (with quotes), escaping as RFC 8259 requires.
+// The audit line of a write or delete: who asked, what they did, to which
+// report, with what result. Written whatever the log level ("level":"audit").
+void LogAudit(absl::string_view who, absl::string_view action, absl::string_view report_id,
+              const absl::Status& result, absl::string_view request_id,
+              absl::string_view outcome = "");
+
 void AppendJsonString(absl::string_view s, std::string* out);
 
 }  // namespace zb

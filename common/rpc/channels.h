@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/rpc/auth.h"
 
 namespace zb {
 
@@ -18,9 +19,14 @@ struct ChannelOptions {
   // Reconnect quickly after a backend restarts (gRPC's default backoff grows
   // to 120 s, which would keep a recovered storage shard unused for minutes).
   absl::Duration max_reconnect_backoff = absl::Seconds(1);
+  // TLS (null: insecure) and the bearer token sent on every call (null: none).
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  std::shared_ptr<BearerToken> token;
 };
 
-// An insecure channel to `address` ("HOST:PORT") with zhibiao's arguments.
+// A channel to `address` ("HOST:PORT", or any gRPC target such as
+// "ipv4:127.0.0.1:7401,127.0.0.1:7403" or "dns:///ingest:7401", which are
+// balanced round robin) with zhibiao's arguments.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
                                            const ChannelOptions& options = {});
 

@@ -10,6 +10,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/support/server_interceptor.h>
 
+#include "absl/random/random.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -23,8 +24,9 @@ namespace {
 // Also counts the calls in flight, so shutdown can wait for exactly those.
 class RequestLogInterceptor : public grpc::experimental::Interceptor {
  public:
-  RequestLogInterceptor(grpc::experimental::ServerRpcInfo* info, std::atomic<int>* in_flight)
-      : info_(info), start_(absl::Now()), in_flight_(in_flight) {
+  RequestLogInterceptor(grpc::experimental::ServerRpcInfo* info, std::atomic<int>* in_flight,
+                        const ServerOptions* options)
+      : info_(info), start_(absl::Now()), in_flight_(in_flight), options_(options) {
     in_flight_->fetch_add(1);
   }
   ~RequestLogInterceptor() override { in_flight_->fetch_sub(1); }
@@ -33,20 +35,29 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();
-      const double ms = absl::ToDoubleMilliseconds(absl::Now() - start_);
-      const std::string peer =
-          info_->server_context() != nullptr ? info_->server_context()->peer() : "";
+      const absl::Duration latency = absl::Now() - start_;
+      const double ms = absl::ToDoubleMilliseconds(latency);
+      grpc::ServerContextBase* context = info_->server_context();
+      const std::string peer = context != nullptr ? context->peer() : "";
+      std::string request_id;
+      if (context != nullptr) {
+        auto it = context->client_metadata().find("x-request-id");
+        if (it != context->client_metadata().end()) request_id.assign(it->second.data(), it->second.size());
+      }
+      if (options_->on_call_done) options_->on_call_done(info_->method(), status.error_code(), latency);
       if (status.ok()) {
         LogInfo("rpc", {{"method", info_->method()},
                         {"code", "OK"},
                         {"latency_ms", ms},
-                        {"peer", peer}});
+                        {"peer", peer},
+                        {"request_id", request_id}});
       } else {
         LogWarning("rpc", {{"method", info_->method()},
                            {"code", static_cast<int>(status.error_code())},
                            {"message", status.error_message()},
                            {"latency_ms", ms},
-                           {"peer", peer}});
+                           {"peer", peer},
+                           {"request_id", request_id}});
       }
     }
     methods->Proceed();
@@ -56,12 +67,14 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
   grpc::experimental::ServerRpcInfo* info_;
   absl::Time start_;
   std::atomic<int>* in_flight_;
+  const ServerOptions* options_;
 };
 
 class RequestLogInterceptorFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit RequestLogInterceptorFactory(std::atomic<int>* in_flight) : in_flight_(in_flight) {}
+  RequestLogInterceptorFactory(std::atomic<int>* in_flight, const ServerOptions* options)
+      : in_flight_(in_flight), options_(options) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
     const char* method = info->method();
@@ -69,11 +82,12 @@ class RequestLogInterceptorFactory
         absl::StartsWith(method, "/grpc.reflection.")) {
       return nullptr;
     }
-    return new RequestLogInterceptor(info, in_flight_);
+    return new RequestLogInterceptor(info, in_flight_, options_);
   }
 
  private:
   std::atomic<int>* in_flight_;
+  const ServerOptions* options_;
 };
 
 absl::Status WritePortFile(const std::string& path, int port) {
@@ -108,7 +122,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(options.listen,
+                           options.credentials != nullptr ? options.credentials
+                                                          : grpc::InsecureServerCredentials(),
+                           &port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   // Keepalive: detect dead peers on idle connections; tolerate client pings.
@@ -120,7 +137,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   auto in_flight = std::make_unique<std::atomic<int>>(0);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-  creators.push_back(std::make_unique<RequestLogInterceptorFactory>(in_flight.get()));
+  // The interceptors outlive this function: they read a copy owned for the
+  // process's life (servers are few and live until exit).
+  const ServerOptions* kept_options = new ServerOptions(options);
+  creators.push_back(std::make_unique<RequestLogInterceptorFactory>(in_flight.get(), kept_options));
   builder.experimental().SetInterceptorCreators(std::move(creators));
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -130,6 +150,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   auto result = std::unique_ptr<Server>(
       new Server(options, std::move(server), port, std::move(in_flight)));
+  if (!options.health_listen.empty()) {
+    if (absl::Status health = StartHealthServer(result.get()); !health.ok()) {
+      result->Shutdown();
+      return health;
+    }
+  }
   result->SetServing(false);
   if (!options.port_file.empty()) {
     absl::Status written = WritePortFile(options.port_file, port);
@@ -140,6 +166,34 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   LogInfo("server_started", {{"name", options.name}, {"address", result->address()}});
   return result;
+}
+
+absl::Status Server::StartHealthServer(Server* server) {
+  const ServerOptions& options = server->options_;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.health_listen, grpc::InsecureServerCredentials(), &port);
+  server->health_server_ = builder.BuildAndStart();
+  if (server->health_server_ == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on --health_listen ",
+                                               options.health_listen));
+  }
+  server->health_port_ = port;
+  if (!options.health_port_file.empty()) {
+    if (absl::Status s = WritePortFile(options.health_port_file, port); !s.ok()) return s;
+  }
+  LogInfo("health_server_started", {{"name", options.name}, {"port", port}});
+  return absl::OkStatus();
+}
+
+std::string RequestIdOf(const grpc::ServerContextBase& context) {
+  auto it = context.client_metadata().find("x-request-id");
+  if (it != context.client_metadata().end() && it->second.size() <= 128) {
+    return std::string(it->second.data(), it->second.size());
+  }
+  static std::atomic<uint64_t> counter{0};
+  static const uint64_t salt = absl::Uniform<uint64_t>(absl::BitGen());
+  return absl::StrCat(absl::Hex(salt ^ (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL), absl::kZeroPad16));
 }
 
 Server::Server(ServerOptions options, std::unique_ptr<grpc::Server> server, int port,
@@ -155,11 +209,14 @@ Server::~Server() { Shutdown(); }
 
 void Server::SetServing(bool serving) {
   if (shut_down_) return;
-  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  if (health == nullptr) return;
-  health->SetServingStatus(serving);
-  for (const std::string& name : options_.health_service_names) {
-    health->SetServingStatus(name, serving);
+  for (grpc::Server* s : {server_.get(), health_server_.get()}) {
+    if (s == nullptr) continue;
+    grpc::HealthCheckServiceInterface* health = s->GetHealthCheckService();
+    if (health == nullptr) continue;
+    health->SetServingStatus(serving);
+    for (const std::string& name : options_.health_service_names) {
+      health->SetServingStatus(name, serving);
+    }
   }
 }
 
@@ -167,8 +224,11 @@ void Server::Shutdown() {
   if (shut_down_.exchange(true)) return;
   LogInfo("server_draining", {{"name", options_.name},
                               {"grace_ms", absl::ToInt64Milliseconds(options_.shutdown_grace)}});
-  if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
-    health->Shutdown();  // every service NOT_SERVING from now on
+  for (grpc::Server* s : {server_.get(), health_server_.get()}) {
+    if (s == nullptr) continue;
+    if (grpc::HealthCheckServiceInterface* health = s->GetHealthCheckService()) {
+      health->Shutdown();  // every service NOT_SERVING from now on
+    }
   }
   // Let the calls in flight finish, up to the grace period; then stop. (gRPC's
   // own Shutdown(deadline) waits out the whole deadline while clients hold
@@ -178,6 +238,10 @@ void Server::Shutdown() {
   const int abandoned = in_flight_->load();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Milliseconds(50)));
   server_->Wait();
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Milliseconds(50)));
+    health_server_->Wait();
+  }
   LogInfo("server_stopped", {{"name", options_.name}, {"cancelled_calls", abandoned}});
 }
 
@@ -190,16 +254,22 @@ void BlockTerminationSignals() {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int WaitForTerminationSignal() {
+int WaitForTerminationSignal(const std::function<void()>& on_hangup) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   int signal_number = 0;
-  while (sigwait(&set, &signal_number) != 0) {
+  while (true) {
+    if (sigwait(&set, &signal_number) != 0) continue;
+    if (signal_number != SIGHUP) break;
+    LogInfo("signal_received", {{"signal", "SIGHUP"}});
+    if (on_hangup) on_hangup();
   }
   LogInfo("signal_received", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
   return signal_number;

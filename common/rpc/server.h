@@ -13,6 +13,7 @@
 #define ZHIBIAO_COMMON_RPC_SERVER_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace zb {
@@ -39,7 +41,20 @@ struct ServerOptions {
   // Fully qualified service names whose health status SetServing() sets
   // (the whole-server status "" is always set too).
   std::vector<std::string> health_service_names;
+  // Transport security of the main port (insecure when null).
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  // When not empty, a second, plaintext port serving only grpc.health.v1
+  // with the same status: for probes that cannot speak TLS (kubelet).
+  std::string health_listen;
+  std::string health_port_file;
+  // Called for every finished call (not health or reflection): what
+  // Prometheus counts. May be empty.
+  std::function<void(absl::string_view method, grpc::StatusCode code, absl::Duration latency)>
+      on_call_done;
 };
+
+// The request id of a call: its x-request-id metadata, or a new random one.
+std::string RequestIdOf(const grpc::ServerContextBase& context);
 
 // A started gRPC server. Thread-safe.
 class Server {
@@ -51,6 +66,7 @@ class Server {
   ~Server();
 
   int port() const { return port_; }
+  int health_port() const { return health_port_; }
   // "127.0.0.1:7400": the listen host with the selected port.
   const std::string& address() const { return address_; }
 
@@ -67,22 +83,25 @@ class Server {
  private:
   Server(ServerOptions options, std::unique_ptr<grpc::Server> server, int port,
          std::unique_ptr<std::atomic<int>> in_flight);
+  static absl::Status StartHealthServer(Server* server);
 
   const ServerOptions options_;
   std::unique_ptr<grpc::Server> server_;
   const int port_;
   std::string address_;
+  std::unique_ptr<grpc::Server> health_server_;  // --health_listen
+  int health_port_ = 0;
   std::atomic<bool> shut_down_{false};
   std::unique_ptr<std::atomic<int>> in_flight_;  // calls between interceptor creation and end
 };
 
-// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts
-// later. Call first thing in main().
+// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread and every thread
+// it starts later. Call first thing in main().
 void BlockTerminationSignals();
 
 // Waits for SIGTERM or SIGINT (blocked by BlockTerminationSignals) and
-// returns the signal number.
-int WaitForTerminationSignal();
+// returns the signal number; runs `on_hangup` for every SIGHUP meanwhile.
+int WaitForTerminationSignal(const std::function<void()>& on_hangup = nullptr);
 
 }  // namespace zb
 

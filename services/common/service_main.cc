@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/base/env_flags.h"
 #include "common/base/logging.h"
+#include "common/metrics/metrics.h"
 
 ABSL_FLAG(std::string, listen, "",
           "HOST:PORT to serve on; port 0 picks one (default: storage 127.0.0.1:7410, ingest "
@@ -14,8 +15,74 @@ ABSL_FLAG(std::string, listen, "",
 ABSL_FLAG(std::string, port_file, "", "write the chosen port to this file once serving");
 ABSL_FLAG(int, shutdown_grace_ms, 4000, "how long SIGTERM waits for in-flight calls");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
+ABSL_FLAG(std::string, health_listen, "",
+          "also serve grpc.health.v1 alone, in plaintext, on this HOST:PORT (for probes that "
+          "cannot speak TLS)");
+ABSL_FLAG(std::string, health_port_file, "", "write the health port here once serving");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "serve Prometheus metrics at http://HOST:PORT/metrics (empty: off)");
+ABSL_FLAG(std::string, metrics_port_file, "", "write the metrics port here once serving");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: TLS on the service port");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA bundle: verifies storage shards (ingest, query) and, with "
+          "--tls_require_client_cert, clients");
+ABSL_FLAG(bool, tls_require_client_cert, false,
+          "mutual TLS: refuse clients without a certificate signed by --tls_ca");
+ABSL_FLAG(std::string, tokens_file, "",
+          "bearer tokens accepted, lines NAME SCOPES TOKEN (scopes ingest,query,admin); "
+          "re-read on SIGHUP; empty: no token needed");
+ABSL_FLAG(std::string, storage_token_file, "",
+          "ingest and query: file holding the bearer token sent to storage; re-read on SIGHUP");
 
 namespace zb::service {
+namespace {
+
+// What Init loads for the life of the process.
+struct Security {
+  TlsFiles tls;
+  std::unique_ptr<TokenStore> tokens;
+  std::unique_ptr<Authorizer> authorizer;
+  std::shared_ptr<BearerToken> storage_token;
+};
+
+Security& SecurityState() {
+  static auto* state = new Security();
+  return *state;
+}
+
+void ReloadTokens() {
+  Security& security = SecurityState();
+  if (security.tokens != nullptr) {
+    absl::Status reloaded = security.tokens->Reload();
+    if (reloaded.ok()) {
+      LogInfo("tokens_reloaded", {{"tokens", security.tokens->size()}});
+    } else {
+      LogError("tokens_reload_failed", {{"error", reloaded.ToString()}});
+    }
+  }
+  if (security.storage_token != nullptr) {
+    absl::Status reloaded = security.storage_token->Reload();
+    if (!reloaded.ok()) LogError("storage_token_reload_failed", {{"error", reloaded.ToString()}});
+  }
+}
+
+}  // namespace
+
+const Authorizer* CallAuthorizer() { return SecurityState().authorizer.get(); }
+
+ChannelOptions StorageChannelOptions(ChannelOptions base) {
+  Security& security = SecurityState();
+  if (security.tls.enabled()) {
+    TlsFiles client = security.tls;
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+        MakeChannelCredentials(client);
+    if (!credentials.ok()) ExitWithUsageError(std::string(credentials.status().message()));
+    base.credentials = *credentials;
+  }
+  base.token = security.storage_token;
+  return base;
+}
 
 void ExitWithUsageError(const std::string& message) {
   std::fprintf(stderr, "%s\n", message.c_str());
@@ -31,6 +98,29 @@ void Init(int argc, char** argv, const ServiceSpec& spec) {
   if (!SetMinLogLevelByName(absl::GetFlag(FLAGS_log_level))) {
     ExitWithUsageError("--log_level must be debug, info, warning or error");
   }
+  Security& security = SecurityState();
+  security.tls.cert = absl::GetFlag(FLAGS_tls_cert);
+  security.tls.key = absl::GetFlag(FLAGS_tls_key);
+  security.tls.ca = absl::GetFlag(FLAGS_tls_ca);
+  security.tls.require_client_cert = absl::GetFlag(FLAGS_tls_require_client_cert);
+  if (!absl::GetFlag(FLAGS_tokens_file).empty()) {
+    absl::StatusOr<std::unique_ptr<TokenStore>> tokens = TokenStore::Load(absl::GetFlag(FLAGS_tokens_file));
+    if (!tokens.ok()) ExitWithUsageError(std::string(tokens.status().message()));
+    security.tokens = *std::move(tokens);
+  }
+  security.authorizer = std::make_unique<Authorizer>(security.tokens.get());
+  if (!absl::GetFlag(FLAGS_storage_token_file).empty()) {
+    absl::StatusOr<std::shared_ptr<BearerToken>> token =
+        BearerToken::Load(absl::GetFlag(FLAGS_storage_token_file));
+    if (!token.ok()) ExitWithUsageError(std::string(token.status().message()));
+    security.storage_token = *std::move(token);
+  }
+  if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
+    absl::Status serving =
+        Metrics::Global().Serve(absl::GetFlag(FLAGS_metrics_listen), absl::GetFlag(FLAGS_metrics_port_file));
+    if (!serving.ok()) ExitWithUsageError(std::string(serving.message()));
+    LogInfo("metrics_started", {{"port", Metrics::Global().port()}});
+  }
 }
 
 ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_bytes) {
@@ -42,6 +132,15 @@ ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_by
   options.max_message_bytes = max_message_bytes;
   options.shutdown_grace = absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms));
   options.health_service_names = {spec.grpc_service};
+  options.health_listen = absl::GetFlag(FLAGS_health_listen);
+  options.health_port_file = absl::GetFlag(FLAGS_health_port_file);
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(SecurityState().tls);
+  if (!credentials.ok()) ExitWithUsageError(std::string(credentials.status().message()));
+  options.credentials = *std::move(credentials);
+  options.on_call_done = [](absl::string_view method, grpc::StatusCode code, absl::Duration latency) {
+    Metrics::Global().RecordCall(method, code, latency);
+  };
   return options;
 }
 
@@ -59,7 +158,7 @@ int ServeUntilTerminated(const ServerOptions& options, grpc::Service* service,
     // SERVING once every storage shard has answered; see StorageShards.
     shards->StartMonitor(absl::Seconds(1), [raw_server] { raw_server->SetServing(true); });
   }
-  WaitForTerminationSignal();
+  WaitForTerminationSignal(&ReloadTokens);
   if (shards != nullptr) shards->StopMonitor();
   raw_server->Shutdown();
   return 0;

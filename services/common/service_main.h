@@ -1,12 +1,15 @@
 // What every service binary does around its service: the common flags
-// (--listen, --port_file, --shutdown_grace_ms, --log_level, each also
-// ZHIBIAO_<FLAG>), signal handling, logging set-up and the server options.
+// (--listen, --port_file, --shutdown_grace_ms, --log_level, TLS, tokens,
+// health and metrics ports, each also ZHIBIAO_<FLAG>), signal handling
+// (SIGHUP re-reads the token files), logging, metrics and the server options.
 // Linked only into the three service binaries (flags belong to binaries).
 #ifndef ZHIBIAO_SERVICES_COMMON_SERVICE_MAIN_H_
 #define ZHIBIAO_SERVICES_COMMON_SERVICE_MAIN_H_
 
 #include <string>
 
+#include "common/rpc/auth.h"
+#include "common/rpc/channels.h"
 #include "common/rpc/server.h"
 #include "common/rpc/storage_shards.h"
 
@@ -19,10 +22,19 @@ struct ServiceSpec {
   std::string grpc_service;    // full name for health, e.g. "zhibiao.v1.QueryService"
 };
 
-// Blocks SIGTERM and SIGINT (before any thread starts), parses flags with
-// ZHIBIAO_* overrides and sets up logging. Exits with status 2 on a bad
-// common flag.
+// Blocks SIGTERM, SIGINT and SIGHUP (before any thread starts), parses flags
+// with ZHIBIAO_* overrides, sets up logging, loads certificates and tokens
+// and starts the metrics endpoint. Exits with status 2 on a bad common flag
+// or an unreadable certificate or tokens file.
 void Init(int argc, char** argv, const ServiceSpec& spec);
+
+// Checks every call's bearer token when --tokens_file is set (else allows all).
+const Authorizer* CallAuthorizer();
+
+// `base` with the TLS credentials (--tls_ca, and --tls_cert/--tls_key as the
+// client certificate) and the token (--storage_token_file) for calls to
+// storage.
+ChannelOptions StorageChannelOptions(ChannelOptions base);
 
 // Server options from the common flags; `max_message_bytes` is the service's own.
 ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_bytes);

@@ -1,11 +1,17 @@
 #include "services/ingest/ingest_service.h"
 
+#include <deque>
 #include <memory>
+#include <vector>
+
+#include <grpcpp/alarm.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/base/grpc_status.h"
 #include "common/base/logging.h"
+#include "common/metrics/metrics.h"
+#include "common/rpc/server.h"
 
 namespace zb::ingest {
 namespace {
@@ -25,49 +31,45 @@ zhibiao::v1::IngestOutcome ToIngestOutcome(zhibiao::v1::PutOutcome outcome) {
   }
 }
 
-// One in-flight storage call and what it needs to stay alive.
-struct StorageCall {
-  grpc::ClientContext context;
-  zhibiao::v1::PutReportRequest request;
-  zhibiao::v1::PutReportResponse response;
-};
-
 }  // namespace
 
-IngestServiceImpl::IngestServiceImpl(StorageShards* shards, Executor* parsers,
-                                     IngestOptions options)
-    : shards_(shards), parsers_(parsers), options_(std::move(options)) {}
+// One report on its way to storage, across retries.
+struct IngestServiceImpl::StoreState {
+  zhibiao::v1::PutReportRequest request;
+  zhibiao::v1::IngestResponse response;
+  int shard = 0;
+  std::string peer;
+  absl::Time deadline;  // of the whole store, retries included
+  std::string request_id;
+  std::string caller;
+  int attempt = 0;
+  std::function<void(absl::Status, zhibiao::v1::IngestResponse)> done;
+  // The attempt in flight (a new one per try).
+  std::unique_ptr<grpc::ClientContext> context;
+  zhibiao::v1::PutReportResponse put;
+  std::unique_ptr<grpc::Alarm> backoff;
+};
 
-void IngestServiceImpl::BuildThen(grpc::CallbackServerContext* context,
-                                  grpc::ServerUnaryReactor* reactor, const std::string* content,
-                                  const std::string* source_name,
-                                  std::function<void(zhibiao::v1::Report)> then) {
-  const bool queued = parsers_->TrySubmit([this, reactor, context, content, source_name,
-                                           then = std::move(then)] {
-    if (context->IsCancelled()) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before parsing"));
-      return;
-    }
-    absl::StatusOr<zhibiao::v1::Report> report =
-        pipeline::BuildReport(*content, *source_name, options_.build);
-    if (!report.ok()) {
-      reactor->Finish(ToGrpcStatus(report.status()));
-      return;
-    }
-    then(*std::move(report));
-  });
-  if (!queued) reactor->Finish(QueueFull(*parsers_));
-}
+IngestServiceImpl::IngestServiceImpl(StorageShards* shards, Executor* parsers,
+                                     const Authorizer* authorizer, IngestOptions options)
+    : shards_(shards), parsers_(parsers), authorizer_(authorizer), options_(std::move(options)) {}
 
 grpc::ServerUnaryReactor* IngestServiceImpl::Parse(grpc::CallbackServerContext* context,
                                                    const zhibiao::v1::ParseRequest* request,
                                                    zhibiao::v1::ParseResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  BuildThen(context, reactor, &request->content(), &request->source_name(),
-            [reactor, response](zhibiao::v1::Report report) {
-              *response->mutable_report() = std::move(report);
-              reactor->Finish(grpc::Status::OK);
-            });
+  if (!authorizer_->Allow(context, Scope::kIngest, reactor)) return reactor;
+  const bool queued = parsers_->TrySubmit([this, reactor, context, request, response] {
+    if (context->IsCancelled()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before parsing"));
+      return;
+    }
+    absl::StatusOr<zhibiao::v1::Report> report =
+        pipeline::BuildReport(request->content(), request->source_name(), options_.build);
+    if (report.ok()) *response->mutable_report() = *std::move(report);
+    reactor->Finish(ToGrpcStatus(report.status()));
+  });
+  if (!queued) reactor->Finish(QueueFull(*parsers_));
   return reactor;
 }
 
@@ -75,56 +77,298 @@ grpc::ServerUnaryReactor* IngestServiceImpl::Ingest(grpc::CallbackServerContext*
                                                     const zhibiao::v1::IngestRequest* request,
                                                     zhibiao::v1::IngestResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  BuildThen(context, reactor, &request->content(), &request->source_name(),
-            [this, context, reactor, request, response](zhibiao::v1::Report report) {
-              for (const auto& [key, value] : request->labels()) {
-                (*report.mutable_meta()->mutable_labels())[key] = value;
-              }
-              StoreReport(context, reactor, std::move(report), response);
-            });
+  absl::StatusOr<std::string> caller = authorizer_->Check(*context, Scope::kIngest);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  IngestJob job;
+  job.content = &request->content();
+  job.source_name = &request->source_name();
+  job.labels = &request->labels();
+  job.deadline = absl::FromChrono(context->deadline());
+  job.request_id = RequestIdOf(*context);
+  job.caller = *caller;
+  job.cancelled = [context] { return context->IsCancelled(); };
+  IngestDocument(std::move(job), [reactor, response](absl::Status status,
+                                                     zhibiao::v1::IngestResponse result) {
+    if (status.ok()) *response = std::move(result);
+    reactor->Finish(ToGrpcStatus(status));
+  });
   return reactor;
 }
 
-void IngestServiceImpl::StoreReport(grpc::CallbackServerContext* context,
-                                    grpc::ServerUnaryReactor* reactor, zhibiao::v1::Report report,
-                                    zhibiao::v1::IngestResponse* response) {
-  const int shard = ShardForRegion(report.meta().region().code(), shards_->size());
-  response->set_report_id(report.meta().report_id());
-  response->set_indicator_count(report.indicators_size());
-  response->set_section_count(report.sections_size());
-  response->set_shard(shards_->address(shard));
-  *response->mutable_meta() = report.meta();
-  *response->mutable_warnings() = report.warnings();
+void IngestServiceImpl::IngestDocument(
+    IngestJob job, std::function<void(absl::Status, zhibiao::v1::IngestResponse)> done) {
+  auto shared_done = std::make_shared<decltype(done)>(std::move(done));
+  const bool queued = parsers_->TrySubmit([this, job, shared_done]() mutable {
+    if (job.cancelled && job.cancelled()) {
+      (*shared_done)(absl::CancelledError("cancelled before parsing"), {});
+      return;
+    }
+    absl::StatusOr<zhibiao::v1::Report> report =
+        pipeline::BuildReport(*job.content, *job.source_name, options_.build);
+    if (!report.ok()) {
+      Metrics::Global().RecordIngest("failed", 0);
+      LogAudit(job.caller, "ingest", "", report.status(), job.request_id);
+      (*shared_done)(report.status(), {});
+      return;
+    }
+    if (job.labels != nullptr) {
+      for (const auto& [key, value] : *job.labels) {
+        (*report->mutable_meta()->mutable_labels())[key] = value;
+      }
+    }
+    auto state = std::make_shared<StoreState>();
+    state->shard = ShardForRegion(report->meta().region().code(), shards_->size());
+    state->peer = shards_->Describe(state->shard);
+    zhibiao::v1::IngestResponse& response = state->response;
+    response.set_report_id(report->meta().report_id());
+    response.set_indicator_count(report->indicators_size());
+    response.set_section_count(report->sections_size());
+    response.set_shard(shards_->address(state->shard));
+    *response.mutable_meta() = report->meta();
+    *response.mutable_warnings() = report->warnings();
+    *state->request.mutable_report() = *std::move(report);
+    state->deadline = std::min(job.deadline, absl::Now() + options_.storage_timeout);
+    state->request_id = job.request_id;
+    state->caller = job.caller;
+    state->done = [shared_done](absl::Status s, zhibiao::v1::IngestResponse r) {
+      (*shared_done)(std::move(s), std::move(r));
+    };
+    StoreAttempt(std::move(state));
+  });
+  if (!queued) {
+    (*shared_done)(absl::ResourceExhaustedError(
+                       absl::StrCat("ingest is busy: ", parsers_->queue_capacity(),
+                                    " documents are already waiting to be parsed; retry later")),
+                   {});
+  }
+}
 
-  auto call = std::make_shared<StorageCall>();
-  // The storage call ends by the client's deadline or our own bound, whichever is first.
-  const absl::Time bound = absl::Now() + options_.storage_timeout;
-  const absl::Time client = absl::FromChrono(context->deadline());
-  call->context.set_deadline(absl::ToChronoTime(std::min(bound, client)));
-  *call->request.mutable_report() = std::move(report);
-  const std::string peer = shards_->Describe(shard);
-  shards_->stub(shard)->async()->PutReport(
-      &call->context, &call->request, &call->response,
-      [call, reactor, response, peer](grpc::Status status) {
-        if (!status.ok()) {
-          absl::Status failed = FromGrpcStatus(status, peer);
-          // A storage deadline is the storage being unreachable in time, not
-          // the client's fault: UNAVAILABLE tells the client to retry.
-          if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-            failed = absl::UnavailableError(failed.message());
-          }
-          reactor->Finish(ToGrpcStatus(failed));
+void IngestServiceImpl::StoreAttempt(std::shared_ptr<StoreState> state) {
+  state->context = std::make_unique<grpc::ClientContext>();
+  state->context->set_deadline(absl::ToChronoTime(state->deadline));
+  if (!state->request_id.empty()) state->context->AddMetadata("x-request-id", state->request_id);
+  state->put.Clear();
+  shards_->stub(state->shard)->async()->PutReport(
+      state->context.get(), &state->request, &state->put, [this, state](grpc::Status status) {
+        if (status.ok()) {
+          state->response.set_outcome(ToIngestOutcome(state->put.outcome()));
+          state->response.mutable_meta()->set_ingested_at_unix_ms(state->put.ingested_at_unix_ms());
+          LogInfo("report_ingested",
+                  {{"report_id", state->put.report_id()},
+                   {"outcome", zhibiao::v1::IngestOutcome_Name(state->response.outcome())},
+                   {"indicators", state->response.indicator_count()},
+                   {"shard", state->peer},
+                   {"attempts", state->attempt + 1},
+                   {"request_id", state->request_id}});
+          const zhibiao::v1::IngestOutcome outcome = state->response.outcome();
+          Metrics::Global().RecordIngest(
+              outcome == zhibiao::v1::INGEST_OUTCOME_STORED      ? "stored"
+              : outcome == zhibiao::v1::INGEST_OUTCOME_UNCHANGED ? "unchanged"
+                                                                 : "replaced",
+              outcome == zhibiao::v1::INGEST_OUTCOME_UNCHANGED ? 0 : state->response.indicator_count());
+          LogAudit(state->caller, "ingest", state->response.report_id(), absl::OkStatus(),
+                   state->request_id, zhibiao::v1::IngestOutcome_Name(state->response.outcome()));
+          state->done(absl::OkStatus(), std::move(state->response));
           return;
         }
-        response->set_outcome(ToIngestOutcome(call->response.outcome()));
-        response->mutable_meta()->set_ingested_at_unix_ms(call->response.ingested_at_unix_ms());
-        LogInfo("report_ingested",
-                {{"report_id", call->response.report_id()},
-                 {"outcome", zhibiao::v1::IngestOutcome_Name(response->outcome())},
-                 {"indicators", response->indicator_count()},
-                 {"shard", peer}});
-        reactor->Finish(grpc::Status::OK);
+        // A shard that cannot be reached, or is shutting down, may be back in
+        // a moment: PutReport is idempotent, so try again while time is left.
+        const absl::Duration backoff =
+            std::min(options_.max_retry_backoff, options_.retry_backoff * (1 << std::min(state->attempt, 10)));
+        const bool retryable = status.error_code() == grpc::StatusCode::UNAVAILABLE;
+        if (retryable && absl::Now() + backoff < state->deadline) {
+          ++state->attempt;
+          state->backoff = std::make_unique<grpc::Alarm>();
+          state->backoff->Set(absl::ToChronoTime(absl::Now() + backoff),
+                              [this, state](bool) { StoreAttempt(state); });
+          return;
+        }
+        absl::Status failed = FromGrpcStatus(status, state->peer);
+        // A storage deadline is the storage being unreachable in time, not
+        // the client's fault: UNAVAILABLE tells the client to retry.
+        if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED || retryable) {
+          failed = absl::UnavailableError(
+              absl::StrCat(failed.message(), " (after ", state->attempt + 1, " attempts)"));
+        }
+        Metrics::Global().RecordIngest("failed", 0);
+        LogAudit(state->caller, "ingest", state->response.report_id(), failed, state->request_id);
+        state->done(failed, {});
       });
+}
+
+// IngestStream: reads documents one at a time while fewer than
+// stream_window are in flight, ingests each through IngestDocument, and
+// writes results strictly in the order the documents came. Finishes only
+// when every document it read has its result (so no work outlives it).
+class IngestServiceImpl::StreamReactor
+    : public grpc::ServerBidiReactor<zhibiao::v1::IngestRequest, zhibiao::v1::IngestResult> {
+ public:
+  StreamReactor(IngestServiceImpl* service, grpc::CallbackServerContext* context,
+                std::string caller)
+      : service_(service), context_(context), caller_(std::move(caller)) {
+    request_id_ = RequestIdOf(*context);
+    reading_ = true;
+    StartRead(&incoming_);
+  }
+
+  void OnReadDone(bool ok) override {
+    Actions actions;
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      if (!ok) {
+        reads_done_ = true;
+      } else {
+        auto slot = std::make_shared<Slot>();
+        slot->request = std::move(incoming_);
+        slot->result.set_index(next_index_++);
+        slot->result.set_source_name(slot->request.source_name());
+        pending_.push_back(slot);
+        ++in_flight_;
+        actions.start.push_back(slot);
+      }
+      Plan(&actions);
+    }
+    Run(std::move(actions));
+  }
+
+  void OnWriteDone(bool ok) override {
+    Actions actions;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      pending_.pop_front();
+      if (!ok) broken_ = true;  // the client went away: finish once the work drains
+      Plan(&actions);
+    }
+    Run(std::move(actions));
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    broken_ = true;
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  struct Slot {
+    zhibiao::v1::IngestRequest request;
+    zhibiao::v1::IngestResult result;
+    bool done = false;
+  };
+  // What to do once the lock is released (gRPC may run reactions inline).
+  struct Actions {
+    std::vector<std::shared_ptr<Slot>> start;
+    bool read = false;
+    const zhibiao::v1::IngestResult* write = nullptr;
+    bool finish = false;
+  };
+
+  void Plan(Actions* actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (broken_) {
+      // Drop the results nobody reads; finish when nothing runs any more.
+      while (!writing_ && !pending_.empty() && pending_.front()->done) pending_.pop_front();
+      if (!finished_ && !writing_ && in_flight_ == 0) {
+        finished_ = true;
+        actions->finish = true;
+      }
+      return;
+    }
+    if (!reading_ && !reads_done_ && in_flight_ < service_->options().stream_window) {
+      reading_ = true;
+      actions->read = true;
+    }
+    if (!writing_ && !pending_.empty() && pending_.front()->done) {
+      writing_ = true;
+      actions->write = &pending_.front()->result;
+    }
+    if (!finished_ && reads_done_ && pending_.empty() && !writing_) {
+      finished_ = true;
+      actions->finish = true;
+    }
+  }
+
+  void Run(Actions actions) {
+    for (auto& slot : actions.start) Start(slot);
+    if (actions.read) StartRead(&incoming_);
+    if (actions.write != nullptr) StartWrite(actions.write);
+    if (actions.finish) {
+      bool cancelled;
+      {
+        absl::MutexLock lock(&mu_);
+        cancelled = broken_;
+      }
+      Finish(cancelled ? grpc::Status(grpc::StatusCode::CANCELLED, "the client went away")
+                       : grpc::Status::OK);
+    }
+  }
+
+  void Start(const std::shared_ptr<Slot>& slot) {
+    IngestJob job;
+    job.content = &slot->request.content();
+    job.source_name = &slot->request.source_name();
+    job.labels = &slot->request.labels();
+    job.deadline = absl::FromChrono(context_->deadline());
+    job.request_id = absl::StrCat(request_id_, request_id_.empty() ? "" : "/", slot->result.index());
+    job.caller = caller_;
+    job.cancelled = [this] {
+      absl::MutexLock lock(&mu_);
+      return broken_;
+    };
+    service_->IngestDocument(std::move(job), [this, slot](absl::Status status,
+                                                          zhibiao::v1::IngestResponse response) {
+      Actions actions;
+      {
+        absl::MutexLock lock(&mu_);
+        if (status.ok()) {
+          *slot->result.mutable_response() = std::move(response);
+        } else {
+          slot->result.set_code(static_cast<int32_t>(status.code()));
+          slot->result.set_error(std::string(status.message()));
+        }
+        slot->request.Clear();  // the document is no longer needed
+        slot->done = true;
+        --in_flight_;
+        Plan(&actions);
+      }
+      Run(std::move(actions));
+    });
+  }
+
+  IngestServiceImpl* const service_;
+  grpc::CallbackServerContext* const context_;
+  const std::string caller_;
+  std::string request_id_;
+  zhibiao::v1::IngestRequest incoming_;  // written by StartRead; one read at a time
+  absl::Mutex mu_;
+  std::deque<std::shared_ptr<Slot>> pending_ ABSL_GUARDED_BY(mu_);  // in stream order
+  int64_t next_index_ ABSL_GUARDED_BY(mu_) = 0;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool broken_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+grpc::ServerBidiReactor<zhibiao::v1::IngestRequest, zhibiao::v1::IngestResult>*
+IngestServiceImpl::IngestStream(grpc::CallbackServerContext* context) {
+  absl::StatusOr<std::string> caller = authorizer_->Check(*context, Scope::kIngest);
+  if (!caller.ok()) {
+    // A reactor that refuses at once.
+    class Refused
+        : public grpc::ServerBidiReactor<zhibiao::v1::IngestRequest, zhibiao::v1::IngestResult> {
+     public:
+      explicit Refused(grpc::Status status) { Finish(std::move(status)); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused(ToGrpcStatus(caller.status()));
+  }
+  return new StreamReactor(this, context, *std::move(caller));
 }
 
 }  // namespace zb::ingest

@@ -1,14 +1,18 @@
 // zhibiao.v1.IngestService: parses documents on a bounded executor (never on
 // gRPC's callback threads) and stores each report on the storage shard its
-// region routes to, with a deadline on every storage call.
+// region routes to, retrying a storage shard that is unavailable with
+// backoff within the call's deadline. Ingest takes one document a call,
+// IngestStream many on one stream with a bounded number in flight.
 #ifndef ZHIBIAO_SERVICES_INGEST_INGEST_SERVICE_H_
 #define ZHIBIAO_SERVICES_INGEST_INGEST_SERVICE_H_
 
 #include <functional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/pipeline/report_builder.h"
+#include "common/rpc/auth.h"
 #include "common/rpc/executor.h"
 #include "common/rpc/storage_shards.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
@@ -17,14 +21,33 @@ namespace zb::ingest {
 
 struct IngestOptions {
   pipeline::BuildOptions build;
-  // Upper bound of one storage call; the client's own deadline wins if earlier.
+  // Upper bound of storing one report, retries included; the client's own
+  // deadline wins if earlier.
   absl::Duration storage_timeout = absl::Seconds(10);
+  // First wait before retrying an unavailable storage shard; doubles up to
+  // max_retry_backoff.
+  absl::Duration retry_backoff = absl::Milliseconds(50);
+  absl::Duration max_retry_backoff = absl::Seconds(1);
+  // Documents of one IngestStream parsed or stored at once.
+  int stream_window = 16;
 };
 
-// Thread-safe. Does not own `shards` or `parsers`; both must outlive it.
+// One document to ingest. The strings and labels must outlive the job.
+struct IngestJob {
+  const std::string* content = nullptr;
+  const std::string* source_name = nullptr;
+  const google::protobuf::Map<std::string, std::string>* labels = nullptr;
+  absl::Time deadline = absl::InfiniteFuture();  // the client's
+  std::string request_id;                        // passed on to storage as x-request-id
+  std::string caller;                            // who asked, for the audit line
+  std::function<bool()> cancelled;               // the client went away
+};
+
+// Thread-safe. Does not own its arguments; they must outlive it.
 class IngestServiceImpl final : public zhibiao::v1::IngestService::CallbackService {
  public:
-  IngestServiceImpl(StorageShards* shards, Executor* parsers, IngestOptions options);
+  IngestServiceImpl(StorageShards* shards, Executor* parsers, const Authorizer* authorizer,
+                    IngestOptions options);
 
   grpc::ServerUnaryReactor* Parse(grpc::CallbackServerContext* context,
                                   const zhibiao::v1::ParseRequest* request,
@@ -32,19 +55,26 @@ class IngestServiceImpl final : public zhibiao::v1::IngestService::CallbackServi
   grpc::ServerUnaryReactor* Ingest(grpc::CallbackServerContext* context,
                                    const zhibiao::v1::IngestRequest* request,
                                    zhibiao::v1::IngestResponse* response) override;
+  grpc::ServerBidiReactor<zhibiao::v1::IngestRequest, zhibiao::v1::IngestResult>* IngestStream(
+      grpc::CallbackServerContext* context) override;
+
+  // Parses and stores one document; `done` runs once, on a parser or gRPC
+  // thread, with the outcome.
+  void IngestDocument(IngestJob job,
+                      std::function<void(absl::Status, zhibiao::v1::IngestResponse)> done);
+
+  const IngestOptions& options() const { return options_; }
 
  private:
-  // Builds the report of `content` on the parser executor, then calls `then`
-  // there; finishes `reactor` itself on errors and when the queue is full.
-  // `content` and `source_name` belong to the request and outlive the call.
-  void BuildThen(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                 const std::string* content, const std::string* source_name,
-                 std::function<void(zhibiao::v1::Report)> then);
-  void StoreReport(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                   zhibiao::v1::Report report, zhibiao::v1::IngestResponse* response);
+  class StreamReactor;
+  // Stores `report` (attempt `attempt`, 0-based) and retries an unavailable
+  // shard after a backoff while the job's deadline allows.
+  struct StoreState;
+  void StoreAttempt(std::shared_ptr<StoreState> state);
 
   StorageShards* const shards_;
   Executor* const parsers_;
+  const Authorizer* const authorizer_;
   const IngestOptions options_;
 };
 

@@ -17,7 +17,9 @@ ABSL_FLAG(std::string, storage, "127.0.0.1:7410",
 ABSL_FLAG(int, parse_threads, 0, "threads that parse documents (0: one per core)");
 ABSL_FLAG(int, parse_queue, 256, "documents waiting for a parser before RESOURCE_EXHAUSTED");
 ABSL_FLAG(int64_t, max_document_mb, 32, "largest document accepted, in MiB");
-ABSL_FLAG(int, storage_timeout_ms, 10000, "deadline of each storage call");
+ABSL_FLAG(int, storage_timeout_ms, 10000,
+          "how long storing one report may take, retries of an unavailable shard included");
+ABSL_FLAG(int, stream_window, 16, "documents of one IngestStream parsed or stored at once");
 
 int main(int argc, char** argv) {
   const zb::service::ServiceSpec spec = {
@@ -30,7 +32,7 @@ int main(int argc, char** argv) {
   const int64_t max_document_bytes = absl::GetFlag(FLAGS_max_document_mb) << 20;
   zb::ChannelOptions channel_options;
   channel_options.max_message_bytes = static_cast<int>(max_document_bytes * 3 + (8 << 20));
-  zb::StorageShards shards(*addresses, channel_options);
+  zb::StorageShards shards(*addresses, zb::service::StorageChannelOptions(channel_options));
 
   int threads = absl::GetFlag(FLAGS_parse_threads);
   if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
@@ -38,7 +40,11 @@ int main(int argc, char** argv) {
   zb::ingest::IngestOptions options;
   options.build.max_document_bytes = static_cast<size_t>(max_document_bytes);
   options.storage_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_storage_timeout_ms));
-  zb::ingest::IngestServiceImpl service(&shards, &parsers, options);
+  options.stream_window = absl::GetFlag(FLAGS_stream_window);
+  if (options.stream_window < 1 || options.stream_window > 1024) {
+    zb::service::ExitWithUsageError("--stream_window must be 1..1024");
+  }
+  zb::ingest::IngestServiceImpl service(&shards, &parsers, zb::service::CallAuthorizer(), options);
 
   // A request carries the whole document; leave room for protobuf framing.
   // Larger bodies are refused by gRPC with RESOURCE_EXHAUSTED before parsing.

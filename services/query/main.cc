@@ -24,9 +24,10 @@ int main(int argc, char** argv) {
   if (!addresses.ok()) zb::service::ExitWithUsageError(std::string(addresses.status().message()));
   zb::ChannelOptions channel_options;
   channel_options.max_message_bytes = absl::GetFlag(FLAGS_max_message_mb) << 20;
-  zb::StorageShards shards(*addresses, channel_options);
+  zb::StorageShards shards(*addresses, zb::service::StorageChannelOptions(channel_options));
   zb::query::QueryOptions options;
   options.shard_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_shard_timeout_ms));
+  options.authorizer = zb::service::CallAuthorizer();
   zb::query::QueryServiceImpl service(&shards, options);
 
   const int status = zb::service::ServeUntilTerminated(

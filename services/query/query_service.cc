@@ -78,13 +78,20 @@ bool TakePage(const std::vector<std::vector<std::string>>& keys, const std::vect
   return more;
 }
 
+namespace {
+const Authorizer kAllowEveryCall(nullptr);
+}  // namespace
+
 QueryServiceImpl::QueryServiceImpl(StorageShards* shards, QueryOptions options)
-    : shards_(shards), options_(options) {}
+    : shards_(shards),
+      options_(options),
+      authorizer_(options.authorizer != nullptr ? options.authorizer : &kAllowEveryCall) {}
 
 grpc::ServerUnaryReactor* QueryServiceImpl::GetReport(grpc::CallbackServerContext* context,
                                                       const zhibiao::v1::GetReportRequest* request,
                                                       zhibiao::v1::GetReportResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!authorizer_->Allow(context, Scope::kQuery, reactor)) return reactor;
   if (request->report_id().empty()) {
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "report_id is required"));
     return reactor;
@@ -121,6 +128,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListReports(
     grpc::CallbackServerContext* context, const zhibiao::v1::ListReportsRequest* request,
     zhibiao::v1::ListReportsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!authorizer_->Allow(context, Scope::kQuery, reactor)) return reactor;
   if (request->page_size() < 0 || request->page_size() > 1000) {
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                  absl::StrCat("page_size ", request->page_size(),
@@ -217,6 +225,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Aggregate(grpc::CallbackServerContex
                                                       const zhibiao::v1::AggregateRequest* request,
                                                       zhibiao::v1::AggregateResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!authorizer_->Allow(context, Scope::kQuery, reactor)) return reactor;
   const taxonomy::Taxonomy& taxonomy = taxonomy::Taxonomy::Default();
   if (absl::Status valid = ValidateAggregate(*request, taxonomy); !valid.ok()) {
     reactor->Finish(ToGrpcStatus(valid));
@@ -242,6 +251,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::MetricQuery(
                            Response*),
     std::vector<int> targets) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!authorizer_->Allow(context, Scope::kQuery, reactor)) return reactor;
   absl::StatusOr<const taxonomy::Entry*> metric =
       FindMetric(request->metric_key(), taxonomy::Taxonomy::Default());
   absl::Status valid = metric.ok() ? validate(*request) : metric.status();
@@ -286,6 +296,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::SearchIndicators(
     grpc::CallbackServerContext* context, const zhibiao::v1::SearchIndicatorsRequest* request,
     zhibiao::v1::SearchIndicatorsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!authorizer_->Allow(context, Scope::kQuery, reactor)) return reactor;
   absl::Status valid = agg::ValidateFilter(request->filter());
   if (valid.ok() && (request->page_size() < 0 || request->page_size() > 1000)) {
     valid = absl::InvalidArgumentError(
@@ -354,6 +365,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetSection(
     grpc::CallbackServerContext* context, const zhibiao::v1::GetSectionRequest* request,
     zhibiao::v1::GetSectionResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!authorizer_->Allow(context, Scope::kQuery, reactor)) return reactor;
   if (request->report_id().empty() || request->section().empty()) {
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                  "report_id and section are required"));
@@ -451,6 +463,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListMetrics(
     grpc::CallbackServerContext* context, const zhibiao::v1::ListMetricsRequest* request,
     zhibiao::v1::ListMetricsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!authorizer_->Allow(context, Scope::kQuery, reactor)) return reactor;
   absl::Status valid = agg::ValidateFilter(request->filter());
   if (!valid.ok()) {
     reactor->Finish(ToGrpcStatus(valid));

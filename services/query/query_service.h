@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/rpc/auth.h"
 #include "common/rpc/storage_shards.h"
 #include "common/taxonomy/taxonomy.h"
 #include "services/query/query_semantics.h"
@@ -19,6 +20,7 @@ namespace zb::query {
 
 struct QueryOptions {
   absl::Duration shard_timeout = absl::Seconds(10);  // bound of each shard call
+  const Authorizer* authorizer = nullptr;            // checks tokens; null: every call allowed
 };
 
 // Fills `response` with one summary per taxonomy key (and the unmapped
@@ -90,6 +92,7 @@ class QueryServiceImpl final : public zhibiao::v1::QueryService::CallbackService
 
   StorageShards* const shards_;
   const QueryOptions options_;
+  const Authorizer* const authorizer_;
 };
 
 // The cross-shard page token of ListReports: for each shard, the sort key of

@@ -5,6 +5,7 @@
 
 #include "absl/flags/flag.h"
 #include "common/base/logging.h"
+#include "common/metrics/metrics.h"
 #include "common/rpc/executor.h"
 #include "common/rpc/server.h"
 #include "common/store/indicator_store.h"
@@ -49,7 +50,32 @@ int main(int argc, char** argv) {
   zb::Executor readers("storage-readers", absl::GetFlag(FLAGS_read_threads), 256);
   // Streaming scans wait on their clients: they get threads of their own.
   zb::Executor scanners("storage-scanners", absl::GetFlag(FLAGS_scan_threads), 16);
-  zb::storage::StorageServiceImpl service(store->get(), &readers, &scanners);
+  zb::storage::StorageServiceImpl service(store->get(), &readers, &scanners,
+                                          zb::service::CallAuthorizer());
+  zb::store::IndicatorStore* raw_store = store->get();
+  // RocksDB and store figures, computed at every scrape.
+  zb::Metrics::Global().AddScrapeCallback([raw_store] {
+    const zhibiao::v1::GetStatsResponse stats = raw_store->Stats();
+    using Sample = zb::Metrics::Sample;
+    return std::vector<Sample>{
+        {"zhibiao_storage_reports", "Reports stored on this shard (estimate)", false,
+         static_cast<double>(stats.reports())},
+        {"zhibiao_storage_index_entries", "Indicator index entries on this shard (estimate)", false,
+         static_cast<double>(stats.index_entries())},
+        {"zhibiao_storage_disk_bytes", "Total size of the shard's SST files", false,
+         static_cast<double>(stats.sst_bytes())},
+        {"zhibiao_storage_memtable_bytes", "Bytes in RocksDB memtables", false,
+         static_cast<double>(stats.memtable_bytes())},
+        {"zhibiao_storage_block_cache_usage_bytes", "RocksDB block cache in use", false,
+         static_cast<double>(stats.block_cache_usage_bytes())},
+        {"zhibiao_storage_block_cache_hit_ratio", "Block cache hits / lookups since start", false,
+         stats.block_cache_hit_rate()},
+        {"zhibiao_storage_write_stall_seconds_total", "Time RocksDB stalled writes", true,
+         static_cast<double>(stats.write_stall_micros()) / 1e6},
+        {"zhibiao_storage_compaction_bytes_written_total", "Bytes written by compactions", true,
+         static_cast<double>(stats.compaction_bytes_written())},
+    };
+  });
 
   // SERVING at once: the database is open.
   const int status = zb::service::ServeUntilTerminated(

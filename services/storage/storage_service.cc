@@ -5,16 +5,26 @@
 #include "common/agg/aggregate.h"
 #include "common/base/grpc_status.h"
 #include "common/base/logging.h"
+#include "common/rpc/server.h"
 
 namespace zb::storage {
 
+namespace {
+const Authorizer kAllowEveryCall(nullptr);
+}  // namespace
+
 StorageServiceImpl::StorageServiceImpl(store::IndicatorStore* store, Executor* readers,
-                                       Executor* scanners)
-    : store_(store), readers_(readers), scanners_(scanners != nullptr ? scanners : readers) {}
+                                       Executor* scanners, const Authorizer* authorizer)
+    : store_(store),
+      readers_(readers),
+      scanners_(scanners != nullptr ? scanners : readers),
+      authorizer_(authorizer != nullptr ? authorizer : &kAllowEveryCall) {}
 
 grpc::ServerUnaryReactor* StorageServiceImpl::OnReader(grpc::CallbackServerContext* context,
+                                                       Scope scope,
                                                        std::function<absl::Status()> work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!authorizer_->Allow(context, scope, reactor)) return reactor;
   const bool queued = readers_->TrySubmit([reactor, context, work = std::move(work)] {
     if (context->IsCancelled()) {
       reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before it started"));
@@ -34,17 +44,27 @@ grpc::ServerUnaryReactor* StorageServiceImpl::PutReport(grpc::CallbackServerCont
                                                         const zhibiao::v1::PutReportRequest* request,
                                                         zhibiao::v1::PutReportResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<std::string> who = authorizer_->Check(*context, Scope::kIngest);
+  if (!who.ok()) {
+    reactor->Finish(ToGrpcStatus(who.status()));
+    return reactor;
+  }
   if (!request->has_report() || request->report().meta().report_id().empty()) {
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                  "report.meta.report_id is required"));
     return reactor;
   }
   const std::string id = request->report().meta().report_id();
-  store_->PutAsync(request->report(), [reactor, response, id](absl::StatusOr<store::PutResult> r) {
+  const std::string request_id = RequestIdOf(*context);
+  store_->PutAsync(request->report(), [reactor, response, id, who = *who,
+                                       request_id](absl::StatusOr<store::PutResult> r) {
     if (!r.ok()) {
+      LogAudit(who, "put_report", id, r.status(), request_id);
       reactor->Finish(ToGrpcStatus(r.status()));
       return;
     }
+    LogAudit(who, "put_report", id, absl::OkStatus(), request_id,
+             zhibiao::v1::PutOutcome_Name(r->outcome));
     response->set_report_id(id);
     response->set_outcome(r->outcome);
     response->set_ingested_at_unix_ms(r->ingested_at_unix_ms);
@@ -60,7 +80,7 @@ grpc::ServerUnaryReactor* StorageServiceImpl::PutReport(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* StorageServiceImpl::GetReport(grpc::CallbackServerContext* context,
                                                         const zhibiao::v1::GetReportRequest* request,
                                                         zhibiao::v1::GetReportResponse* response) {
-  return OnReader(context, [this, request, response]() -> absl::Status {
+  return OnReader(context, Scope::kQuery, [this, request, response]() -> absl::Status {
     absl::StatusOr<zhibiao::v1::Report> report = store_->Get(request->report_id());
     if (!report.ok()) return report.status();
     *response->mutable_report() = *std::move(report);
@@ -71,7 +91,7 @@ grpc::ServerUnaryReactor* StorageServiceImpl::GetReport(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* StorageServiceImpl::ListReports(
     grpc::CallbackServerContext* context, const zhibiao::v1::ListReportsRequest* request,
     zhibiao::v1::ListReportsResponse* response) {
-  return OnReader(context, [this, request, response]() -> absl::Status {
+  return OnReader(context, Scope::kQuery, [this, request, response]() -> absl::Status {
     store::ListQuery query;
     query.region_code = request->region_code();
     query.province_code = request->province_code();
@@ -91,8 +111,15 @@ grpc::ServerUnaryReactor* StorageServiceImpl::DeleteReport(
     grpc::CallbackServerContext* context, const zhibiao::v1::DeleteReportRequest* request,
     zhibiao::v1::DeleteReportResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<std::string> who = authorizer_->Check(*context, Scope::kAdmin);
+  if (!who.ok()) {
+    reactor->Finish(ToGrpcStatus(who.status()));
+    return reactor;
+  }
   const std::string id = request->report_id();
-  store_->DeleteAsync(id, [reactor, response, id](absl::StatusOr<int> removed) {
+  const std::string request_id = RequestIdOf(*context);
+  store_->DeleteAsync(id, [reactor, response, id, who = *who, request_id](absl::StatusOr<int> removed) {
+    LogAudit(who, "delete_report", id, removed.status(), request_id);
     if (removed.ok()) {
       response->set_report_id(id);
       response->set_indicators_removed(*removed);
@@ -123,7 +150,7 @@ absl::Status ValidateRanking(const zhibiao::v1::AggregateIndicatorsRequest& requ
 grpc::ServerUnaryReactor* StorageServiceImpl::AggregateIndicators(
     grpc::CallbackServerContext* context, const zhibiao::v1::AggregateIndicatorsRequest* request,
     zhibiao::v1::AggregateIndicatorsResponse* response) {
-  return OnReader(context, [this, request, response]() -> absl::Status {
+  return OnReader(context, Scope::kQuery, [this, request, response]() -> absl::Status {
     absl::Status valid = agg::ValidateFilter(request->filter());
     if (valid.ok()) valid = agg::ValidateGroupBy(request->group_by());
     if (valid.ok() && request->ranking().k() != 0) valid = ValidateRanking(*request);
@@ -149,7 +176,7 @@ grpc::ServerUnaryReactor* StorageServiceImpl::AggregateIndicators(
 grpc::ServerUnaryReactor* StorageServiceImpl::SearchIndicators(
     grpc::CallbackServerContext* context, const zhibiao::v1::SearchIndicatorsRequest* request,
     zhibiao::v1::SearchIndicatorsResponse* response) {
-  return OnReader(context, [this, request, response]() -> absl::Status {
+  return OnReader(context, Scope::kQuery, [this, request, response]() -> absl::Status {
     absl::Status valid = agg::ValidateFilter(request->filter());
     if (!valid.ok()) return valid;
     absl::StatusOr<zhibiao::v1::SearchIndicatorsResponse> found = store_->Search(*request);
@@ -213,7 +240,8 @@ class ScanReactor : public grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsR
 grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsResponse>* StorageServiceImpl::ScanIndicators(
     grpc::CallbackServerContext* context, const zhibiao::v1::ScanIndicatorsRequest* request) {
   auto* reactor = new ScanReactor();
-  absl::Status valid = agg::ValidateFilter(request->filter());
+  absl::Status valid = authorizer_->Check(*context, Scope::kQuery).status();
+  if (valid.ok()) valid = agg::ValidateFilter(request->filter());
   if (valid.ok() && (request->batch_size() < 0 || request->batch_size() > 10000)) {
     valid = absl::InvalidArgumentError(
         absl::StrCat("batch_size ", request->batch_size(), " is outside 0..10000"));
@@ -288,7 +316,7 @@ grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsResponse>* StorageServiceImp
 grpc::ServerUnaryReactor* StorageServiceImpl::Checkpoint(
     grpc::CallbackServerContext* context, const zhibiao::v1::CheckpointRequest* request,
     zhibiao::v1::CheckpointResponse* response) {
-  return OnReader(context, [this, request, response]() -> absl::Status {
+  return OnReader(context, Scope::kAdmin, [this, request, response]() -> absl::Status {
     absl::StatusOr<int64_t> reports = store_->Checkpoint(request->directory());
     if (!reports.ok()) return reports.status();
     response->set_directory(request->directory());
@@ -302,6 +330,7 @@ grpc::ServerUnaryReactor* StorageServiceImpl::GetStats(grpc::CallbackServerConte
                                                        const zhibiao::v1::GetStatsRequest*,
                                                        zhibiao::v1::GetStatsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!authorizer_->Allow(context, Scope::kAdmin, reactor)) return reactor;
   *response = store_->Stats();
   reactor->Finish(grpc::Status::OK);
   return reactor;
@@ -310,7 +339,7 @@ grpc::ServerUnaryReactor* StorageServiceImpl::GetStats(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* StorageServiceImpl::Verify(grpc::CallbackServerContext* context,
                                                      const zhibiao::v1::VerifyRequest* request,
                                                      zhibiao::v1::VerifyResponse* response) {
-  return OnReader(context, [this, request, response]() -> absl::Status {
+  return OnReader(context, Scope::kAdmin, [this, request, response]() -> absl::Status {
     *response = store_->Verify(request->max_problems());
     return absl::OkStatus();
   });

@@ -4,6 +4,7 @@
 #ifndef ZHIBIAO_SERVICES_STORAGE_STORAGE_SERVICE_H_
 #define ZHIBIAO_SERVICES_STORAGE_STORAGE_SERVICE_H_
 
+#include "common/rpc/auth.h"
 #include "common/rpc/executor.h"
 #include "common/store/indicator_store.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
@@ -16,8 +17,9 @@ namespace zb::storage {
 // scans share `readers`.
 class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackService {
  public:
+  // `authorizer` checks every call's token (null: every call allowed).
   StorageServiceImpl(store::IndicatorStore* store, Executor* readers,
-                     Executor* scanners = nullptr);
+                     Executor* scanners = nullptr, const Authorizer* authorizer = nullptr);
 
   grpc::ServerUnaryReactor* PutReport(grpc::CallbackServerContext* context,
                                       const zhibiao::v1::PutReportRequest* request,
@@ -53,12 +55,14 @@ class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackSer
  private:
   // Runs `work` on the readers executor and finishes `reactor` with its
   // status; RESOURCE_EXHAUSTED when the executor's queue is full.
-  grpc::ServerUnaryReactor* OnReader(grpc::CallbackServerContext* context,
+  // Refuses the call first unless its token has `scope`.
+  grpc::ServerUnaryReactor* OnReader(grpc::CallbackServerContext* context, Scope scope,
                                      std::function<absl::Status()> work);
 
   store::IndicatorStore* const store_;
   Executor* const readers_;
   Executor* const scanners_;
+  const Authorizer* const authorizer_;
 };
 
 }  // namespace zb::storage

@@ -11,15 +11,18 @@
 #include <iterator>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include <google/protobuf/util/json_util.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/base/logging.h"
 #include "common/extract/quantities.h"
@@ -122,6 +125,30 @@ void PrintReportSummary(const zhibiao::v1::Report& report, bool with_indicators)
 }
 
 // Files named on the command line, folders expanded (recursively, sorted).
+// A channel to `address` with the CLI's TLS files and token, if any; exits
+// with status 2 when they cannot be read.
+std::shared_ptr<grpc::Channel> CliChannel(const CliOptions& options, const std::string& address) {
+  ChannelOptions channel;
+  if (options.tls.enabled()) {
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+        MakeChannelCredentials(options.tls);
+    if (!credentials.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(credentials.status().message()).c_str());
+      std::exit(2);
+    }
+    channel.credentials = *credentials;
+  }
+  if (!options.token_file.empty()) {
+    absl::StatusOr<std::shared_ptr<BearerToken>> token = BearerToken::Load(options.token_file);
+    if (!token.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(token.status().message()).c_str());
+      std::exit(2);
+    }
+    channel.token = *token;
+  }
+  return MakeChannel(address, channel);
+}
+
 std::vector<std::string> ExpandInputs(const std::vector<std::string>& args) {
   std::vector<std::string> files;
   for (const std::string& arg : args) {
@@ -195,66 +222,180 @@ int Parse(const CliOptions& options, const std::vector<std::string>& args) {
   return 0;
 }
 
+namespace {
+
+// The result of one file of `zhibiao ingest`.
+struct FileResult {
+  grpc::Status status;
+  zhibiao::v1::IngestResponse response;
+  bool done = false;
+};
+
+// Worth sending again: the service or a shard was away or busy.
+bool Retryable(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::RESOURCE_EXHAUSTED;
+}
+
+// Sends the files `todo` (indexes into `files`) on one IngestStream, at most
+// `in_flight` ahead of their results, and records each result in `results`
+// (calling `on_result` with the file's index). Returns the stream's status;
+// a broken stream leaves the rest of `todo` without a result.
+grpc::Status IngestOnStream(zhibiao::v1::IngestService::Stub* stub, const CliOptions& options,
+                            const std::vector<std::string>& files, const std::vector<size_t>& todo,
+                            std::vector<FileResult>* results,
+                            const std::function<void(size_t)>& on_result) {
+  grpc::ClientContext context;
+  // Each document gets the per-call timeout; the stream as a whole their sum.
+  SetTimeout(&context, options.timeout * static_cast<int64_t>(std::max<size_t>(1, todo.size())));
+  std::unique_ptr<grpc::ClientReaderWriter<zhibiao::v1::IngestRequest, zhibiao::v1::IngestResult>>
+      stream = stub->IngestStream(&context);
+  const size_t window = static_cast<size_t>(std::max(1, options.in_flight));
+  absl::Mutex mu;
+  size_t read = 0;        // results read
+  bool reader_done = false;
+  std::vector<size_t> sent;  // stream index -> file index, guarded by mu
+  std::thread writer([&] {
+    for (size_t file_index : todo) {
+      {
+        absl::MutexLock lock(&mu);
+        auto room = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu) {
+          return reader_done || sent.size() - read < window;
+        };
+        mu.Await(absl::Condition(&room));
+        if (reader_done) break;
+      }
+      absl::StatusOr<std::string> content = ReadFile(files[file_index]);
+      if (!content.ok()) {
+        absl::MutexLock lock(&mu);
+        (*results)[file_index] = {grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                               std::string(content.status().message())),
+                                  {}, true};
+        on_result(file_index);
+        continue;
+      }
+      zhibiao::v1::IngestRequest request;
+      request.set_content(*std::move(content));
+      request.set_source_name(fs::path(files[file_index]).filename().string());
+      {
+        absl::MutexLock lock(&mu);
+        sent.push_back(file_index);
+      }
+      if (!stream->Write(request)) break;  // the stream broke: Finish says why
+    }
+    stream->WritesDone();
+  });
+  zhibiao::v1::IngestResult result;
+  while (stream->Read(&result)) {
+    absl::MutexLock lock(&mu);
+    if (result.index() < 0 || static_cast<size_t>(result.index()) >= sent.size()) continue;
+    const size_t file_index = sent[static_cast<size_t>(result.index())];
+    FileResult& r = (*results)[file_index];
+    r.done = true;
+    if (result.code() == 0) {
+      r.status = grpc::Status::OK;
+      r.response = std::move(*result.mutable_response());
+    } else {
+      r.status = grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error());
+    }
+    ++read;
+    on_result(file_index);
+  }
+  {
+    absl::MutexLock lock(&mu);
+    reader_done = true;
+  }
+  writer.join();
+  return stream->Finish();
+}
+
+}  // namespace
+
 int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
   if (args.empty()) {
-    std::fprintf(stderr, "usage: zhibiao ingest FILE|DIR... [--json]\n");
+    std::fprintf(stderr, "usage: zhibiao ingest FILE|DIR... [--json --in_flight=N --retries=N]\n");
     return 2;
   }
   const std::vector<std::string> files = ExpandInputs(args);
-  auto stub = zhibiao::v1::IngestService::NewStub(MakeChannel(options.ingest_addr));
+  auto stub = zhibiao::v1::IngestService::NewStub(CliChannel(options, options.ingest_addr));
   const bool progress = !options.json && isatty(STDERR_FILENO);
-  int failed = 0;
-  int stored = 0, unchanged = 0;
-  for (size_t i = 0; i < files.size(); ++i) {
+  std::vector<FileResult> results(files.size());
+  size_t finished = 0;
+  // Prints a file's line once it has its final result (retries are silent).
+  auto report = [&](size_t i) {
+    const FileResult& r = results[i];
     const std::string& file = files[i];
-    if (progress) ProgressBar(i, files.size(), file);
-    std::string line;
-    absl::StatusOr<std::string> content = ReadFile(file);
-    grpc::Status status;
-    zhibiao::v1::IngestResponse response;
-    if (!content.ok()) {
-      status = grpc::Status(grpc::StatusCode::NOT_FOUND, std::string(content.status().message()));
-    } else {
-      zhibiao::v1::IngestRequest request;
-      request.set_content(*std::move(content));
-      request.set_source_name(fs::path(file).filename().string());
-      grpc::ClientContext context;
-      SetTimeout(&context, options.timeout);
-      status = stub->Ingest(&context, request, &response);
-    }
-    if (status.ok()) {
-      stored += response.outcome() != zhibiao::v1::INGEST_OUTCOME_UNCHANGED;
-      unchanged += response.outcome() == zhibiao::v1::INGEST_OUTCOME_UNCHANGED;
-    } else {
-      ++failed;
-    }
     if (options.json) {
-      line = "{\"file\":";
+      std::string line = "{\"file\":";
       AppendJsonString(file, &line);
-      if (status.ok()) {
-        absl::StrAppend(&line, ",\"report_id\":\"", response.report_id(), "\",\"status\":\"",
-                        OutcomeWord(response.outcome()), "\",\"indicators\":",
-                        response.indicator_count(), ",\"title\":");
-        AppendJsonString(response.meta().title(), &line);
+      if (r.status.ok()) {
+        absl::StrAppend(&line, ",\"report_id\":\"", r.response.report_id(), "\",\"status\":\"",
+                        OutcomeWord(r.response.outcome()), "\",\"indicators\":",
+                        r.response.indicator_count(), ",\"title\":");
+        AppendJsonString(r.response.meta().title(), &line);
         line.append(",\"shard\":");
-        AppendJsonString(response.shard(), &line);
+        AppendJsonString(r.response.shard(), &line);
       } else {
         absl::StrAppend(&line, ",\"status\":\"failed\",\"code\":\"",
-                        absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
+                        absl::StatusCodeToString(static_cast<absl::StatusCode>(r.status.error_code())),
                         "\",\"error\":");
-        AppendJsonString(status.error_message(), &line);
+        AppendJsonString(r.status.error_message(), &line);
       }
       line.append("}");
       std::printf("%s\n", line.c_str());
       std::fflush(stdout);
+      return;
+    }
+    if (progress) std::fprintf(stderr, "\r%*s\r", 80, "");
+    if (r.status.ok()) {
+      std::printf("%-9s %s  %s  (%d indicators)\n", OutcomeWord(r.response.outcome()),
+                  r.response.report_id().c_str(), file.c_str(), r.response.indicator_count());
     } else {
-      if (progress) std::fprintf(stderr, "\r%*s\r", 80, "");
-      if (status.ok()) {
-        std::printf("%-9s %s  %s  (%d indicators)\n", OutcomeWord(response.outcome()),
-                    response.report_id().c_str(), file.c_str(), response.indicator_count());
+      PrintError(file, r.status);
+    }
+    if (progress) ProgressBar(finished, files.size(), file);
+  };
+  std::vector<size_t> todo(files.size());
+  for (size_t i = 0; i < files.size(); ++i) todo[i] = i;
+  const int rounds = std::max(0, options.retries) + 1;
+  for (int round = 0; round < rounds && !todo.empty(); ++round) {
+    const bool last_round = round + 1 == rounds;
+    for (size_t i : todo) results[i] = FileResult{};
+    grpc::Status stream_status = IngestOnStream(
+        stub.get(), options, files, todo, &results, [&](size_t i) {
+          if (!last_round && !results[i].status.ok() && Retryable(results[i].status.error_code())) {
+            return;  // sent again next round
+          }
+          ++finished;
+          report(i);
+        });
+    std::vector<size_t> again;
+    for (size_t i : todo) {
+      const FileResult& r = results[i];
+      const bool printed = r.done && (last_round || r.status.ok() || !Retryable(r.status.error_code()));
+      if (printed) continue;
+      if (!r.done) results[i].status = stream_status.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                                                         "no result on the stream")
+                                                          : stream_status;
+      if (last_round) {
+        ++finished;
+        report(i);
       } else {
-        PrintError(file, status);
+        again.push_back(i);
       }
+    }
+    todo = std::move(again);
+    if (!todo.empty() && !last_round) {
+      absl::SleepFor(absl::Milliseconds(200) * (1 << std::min(round, 4)));
+    }
+  }
+  int failed = 0, stored = 0, unchanged = 0;
+  for (const FileResult& r : results) {
+    if (!r.status.ok()) {
+      ++failed;
+    } else if (r.response.outcome() == zhibiao::v1::INGEST_OUTCOME_UNCHANGED) {
+      ++unchanged;
+    } else {
+      ++stored;
     }
   }
   if (progress) {
@@ -269,7 +410,7 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
 }
 
 int ReportsList(const CliOptions& options) {
-  auto stub = zhibiao::v1::QueryService::NewStub(MakeChannel(options.query_addr));
+  auto stub = zhibiao::v1::QueryService::NewStub(CliChannel(options, options.query_addr));
   zhibiao::v1::ListReportsRequest request;
   request.set_region_code(options.region);
   request.set_province_code(options.province);
@@ -308,7 +449,7 @@ int ReportsShow(const CliOptions& options, const std::vector<std::string>& args)
     std::fprintf(stderr, "usage: zhibiao reports show ID [--json]\n");
     return 2;
   }
-  auto stub = zhibiao::v1::QueryService::NewStub(MakeChannel(options.query_addr));
+  auto stub = zhibiao::v1::QueryService::NewStub(CliChannel(options, options.query_addr));
   zhibiao::v1::GetReportRequest request;
   request.set_report_id(args[0]);
   zhibiao::v1::GetReportResponse response;
@@ -332,7 +473,7 @@ int ReportsSection(const CliOptions& options, const std::vector<std::string>& ar
     std::fprintf(stderr, "usage: zhibiao reports section ID SECTION   (SECTION: 7.2 or 七.(二))\n");
     return 2;
   }
-  auto stub = zhibiao::v1::QueryService::NewStub(MakeChannel(options.query_addr));
+  auto stub = zhibiao::v1::QueryService::NewStub(CliChannel(options, options.query_addr));
   zhibiao::v1::GetSectionRequest request;
   request.set_report_id(args[0]);
   request.set_section(args[1]);
@@ -357,7 +498,7 @@ int ReportsSection(const CliOptions& options, const std::vector<std::string>& ar
 }
 
 int Metrics(const CliOptions& options) {
-  auto stub = zhibiao::v1::QueryService::NewStub(MakeChannel(options.query_addr));
+  auto stub = zhibiao::v1::QueryService::NewStub(CliChannel(options, options.query_addr));
   zhibiao::v1::ListMetricsRequest request;
   if (!options.region.empty()) request.mutable_filter()->add_region_codes(options.region);
   if (!options.province.empty()) request.mutable_filter()->add_province_codes(options.province);
@@ -422,7 +563,7 @@ void PrintMissingShards(const google::protobuf::RepeatedPtrField<zhibiao::v1::Sh
 template <typename Request, typename Response, typename Method>
 bool CallQuery(const CliOptions& options, const char* what, Method method, const Request& request,
                Response* response) {
-  auto stub = zhibiao::v1::QueryService::NewStub(MakeChannel(options.query_addr));
+  auto stub = zhibiao::v1::QueryService::NewStub(CliChannel(options, options.query_addr));
   grpc::ClientContext context;
   SetTimeout(&context, options.timeout);
   grpc::Status status = ((*stub).*method)(&context, request, response);
@@ -621,7 +762,7 @@ int Health(const CliOptions& options) {
   bool all = true;
   for (const Target& t : targets) {
     absl::StatusOr<std::string> status =
-        CheckHealth(MakeChannel(t.address), t.service, absl::Seconds(3));
+        CheckHealth(CliChannel(options, t.address), t.service, absl::Seconds(3));
     const std::string state = status.ok() ? *status : absl::StrCat("UNREACHABLE (",
                                                                    status.status().message(), ")");
     all = all && status.ok() && *status == "SERVING";
@@ -636,7 +777,7 @@ int Probe(const CliOptions& options, const std::vector<std::string>& args) {
     return 2;
   }
   absl::StatusOr<std::string> status =
-      CheckHealth(MakeChannel(args[0]), options.service, options.timeout);
+      CheckHealth(CliChannel(options, args[0]), options.service, options.timeout);
   if (!status.ok()) {
     std::fprintf(stderr, "%s: %s\n", args[0].c_str(), std::string(status.status().message()).c_str());
     return 1;
@@ -657,6 +798,11 @@ int Up(const CliOptions& options) {
     std::fprintf(stderr, "--storage_shards must be 1..64\n");
     return 2;
   }
+  if (options.ingest_processes < 1 || options.ingest_processes > 16 ||
+      options.query_processes < 1 || options.query_processes > 16) {
+    std::fprintf(stderr, "--ingest and --query (process counts) must be 1..16\n");
+    return 2;
+  }
   const std::string bin = ExecutableDir();
   const std::string run_dir =
       options.run_dir.empty() ? (fs::path(options.data_dir) / "run").string() : options.run_dir;
@@ -674,6 +820,9 @@ int Up(const CliOptions& options) {
     std::string service;
     Process process;
     std::string address;
+    std::vector<std::string> argv;  // to start it again on the same address
+    std::string log;
+    std::vector<absl::Time> restarts;  // within the last minute
   };
   std::vector<Child> children;
   auto start = [&](const std::string& name, const std::string& program, const std::string& service,
@@ -687,7 +836,7 @@ int Up(const CliOptions& options) {
     const std::string log = (fs::path(run_dir) / (name + ".log")).string();
     absl::StatusOr<Process> p = Process::Start(argv, log);
     if (!p.ok()) return p.status();
-    children.push_back({name, service, *std::move(p), ""});
+    children.push_back({name, service, *std::move(p), "", argv, log, {}});
     absl::StatusOr<int> chosen = WaitForPortFile(port_file, absl::Seconds(30));
     if (!chosen.ok()) {
       return absl::UnavailableError(absl::StrCat(name, " did not start; see ", log));
@@ -721,13 +870,17 @@ int Up(const CliOptions& options) {
     if (started.ok()) storage_addresses.push_back(children.back().address);
   }
   const std::string storage_flag = absl::StrCat("--storage=", absl::StrJoin(storage_addresses, ","));
-  if (started.ok()) {
-    started = start("ingest", "zhibiao-ingest", "zhibiao.v1.IngestService", port_for(1),
-                    {storage_flag});
+  // Replica r of ingest listens on base_port+1+2r, of query on base_port+2+2r.
+  std::vector<std::string> ingest_addresses, query_addresses;
+  for (int r = 0; r < options.ingest_processes && started.ok(); ++r) {
+    started = start(options.ingest_processes == 1 ? "ingest" : absl::StrCat("ingest-", r),
+                    "zhibiao-ingest", "zhibiao.v1.IngestService", port_for(1 + 2 * r), {storage_flag});
+    if (started.ok()) ingest_addresses.push_back(children.back().address);
   }
-  if (started.ok()) {
-    started = start("query", "zhibiao-query", "zhibiao.v1.QueryService", port_for(2),
-                    {storage_flag});
+  for (int r = 0; r < options.query_processes && started.ok(); ++r) {
+    started = start(options.query_processes == 1 ? "query" : absl::StrCat("query-", r),
+                    "zhibiao-query", "zhibiao.v1.QueryService", port_for(2 + 2 * r), {storage_flag});
+    if (started.ok()) query_addresses.push_back(children.back().address);
   }
   // Wait until every service says SERVING.
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
@@ -748,19 +901,30 @@ int Up(const CliOptions& options) {
     stop_all();
     return 1;
   }
-  std::string ingest_addr, query_addr;
   for (const Child& c : children) {
     std::printf("%-10s %-22s pid %d  log %s/%s.log\n", c.name.c_str(), c.address.c_str(),
                 c.process.pid(), run_dir.c_str(), c.name.c_str());
-    if (c.name == "ingest") ingest_addr = c.address;
-    if (c.name == "query") query_addr = c.address;
   }
-  // A file other tools can source to find this suite.
-  {
-    std::ofstream env((fs::path(run_dir) / "env").string(), std::ios::trunc);
-    env << "ZHIBIAO_INGEST_ADDR=" << ingest_addr << "\nZHIBIAO_QUERY_ADDR=" << query_addr
+  // Several replicas are one gRPC target, balanced round robin by the client.
+  auto target = [](const std::vector<std::string>& addresses) {
+    return addresses.size() == 1 ? addresses[0] : absl::StrCat("ipv4:", absl::StrJoin(addresses, ","));
+  };
+  // A file other tools can source to find this suite (and tests, its processes).
+  auto write_env = [&] {
+    const std::string path = (fs::path(run_dir) / "env").string();
+    std::ofstream env(path + ".tmp", std::ios::trunc);
+    env << "ZHIBIAO_INGEST_ADDR=" << target(ingest_addresses)
+        << "\nZHIBIAO_QUERY_ADDR=" << target(query_addresses)
         << "\nZHIBIAO_STORAGE_ADDR=" << absl::StrJoin(storage_addresses, ",") << "\n";
-  }
+    for (const Child& c : children) {
+      std::string name = absl::AsciiStrToUpper(c.name);
+      std::replace(name.begin(), name.end(), '-', '_');
+      env << "ZHIBIAO_PID_" << name << "=" << c.process.pid() << "\n";
+    }
+    env.close();
+    fs::rename(path + ".tmp", path, ec);
+  };
+  write_env();
   std::printf("zhibiao is up (data in %s). Ctrl-C stops it.\n", options.data_dir.c_str());
   std::fflush(stdout);
 
@@ -771,13 +935,35 @@ int Up(const CliOptions& options) {
       std::printf("\nstopping...\n");
       return stop_all();
     }
+    // A process that died is started again on its own port, as a container
+    // orchestrator would; one that keeps dying stops the suite.
     for (Child& c : children) {
-      if (std::optional<int> code = c.process.Wait(absl::ZeroDuration())) {
-        std::fprintf(stderr, "%s exited unexpectedly (code %d); stopping the suite\n",
+      std::optional<int> code = c.process.Wait(absl::ZeroDuration());
+      if (!code) continue;
+      const absl::Time now = absl::Now();
+      c.restarts.push_back(now);
+      while (!c.restarts.empty() && now - c.restarts.front() > absl::Minutes(1)) {
+        c.restarts.erase(c.restarts.begin());
+      }
+      if (c.restarts.size() > 5) {
+        std::fprintf(stderr, "%s exited (code %d) 6 times within a minute; stopping the suite\n",
                      c.name.c_str(), *code);
         stop_all();
         return 1;
       }
+      std::vector<std::string> argv = c.argv;
+      argv[1] = absl::StrCat("--listen=", c.address);
+      absl::StatusOr<Process> again = Process::Start(argv, c.log);
+      if (!again.ok()) {
+        std::fprintf(stderr, "cannot restart %s: %s\n", c.name.c_str(),
+                     std::string(again.status().message()).c_str());
+        stop_all();
+        return 1;
+      }
+      c.process = *std::move(again);
+      std::fprintf(stderr, "%s exited (code %d); restarted on %s, pid %d\n", c.name.c_str(), *code,
+                   c.address.c_str(), c.process.pid());
+      write_env();
     }
   }
 }
@@ -787,7 +973,7 @@ int AdminVerify(const CliOptions& options) {
   int failed = 0;
   int shard = 0;
   for (const std::string& address : SplitList(options.storage_addrs)) {
-    auto stub = zhibiao::v1::StorageService::NewStub(MakeChannel(address));
+    auto stub = zhibiao::v1::StorageService::NewStub(CliChannel(options, address));
     grpc::ClientContext context;
     SetTimeout(&context, std::max(options.timeout, absl::Minutes(10)));
     zhibiao::v1::VerifyResponse response;
@@ -814,7 +1000,7 @@ int AdminStats(const CliOptions& options) {
   int failed = 0;
   int shard = 0;
   for (const std::string& address : SplitList(options.storage_addrs)) {
-    auto stub = zhibiao::v1::StorageService::NewStub(MakeChannel(address));
+    auto stub = zhibiao::v1::StorageService::NewStub(CliChannel(options, address));
     grpc::ClientContext context;
     SetTimeout(&context, options.timeout);
     zhibiao::v1::GetStatsResponse response;
@@ -838,7 +1024,7 @@ int AdminExport(const CliOptions& options) {
               "\tis_target\tunit\tunit_kind\tpublished\tingested_at_ms\n");
   int shard = 0;
   for (const std::string& address : SplitList(options.storage_addrs)) {
-    auto stub = zhibiao::v1::StorageService::NewStub(MakeChannel(address));
+    auto stub = zhibiao::v1::StorageService::NewStub(CliChannel(options, address));
     absl::flat_hash_map<std::string, std::pair<std::string, int64_t>> dates;
     zhibiao::v1::ListReportsRequest list;
     list.set_page_size(1000);
@@ -890,7 +1076,7 @@ int AdminCheckpoint(const CliOptions& options, const std::vector<std::string>& a
   int failed = 0;
   int shard = 0;
   for (const std::string& address : SplitList(options.storage_addrs)) {
-    auto stub = zhibiao::v1::StorageService::NewStub(MakeChannel(address));
+    auto stub = zhibiao::v1::StorageService::NewStub(CliChannel(options, address));
     zhibiao::v1::CheckpointRequest request;
     request.set_directory(absl::StrCat(args[0], "/shard-", shard));
     grpc::ClientContext context;

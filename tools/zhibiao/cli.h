@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/rpc/auth.h"
 
 namespace zb::cli {
 
@@ -40,6 +41,15 @@ struct CliOptions {
   int base_year = 0;
   // probe
   std::string service;
+  // ingest
+  int in_flight = 16;  // documents sent ahead of their results
+  int retries = 3;     // rounds of resending UNAVAILABLE / RESOURCE_EXHAUSTED documents
+  // transport security of every call
+  TlsFiles tls;
+  std::string token_file;
+  // up
+  int ingest_processes = 1;
+  int query_processes = 1;
   // up
   std::string data_dir;
   int storage_shards = 1;

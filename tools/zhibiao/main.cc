@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
 #include "absl/flags/usage.h"
 #include "common/base/env_flags.h"
 #include "common/base/logging.h"
@@ -35,6 +36,14 @@ ABSL_FLAG(int, k, 10, "query rank: how many regions");
 ABSL_FLAG(bool, bottom, false, "query rank: lowest values first");
 ABSL_FLAG(int, base_year, 0, "query compare: the year to compare against");
 ABSL_FLAG(std::string, service, "", "probe: grpc.health.v1 service name (\"\": the whole server)");
+ABSL_FLAG(int, in_flight, 16, "ingest: documents sent ahead of their results on the stream");
+ABSL_FLAG(int, retries, 3, "ingest: times to resend documents that met an unavailable or busy service");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA bundle: call the services over TLS, verifying them (env ZHIBIAO_TLS_CA)");
+ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate, for services that require one");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, token_file, "", "file holding the bearer token sent on every call (env ZHIBIAO_TOKEN_FILE)");
+ABSL_FLAG(int, ingest_processes, 1, "up: ingest processes (also --ingest_processes=N)");
+ABSL_FLAG(int, query_processes, 1, "up: query processes");
 ABSL_FLAG(std::string, data_dir, "./var/zhibiao", "up: data directory (one subfolder per shard)");
 ABSL_FLAG(int, storage_shards, 1, "up: number of storage shards");
 ABSL_FLAG(std::string, listen_host, "127.0.0.1", "up: host the services listen on");
@@ -61,8 +70,9 @@ Usage:
   zhibiao admin verify|stats           consistency check / figures of every storage shard
   zhibiao admin checkpoint DIR         consistent backup of each shard into DIR/shard-N
   zhibiao admin export                 every indicator of every shard as TSV on stdout
-  zhibiao up [--storage_shards=N --data_dir=DIR --base_port=P]
-                                       start the suite locally; Ctrl-C stops it
+  zhibiao up [--storage-shards=N --ingest=N --query=N --data_dir=DIR --base_port=P]
+                                       start the suite locally (N processes each; dead
+                                       ones are restarted); Ctrl-C stops it
 
 Addresses: --ingest, --query, --storage or ZHIBIAO_INGEST_ADDR, ZHIBIAO_QUERY_ADDR,
 ZHIBIAO_STORAGE_ADDR. Exit status 0 only on success.)";
@@ -101,6 +111,18 @@ int main(int argc, char** argv) {
   o.bottom = absl::GetFlag(FLAGS_bottom);
   o.base_year = absl::GetFlag(FLAGS_base_year);
   o.service = absl::GetFlag(FLAGS_service);
+  o.in_flight = absl::GetFlag(FLAGS_in_flight);
+  o.retries = absl::GetFlag(FLAGS_retries);
+  o.tls.ca = absl::GetFlag(FLAGS_tls_ca);
+  o.tls.cert = absl::GetFlag(FLAGS_tls_cert);
+  o.tls.key = absl::GetFlag(FLAGS_tls_key);
+  o.token_file = absl::GetFlag(FLAGS_token_file);
+  o.ingest_processes = absl::GetFlag(FLAGS_ingest_processes);
+  o.query_processes = absl::GetFlag(FLAGS_query_processes);
+  // `zhibiao up --ingest=2 --query=2`: for up, a number is a process count.
+  int count = 0;
+  if (absl::SimpleAtoi(o.ingest_addr, &count)) o.ingest_processes = count;
+  if (absl::SimpleAtoi(o.query_addr, &count)) o.query_processes = count;
   o.data_dir = absl::GetFlag(FLAGS_data_dir);
   o.storage_shards = absl::GetFlag(FLAGS_storage_shards);
   o.listen_host = absl::GetFlag(FLAGS_listen_host);

@@ -1,0 +1,127 @@
+#include "common/metrics/metrics.h"
+
+#include <fstream>
+#include <utility>
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+
+namespace zb {
+
+// The scrape-time samples of every callback, as one collectable.
+class Metrics::Callbacks : public prometheus::Collectable {
+ public:
+  void Add(std::function<std::vector<Sample>()> collect) {
+    absl::MutexLock lock(&mu_);
+    collects_.push_back(std::move(collect));
+  }
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::vector<std::function<std::vector<Sample>()>> collects;
+    {
+      absl::MutexLock lock(&mu_);
+      collects = collects_;
+    }
+    std::vector<prometheus::MetricFamily> out;
+    for (const auto& collect : collects) {
+      for (const Sample& sample : collect()) {
+        prometheus::MetricFamily family;
+        family.name = sample.name;
+        family.help = sample.help;
+        family.type = sample.counter ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge;
+        prometheus::ClientMetric metric;
+        if (sample.counter) {
+          metric.counter.value = sample.value;
+        } else {
+          metric.gauge.value = sample.value;
+        }
+        family.metric.push_back(std::move(metric));
+        out.push_back(std::move(family));
+      }
+    }
+    return out;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<std::function<std::vector<Sample>()>> collects_ ABSL_GUARDED_BY(mu_);
+};
+
+Metrics& Metrics::Global() {
+  static Metrics* metrics = new Metrics();
+  return *metrics;
+}
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      callbacks_(std::make_shared<Callbacks>()),
+      calls_(prometheus::BuildCounter()
+                 .Name("zhibiao_rpc_requests_total")
+                 .Help("Finished gRPC calls by method and status code")
+                 .Register(*registry_)),
+      latency_(prometheus::BuildHistogram()
+                   .Name("zhibiao_rpc_latency_seconds")
+                   .Help("gRPC call latency by method, from first byte to status")
+                   .Register(*registry_)),
+      reports_(prometheus::BuildCounter()
+                   .Name("zhibiao_reports_ingested_total")
+                   .Help("Reports ingest finished, by outcome (stored, unchanged, replaced, failed)")
+                   .Register(*registry_)),
+      indicators_(prometheus::BuildCounter()
+                      .Name("zhibiao_indicators_ingested_total")
+                      .Help("Indicators of reports ingest stored or replaced")
+                      .Register(*registry_)
+                      .Add({})) {}
+
+absl::Status Metrics::Serve(const std::string& listen, const std::string& port_file) {
+  try {
+    // civetweb reports failures to listen by throwing; keep that inside.
+    exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("cannot serve metrics on ", listen, ": ", e.what()));
+  }
+  exposer_->RegisterCollectable(registry_);
+  exposer_->RegisterCollectable(callbacks_);
+  const std::vector<int> ports = exposer_->GetListeningPorts();
+  port_ = ports.empty() ? 0 : ports.front();
+  if (!port_file.empty()) {
+    const std::string tmp = absl::StrCat(port_file, ".tmp");
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << port_ << "\n";
+      if (!out.flush()) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+    }
+    if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
+      return absl::UnavailableError(absl::StrCat("cannot rename ", tmp));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Metrics::RecordCall(absl::string_view method, grpc::StatusCode code, absl::Duration latency) {
+  static const char* const kCodeNames[] = {
+      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  const int c = static_cast<int>(code);
+  const std::string code_name = c >= 0 && c <= 16 ? kCodeNames[c] : absl::StrCat(c);
+  const std::string m(method);
+  calls_.Add({{"method", m}, {"code", code_name}}).Increment();
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  latency_.Add({{"method", m}}, kBuckets).Observe(absl::ToDoubleSeconds(latency));
+}
+
+void Metrics::RecordIngest(absl::string_view outcome, int64_t indicators) {
+  reports_.Add({{"outcome", std::string(outcome)}}).Increment();
+  if (indicators > 0) indicators_.Increment(static_cast<double>(indicators));
+}
+
+void Metrics::AddScrapeCallback(std::function<std::vector<Sample>()> collect) {
+  callbacks_->Add(std::move(collect));
+}
+
+}  // namespace zb
