@@ -3,12 +3,14 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/rpc/channels.h"
 #include "common/testing/fixtures.h"
 #include "gtest/gtest.h"
+#include "tests/testing/corpus.h"
 #include "tests/testing/service_process.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
@@ -174,6 +176,47 @@ TEST_F(SuiteTest, IngestSampleThenReadItBackAndAggregate) {
   ASSERT_TRUE(query->ListReports(&list_context, list_request, &list).ok());
   ASSERT_EQ(list.reports_size(), 1);
   EXPECT_EQ(list.reports(0).report_id(), ingested.report_id());
+}
+
+TEST_F(SuiteTest, IngestStreamAnswersEveryDocumentInOrderAndGoesOnAfterBadOnes) {
+  auto stub = zhibiao::v1::IngestService::NewStub(ingest_->channel());
+  grpc::ClientContext context;
+  SetTimeout(&context, absl::Seconds(60));
+  auto stream = stub->IngestStream(&context);
+  // 40 documents: distinct variants of the sample, every 7th one empty, the
+  // 5th a repeat of the 1st; more than the stream window (16) at once.
+  constexpr int kDocuments = 40;
+  std::thread writer([&] {
+    for (int i = 0; i < kDocuments; ++i) {
+      zhibiao::v1::IngestRequest request;
+      if (i % 7 != 6) request.set_content(testing::SampleVariant(i == 4 ? 0 : i));
+      request.set_source_name(absl::StrCat("doc-", i, ".txt"));
+      if (!stream->Write(request)) break;
+    }
+    stream->WritesDone();
+  });
+  std::vector<zhibiao::v1::IngestResult> results;
+  zhibiao::v1::IngestResult result;
+  while (stream->Read(&result)) results.push_back(result);
+  writer.join();
+  grpc::Status status = stream->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(results.size(), static_cast<size_t>(kDocuments));
+  for (int i = 0; i < kDocuments; ++i) {
+    const auto& r = results[i];
+    EXPECT_EQ(r.index(), i);
+    EXPECT_EQ(r.source_name(), absl::StrCat("doc-", i, ".txt"));
+    if (i % 7 == 6) {
+      EXPECT_EQ(r.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT)) << i;
+      EXPECT_FALSE(r.error().empty());
+    } else {
+      EXPECT_EQ(r.code(), 0) << i << ": " << r.error();
+      EXPECT_EQ(r.response().outcome(), i == 4 ? zhibiao::v1::INGEST_OUTCOME_UNCHANGED
+                                               : zhibiao::v1::INGEST_OUTCOME_STORED)
+          << i;
+    }
+  }
+  EXPECT_EQ(results[4].response().report_id(), results[0].response().report_id());
 }
 
 TEST_F(SuiteTest, UnknownReportIsNotFoundAndEmptyDocumentIsInvalid) {
