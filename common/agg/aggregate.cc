@@ -80,53 +80,23 @@ bool IsAdditive(zhibiao::v1::UnitKind kind) {
   return kind == zhibiao::v1::UNIT_KIND_COUNT || kind == zhibiao::v1::UNIT_KIND_CURRENCY_CNY;
 }
 
-double RegionValue(const zhibiao::v1::PartialAggregate& partial, bool metric_additive) {
-  return metric_additive && IsAdditive(partial.unit_kind())
-             ? partial.sum()
-             : partial.sum() / static_cast<double>(partial.count());
+double RegionValue(double sum, int64_t count, zhibiao::v1::UnitKind kind, bool metric_additive) {
+  return metric_additive && IsAdditive(kind) ? sum : sum / static_cast<double>(count);
 }
 
-RankingCut CutToTopRegions(const zhibiao::v1::RegionRanking& ranking,
-                           std::vector<zhibiao::v1::PartialAggregate>* groups) {
-  RankingCut cut;
-  if (ranking.k() <= 0) return cut;
-  std::vector<zhibiao::v1::PartialAggregate*> known;
-  for (auto& g : *groups) {
-    if (g.group_values_size() < 1 || g.group_values(0) == kUnknownRegionCode) continue;
-    known.push_back(&g);
-    cut.counts_by_unit[g.unit()] += g.count();
+size_t SelectTopRegions(std::vector<RankCandidate>* candidates, int k, bool bottom) {
+  std::sort(candidates->begin(), candidates->end(),
+            [bottom](const RankCandidate& a, const RankCandidate& b) {
+              if (a.value != b.value) return bottom ? a.value < b.value : a.value > b.value;
+              return a.region_code < b.region_code;
+            });
+  if (k <= 0) return 0;
+  size_t keep = std::min(static_cast<size_t>(k), candidates->size());
+  while (keep < candidates->size() && keep > 0 &&
+         (*candidates)[keep].value == (*candidates)[keep - 1].value) {
+    ++keep;
   }
-  if (cut.counts_by_unit.size() > 1) {
-    cut.counts_by_unit.clear();
-    return cut;
-  }
-  struct Ranked {
-    double value;
-    zhibiao::v1::PartialAggregate* group;
-  };
-  std::vector<Ranked> ranked;
-  ranked.reserve(known.size());
-  for (auto* g : known) ranked.push_back({RegionValue(*g, ranking.metric_additive()), g});
-  const bool bottom = ranking.bottom();
-  std::sort(ranked.begin(), ranked.end(), [bottom](const Ranked& a, const Ranked& b) {
-    if (a.value != b.value) return bottom ? a.value < b.value : a.value > b.value;
-    return a.group->group_values(0) < b.group->group_values(0);
-  });
-  const size_t k = static_cast<size_t>(ranking.k());
-  size_t keep = std::min(k, ranked.size());
-  while (keep < ranked.size() && ranked[keep].value == ranked[k - 1].value) ++keep;
-  std::vector<zhibiao::v1::PartialAggregate> kept;
-  kept.reserve(keep);
-  for (size_t i = 0; i < keep; ++i) kept.push_back(std::move(*ranked[i].group));
-  // Back in the order of every other answer: by (group values, unit).
-  std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
-    return std::lexicographical_compare(a.group_values().begin(), a.group_values().end(),
-                                        b.group_values().begin(), b.group_values().end());
-  });
-  cut.applied = true;
-  cut.regions_ranked = static_cast<int64_t>(known.size());
-  *groups = std::move(kept);
-  return cut;
+  return keep;
 }
 
 absl::Status ValidateFilter(const zhibiao::v1::IndicatorFilter& filter) {

@@ -112,16 +112,13 @@ class PartialMerger {
 // REQUIRES: sorted is not empty.
 double NearestRankPercentile(const google::protobuf::RepeatedField<double>& sorted, double p);
 
-// The region and province code of figures whose region is not known.
-inline constexpr absl::string_view kUnknownRegionCode = "000000";
-
 // Whether values of a unit kind add up across regions.
 bool IsAdditive(zhibiao::v1::UnitKind kind);
 
-// A region's value for a metric (TimeSeries, Rank, Compare) from its partial:
-// the sum of its figures when the metric and the unit kind both add up, else
-// their mean.
-double RegionValue(const zhibiao::v1::PartialAggregate& partial, bool metric_additive);
+// A region's value for a metric (TimeSeries, Rank, Compare) from its
+// figures' sum and count: the sum when the metric and the unit kind both add
+// up, else their mean.
+double RegionValue(double sum, int64_t count, zhibiao::v1::UnitKind kind, bool metric_additive);
 
 // What a shard's rank pushdown did (AggregateIndicatorsResponse fields).
 struct RankingCut {
@@ -130,14 +127,17 @@ struct RankingCut {
   std::map<std::string, int64_t> counts_by_unit;  // their figures per unit
 };
 
-// Rank pushdown on one shard: `groups` are grouped by [region, province] and
-// unit. When the groups of known regions share one unit, keeps only those of
-// the first `ranking.k` ranks (by RegionValue, highest first unless bottom;
-// ties by region code) and every region tied with the k-th, drops the groups
-// of unknown region, and says so in the result. Leaves `groups` as they are
-// (not applied) when k is 0 or there are several units.
-RankingCut CutToTopRegions(const zhibiao::v1::RegionRanking& ranking,
-                           std::vector<zhibiao::v1::PartialAggregate>* groups);
+// One region a shard ranks, by its value; `index` is the caller's.
+struct RankCandidate {
+  double value = 0;
+  absl::string_view region_code;
+  size_t index = 0;
+};
+
+// Sorts `candidates` into rank order (highest value first unless `bottom`,
+// ties by region code) and returns how many of them the first k ranks hold,
+// every region tied with the k-th included.
+size_t SelectTopRegions(std::vector<RankCandidate>* candidates, int k, bool bottom);
 
 }  // namespace zb::agg
 

@@ -92,63 +92,34 @@ TEST(AggregateTest, ValuesMergeSortedForExactPercentiles) {
   EXPECT_EQ(percentiles, (std::vector<double>{1, 1, 5, 9, 9}));
 }
 
-zhibiao::v1::PartialAggregate RegionGroup(absl::string_view region, double sum, int64_t count,
-                                          absl::string_view unit = "件",
-                                          zhibiao::v1::UnitKind kind = zhibiao::v1::UNIT_KIND_COUNT) {
-  zhibiao::v1::PartialAggregate p;
-  p.add_group_values(std::string(region));
-  p.add_group_values("410000");
-  p.set_unit(std::string(unit));
-  p.set_unit_kind(kind);
-  p.set_sum(sum);
-  p.set_count(count);
-  return p;
-}
-
-std::vector<std::string> RegionsOf(const std::vector<zhibiao::v1::PartialAggregate>& groups) {
+std::vector<std::string> TopRegions(std::vector<std::pair<std::string, double>> values, int k,
+                                    bool bottom) {
+  std::vector<RankCandidate> candidates;
+  for (size_t i = 0; i < values.size(); ++i) candidates.push_back({values[i].second, values[i].first, i});
+  const size_t keep = SelectTopRegions(&candidates, k, bottom);
   std::vector<std::string> out;
-  for (const auto& g : groups) out.push_back(g.group_values(0));
+  for (size_t i = 0; i < keep; ++i) out.emplace_back(candidates[i].region_code);
   return out;
 }
 
-TEST(CutToTopRegionsTest, KeepsTheFirstKRanksAndEveryRegionTiedWithTheKth) {
-  std::vector<zhibiao::v1::PartialAggregate> groups = {
-      RegionGroup("000000", 1000, 1),  // unknown region: never ranked
-      RegionGroup("410100", 50, 1), RegionGroup("410200", 70, 2), RegionGroup("410300", 70, 1),
-      RegionGroup("410400", 70, 1), RegionGroup("410500", 10, 1), RegionGroup("410600", 90, 1)};
-  zhibiao::v1::RegionRanking ranking;
-  ranking.set_k(2);
-  ranking.set_metric_additive(true);
-  const RankingCut cut = CutToTopRegions(ranking, &groups);
-  ASSERT_TRUE(cut.applied);
-  EXPECT_EQ(cut.regions_ranked, 6);
-  EXPECT_EQ(cut.counts_by_unit, (std::map<std::string, int64_t>{{"件", 7}}));
-  // 90 first, then three regions tied at 70: all kept, in group order.
-  EXPECT_EQ(RegionsOf(groups), (std::vector<std::string>{"410200", "410300", "410400", "410600"}));
+TEST(SelectTopRegionsTest, KeepsTheFirstKRanksAndEveryRegionTiedWithTheKth) {
+  const std::vector<std::pair<std::string, double>> values = {
+      {"410100", 50}, {"410400", 70}, {"410200", 70}, {"410300", 70}, {"410500", 10}, {"410600", 90}};
+  // 90 first, then three regions tied at 70 (by code): all kept.
+  EXPECT_EQ(TopRegions(values, 2, false),
+            (std::vector<std::string>{"410600", "410200", "410300", "410400"}));
+  EXPECT_EQ(TopRegions(values, 1, false), (std::vector<std::string>{"410600"}));
+  EXPECT_EQ(TopRegions(values, 2, true), (std::vector<std::string>{"410500", "410100"}));
+  EXPECT_EQ(TopRegions(values, 10, false).size(), 6u);
+  EXPECT_TRUE(TopRegions(values, 0, false).empty());
+  EXPECT_TRUE(TopRegions({}, 3, false).empty());
 }
 
-TEST(CutToTopRegionsTest, BottomRanksAndMeansForNonAdditiveMetrics) {
-  std::vector<zhibiao::v1::PartialAggregate> groups = {
-      RegionGroup("410100", 50, 1), RegionGroup("410200", 60, 3), RegionGroup("410300", 30, 1)};
-  zhibiao::v1::RegionRanking ranking;
-  ranking.set_k(1);
-  ranking.set_bottom(true);
-  ranking.set_metric_additive(false);  // means: 50, 20, 30
-  ASSERT_TRUE(CutToTopRegions(ranking, &groups).applied);
-  EXPECT_EQ(RegionsOf(groups), (std::vector<std::string>{"410200"}));
-}
-
-TEST(CutToTopRegionsTest, LeavesGroupsAloneWithSeveralUnitsOrNoK) {
-  std::vector<zhibiao::v1::PartialAggregate> groups = {
-      RegionGroup("410100", 50, 1), RegionGroup("410200", 60, 1, "%", zhibiao::v1::UNIT_KIND_PERCENT)};
-  zhibiao::v1::RegionRanking ranking;
-  ranking.set_k(1);
-  EXPECT_FALSE(CutToTopRegions(ranking, &groups).applied);
-  EXPECT_EQ(groups.size(), 2u);
-  ranking.set_k(0);
-  std::vector<zhibiao::v1::PartialAggregate> one = {RegionGroup("410100", 50, 1)};
-  EXPECT_FALSE(CutToTopRegions(ranking, &one).applied);
-  EXPECT_EQ(one.size(), 1u);
+TEST(RegionValueTest, SumsOnlyWhenMetricAndUnitKindAddUp) {
+  EXPECT_EQ(RegionValue(60, 3, zhibiao::v1::UNIT_KIND_COUNT, true), 60);
+  EXPECT_EQ(RegionValue(60, 3, zhibiao::v1::UNIT_KIND_COUNT, false), 20);
+  EXPECT_EQ(RegionValue(60, 3, zhibiao::v1::UNIT_KIND_PERCENT, true), 20);
+  EXPECT_EQ(RegionValue(60, 3, zhibiao::v1::UNIT_KIND_CURRENCY_CNY, true), 60);
 }
 
 }  // namespace

@@ -303,7 +303,8 @@ int64_t IndexCache::live_entries() const {
 }
 
 int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& request,
-                              std::vector<zhibiao::v1::PartialAggregate>* out) const {
+                              std::vector<zhibiao::v1::PartialAggregate>* out,
+                              agg::RankingCut* cut) const {
   const zhibiao::v1::IndicatorFilter& filter = request.filter();
   const bool include_values = request.include_values();
   const zhibiao::v1::QualifiedValues policy = request.qualified_values();
@@ -437,6 +438,38 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
       for (uint32_t row : CandidateRows(static_cast<uint32_t>(id), filter, &narrowed)) visit(row);
     }
   }
+  // Rank pushdown: rank the regions on their ids and name only the kept ones.
+  std::vector<const std::pair<const GroupKey, Acc>*> kept;
+  bool ranked = false;
+  const zhibiao::v1::RegionRanking& ranking = request.ranking();
+  if (ranking.k() > 0 && dims.size() == 2 && dims[0] == zhibiao::v1::GROUP_BY_REGION &&
+      dims[1] == zhibiao::v1::GROUP_BY_PROVINCE) {
+    const int64_t unknown = regions_.Find(kUnknownRegion);
+    agg::RankingCut result;
+    std::vector<agg::RankCandidate> candidates;
+    std::vector<const std::pair<const GroupKey, Acc>*> known;
+    for (const auto& entry : groups) {
+      if (static_cast<int64_t>(entry.first[0]) == unknown) continue;
+      result.counts_by_unit[units_.Get(entry.first[4])] += entry.second.count;
+      candidates.push_back({agg::RegionValue(entry.second.sum, entry.second.count,
+                                             static_cast<zhibiao::v1::UnitKind>(entry.second.unit_kind),
+                                             ranking.metric_additive()),
+                            regions_.Get(entry.first[0]), known.size()});
+      known.push_back(&entry);
+    }
+    if (result.counts_by_unit.size() <= 1) {
+      const size_t keep = agg::SelectTopRegions(&candidates, ranking.k(), ranking.bottom());
+      for (size_t i = 0; i < keep; ++i) kept.push_back(known[candidates[i].index]);
+      result.applied = true;
+      result.regions_ranked = static_cast<int64_t>(known.size());
+      ranked = true;
+      if (cut != nullptr) *cut = std::move(result);
+    }
+  }
+  if (!ranked) {
+    kept.reserve(groups.size());
+    for (const auto& entry : groups) kept.push_back(&entry);
+  }
   // Back to strings, sorted by (group values, unit).
   struct Named {
     std::vector<std::string> values;
@@ -444,8 +477,10 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
     const Acc* acc;
   };
   std::vector<Named> named;
-  named.reserve(groups.size());
-  for (const auto& [key, acc] : groups) {
+  named.reserve(kept.size());
+  for (const auto* entry : kept) {
+    const GroupKey& key = entry->first;
+    const Acc& acc = entry->second;
     Named n;
     for (size_t d = 0; d < dims.size(); ++d) {
       switch (dims[d]) {

@@ -33,6 +33,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/agg/aggregate.h"
 #include "common/store/keys.h"
 #include "zhibiao/v1/aggregate.pb.h"
 #include "zhibiao/v1/storage.pb.h"
@@ -68,8 +69,12 @@ class IndexCache {
   // with its qualified-value policy, revised-report rule and weights. Returns
   // the number of live entries examined.
   // REQUIRES: filter and group_by are valid (agg::ValidateFilter/ValidateGroupBy).
+  // With request.ranking (Rank pushdown; group_by [REGION, PROVINCE]) and
+  // one unit among the groups of known regions, `out` holds only the groups
+  // of the first k ranks and their ties, and `cut` (when given) says so.
   int64_t Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& request,
-                    std::vector<zhibiao::v1::PartialAggregate>* out) const ABSL_LOCKS_EXCLUDED(mu_);
+                    std::vector<zhibiao::v1::PartialAggregate>* out,
+                    agg::RankingCut* cut = nullptr) const ABSL_LOCKS_EXCLUDED(mu_);
 
   int64_t live_entries() const ABSL_LOCKS_EXCLUDED(mu_);
 

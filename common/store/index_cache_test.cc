@@ -1,7 +1,10 @@
 #include "common/store/index_cache.h"
 
 #include <filesystem>
+#include <algorithm>
+#include <map>
 #include <random>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -65,6 +68,11 @@ TEST(IndexCacheTest, AgreesWithTheRocksDbScan) {
     if (rng() % 2) filter.add_metric_keys(absl::StrCat("m", rng() % 5));
     if (rng() % 3 == 0) filter.add_years(2019 + rng() % 4);
     if (rng() % 3 == 0) filter.add_province_codes(absl::StrFormat("%02d0000", 41 + rng() % 3));
+    if (rng() % 3 == 0) {
+      const int region = static_cast<int>(rng() % 12);
+      filter.add_region_codes(absl::StrFormat("%02d%02d00", 41 + region % 3, 1 + region));
+      if (rng() % 2) filter.add_region_codes("419900");  // never stored
+    }
     if (rng() % 4 == 0) filter.add_units("件");
     if (rng() % 4 == 0) filter.set_subject_contains("率");
     if (rng() % 4 == 0) filter.set_exclude_targets(true);
@@ -100,6 +108,71 @@ TEST(IndexCacheTest, AgreesWithTheRocksDbScan) {
   agg::PartialAggregator scan(by_region);
   ASSERT_TRUE((*reopened)->Aggregate({}, &scan).ok());
   EXPECT_EQ(Dump(cached), Dump(scan.Finish()));
+}
+
+// Rank pushdown: the groups kept are exactly the regions of the first k
+// ranks and their ties, worked out here from the full grouping.
+TEST(IndexCacheTest, RankingKeepsTheTopRegionsAndTheirTies) {
+  StoreOptions options;
+  options.data_dir = absl::StrCat(::testing::TempDir(), "/index_cache_rank_test_", getpid());
+  std::filesystem::remove_all(options.data_dir);
+  auto store = IndicatorStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::mt19937 rng(7);
+  for (int n = 0; n < 300; ++n) ASSERT_TRUE((*store)->Put(RandomReport(n, &rng)).ok());
+  for (const bool bottom : {false, true}) {
+    for (const int k : {1, 3, 5, 20}) {
+      zhibiao::v1::AggregateIndicatorsRequest request;
+      request.mutable_filter()->add_metric_keys("m1");
+      request.mutable_filter()->add_units("件");
+      request.mutable_filter()->add_years(2020);
+      request.add_group_by(zhibiao::v1::GROUP_BY_REGION);
+      request.add_group_by(zhibiao::v1::GROUP_BY_PROVINCE);
+      std::vector<zhibiao::v1::PartialAggregate> all;
+      ASSERT_TRUE((*store)->AggregatePartials(request, &all).ok());
+      std::vector<double> sums;
+      for (const auto& g : all) sums.push_back(g.sum());
+      std::sort(sums.begin(), sums.end());
+      if (!bottom) std::reverse(sums.begin(), sums.end());
+      ASSERT_FALSE(sums.empty());
+      const double kth = sums[std::min<size_t>(k, sums.size()) - 1];
+      std::set<std::string> expected;
+      for (const auto& g : all) {
+        if (bottom ? g.sum() <= kth : g.sum() >= kth) expected.insert(g.group_values(0));
+      }
+
+      request.mutable_ranking()->set_k(k);
+      request.mutable_ranking()->set_bottom(bottom);
+      request.mutable_ranking()->set_metric_additive(true);
+      std::vector<zhibiao::v1::PartialAggregate> ranked;
+      agg::RankingCut cut;
+      ASSERT_TRUE((*store)->AggregatePartials(request, &ranked, &cut).ok());
+      ASSERT_TRUE(cut.applied);
+      EXPECT_EQ(cut.regions_ranked, static_cast<int64_t>(all.size()));
+      int64_t figures = 0;
+      for (const auto& g : all) figures += g.count();
+      EXPECT_EQ(cut.counts_by_unit, (std::map<std::string, int64_t>{{"件", figures}}));
+      std::set<std::string> got;
+      for (const auto& g : ranked) got.insert(g.group_values(0));
+      EXPECT_EQ(got, expected) << "k=" << k << " bottom=" << bottom;
+      EXPECT_TRUE(std::is_sorted(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+        return a.group_values(0) < b.group_values(0);
+      }));
+    }
+  }
+  // Several units: no cut, every group.
+  zhibiao::v1::AggregateIndicatorsRequest mixed;
+  mixed.mutable_filter()->add_metric_keys("m1");
+  mixed.add_group_by(zhibiao::v1::GROUP_BY_REGION);
+  mixed.add_group_by(zhibiao::v1::GROUP_BY_PROVINCE);
+  std::vector<zhibiao::v1::PartialAggregate> all;
+  ASSERT_TRUE((*store)->AggregatePartials(mixed, &all).ok());
+  mixed.mutable_ranking()->set_k(1);
+  std::vector<zhibiao::v1::PartialAggregate> ranked;
+  agg::RankingCut cut;
+  ASSERT_TRUE((*store)->AggregatePartials(mixed, &ranked, &cut).ok());
+  EXPECT_FALSE(cut.applied);
+  EXPECT_EQ(Dump(ranked), Dump(all));
 }
 
 }  // namespace

@@ -723,8 +723,8 @@ absl::StatusOr<int64_t> IndicatorStore::Aggregate(const zhibiao::v1::IndicatorFi
 
 absl::StatusOr<int64_t> IndicatorStore::AggregatePartials(
     const zhibiao::v1::AggregateIndicatorsRequest& request,
-    std::vector<zhibiao::v1::PartialAggregate>* out) const {
-  const int64_t examined = cache_->Aggregate(request, out);
+    std::vector<zhibiao::v1::PartialAggregate>* out, agg::RankingCut* cut) const {
+  const int64_t examined = cache_->Aggregate(request, out, cut);
   if (request.include_values()) {
     int64_t values = 0;
     for (const auto& p : *out) values += p.values_size();
@@ -746,6 +746,15 @@ absl::StatusOr<int64_t> IndicatorStore::Checkpoint(const std::string& directory)
   std::error_code ec;
   if (std::filesystem::exists(directory, ec)) {
     return absl::AlreadyExistsError(absl::StrCat("checkpoint directory ", directory, " exists"));
+  }
+  // RocksDB makes only the last level ("DIR/shard-N"); make the parents.
+  const std::filesystem::path parent = std::filesystem::path(directory).parent_path();
+  if (!parent.empty()) {
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot create ", parent.string(), " for the checkpoint: ", ec.message()));
+    }
   }
   rocksdb::Checkpoint* raw = nullptr;
   rocksdb::Status s = rocksdb::Checkpoint::Create(db_.get(), &raw);
@@ -785,6 +794,10 @@ zhibiao::v1::GetStatsResponse IndicatorStore::Stats() const {
   out.set_memtable_bytes(mem);
   if (db_->GetIntProperty("rocksdb.block-cache-usage", &v)) out.set_block_cache_usage_bytes(v);
   if (db_->GetIntProperty("rocksdb.block-cache-capacity", &v)) out.set_block_cache_capacity_bytes(v);
+  if (db_->GetAggregatedIntProperty("rocksdb.num-running-compactions", &v)) {
+    out.set_running_compactions(static_cast<int64_t>(v));
+  }
+  if (db_->GetAggregatedIntProperty("rocksdb.compaction-pending", &v)) out.set_compaction_pending(v > 0);
   if (statistics_ != nullptr) {
     out.set_write_stall_micros(statistics_->getTickerCount(rocksdb::STALL_MICROS));
     out.set_compaction_bytes_written(statistics_->getTickerCount(rocksdb::COMPACT_WRITE_BYTES));

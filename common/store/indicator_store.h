@@ -125,9 +125,12 @@ class IndicatorStore {
   // qualified-value policy, revised-report rule and weights); returns the
   // number of index entries examined. RESOURCE_EXHAUSTED when include_values
   // would return more than kMaxAggregateValues values.
+  // With request.ranking, only the groups of the first k ranks and their
+  // ties, which `cut` describes (IndexCache::Aggregate).
   // REQUIRES: filter and group_by are valid (agg::ValidateFilter/ValidateGroupBy).
   absl::StatusOr<int64_t> AggregatePartials(const zhibiao::v1::AggregateIndicatorsRequest& request,
-                                            std::vector<zhibiao::v1::PartialAggregate>* out) const;
+                                            std::vector<zhibiao::v1::PartialAggregate>* out,
+                                            agg::RankingCut* cut = nullptr) const;
 
   // Visits the index entries that match `filter` in key order, under one
   // snapshot, starting after the key `start_after` ("" for the start);

@@ -156,10 +156,9 @@ grpc::ServerUnaryReactor* StorageServiceImpl::AggregateIndicators(
     if (valid.ok() && request->ranking().k() != 0) valid = ValidateRanking(*request);
     if (!valid.ok()) return valid;
     std::vector<zhibiao::v1::PartialAggregate> groups;
-    absl::StatusOr<int64_t> scanned =
-        store_->AggregatePartials(*request, &groups);
+    agg::RankingCut cut;
+    absl::StatusOr<int64_t> scanned = store_->AggregatePartials(*request, &groups, &cut);
     if (!scanned.ok()) return scanned.status();
-    const agg::RankingCut cut = agg::CutToTopRegions(request->ranking(), &groups);
     if (cut.applied) {
       response->set_ranking_applied(true);
       response->set_regions_ranked(cut.regions_ranked);

@@ -203,8 +203,10 @@ TEST(StorageSystemTest, DeleteReingestVerifyAndCheckpointRestore) {
   EXPECT_EQ(after_reingest.reports(), 10);
   EXPECT_EQ(after_reingest.problems(), 0);
 
-  // Backup with Checkpoint, wipe, restore: every report and indicator back.
-  const std::string backup = work + "/backup";
+  // Backup with Checkpoint (into folders that do not exist yet, as
+  // `zhibiao admin checkpoint DIR` asks for DIR/shard-N), wipe, restore:
+  // every report and indicator back.
+  const std::string backup = work + "/backups/2026-12-01/shard-0";
   {
     zhibiao::v1::CheckpointRequest request;
     request.set_directory(backup);

@@ -65,6 +65,16 @@ indicators=$("$bin/zhibiao" admin stats | sed -n 's/.*"index_entries":"\{0,1\}\(
              awk '{s += $1} END {print s}')
 echo "index entries over the shards: $indicators"
 
+# Queries are measured on a settled database: wait until no shard is
+# compacting what the ingestion wrote (background compaction competes for
+# the same two cores and would be charged to the queries).
+for _ in $(seq 1 600); do
+  busy=$("$bin/zhibiao" admin stats | grep -c -E '"running_compactions":"?[1-9]|"compaction_pending":true' || true)
+  [ "$busy" = 0 ] && break
+  sleep 1
+done
+echo "compactions settled"
+
 regions_list=$(awk -F'\t' '!/^#/ && !seen[$2]++ {print $2}' "$work/corpus/truth.tsv" | awk 'NR <= 200' | paste -sd,)
 one_region=${regions_list%%,*}
 metric=enforcement.cases

@@ -71,7 +71,7 @@ cleanup() {
   if ! grep -q " $work" /proc/mounts; then rm -rf --one-file-system "$work"; fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'echo; fail "interrupted by a signal"; summary' INT TERM
 
 summary() {
   echo "build_images: logs in $log_dir, $(( $(date +%s) - start_time )) s in all"

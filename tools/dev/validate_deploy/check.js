@@ -570,11 +570,23 @@ function checkComposePolicy(label, file) {
       if (!s) continue;
       const listen = portOf(env(n).ZHIBIAO_LISTEN);
       const health = portOf(env(n).ZHIBIAO_HEALTH_LISTEN);
-      const want = tls ? health : listen;
       const test = (s.healthcheck || {}).test || [];
-      const expected = ['CMD', 'zhibiao', 'probe', `127.0.0.1:${want}`];
-      if (JSON.stringify(test) !== JSON.stringify(expected)) problems.push(`${n}: healthcheck ${JSON.stringify(test)}, expected ${JSON.stringify(expected)}`);
       if ((s.healthcheck || {}).disable) problems.push(`${n}: healthcheck disabled`);
+      if (test.slice(0, 3).join(' ') !== 'CMD zhibiao probe') {
+        problems.push(`${n}: healthcheck ${JSON.stringify(test)} is not ["CMD", "zhibiao", "probe", ...]`);
+        continue;
+      }
+      // With TLS on, the main port speaks TLS: probe the plaintext health port.
+      const want = tls ? health : listen;
+      const target = test[test.length - 1];
+      if (target !== `127.0.0.1:${want}`) problems.push(`${n}: healthcheck probes ${target}, expected 127.0.0.1:${want}`);
+      // The CLI reads ZHIBIAO_TLS_CA/CERT/KEY too (its --tls_* flags): a probe of
+      // the plaintext port must blank every one the container sets.
+      if (target === `127.0.0.1:${health}`) {
+        for (const [variable, flag] of [['ZHIBIAO_TLS_CA', '--tls_ca='], ['ZHIBIAO_TLS_CERT', '--tls_cert='], ['ZHIBIAO_TLS_KEY', '--tls_key=']]) {
+          if (env(n)[variable] && !test.includes(flag)) problems.push(`${n}: the probe inherits ${variable} but talks to the plaintext health port (add ${flag})`);
+        }
+      }
     }
     for (const n of ['ingest', 'query']) {
       const deps = (services[n] || {}).depends_on || {};
@@ -601,21 +613,29 @@ function checkComposePolicy(label, file) {
     return problems;
   });
 
+  // Each variable of `keys` of service `n` must name a file of a secret that
+  // is attached to the service and declared.
+  function checkSecretFiles(n, keys, problems) {
+    const e = env(n);
+    const attached = ((services[n] || {}).secrets || []).map((x) => (typeof x === 'string' ? x : x.source));
+    for (const k of keys) {
+      const m = String(e[k] || '').match(/^\/run\/secrets\/(.+)$/);
+      if (!m) problems.push(`${n}: ${k} is not a secret file`);
+      else if (!attached.includes(m[1])) problems.push(`${n}: secret ${m[1]} not attached`);
+      else if (!(config.secrets || {})[m[1]]) problems.push(`secret ${m[1]} not declared`);
+    }
+  }
+
   if (tls) {
     check(`compose ${label}: TLS and tokens on every service`, () => {
       const problems = [];
       for (const n of [...shards, 'ingest', 'query']) {
-        const e = env(n);
-        const attached = ((services[n] || {}).secrets || []).map((x) => (typeof x === 'string' ? x : x.source));
         const keys = ['ZHIBIAO_TLS_CERT', 'ZHIBIAO_TLS_KEY', 'ZHIBIAO_TLS_CA', 'ZHIBIAO_TOKENS_FILE'];
         if (n === 'ingest' || n === 'query') keys.push('ZHIBIAO_STORAGE_TOKEN_FILE');
-        for (const k of keys) {
-          const m = String(e[k] || '').match(/^\/run\/secrets\/(.+)$/);
-          if (!m) problems.push(`${n}: ${k} is not a secret file`);
-          else if (!attached.includes(m[1])) problems.push(`${n}: secret ${m[1]} not attached`);
-          else if (!(config.secrets || {})[m[1]]) problems.push(`secret ${m[1]} not declared`);
-        }
+        checkSecretFiles(n, keys, problems);
       }
+      // The CLI verifies the services and presents a token.
+      if (services.cli) checkSecretFiles('cli', ['ZHIBIAO_TLS_CA', 'ZHIBIAO_TOKEN_FILE'], problems);
       return problems;
     });
   }
