@@ -32,13 +32,14 @@
 #include "absl/time/clock.h"
 #include "common/pipeline/report_builder.h"
 #include "common/rpc/channels.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
 
 ABSL_FLAG(std::string, rpc, "put",
           "put, ingest, aggregate (grouped by region), aggregate_metric (one metric by year), rank, "
-          "timeseries or get");
+          "timeseries, get or health (grpc.health.v1 Check: the bare cost of one gRPC call)");
 ABSL_FLAG(std::string, target, "127.0.0.1:7410", "service address");
 ABSL_FLAG(int, concurrency, 16, "calls in flight (closed loop); with --rate, the most in flight");
 ABSL_FLAG(double, rate, 0, "calls per second (open loop); 0 for closed loop");
@@ -79,11 +80,14 @@ class Load {
       args.SetInt("zhibiao.channel", i);  // distinct channels, not one shared subchannel
       args.SetMaxReceiveMessageSize(64 << 20);
       args.SetMaxSendMessageSize(64 << 20);
+      // "ipv4:a,b" (several replicas): spread the calls over all of them.
+      args.SetLoadBalancingPolicyName("round_robin");
       auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_target),
                                                grpc::InsecureChannelCredentials(), args);
       storage_.push_back(zhibiao::v1::StorageService::NewStub(channel));
       ingest_.push_back(zhibiao::v1::IngestService::NewStub(channel));
       query_.push_back(zhibiao::v1::QueryService::NewStub(channel));
+      health_.push_back(grpc::health::v1::Health::NewStub(channel));
     }
     std::string path = absl::GetFlag(FLAGS_sample);
     if (path.empty()) path = std::string(ZB_SOURCE_DIR) + "/tests/data/xinxiang-2021.txt";
@@ -114,9 +118,9 @@ class Load {
 
   bool Valid(std::string* why) const {
     static const std::set<std::string> kRpcs = {"put", "ingest", "aggregate", "aggregate_metric",
-                                                "rank", "timeseries", "get"};
+                                                "rank", "timeseries", "get", "health"};
     if (!kRpcs.count(rpc_)) {
-      *why = "--rpc must be put, ingest, aggregate, aggregate_metric, rank, timeseries or get";
+      *why = "--rpc must be put, ingest, aggregate, aggregate_metric, rank, timeseries, get or health";
       return false;
     }
     if (rpc_ == "timeseries" && region_codes_.empty()) {
@@ -185,6 +189,11 @@ class Load {
       auto response = std::make_shared<zhibiao::v1::TimeSeriesResponse>();
       query_[c]->async()->TimeSeries(context.get(), request.get(), response.get(),
                                      [context, request, response, done](grpc::Status s) { done(s); });
+    } else if (rpc_ == "health") {
+      auto request = std::make_shared<grpc::health::v1::HealthCheckRequest>();
+      auto response = std::make_shared<grpc::health::v1::HealthCheckResponse>();
+      health_[c]->async()->Check(context.get(), request.get(), response.get(),
+                                 [context, request, response, done](grpc::Status s) { done(s); });
     } else {
       auto request = std::make_shared<zhibiao::v1::GetReportRequest>();
       request->set_report_id(absl::GetFlag(FLAGS_report_id));
@@ -204,6 +213,7 @@ class Load {
   zhibiao::v1::Report template_report_;
   std::vector<std::unique_ptr<zhibiao::v1::StorageService::Stub>> storage_;
   std::vector<std::unique_ptr<zhibiao::v1::IngestService::Stub>> ingest_;
+  std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health_;
   std::vector<std::unique_ptr<zhibiao::v1::QueryService::Stub>> query_;
 };
 
