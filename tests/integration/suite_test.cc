@@ -266,6 +266,29 @@ TEST_F(SuiteTest, StorageOutageIsUnavailableWithinTheDeadlineAndIngestRecovers) 
   EXPECT_TRUE(recovered.ok()) << recovered.error_message();
 }
 
+TEST_F(SuiteTest, IngestRetriesAShardThatComesBackWithinTheDeadline) {
+  const int port = storage_->port();
+  storage_->Signal(SIGKILL);
+  ASSERT_TRUE(storage_->Wait(absl::Seconds(5)).has_value());
+  // The call starts while storage is down and has time to wait for it.
+  zhibiao::v1::IngestResponse response;
+  grpc::Status status;
+  std::thread call([&] { status = Ingest(Sample(), &response, absl::Seconds(20)); });
+  absl::SleepFor(absl::Milliseconds(1500));
+  auto again = ServiceProcess::Start("zhibiao-storage",
+                                     {absl::StrCat("--data_dir=", data_dir_),
+                                      absl::StrCat("--listen=127.0.0.1:", port)},
+                                     work_, "storage-back");
+  ASSERT_TRUE(again.ok()) << again.status();
+  storage_ = *std::move(again);
+  call.join();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.outcome(), zhibiao::v1::INGEST_OUTCOME_STORED);
+  // The log says how many attempts it took (more than one).
+  EXPECT_NE(ingest_->ReadLog().find("\"attempts\":\""), std::string::npos);
+  EXPECT_EQ(ingest_->ReadLog().find("\"attempts\":\"1\""), std::string::npos) << ingest_->ReadLog();
+}
+
 TEST_F(SuiteTest, SigtermExitsCleanlyAndAcknowledgedReportsSurviveRestart) {
   zhibiao::v1::IngestResponse ingested;
   ASSERT_TRUE(Ingest(Sample(), &ingested).ok());

@@ -93,6 +93,10 @@ for rpc in aggregate aggregate_metric rank timeseries; do
   zb[$rpc]=$(echo "$out" | median_ms)
 done
 
+echo; echo "== the floor: one bare gRPC call (grpc.health.v1 Check on query), sequential"
+"$bin/zhibiao-load" --rpc=health --target="$ZHIBIAO_QUERY_ADDR" --concurrency=1 --duration_s=5 \
+  | sed "s/^/  [health] /"
+
 echo; echo "== Rank and TimeSeries at 1,000 calls/s (open loop, 20 s)"
 for rpc in rank timeseries; do
   "$bin/zhibiao-load" --rpc=$rpc --target="$ZHIBIAO_QUERY_ADDR" --rate=1000 --concurrency=64 --duration_s=20 \
