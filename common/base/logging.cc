@@ -33,8 +33,9 @@ const char* LevelName(LogLevel level) {
 
 }  // namespace
 
-void WriteLine(absl::string_view level_name, absl::string_view event,
-               std::initializer_list<LogField> fields);
+// One JSON line on stderr (defined below).
+static void WriteLine(absl::string_view level_name, absl::string_view event,
+                      std::initializer_list<LogField> fields);
 
 void SetMinLogLevel(LogLevel level) { min_level.store(static_cast<int>(level)); }
 
@@ -91,8 +92,8 @@ void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField
   WriteLine(LevelName(level), event, fields);
 }
 
-void WriteLine(absl::string_view level_name, absl::string_view event,
-               std::initializer_list<LogField> fields) {
+static void WriteLine(absl::string_view level_name, absl::string_view event,
+                      std::initializer_list<LogField> fields) {
   std::string line = "{\"ts\":";
   AppendJsonString(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
                    &line);

@@ -1,6 +1,5 @@
 #include "common/metrics/metrics.h"
 
-#include <fstream>
 #include <utility>
 
 #include <prometheus/collectable.h>
@@ -8,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/base/port_file.h"
 
 namespace zb {
 
@@ -86,17 +86,7 @@ absl::Status Metrics::Serve(const std::string& listen, const std::string& port_f
   exposer_->RegisterCollectable(callbacks_);
   const std::vector<int> ports = exposer_->GetListeningPorts();
   port_ = ports.empty() ? 0 : ports.front();
-  if (!port_file.empty()) {
-    const std::string tmp = absl::StrCat(port_file, ".tmp");
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << port_ << "\n";
-      if (!out.flush()) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
-    }
-    if (std::rename(tmp.c_str(), port_file.c_str()) != 0) {
-      return absl::UnavailableError(absl::StrCat("cannot rename ", tmp));
-    }
-  }
+  if (!port_file.empty()) return WritePortFile(port_file, port_);
   return absl::OkStatus();
 }
 

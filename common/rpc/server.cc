@@ -3,7 +3,6 @@
 #include <signal.h>
 
 #include <cstdio>
-#include <fstream>
 #include <utility>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -15,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/base/logging.h"
+#include "common/base/port_file.h"
 
 namespace zb {
 namespace {
@@ -89,20 +89,6 @@ class RequestLogInterceptorFactory
   std::atomic<int>* in_flight_;
   const ServerOptions* options_;
 };
-
-absl::Status WritePortFile(const std::string& path, int port) {
-  const std::string tmp = absl::StrCat(path, ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return absl::UnavailableError(absl::StrCat("cannot write port file ", tmp));
-    out << port << "\n";
-    if (!out.flush()) return absl::UnavailableError(absl::StrCat("cannot write port file ", tmp));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot rename port file to ", path));
-  }
-  return absl::OkStatus();
-}
 
 std::string HostOf(const std::string& listen) {
   const size_t colon = listen.rfind(':');

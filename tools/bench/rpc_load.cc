@@ -33,6 +33,7 @@
 #include "common/pipeline/report_builder.h"
 #include "common/rpc/channels.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "tools/corpus/sample_variants.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
@@ -62,13 +63,6 @@ namespace {
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// A document that differs from the sample by one numbered sentence.
-std::string Variant(const std::string& sample, int64_t n) {
-  std::string text = sample;
-  text.insert(text.find('\n') + 1, absl::StrCat("本报告为负载测试第", n, "号。\n"));
-  return text;
 }
 
 class Load {
@@ -157,7 +151,9 @@ class Load {
         request->set_content(ReadFile(corpus_files_[n]));
         request->set_source_name(corpus_files_[n]);
       } else {
-        request->set_content(Variant(sample_, n + static_cast<int64_t>(run_id_ % 1000000) * 1000000));
+        // Sample-sized reports of 24 cities, so they spread over the shards.
+        request->set_content(
+            zb::corpus::SampleVariant(sample_, n + static_cast<int64_t>(run_id_ % 1000000) * 1000000));
       }
       auto response = std::make_shared<zhibiao::v1::IngestResponse>();
       ingest_[c]->async()->Ingest(context.get(), request.get(), response.get(),

@@ -39,13 +39,31 @@ trap 'stop_suite; rm -rf "$work"' EXIT
 
 # start_suite DATA_DIR INGEST QUERY: zhibiao up with 3 shards; sources run/env.
 start_suite() {
-  rm -f "$1/run/env"
+  rm -f "$1/run/env" "$1"/run/*.log
   "$bin/zhibiao" up --storage-shards=3 --ingest="$2" --query="$3" --base_port=0 --data_dir="$1" \
     >"$work/up.log" 2>&1 &
   up_pid=$!
   for _ in $(seq 1 300); do [ -s "$1/run/env" ] && break; sleep 0.2; done
   set -a; . "$1/run/env"; set +a
   for _ in $(seq 1 100); do "$bin/zhibiao" health >/dev/null 2>&1 && break; sleep 0.2; done
+}
+
+# CPU seconds each process of the suite used so far, and the calls each
+# replica's log shows (what round robin gave it).
+cpu_report() {
+  local tick name pid
+  tick=$(getconf CLK_TCK)
+  while IFS='=' read -r name pid; do
+    case "$name" in ZHIBIAO_PID_*) ;; *) continue ;; esac
+    [ -r "/proc/$pid/stat" ] || continue
+    name=${name#ZHIBIAO_PID_}
+    awk -v n="$name" -v t="$tick" '{printf "    %-10s cpu %.1fs\n", tolower(n), ($14 + $15) / t}' \
+      "/proc/$pid/stat"
+  done < "$1/run/env"
+  for log in "$1"/run/ingest*.log "$1"/run/query*.log; do
+    [ -f "$log" ] || continue
+    echo "    $(basename "$log" .log): $(grep -c '"event":"rpc"' "$log") calls logged"
+  done
 }
 
 throughput() { sed -n 's/.* \([0-9.]*\) calls\/s$/\1/p'; }
@@ -59,6 +77,7 @@ for n in 1 2; do
         --duration_s="$seconds" --channels=4 --timeout_ms=60000)
   echo "$out" | sed "s/^/  [ingest x$n] /"
   result[ingest$n]="$(echo "$out" | throughput) reports/s, p99 $(echo "$out" | p99) ms"
+  cpu_report "$work/ingest-$n"
   stop_suite
 done
 
@@ -77,6 +96,7 @@ for n in 1 2; do
     echo "$out" | sed "s/^/  [$rpc x$n] /"
     result[$rpc$n]="$(echo "$out" | throughput) calls/s, p99 $(echo "$out" | p99) ms"
   done
+  cpu_report "$work/query-data"
   stop_suite
 done
 
