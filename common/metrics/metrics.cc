@@ -5,6 +5,8 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include <google/protobuf/descriptor.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/base/port_file.h"
@@ -90,19 +92,44 @@ absl::Status Metrics::Serve(const std::string& listen, const std::string& port_f
   return absl::OkStatus();
 }
 
+void Metrics::StopServing() { exposer_.reset(); }
+
+Metrics::MethodSeries& Metrics::SeriesOf(const std::string& method) {
+  auto it = series_.find(method);
+  if (it != series_.end()) return it->second;
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  MethodSeries& series = series_[method];
+  series.latency = &latency_.Add({{"method", method}}, kBuckets);
+  return series;
+}
+
 void Metrics::RecordCall(absl::string_view method, grpc::StatusCode code, absl::Duration latency) {
   static const char* const kCodeNames[] = {
       "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
       "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
       "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
       "UNAUTHENTICATED"};
-  const int c = static_cast<int>(code);
-  const std::string code_name = c >= 0 && c <= 16 ? kCodeNames[c] : absl::StrCat(c);
-  const std::string m(method);
-  calls_.Add({{"method", m}, {"code", code_name}}).Increment();
-  static const prometheus::Histogram::BucketBoundaries kBuckets = {
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-  latency_.Add({{"method", m}}, kBuckets).Observe(absl::ToDoubleSeconds(latency));
+  // "/pkg.Service/Method" is a method of a compiled-in service, or "unknown".
+  std::string name = "unknown";
+  if (method.size() > 1 && method[0] == '/') {
+    std::string full(method.substr(1));
+    const size_t slash = full.rfind('/');
+    if (slash != std::string::npos) {
+      full[slash] = '.';
+      if (google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(full) != nullptr) {
+        name = std::string(method);
+      }
+    }
+  }
+  const int c = static_cast<int>(code) >= 0 && static_cast<int>(code) <= 16 ? static_cast<int>(code) : 2;
+  absl::MutexLock lock(&series_mu_);
+  MethodSeries& series = SeriesOf(name);
+  if (series.by_code[c] == nullptr) {
+    series.by_code[c] = &calls_.Add({{"method", name}, {"code", kCodeNames[c]}});
+  }
+  series.by_code[c]->Increment();
+  series.latency->Observe(absl::ToDoubleSeconds(latency));
 }
 
 void Metrics::RecordIngest(absl::string_view outcome, int64_t indicators) {

@@ -17,8 +17,11 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace zb {
@@ -33,8 +36,13 @@ class Metrics {
   // `port_file` when given). UNAVAILABLE when it cannot listen.
   absl::Status Serve(const std::string& listen, const std::string& port_file);
   int port() const { return port_; }
+  // Stops serving /metrics (waits for scrapes in progress): call before
+  // what the scrape callbacks read is destroyed. Not concurrent with Serve.
+  void StopServing();
 
-  // One finished call of `method` ("/zhibiao.v1.QueryService/Rank").
+  // One finished call of `method` ("/zhibiao.v1.QueryService/Rank"). Names
+  // that are not methods of a compiled-in service count as "unknown", so
+  // callers cannot grow the series without bound.
   void RecordCall(absl::string_view method, grpc::StatusCode code, absl::Duration latency);
   // One report ingest finished with `outcome` ("stored", "unchanged",
   // "replaced", "failed") and how many indicators it stored.
@@ -59,6 +67,15 @@ class Metrics {
   std::shared_ptr<Callbacks> callbacks_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int port_ = 0;
+  // The series of each (method, code) and method, made once.
+  struct MethodSeries {
+    prometheus::Histogram* latency = nullptr;
+    prometheus::Counter* by_code[17] = {};
+  };
+  MethodSeries& SeriesOf(const std::string& method) ABSL_EXCLUSIVE_LOCKS_REQUIRED(series_mu_);
+  absl::Mutex series_mu_;
+  absl::flat_hash_map<std::string, MethodSeries> series_ ABSL_GUARDED_BY(series_mu_);
+
   prometheus::Family<prometheus::Counter>& calls_;
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Family<prometheus::Counter>& reports_;

@@ -77,6 +77,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(c
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials(
     const TlsFiles& files) {
   if (!files.enabled()) return grpc::InsecureChannelCredentials();
+  if (files.cert.empty() != files.key.empty()) {
+    return absl::InvalidArgumentError(
+        "a client certificate needs both --tls_cert and --tls_key (or neither)");
+  }
   grpc::SslCredentialsOptions options;
   if (!files.ca.empty()) {
     absl::StatusOr<std::string> ca = ReadFile(files.ca, "--tls_ca");
@@ -102,7 +106,8 @@ absl::StatusOr<absl::flat_hash_map<std::string, TokenStore::Identity>> TokenStor
     ++line_number;
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line[0] == '#') continue;
-    std::vector<absl::string_view> fields = absl::StrSplit(line, ' ', absl::SkipWhitespace());
+    std::vector<absl::string_view> fields =
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipWhitespace());
     if (fields.size() != 3) {
       return absl::InvalidArgumentError(
           absl::StrCat("tokens line ", line_number, ": want NAME SCOPES TOKEN, got ", fields.size(),

@@ -73,8 +73,8 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
 class RequestLogInterceptorFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  RequestLogInterceptorFactory(std::atomic<int>* in_flight, const ServerOptions* options)
-      : in_flight_(in_flight), options_(options) {}
+  RequestLogInterceptorFactory(std::atomic<int>* in_flight, ServerOptions options)
+      : in_flight_(in_flight), options_(std::move(options)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
     const char* method = info->method();
@@ -82,12 +82,12 @@ class RequestLogInterceptorFactory
         absl::StartsWith(method, "/grpc.reflection.")) {
       return nullptr;
     }
-    return new RequestLogInterceptor(info, in_flight_, options_);
+    return new RequestLogInterceptor(info, in_flight_, &options_);
   }
 
  private:
   std::atomic<int>* in_flight_;
-  const ServerOptions* options_;
+  const ServerOptions options_;  // the server owns this factory: it outlives every call
 };
 
 std::string HostOf(const std::string& listen) {
@@ -123,10 +123,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   auto in_flight = std::make_unique<std::atomic<int>>(0);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-  // The interceptors outlive this function: they read a copy owned for the
-  // process's life (servers are few and live until exit).
-  const ServerOptions* kept_options = new ServerOptions(options);
-  creators.push_back(std::make_unique<RequestLogInterceptorFactory>(in_flight.get(), kept_options));
+  creators.push_back(std::make_unique<RequestLogInterceptorFactory>(in_flight.get(), options));
   builder.experimental().SetInterceptorCreators(std::move(creators));
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

@@ -44,10 +44,10 @@ struct IngestServiceImpl::StoreState {
   std::string caller;
   int attempt = 0;
   std::function<void(absl::Status, zhibiao::v1::IngestResponse)> done;
+  std::function<bool()> cancelled;  // the client went away (or the server is stopping)
   // The attempt in flight (a new one per try).
   std::unique_ptr<grpc::ClientContext> context;
   zhibiao::v1::PutReportResponse put;
-  std::unique_ptr<grpc::Alarm> backoff;
 };
 
 IngestServiceImpl::IngestServiceImpl(StorageShards* shards, Executor* parsers,
@@ -133,6 +133,7 @@ void IngestServiceImpl::IngestDocument(
     state->deadline = std::min(job.deadline, absl::Now() + options_.storage_timeout);
     state->request_id = job.request_id;
     state->caller = job.caller;
+    state->cancelled = job.cancelled;
     state->done = [shared_done](absl::Status s, zhibiao::v1::IngestResponse r) {
       (*shared_done)(std::move(s), std::move(r));
     };
@@ -179,17 +180,24 @@ void IngestServiceImpl::StoreAttempt(std::shared_ptr<StoreState> state) {
         const absl::Duration backoff =
             std::min(options_.max_retry_backoff, options_.retry_backoff * (1 << std::min(state->attempt, 10)));
         const bool retryable = status.error_code() == grpc::StatusCode::UNAVAILABLE;
-        if (retryable && absl::Now() + backoff < state->deadline) {
+        const bool client_gone = state->cancelled && state->cancelled();
+        if (retryable && !client_gone && absl::Now() + backoff < state->deadline) {
           ++state->attempt;
-          state->backoff = std::make_unique<grpc::Alarm>();
-          state->backoff->Set(absl::ToChronoTime(absl::Now() + backoff),
-                              [this, state](bool) { StoreAttempt(state); });
+          // The alarm deletes itself when it fires (gRPC keeps its internals
+          // alive until the callback returns), so nothing holds `state` in a
+          // cycle once the report is stored or given up.
+          auto* alarm = new grpc::Alarm();
+          alarm->Set(absl::ToChronoTime(absl::Now() + backoff), [this, state, alarm](bool) {
+            delete alarm;
+            StoreAttempt(state);
+          });
           return;
         }
         absl::Status failed = FromGrpcStatus(status, state->peer);
+        if (client_gone) failed = absl::CancelledError("the client went away while storage was retried");
         // A storage deadline is the storage being unreachable in time, not
         // the client's fault: UNAVAILABLE tells the client to retry.
-        if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED || retryable) {
+        if (!client_gone && (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED || retryable)) {
           failed = absl::UnavailableError(
               absl::StrCat(failed.message(), " (after ", state->attempt + 1, " attempts)"));
         }
@@ -266,19 +274,24 @@ class IngestServiceImpl::StreamReactor
     bool read = false;
     const zhibiao::v1::IngestResult* write = nullptr;
     bool finish = false;
+    bool cancelled = false;  // with finish: the client went away
   };
 
   void Plan(Actions* actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (broken_) {
       // Drop the results nobody reads; finish when nothing runs any more.
       while (!writing_ && !pending_.empty() && pending_.front()->done) pending_.pop_front();
-      if (!finished_ && !writing_ && in_flight_ == 0) {
+      if (!finished_ && !reading_ && !writing_ && in_flight_ == 0) {
         finished_ = true;
         actions->finish = true;
+        actions->cancelled = true;
       }
       return;
     }
-    if (!reading_ && !reads_done_ && in_flight_ < service_->options().stream_window) {
+    // Documents in work and results not yet written both hold memory: read
+    // the next only while fewer than stream_window of them are pending.
+    if (!reading_ && !reads_done_ &&
+        static_cast<int>(pending_.size()) < service_->options().stream_window) {
       reading_ = true;
       actions->read = true;
     }
@@ -293,17 +306,12 @@ class IngestServiceImpl::StreamReactor
   }
 
   void Run(Actions actions) {
-    for (auto& slot : actions.start) Start(slot);
     if (actions.read) StartRead(&incoming_);
+    for (auto& slot : actions.start) Start(slot);
     if (actions.write != nullptr) StartWrite(actions.write);
     if (actions.finish) {
-      bool cancelled;
-      {
-        absl::MutexLock lock(&mu_);
-        cancelled = broken_;
-      }
-      Finish(cancelled ? grpc::Status(grpc::StatusCode::CANCELLED, "the client went away")
-                       : grpc::Status::OK);
+      Finish(actions.cancelled ? grpc::Status(grpc::StatusCode::CANCELLED, "the client went away")
+                               : grpc::Status::OK);
     }
   }
 
@@ -330,7 +338,7 @@ class IngestServiceImpl::StreamReactor
           slot->result.set_code(static_cast<int32_t>(status.code()));
           slot->result.set_error(std::string(status.message()));
         }
-        slot->request.Clear();  // the document is no longer needed
+        slot->request = zhibiao::v1::IngestRequest();  // frees the document (Clear keeps its capacity)
         slot->done = true;
         --in_flight_;
         Plan(&actions);

@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   const int status = zb::service::ServeUntilTerminated(
       zb::service::ServerOptionsFromFlags(spec, absl::GetFlag(FLAGS_max_message_mb) << 20),
       &service, nullptr);
+  zb::Metrics::Global().StopServing();  // its scrape callback reads the store
   readers.Shutdown();
   scanners.Shutdown();
   (*store)->Close();

@@ -170,15 +170,17 @@ grpc::ServerUnaryReactor* StorageServiceImpl::AggregateIndicators(
     response->set_indicators_scanned(*scanned);
     return absl::OkStatus();
   };
-  // A metric narrowed to some years or regions (Rank, TimeSeries, Compare)
-  // reads a few hundred rows of the in-memory index: answered here on the
-  // gRPC thread, which saves the hand-over to a reader thread (a good part
-  // of such a call's latency). Everything else goes to the readers.
+  // One metric in one or two years, or in one region — what Rank,
+  // TimeSeries and Compare ask — reads one row list of the in-memory index
+  // (hundreds of rows): answered here on the gRPC thread, which saves the
+  // hand-over to a reader thread, a good part of such a call's latency.
+  // Everything else goes to the readers and their bounded queue.
   const zhibiao::v1::IndicatorFilter& filter = request->filter();
-  const bool small = filter.metric_keys_size() > 0 && filter.metric_keys_size() <= 4 &&
-                     ((filter.years_size() > 0 && filter.years_size() <= 4) ||
-                      (filter.region_codes_size() > 0 && filter.region_codes_size() <= 16)) &&
-                     !request->include_values() && filter.subject_contains().empty();
+  const bool small = filter.metric_keys_size() == 1 &&
+                     ((filter.years_size() >= 1 && filter.years_size() <= 2) ||
+                      filter.region_codes_size() == 1) &&
+                     request->weight_keys().empty() && !request->include_values() &&
+                     filter.subject_contains().empty() && filter.report_ids().empty();
   if (!small) return OnReader(context, Scope::kQuery, std::move(work));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (authorizer_->Allow(context, Scope::kQuery, reactor)) reactor->Finish(ToGrpcStatus(work()));

@@ -198,6 +198,27 @@ TEST(TopologyTest, ThreeShardsTwoIngestTwoQueryLoseNothingWhenReplicasAreKilled)
               "%d failed in flight\n",
               acknowledged.size(), queries_ok.load(), ok_after_kill.load(), queries_failed.load());
 
+  // A file over the document limit fails alone; the files beside it go on.
+  const std::string mixed_dir = work + "/mixed";
+  fs::create_directories(mixed_dir);
+  std::ofstream(mixed_dir + "/huge.txt") << std::string((33 << 20), 'x');
+  for (int i = 0; i < 2; ++i) {
+    std::ofstream(mixed_dir + "/" + reports[i].file_name, std::ios::binary) << reports[i].bytes;
+  }
+  const std::string mixed_log = work + "/mixed.jsonl";
+  auto mixed = Process::Start({bin + "/zhibiao", "ingest", mixed_dir, "--json",
+                               absl::StrCat("--ingest=", ingest_target)},
+                              mixed_log);
+  ASSERT_TRUE(mixed.ok());
+  EXPECT_EQ(mixed->Wait(absl::Seconds(60)).value_or(-1), 1);  // one file failed
+  std::map<std::string, int> statuses;
+  for (const auto& [id, status] : ReadIngestLines(mixed_log)) ++statuses[status];
+  EXPECT_EQ(statuses["failed"], 1);
+  EXPECT_EQ(statuses["unchanged"], 2);
+  std::ifstream mixed_in(mixed_log);
+  const std::string mixed_text((std::istreambuf_iterator<char>(mixed_in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(mixed_text.find("RESOURCE_EXHAUSTED"), std::string::npos) << mixed_text;
+
   ASSERT_TRUE(up->Signal(SIGTERM));
   std::optional<int> up_exit = up->Wait(absl::Seconds(60));
   ASSERT_TRUE(up_exit.has_value());

@@ -231,10 +231,15 @@ struct FileResult {
   bool done = false;
 };
 
-// Worth sending again: the service or a shard was away or busy.
+// A document worth sending again: the service or a shard was away or busy.
 bool Retryable(grpc::StatusCode code) {
   return code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::RESOURCE_EXHAUSTED;
 }
+
+// A broken stream worth opening again for the documents it did not answer:
+// only when the ingest process went away (credentials, deadlines or a message
+// over the limit would fail the same way again).
+bool StreamRetryable(grpc::StatusCode code) { return code == grpc::StatusCode::UNAVAILABLE; }
 
 // Sends the files `todo` (indexes into `files`) on one IngestStream, at most
 // `in_flight` ahead of their results, and records each result in `results`
@@ -263,6 +268,18 @@ grpc::Status IngestOnStream(zhibiao::v1::IngestService::Stub* stub, const CliOpt
         };
         mu.Await(absl::Condition(&room));
         if (reader_done) break;
+      }
+      std::error_code size_error;
+      const uintmax_t size = fs::file_size(files[file_index], size_error);
+      if (!size_error && size > static_cast<uintmax_t>(options.max_document_mb) << 20) {
+        absl::MutexLock lock(&mu);
+        (*results)[file_index] = {
+            grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                         absl::StrCat(size, " bytes is over the ", options.max_document_mb,
+                                      " MiB a document may have (--max_document_mb)")),
+            {}, true};
+        on_result(file_index);
+        continue;
       }
       absl::StatusOr<std::string> content = ReadFile(files[file_index]);
       if (!content.ok()) {
@@ -373,10 +390,14 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
       const FileResult& r = results[i];
       const bool printed = r.done && (last_round || r.status.ok() || !Retryable(r.status.error_code()));
       if (printed) continue;
-      if (!r.done) results[i].status = stream_status.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                                                         "no result on the stream")
-                                                          : stream_status;
-      if (last_round) {
+      bool give_up = last_round;
+      if (!r.done) {
+        results[i].status = stream_status.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                                              "no result on the stream")
+                                               : stream_status;
+        give_up = give_up || !StreamRetryable(results[i].status.error_code());
+      }
+      if (give_up) {
         ++finished;
         report(i);
       } else {
@@ -787,11 +808,14 @@ int Probe(const CliOptions& options, const std::vector<std::string>& args) {
 }
 
 int Up(const CliOptions& options) {
-  // Ctrl-C and SIGTERM are taken by sigwait below, and forwarded to children.
+  // Ctrl-C, SIGTERM and SIGHUP (the terminal went away) are taken by the
+  // wait below and stop every child (services treat SIGHUP as "re-read the
+  // tokens", so they would otherwise outlive a closed terminal).
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   if (options.storage_shards < 1 || options.storage_shards > 64) {
@@ -931,7 +955,7 @@ int Up(const CliOptions& options) {
   while (true) {
     timespec wait = {0, 500 * 1000 * 1000};
     const int sig = sigtimedwait(&signals, nullptr, &wait);
-    if (sig == SIGINT || sig == SIGTERM) {
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
       std::printf("\nstopping...\n");
       return stop_all();
     }

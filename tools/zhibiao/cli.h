@@ -44,6 +44,7 @@ struct CliOptions {
   // ingest
   int in_flight = 16;  // documents sent ahead of their results
   int retries = 3;     // rounds of resending UNAVAILABLE / RESOURCE_EXHAUSTED documents
+  int max_document_mb = 32;  // larger files fail without being sent
   // transport security of every call
   TlsFiles tls;
   std::string token_file;

@@ -37,6 +37,7 @@ ABSL_FLAG(bool, bottom, false, "query rank: lowest values first");
 ABSL_FLAG(int, base_year, 0, "query compare: the year to compare against");
 ABSL_FLAG(std::string, service, "", "probe: grpc.health.v1 service name (\"\": the whole server)");
 ABSL_FLAG(int, in_flight, 16, "ingest: documents sent ahead of their results on the stream");
+ABSL_FLAG(int, max_document_mb, 32, "ingest: larger files fail at once, unsent (ingest's own limit)");
 ABSL_FLAG(int, retries, 3, "ingest: times to resend documents that met an unavailable or busy service");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA bundle: call the services over TLS, verifying them (env ZHIBIAO_TLS_CA)");
 ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate, for services that require one");
@@ -113,6 +114,7 @@ int main(int argc, char** argv) {
   o.service = absl::GetFlag(FLAGS_service);
   o.in_flight = absl::GetFlag(FLAGS_in_flight);
   o.retries = absl::GetFlag(FLAGS_retries);
+  o.max_document_mb = absl::GetFlag(FLAGS_max_document_mb);
   o.tls.ca = absl::GetFlag(FLAGS_tls_ca);
   o.tls.cert = absl::GetFlag(FLAGS_tls_cert);
   o.tls.key = absl::GetFlag(FLAGS_tls_key);
@@ -120,9 +122,11 @@ int main(int argc, char** argv) {
   o.ingest_processes = absl::GetFlag(FLAGS_ingest_processes);
   o.query_processes = absl::GetFlag(FLAGS_query_processes);
   // `zhibiao up --ingest=2 --query=2`: for up, a number is a process count.
-  int count = 0;
-  if (absl::SimpleAtoi(o.ingest_addr, &count)) o.ingest_processes = count;
-  if (absl::SimpleAtoi(o.query_addr, &count)) o.query_processes = count;
+  if (!args.empty() && args[0] == "up") {
+    int count = 0;
+    if (absl::SimpleAtoi(o.ingest_addr, &count)) o.ingest_processes = count;
+    if (absl::SimpleAtoi(o.query_addr, &count)) o.query_processes = count;
+  }
   o.data_dir = absl::GetFlag(FLAGS_data_dir);
   o.storage_shards = absl::GetFlag(FLAGS_storage_shards);
   o.listen_host = absl::GetFlag(FLAGS_listen_host);
