@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -217,6 +218,48 @@ TEST_F(SuiteTest, IngestStreamAnswersEveryDocumentInOrderAndGoesOnAfterBadOnes) 
     }
   }
   EXPECT_EQ(results[4].response().report_id(), results[0].response().report_id());
+}
+
+TEST_F(SuiteTest, IngestStreamHoldsAFastClientBackWhileStorageIsStuck) {
+  // Storage frozen: every document the stream takes stays in work. A client
+  // that writes 100 documents of about 1 MB without reading any result must
+  // be held back by flow control after the window (16) and the transport's
+  // buffers, not have all of them taken into ingest's memory.
+  ASSERT_TRUE(storage_->Signal(SIGSTOP));
+  auto stub = zhibiao::v1::IngestService::NewStub(ingest_->channel());
+  grpc::ClientContext context;
+  SetTimeout(&context, absl::Seconds(120));
+  auto stream = stub->IngestStream(&context);
+  std::string padding;
+  while (padding.size() < (1 << 20)) padding += "全面推进依法行政，持续优化法治化营商环境。\n";
+  constexpr int kDocuments = 100;
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    for (int i = 0; i < kDocuments; ++i) {
+      zhibiao::v1::IngestRequest request;
+      request.set_content(testing::SampleVariant(1000 + i) + padding);
+      request.set_source_name(absl::StrCat("big-", i, ".txt"));
+      if (!stream->Write(request)) break;
+      ++written;
+    }
+    stream->WritesDone();
+  });
+  absl::SleepFor(absl::Seconds(3));
+  const int written_while_stuck = written.load();
+  ASSERT_TRUE(storage_->Signal(SIGCONT));
+  EXPECT_LT(written_while_stuck, 60) << "the stream took documents without bound";
+  std::vector<zhibiao::v1::IngestResult> results;
+  zhibiao::v1::IngestResult result;
+  while (stream->Read(&result)) results.push_back(result);
+  writer.join();
+  ASSERT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(results.size(), static_cast<size_t>(kDocuments));
+  for (int i = 0; i < kDocuments; ++i) {
+    EXPECT_EQ(results[i].index(), i);
+    EXPECT_EQ(results[i].code(), 0) << i << ": " << results[i].error();
+  }
+  std::printf("stream: %d of %d documents written while storage was stuck\n", written_while_stuck,
+              kDocuments);
 }
 
 TEST_F(SuiteTest, UnknownReportIsNotFoundAndEmptyDocumentIsInvalid) {
