@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -185,7 +186,9 @@ TEST_F(SuiteTest, IngestStreamAnswersEveryDocumentInOrderAndGoesOnAfterBadOnes) 
   SetTimeout(&context, absl::Seconds(60));
   auto stream = stub->IngestStream(&context);
   // 40 documents: distinct variants of the sample, every 7th one empty, the
-  // 5th a repeat of the 1st; more than the stream window (16) at once.
+  // 5th a repeat of the 1st; more than the stream window (16) at once. The
+  // documents of a window are worked on together, so either of the two
+  // copies may be the one stored.
   constexpr int kDocuments = 40;
   std::thread writer([&] {
     for (int i = 0; i < kDocuments; ++i) {
@@ -212,12 +215,13 @@ TEST_F(SuiteTest, IngestStreamAnswersEveryDocumentInOrderAndGoesOnAfterBadOnes) 
       EXPECT_FALSE(r.error().empty());
     } else {
       EXPECT_EQ(r.code(), 0) << i << ": " << r.error();
-      EXPECT_EQ(r.response().outcome(), i == 4 ? zhibiao::v1::INGEST_OUTCOME_UNCHANGED
-                                               : zhibiao::v1::INGEST_OUTCOME_STORED)
-          << i;
+      if (i != 0 && i != 4) EXPECT_EQ(r.response().outcome(), zhibiao::v1::INGEST_OUTCOME_STORED) << i;
     }
   }
   EXPECT_EQ(results[4].response().report_id(), results[0].response().report_id());
+  std::multiset<int> copies = {results[0].response().outcome(), results[4].response().outcome()};
+  EXPECT_EQ(copies, (std::multiset<int>{zhibiao::v1::INGEST_OUTCOME_STORED,
+                                        zhibiao::v1::INGEST_OUTCOME_UNCHANGED}));
 }
 
 TEST_F(SuiteTest, IngestStreamHoldsAFastClientBackWhileStorageIsStuck) {
