@@ -94,23 +94,12 @@ absl::Status Metrics::Serve(const std::string& listen, const std::string& port_f
 
 void Metrics::StopServing() { exposer_.reset(); }
 
-Metrics::MethodSeries& Metrics::SeriesOf(const std::string& method) {
+Metrics::MethodSeries& Metrics::SeriesOf(absl::string_view method) {
   auto it = series_.find(method);
   if (it != series_.end()) return it->second;
-  static const prometheus::Histogram::BucketBoundaries kBuckets = {
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-  MethodSeries& series = series_[method];
-  series.latency = &latency_.Add({{"method", method}}, kBuckets);
-  return series;
-}
-
-void Metrics::RecordCall(absl::string_view method, grpc::StatusCode code, absl::Duration latency) {
-  static const char* const kCodeNames[] = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-      "UNAUTHENTICATED"};
-  // "/pkg.Service/Method" is a method of a compiled-in service, or "unknown".
+  // First call of this name: a method of a compiled-in service
+  // ("/pkg.Service/Method") gets series of its own, anything else shares
+  // "unknown", so callers cannot grow the series without bound.
   std::string name = "unknown";
   if (method.size() > 1 && method[0] == '/') {
     std::string full(method.substr(1));
@@ -122,11 +111,24 @@ void Metrics::RecordCall(absl::string_view method, grpc::StatusCode code, absl::
       }
     }
   }
+  auto [entry, inserted] = series_.try_emplace(name);
+  if (inserted) {
+    static const prometheus::Histogram::BucketBoundaries kBuckets = {
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    entry->second.name = name;
+    entry->second.latency = &latency_.Add({{"method", name}}, kBuckets);
+  }
+  return entry->second;
+}
+
+void Metrics::RecordCall(absl::string_view method, grpc::StatusCode code, absl::Duration latency) {
   const int c = static_cast<int>(code) >= 0 && static_cast<int>(code) <= 16 ? static_cast<int>(code) : 2;
   absl::MutexLock lock(&series_mu_);
-  MethodSeries& series = SeriesOf(name);
+  MethodSeries& series = SeriesOf(method);
   if (series.by_code[c] == nullptr) {
-    series.by_code[c] = &calls_.Add({{"method", name}, {"code", kCodeNames[c]}});
+    series.by_code[c] = &calls_.Add(
+        {{"method", series.name},
+         {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(c))}});
   }
   series.by_code[c]->Increment();
   series.latency->Observe(absl::ToDoubleSeconds(latency));

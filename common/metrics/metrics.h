@@ -69,10 +69,11 @@ class Metrics {
   int port_ = 0;
   // The series of each (method, code) and method, made once.
   struct MethodSeries {
+    std::string name;  // the method label: the method, or "unknown"
     prometheus::Histogram* latency = nullptr;
     prometheus::Counter* by_code[17] = {};
   };
-  MethodSeries& SeriesOf(const std::string& method) ABSL_EXCLUSIVE_LOCKS_REQUIRED(series_mu_);
+  MethodSeries& SeriesOf(absl::string_view method) ABSL_EXCLUSIVE_LOCKS_REQUIRED(series_mu_);
   absl::Mutex series_mu_;
   absl::flat_hash_map<std::string, MethodSeries> series_ ABSL_GUARDED_BY(series_mu_);
 

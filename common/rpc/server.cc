@@ -39,11 +39,7 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
       const double ms = absl::ToDoubleMilliseconds(latency);
       grpc::ServerContextBase* context = info_->server_context();
       const std::string peer = context != nullptr ? context->peer() : "";
-      std::string request_id;
-      if (context != nullptr) {
-        auto it = context->client_metadata().find("x-request-id");
-        if (it != context->client_metadata().end()) request_id.assign(it->second.data(), it->second.size());
-      }
+      const std::string request_id = context != nullptr ? IncomingRequestId(*context) : "";
       if (options_->on_call_done) options_->on_call_done(info_->method(), status.error_code(), latency);
       if (status.ok()) {
         LogInfo("rpc", {{"method", info_->method()},
@@ -161,7 +157,6 @@ absl::Status Server::StartHealthServer(Server* server) {
     return absl::UnavailableError(absl::StrCat("cannot listen on --health_listen ",
                                                options.health_listen));
   }
-  server->health_port_ = port;
   if (!options.health_port_file.empty()) {
     if (absl::Status s = WritePortFile(options.health_port_file, port); !s.ok()) return s;
   }
@@ -169,11 +164,15 @@ absl::Status Server::StartHealthServer(Server* server) {
   return absl::OkStatus();
 }
 
-std::string RequestIdOf(const grpc::ServerContextBase& context) {
+std::string IncomingRequestId(const grpc::ServerContextBase& context) {
   auto it = context.client_metadata().find("x-request-id");
-  if (it != context.client_metadata().end() && it->second.size() <= 128) {
-    return std::string(it->second.data(), it->second.size());
-  }
+  if (it == context.client_metadata().end() || it->second.size() > 128) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+std::string RequestIdOf(const grpc::ServerContextBase& context) {
+  std::string incoming = IncomingRequestId(context);
+  if (!incoming.empty()) return incoming;
   static std::atomic<uint64_t> counter{0};
   static const uint64_t salt = absl::Uniform<uint64_t>(absl::BitGen());
   return absl::StrCat(absl::Hex(salt ^ (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL), absl::kZeroPad16));

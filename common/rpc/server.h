@@ -53,6 +53,8 @@ struct ServerOptions {
       on_call_done;
 };
 
+// The call's x-request-id metadata (at most 128 bytes), or "".
+std::string IncomingRequestId(const grpc::ServerContextBase& context);
 // The request id of a call: its x-request-id metadata, or a new random one.
 std::string RequestIdOf(const grpc::ServerContextBase& context);
 
@@ -66,7 +68,6 @@ class Server {
   ~Server();
 
   int port() const { return port_; }
-  int health_port() const { return health_port_; }
   // "127.0.0.1:7400": the listen host with the selected port.
   const std::string& address() const { return address_; }
 
@@ -90,7 +91,6 @@ class Server {
   const int port_;
   std::string address_;
   std::unique_ptr<grpc::Server> health_server_;  // --health_listen
-  int health_port_ = 0;
   std::atomic<bool> shut_down_{false};
   std::unique_ptr<std::atomic<int>> in_flight_;  // calls between interceptor creation and end
 };

@@ -16,10 +16,10 @@
 namespace zb::ingest {
 namespace {
 
-grpc::Status QueueFull(const Executor& executor) {
-  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                      absl::StrCat("ingest is busy: ", executor.queue_capacity(),
-                                   " documents are already waiting to be parsed; retry later"));
+absl::Status QueueFull(const Executor& executor) {
+  return absl::ResourceExhaustedError(
+      absl::StrCat("ingest is busy: ", executor.queue_capacity(),
+                   " documents are already waiting to be parsed; retry later"));
 }
 
 zhibiao::v1::IngestOutcome ToIngestOutcome(zhibiao::v1::PutOutcome outcome) {
@@ -69,7 +69,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::Parse(grpc::CallbackServerContext* 
     if (report.ok()) *response->mutable_report() = *std::move(report);
     reactor->Finish(ToGrpcStatus(report.status()));
   });
-  if (!queued) reactor->Finish(QueueFull(*parsers_));
+  if (!queued) reactor->Finish(ToGrpcStatus(QueueFull(*parsers_)));
   return reactor;
 }
 
@@ -140,10 +140,7 @@ void IngestServiceImpl::IngestDocument(
     StoreAttempt(std::move(state));
   });
   if (!queued) {
-    (*shared_done)(absl::ResourceExhaustedError(
-                       absl::StrCat("ingest is busy: ", parsers_->queue_capacity(),
-                                    " documents are already waiting to be parsed; retry later")),
-                   {});
+    (*shared_done)(QueueFull(*parsers_), {});
   }
 }
 

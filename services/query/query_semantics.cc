@@ -150,16 +150,16 @@ absl::StatusOr<MetricValues> SettleMetricValues(const taxonomy::Entry& metric,
                                                 Response* response,
                                                 const std::map<std::string, int64_t>* shard_counts = nullptr) {
   MetricValues out;
-  std::map<std::string, int64_t> counts;
+  std::map<std::string, int64_t> counts =
+      shard_counts != nullptr ? *shard_counts : std::map<std::string, int64_t>();
   zhibiao::v1::UnitKind kind = zhibiao::v1::UNIT_KIND_UNSPECIFIED;
   for (const PartialAggregate& p : merged) {
     if (!keep(p)) continue;
     out.partials.push_back(&p);
-    counts[p.unit()] += p.count();
+    if (shard_counts == nullptr) counts[p.unit()] += p.count();
     response->set_unit(p.unit());
     kind = p.unit_kind();
   }
-  if (shard_counts != nullptr) counts = *shard_counts;
   if (counts.size() > 1) {
     std::vector<std::string> listed;
     for (const auto& [u, n] : counts) listed.push_back(absl::StrCat(u, " (", n, " figures)"));
