@@ -108,6 +108,8 @@ TEST(IndexCacheTest, AgreesWithTheRocksDbScan) {
   agg::PartialAggregator scan(by_region);
   ASSERT_TRUE((*reopened)->Aggregate({}, &scan).ok());
   EXPECT_EQ(Dump(cached), Dump(scan.Finish()));
+  (*reopened)->Close();
+  std::filesystem::remove_all(options.data_dir);
 }
 
 // Rank pushdown: the groups kept are exactly the regions of the first k
@@ -173,6 +175,8 @@ TEST(IndexCacheTest, RankingKeepsTheTopRegionsAndTheirTies) {
   ASSERT_TRUE((*store)->AggregatePartials(mixed, &ranked, &cut).ok());
   EXPECT_FALSE(cut.applied);
   EXPECT_EQ(Dump(ranked), Dump(all));
+  (*store)->Close();
+  std::filesystem::remove_all(options.data_dir);
 }
 
 }  // namespace

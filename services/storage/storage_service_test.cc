@@ -36,6 +36,7 @@ class StorageServiceTest : public ::testing::TestWithParam<bool> {
     server_->Shutdown();
     readers_->Shutdown();
     store_->Close();
+    std::filesystem::remove_all(store_->options().data_dir);
   }
 
   zhibiao::v1::Report Sample() {

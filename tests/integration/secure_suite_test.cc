@@ -46,42 +46,6 @@ std::string ReadAll(const std::string& path) {
   return out.str();
 }
 
-// GET http://127.0.0.1:port/metrics; the body, or "" on failure.
-std::string HttpGetMetrics(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buffer[8192];
-      ssize_t n;
-      while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) out.append(buffer, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  const size_t body = out.find("\r\n\r\n");
-  return body == std::string::npos ? "" : out.substr(body + 4);
-}
-
-// The value of the first sample line that starts with `series` (name and
-// labels as Prometheus prints them), or -1.
-double Sample(const std::string& metrics, const std::string& series) {
-  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
-    if (!absl::StartsWith(line, series)) continue;
-    const size_t space = line.rfind(' ');
-    double value = 0;
-    if (space != absl::string_view::npos && absl::SimpleAtod(line.substr(space + 1), &value)) {
-      return value;
-    }
-  }
-  return -1;
-}
-
 int ReadPort(const std::string& path) {
   absl::StatusOr<int> port = WaitForPortFile(path, absl::Seconds(30));
   return port.ok() ? *port : 0;
@@ -295,33 +259,33 @@ TEST_F(SecureSuiteTest, CredentialsAreCheckedOnEveryPortAndTokensReloadOnSighup)
 }
 
 TEST_F(SecureSuiteTest, MetricsCountCallsIngestsAndStorageFigures) {
-  const std::string before = HttpGetMetrics(ingest_metrics_port_);
+  const std::string before = testing::HttpGetMetrics(ingest_metrics_port_);
   ASSERT_FALSE(before.empty()) << "no /metrics on port " << ingest_metrics_port_;
   const std::string ok_ingests = "zhibiao_rpc_requests_total{code=\"OK\",method=\"/zhibiao.v1.IngestService/Ingest\"}";
   const std::string denied = "zhibiao_rpc_requests_total{code=\"UNAUTHENTICATED\",method=\"/zhibiao.v1.IngestService/Ingest\"}";
-  const double ok_before = std::max(0.0, Sample(before, ok_ingests));
+  const double ok_before = std::max(0.0, testing::MetricSample(before, ok_ingests));
 
   zhibiao::v1::IngestResponse response;
   ASSERT_TRUE(Ingest(Tls(ingest_->address(), kClientToken), "", &response).ok());
   EXPECT_EQ(Ingest(Tls(ingest_->address(), ""), "", &response).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
 
-  const std::string after = HttpGetMetrics(ingest_metrics_port_);
-  EXPECT_EQ(Sample(after, ok_ingests), ok_before + 1) << after;
-  EXPECT_GE(Sample(after, denied), 1) << after;
-  EXPECT_GE(Sample(after, "zhibiao_reports_ingested_total{outcome=\"stored\"}"), 1) << after;
-  EXPECT_GE(Sample(after, "zhibiao_indicators_ingested_total"), 70) << after;
-  EXPECT_GE(Sample(after, "zhibiao_rpc_latency_seconds_count{method=\"/zhibiao.v1.IngestService/Ingest\"}"), 2)
+  const std::string after = testing::HttpGetMetrics(ingest_metrics_port_);
+  EXPECT_EQ(testing::MetricSample(after, ok_ingests), ok_before + 1) << after;
+  EXPECT_GE(testing::MetricSample(after, denied), 1) << after;
+  EXPECT_GE(testing::MetricSample(after, "zhibiao_reports_ingested_total{outcome=\"stored\"}"), 1) << after;
+  EXPECT_GE(testing::MetricSample(after, "zhibiao_indicators_ingested_total"), 70) << after;
+  EXPECT_GE(testing::MetricSample(after, "zhibiao_rpc_latency_seconds_count{method=\"/zhibiao.v1.IngestService/Ingest\"}"), 2)
       << after;
 
-  const std::string storage = HttpGetMetrics(storage_metrics_port_);
-  EXPECT_GE(Sample(storage, "zhibiao_rpc_requests_total{code=\"OK\",method=\"/zhibiao.v1.StorageService/PutReport\"}"), 1)
+  const std::string storage = testing::HttpGetMetrics(storage_metrics_port_);
+  EXPECT_GE(testing::MetricSample(storage, "zhibiao_rpc_requests_total{code=\"OK\",method=\"/zhibiao.v1.StorageService/PutReport\"}"), 1)
       << storage;
-  EXPECT_GE(Sample(storage, "zhibiao_storage_reports "), 1) << storage;
-  EXPECT_GE(Sample(storage, "zhibiao_storage_block_cache_hit_ratio "), 0) << storage;
-  EXPECT_GE(Sample(storage, "zhibiao_storage_write_stall_seconds_total "), 0) << storage;
-  EXPECT_GE(Sample(storage, "zhibiao_storage_compaction_bytes_written_total "), 0) << storage;
-  EXPECT_GE(Sample(storage, "zhibiao_storage_disk_bytes "), 0) << storage;
+  EXPECT_GE(testing::MetricSample(storage, "zhibiao_storage_reports "), 1) << storage;
+  EXPECT_GE(testing::MetricSample(storage, "zhibiao_storage_block_cache_hit_ratio "), 0) << storage;
+  EXPECT_GE(testing::MetricSample(storage, "zhibiao_storage_write_stall_seconds_total "), 0) << storage;
+  EXPECT_GE(testing::MetricSample(storage, "zhibiao_storage_compaction_bytes_written_total "), 0) << storage;
+  EXPECT_GE(testing::MetricSample(storage, "zhibiao_storage_disk_bytes "), 0) << storage;
 }
 
 }  // namespace

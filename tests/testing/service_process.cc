@@ -1,19 +1,42 @@
 #include "tests/testing/service_process.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 
 #include <grpcpp/generic/generic_stub.h>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/rpc/channels.h"
+#include "gtest/gtest.h"
 
 namespace zb::testing {
+
+namespace {
+
+// Directories made by MakeTempDir, removed at exit when every test passed.
+std::mutex temp_dirs_mu;
+std::vector<std::string>* temp_dirs = nullptr;
+
+void RemoveTempDirsIfPassed() {
+  std::lock_guard<std::mutex> lock(temp_dirs_mu);
+  if (temp_dirs == nullptr || !::testing::UnitTest::GetInstance()->Passed()) return;
+  std::error_code ignored;
+  for (const std::string& dir : *temp_dirs) std::filesystem::remove_all(dir, ignored);
+}
+
+}  // namespace
 
 std::string MakeTempDir(const std::string& prefix) {
   static std::atomic<int> counter{0};
@@ -22,6 +45,12 @@ std::string MakeTempDir(const std::string& prefix) {
   std::string dir = absl::StrCat(root, "/zb_", prefix, "_", getpid(), "_", counter++);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  std::lock_guard<std::mutex> lock(temp_dirs_mu);
+  if (temp_dirs == nullptr) {
+    temp_dirs = new std::vector<std::string>();
+    std::atexit(&RemoveTempDirsIfPassed);
+  }
+  temp_dirs->push_back(dir);
   return dir;
 }
 
@@ -136,6 +165,42 @@ absl::StatusOr<std::vector<std::string>> ListServicesByReflection(
   walk(bytes, 0);
   if (names.empty()) return absl::NotFoundError("reflection listed no services");
   return names;
+}
+
+// GET http://127.0.0.1:port/metrics; the body, or "" on failure.
+std::string HttpGetMetrics(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buffer[8192];
+      ssize_t n;
+      while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) out.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  const size_t body = out.find("\r\n\r\n");
+  return body == std::string::npos ? "" : out.substr(body + 4);
+}
+
+// The value of the first sample line that starts with `series` (name and
+// labels as Prometheus prints them), or -1.
+double MetricSample(const std::string& metrics, const std::string& series) {
+  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
+    if (!absl::StartsWith(line, series)) continue;
+    const size_t space = line.rfind(' ');
+    double value = 0;
+    if (space != absl::string_view::npos && absl::SimpleAtod(line.substr(space + 1), &value)) {
+      return value;
+    }
+  }
+  return -1;
 }
 
 }  // namespace zb::testing

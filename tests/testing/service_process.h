@@ -18,7 +18,9 @@
 
 namespace zb::testing {
 
-// A fresh, empty directory under the test temp dir.
+// A fresh, empty directory under the test temp dir ($TEST_TMPDIR or /tmp),
+// removed when the test program exits with every test passed (kept for
+// its logs otherwise).
 std::string MakeTempDir(const std::string& prefix);
 
 // One running service binary. Not thread-safe.
@@ -54,6 +56,14 @@ class ServiceProcess {
 // The full names of the services a server lists through reflection.
 absl::StatusOr<std::vector<std::string>> ListServicesByReflection(
     const std::shared_ptr<grpc::Channel>& channel);
+
+// GET http://127.0.0.1:port/metrics (a service's --metrics_listen); the
+// body, or "" on failure.
+std::string HttpGetMetrics(int port);
+
+// The value of the first sample line of `metrics` that starts with `series`
+// (name and labels as Prometheus prints them), or -1.
+double MetricSample(const std::string& metrics, const std::string& series);
 
 }  // namespace zb::testing
 
