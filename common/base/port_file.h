@@ -1,5 +1,6 @@
 // Port files: how a server started on port 0 tells its launcher (tests,
-// `zhibiao up`, scripts) which port it got, without anyone guessing.
+// `zhibiao up`, scripts) which port it got, without anyone guessing; and
+// the atomic small-file write they are made with.
 #ifndef ZHIBIAO_COMMON_BASE_PORT_FILE_H_
 #define ZHIBIAO_COMMON_BASE_PORT_FILE_H_
 
@@ -12,6 +13,10 @@ namespace zb {
 // Writes "PORT\n" to `path` atomically (a temporary file, then a rename), so
 // a reader never sees a partial number. UNAVAILABLE naming the file on error.
 absl::Status WritePortFile(const std::string& path, int port);
+
+// Replaces `path` with `content` through a temporary file and a rename (no
+// fsync). UNAVAILABLE naming the file on error.
+absl::Status WriteFileAtomically(const std::string& path, const std::string& content);
 
 }  // namespace zb
 

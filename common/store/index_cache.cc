@@ -65,6 +65,12 @@ void IndexCache::ApplyGroup(const std::vector<Change>& changes) {
   }
   SettleDirtyCells();
   CompactIfNeeded();
+  ++generation_;
+}
+
+uint64_t IndexCache::generation() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return generation_;
 }
 
 void IndexCache::SetReportInfo(absl::string_view report_id, absl::string_view published_date,
@@ -304,11 +310,12 @@ int64_t IndexCache::live_entries() const {
 
 int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& request,
                               std::vector<zhibiao::v1::PartialAggregate>* out,
-                              agg::RankingCut* cut) const {
+                              agg::RankingCut* cut, uint64_t* generation) const {
   const zhibiao::v1::IndicatorFilter& filter = request.filter();
   const bool include_values = request.include_values();
   const zhibiao::v1::QualifiedValues policy = request.qualified_values();
   absl::ReaderMutexLock lock(&mu_);
+  if (generation != nullptr) *generation = generation_;
   // Metric id -> weight metric id (-1: the weight metric was never stored).
   absl::flat_hash_map<uint32_t, int64_t> weight_metric;
   for (const auto& [metric, weight] : request.weight_keys()) {

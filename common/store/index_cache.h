@@ -55,7 +55,7 @@ class IndexCache {
   };
 
   // Applies a committed group's changes in order, under one exclusive lock,
-  // so no aggregation sees part of a group.
+  // so no aggregation sees part of a group, and counts one more generation.
   void ApplyGroup(const std::vector<Change>& changes) ABSL_LOCKS_EXCLUDED(mu_);
   // Loading at open: report information and entries in any order, then
   // FinishLoad() once, which settles which figures are superseded.
@@ -72,11 +72,16 @@ class IndexCache {
   // With request.ranking (Rank pushdown; group_by [REGION, PROVINCE]) and
   // one unit among the groups of known regions, `out` holds only the groups
   // of the first k ranks and their ties, and `cut` (when given) says so.
+  // `generation`, when given, gets the generation the answer was computed at.
   int64_t Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& request,
                     std::vector<zhibiao::v1::PartialAggregate>* out,
-                    agg::RankingCut* cut = nullptr) const ABSL_LOCKS_EXCLUDED(mu_);
+                    agg::RankingCut* cut = nullptr, uint64_t* generation = nullptr) const
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   int64_t live_entries() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Groups applied since the index was loaded (0 after FinishLoad): what a
+  // result cache compares to know whether an answer is still current.
+  uint64_t generation() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   // Strings to dense ids and back.
@@ -121,6 +126,7 @@ class IndexCache {
   double WeightOf(uint32_t report, uint32_t weight_metric) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   Interner metrics_ ABSL_GUARDED_BY(mu_);
   Interner regions_ ABSL_GUARDED_BY(mu_);   // region and province codes
   Interner units_ ABSL_GUARDED_BY(mu_);

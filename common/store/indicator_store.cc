@@ -723,8 +723,9 @@ absl::StatusOr<int64_t> IndicatorStore::Aggregate(const zhibiao::v1::IndicatorFi
 
 absl::StatusOr<int64_t> IndicatorStore::AggregatePartials(
     const zhibiao::v1::AggregateIndicatorsRequest& request,
-    std::vector<zhibiao::v1::PartialAggregate>* out, agg::RankingCut* cut) const {
-  const int64_t examined = cache_->Aggregate(request, out, cut);
+    std::vector<zhibiao::v1::PartialAggregate>* out, agg::RankingCut* cut,
+    uint64_t* generation) const {
+  const int64_t examined = cache_->Aggregate(request, out, cut, generation);
   if (request.include_values()) {
     int64_t values = 0;
     for (const auto& p : *out) values += p.values_size();
@@ -737,6 +738,8 @@ absl::StatusOr<int64_t> IndicatorStore::AggregatePartials(
   }
   return examined;
 }
+
+uint64_t IndicatorStore::index_generation() const { return cache_->generation(); }
 
 absl::StatusOr<int64_t> IndicatorStore::Checkpoint(const std::string& directory) const {
   if (directory.empty() || directory[0] != '/') {

@@ -126,11 +126,17 @@ class IndicatorStore {
   // number of index entries examined. RESOURCE_EXHAUSTED when include_values
   // would return more than kMaxAggregateValues values.
   // With request.ranking, only the groups of the first k ranks and their
-  // ties, which `cut` describes (IndexCache::Aggregate).
+  // ties, which `cut` describes (IndexCache::Aggregate). `generation`, when
+  // given, gets the index generation the answer was computed at.
   // REQUIRES: filter and group_by are valid (agg::ValidateFilter/ValidateGroupBy).
   absl::StatusOr<int64_t> AggregatePartials(const zhibiao::v1::AggregateIndicatorsRequest& request,
                                             std::vector<zhibiao::v1::PartialAggregate>* out,
-                                            agg::RankingCut* cut = nullptr) const;
+                                            agg::RankingCut* cut = nullptr,
+                                            uint64_t* generation = nullptr) const;
+  // The generation of the in-memory index: one more for every write group
+  // applied. When a put's or delete's callback runs, it is at least the
+  // generation that holds that write.
+  uint64_t index_generation() const;
 
   // Visits the index entries that match `filter` in key order, under one
   // snapshot, starting after the key `start_after` ("" for the start);

@@ -24,6 +24,11 @@ ABSL_FLAG(std::string, rocksdb_options, "", "extra RocksDB options, \"key=value;
 ABSL_FLAG(int, read_threads, 2, "threads for reads, scans and aggregations");
 ABSL_FLAG(int, scan_threads, 2, "threads for streaming ScanIndicators calls");
 ABSL_FLAG(int, max_message_mb, 64, "largest request or response in MiB");
+ABSL_FLAG(int, read_lease_ms, 1000,
+          "longest read lease granted to a result cache (query's); writes wait up to this long "
+          "for a cache that stopped answering, and after a restart for what the last run "
+          "granted (remembered in DATA_DIR/read_leases); 0: no leases, so query caches "
+          "nothing from this shard");
 
 int main(int argc, char** argv) {
   const zb::service::ServiceSpec spec = {
@@ -50,14 +55,24 @@ int main(int argc, char** argv) {
   zb::Executor readers("storage-readers", absl::GetFlag(FLAGS_read_threads), 256);
   // Streaming scans wait on their clients: they get threads of their own.
   zb::Executor scanners("storage-scanners", absl::GetFlag(FLAGS_scan_threads), 16);
-  zb::storage::StorageServiceImpl service(store->get(), &readers, &scanners,
-                                          zb::service::CallAuthorizer());
   zb::store::IndicatorStore* raw_store = store->get();
+  zb::storage::WriteWatchers watchers(absl::Milliseconds(absl::GetFlag(FLAGS_read_lease_ms)),
+                                      [raw_store] { return raw_store->index_generation(); },
+                                      store_options.data_dir + "/read_leases");
+  zb::storage::StorageServiceImpl service(store->get(), &readers, &scanners,
+                                          zb::service::CallAuthorizer(), &watchers);
   // RocksDB and store figures, computed at every scrape.
-  zb::Metrics::Global().AddScrapeCallback([raw_store] {
+  zb::Metrics::Global().AddScrapeCallback([raw_store, &watchers] {
     const zhibiao::v1::GetStatsResponse stats = raw_store->Stats();
+    const zb::storage::WriteWatchers::Stats leases = watchers.stats();
     using Sample = zb::Metrics::Sample;
     return std::vector<Sample>{
+        {"zhibiao_storage_lease_streams", "Result caches watching this shard's writes", false,
+         static_cast<double>(leases.streams)},
+        {"zhibiao_storage_leases", "Read leases still running (their caches may answer)", false,
+         static_cast<double>(leases.leases)},
+        {"zhibiao_storage_writes_held", "Write answers waiting for caches to confirm them", false,
+         static_cast<double>(leases.held_writes)},
         {"zhibiao_storage_reports", "Reports stored on this shard (estimate)", false,
          static_cast<double>(stats.reports())},
         {"zhibiao_storage_index_entries", "Indicator index entries on this shard (estimate)", false,
@@ -80,7 +95,7 @@ int main(int argc, char** argv) {
   // SERVING at once: the database is open.
   const int status = zb::service::ServeUntilTerminated(
       zb::service::ServerOptionsFromFlags(spec, absl::GetFlag(FLAGS_max_message_mb) << 20),
-      &service, nullptr);
+      &service, nullptr, [&watchers] { watchers.FinishStreams(); });
   zb::Metrics::Global().StopServing();  // its scrape callback reads the store
   readers.Shutdown();
   scanners.Shutdown();

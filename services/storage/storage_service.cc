@@ -14,11 +14,40 @@ const Authorizer kAllowEveryCall(nullptr);
 }  // namespace
 
 StorageServiceImpl::StorageServiceImpl(store::IndicatorStore* store, Executor* readers,
-                                       Executor* scanners, const Authorizer* authorizer)
+                                       Executor* scanners, const Authorizer* authorizer,
+                                       WriteWatchers* watchers)
     : store_(store),
       readers_(readers),
       scanners_(scanners != nullptr ? scanners : readers),
-      authorizer_(authorizer != nullptr ? authorizer : &kAllowEveryCall) {}
+      authorizer_(authorizer != nullptr ? authorizer : &kAllowEveryCall),
+      watchers_(watchers) {}
+
+void StorageServiceImpl::AfterWriteConfirmed(std::function<void()> answer) {
+  if (watchers_ == nullptr) {
+    answer();
+    return;
+  }
+  // The callback of a write runs after its group reached the index, so the
+  // index's generation now is at least the one that holds the write.
+  watchers_->AfterConfirmed(store_->index_generation(), std::move(answer));
+}
+
+grpc::ServerBidiReactor<zhibiao::v1::WatchWritesRequest, zhibiao::v1::WatchWritesEvent>*
+StorageServiceImpl::WatchWrites(grpc::CallbackServerContext* context) {
+  class Refused : public grpc::ServerBidiReactor<zhibiao::v1::WatchWritesRequest,
+                                                 zhibiao::v1::WatchWritesEvent> {
+   public:
+    explicit Refused(grpc::Status status) { Finish(std::move(status)); }
+    void OnDone() override { delete this; }
+  };
+  absl::StatusOr<std::string> caller = authorizer_->Check(*context, Scope::kQuery);
+  if (!caller.ok()) return new Refused(ToGrpcStatus(caller.status()));
+  if (watchers_ == nullptr) {
+    return new Refused(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                    "this storage shard runs without read leases"));
+  }
+  return watchers_->Watch(context, *std::move(caller));
+}
 
 grpc::ServerUnaryReactor* StorageServiceImpl::OnReader(grpc::CallbackServerContext* context,
                                                        Scope scope,
@@ -56,7 +85,7 @@ grpc::ServerUnaryReactor* StorageServiceImpl::PutReport(grpc::CallbackServerCont
   }
   const std::string id = request->report().meta().report_id();
   const std::string request_id = RequestIdOf(*context);
-  store_->PutAsync(request->report(), [reactor, response, id, who = *who,
+  store_->PutAsync(request->report(), [this, reactor, response, id, who = *who,
                                        request_id](absl::StatusOr<store::PutResult> r) {
     if (!r.ok()) {
       LogAudit(who, "put_report", id, r.status(), request_id);
@@ -72,7 +101,7 @@ grpc::ServerUnaryReactor* StorageServiceImpl::PutReport(grpc::CallbackServerCont
       LogInfo("report_written",
               {{"report_id", id}, {"outcome", zhibiao::v1::PutOutcome_Name(r->outcome)}});
     }
-    reactor->Finish(grpc::Status::OK);
+    AfterWriteConfirmed([reactor] { reactor->Finish(grpc::Status::OK); });
   });
   return reactor;
 }
@@ -118,14 +147,17 @@ grpc::ServerUnaryReactor* StorageServiceImpl::DeleteReport(
   }
   const std::string id = request->report_id();
   const std::string request_id = RequestIdOf(*context);
-  store_->DeleteAsync(id, [reactor, response, id, who = *who, request_id](absl::StatusOr<int> removed) {
+  store_->DeleteAsync(id, [this, reactor, response, id, who = *who,
+                           request_id](absl::StatusOr<int> removed) {
     LogAudit(who, "delete_report", id, removed.status(), request_id);
-    if (removed.ok()) {
-      response->set_report_id(id);
-      response->set_indicators_removed(*removed);
-      LogInfo("report_deleted", {{"report_id", id}, {"indicators", *removed}});
+    if (!removed.ok()) {
+      reactor->Finish(ToGrpcStatus(removed.status()));
+      return;
     }
-    reactor->Finish(ToGrpcStatus(removed.status()));
+    response->set_report_id(id);
+    response->set_indicators_removed(*removed);
+    LogInfo("report_deleted", {{"report_id", id}, {"indicators", *removed}});
+    AfterWriteConfirmed([reactor] { reactor->Finish(grpc::Status::OK); });
   });
   return reactor;
 }
@@ -157,8 +189,12 @@ grpc::ServerUnaryReactor* StorageServiceImpl::AggregateIndicators(
     if (!valid.ok()) return valid;
     std::vector<zhibiao::v1::PartialAggregate> groups;
     agg::RankingCut cut;
-    absl::StatusOr<int64_t> scanned = store_->AggregatePartials(*request, &groups, &cut);
+    uint64_t generation = 0;
+    absl::StatusOr<int64_t> scanned =
+        store_->AggregatePartials(*request, &groups, &cut, &generation);
     if (!scanned.ok()) return scanned.status();
+    if (watchers_ != nullptr) response->set_store_epoch(watchers_->epoch());
+    response->set_index_generation(generation);
     if (cut.applied) {
       response->set_ranking_applied(true);
       response->set_regions_ranked(cut.regions_ranked);

@@ -7,6 +7,7 @@
 #include "common/rpc/auth.h"
 #include "common/rpc/executor.h"
 #include "common/store/indicator_store.h"
+#include "services/storage/write_watchers.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
 
 namespace zb::storage {
@@ -18,8 +19,12 @@ namespace zb::storage {
 class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackService {
  public:
   // `authorizer` checks every call's token (null: every call allowed).
+  // With `watchers` (not owned), writes are answered only once the result
+  // caches holding read leases have confirmed them (see WriteWatchers), and
+  // WatchWrites grants leases; without, WatchWrites is FAILED_PRECONDITION.
   StorageServiceImpl(store::IndicatorStore* store, Executor* readers,
-                     Executor* scanners = nullptr, const Authorizer* authorizer = nullptr);
+                     Executor* scanners = nullptr, const Authorizer* authorizer = nullptr,
+                     WriteWatchers* watchers = nullptr);
 
   grpc::ServerUnaryReactor* PutReport(grpc::CallbackServerContext* context,
                                       const zhibiao::v1::PutReportRequest* request,
@@ -51,8 +56,14 @@ class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackSer
   grpc::ServerUnaryReactor* SearchIndicators(grpc::CallbackServerContext* context,
                                              const zhibiao::v1::SearchIndicatorsRequest* request,
                                              zhibiao::v1::SearchIndicatorsResponse* response) override;
+  grpc::ServerBidiReactor<zhibiao::v1::WatchWritesRequest, zhibiao::v1::WatchWritesEvent>*
+  WatchWrites(grpc::CallbackServerContext* context) override;
 
  private:
+  // Runs `answer` once the write that made the index reach its current
+  // generation may be acknowledged (at once without watchers).
+  void AfterWriteConfirmed(std::function<void()> answer);
+
   // Runs `work` on the readers executor and finishes `reactor` with its
   // status; RESOURCE_EXHAUSTED when the executor's queue is full.
   // Refuses the call first unless its token has `scope`.
@@ -63,6 +74,7 @@ class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackSer
   Executor* const readers_;
   Executor* const scanners_;
   const Authorizer* const authorizer_;
+  WriteWatchers* const watchers_;
 };
 
 }  // namespace zb::storage

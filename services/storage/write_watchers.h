@@ -1,0 +1,119 @@
+// Read leases for result caches: the shard's side of StorageService.WatchWrites.
+//
+// A watcher (a query process with a result cache) holds one stream. Its
+// heartbeats renew a lease of at most max_lease, counted from when the shard
+// received the heartbeat. After every write the shard sends its index
+// generation to every watcher, and the write's answer is held back
+// (AfterConfirmed) until every watcher whose lease still runs has confirmed
+// that generation. So once a write is acknowledged, no cache may still serve
+// an answer computed before it.
+//
+// Leases outlive streams: a watcher whose stream broke may not know it yet
+// and go on answering from its cache, so it keeps holding writes back until
+// its lease has run out. The same goes for leases granted by the shard's
+// previous run: the lease file records (wall clock, ahead of time) until
+// when leases may run, and after a restart no write is acknowledged before
+// then (at most max_lease). A shard that never granted a lease has no file
+// and does not wait.
+//
+// Thread-safe.
+#ifndef ZHIBIAO_SERVICES_STORAGE_WRITE_WATCHERS_H_
+#define ZHIBIAO_SERVICES_STORAGE_WRITE_WATCHERS_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "zhibiao/v1/storage.pb.h"
+
+namespace zb::storage {
+
+class WriteWatchers {
+ public:
+  using Request = zhibiao::v1::WatchWritesRequest;
+  using Event = zhibiao::v1::WatchWritesEvent;
+
+  // `generation` reads the index's current generation. With a zero
+  // max_lease there are no leases: Watch refuses and AfterConfirmed runs at
+  // once. `lease_file` ("" for none: then nothing is remembered across
+  // runs) is where the shard remembers its leases between runs.
+  WriteWatchers(absl::Duration max_lease, std::function<uint64_t()> generation,
+                std::string lease_file);
+  ~WriteWatchers();  // runs what is still held back
+  WriteWatchers(const WriteWatchers&) = delete;
+  WriteWatchers& operator=(const WriteWatchers&) = delete;
+
+  // Random at every start: tells a watcher that the shard restarted.
+  uint64_t epoch() const { return epoch_; }
+  absl::Duration max_lease() const { return max_lease_; }
+
+  // The reactor of a WatchWrites call made by `caller` (for log lines).
+  grpc::ServerBidiReactor<Request, Event>* Watch(grpc::CallbackServerContext* context,
+                                                 std::string caller);
+
+  // Sends `generation` to every watcher that has not seen it and runs `done`
+  // once no lease holds it back: at once on this thread, or later on a
+  // watcher's or the lease thread.
+  void AfterConfirmed(uint64_t generation, std::function<void()> done) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Ends every stream (the shard is stopping) and refuses new ones. Their
+  // leases still hold writes back until they run out.
+  void FinishStreams() ABSL_LOCKS_EXCLUDED(mu_);
+
+  struct Stats {
+    int streams = 0;       // watchers connected
+    int leases = 0;        // leases still running (streams or not)
+    int held_writes = 0;   // answers waiting for confirmations
+  };
+  Stats stats() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  class Stream;
+  // What the shard knows of one watcher: kept until its lease ran out and
+  // its stream is gone.
+  struct Lease {
+    std::string caller;
+    uint64_t confirmed = 0;          // generation the watcher confirmed
+    absl::Time expiry = absl::InfinitePast();
+    Stream* stream = nullptr;        // null once the stream is done
+  };
+  using Held = std::multimap<uint64_t, std::function<void()>>;
+
+  // Whether a running lease has not confirmed `generation` yet.
+  bool HeldBack(uint64_t generation, absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Moves what no lease holds back any more out of held_.
+  std::vector<std::function<void()>> TakeReleased(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops leases that ran out; returns the streams to end for it.
+  std::vector<Stream*> ExpireLeases(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void LeaseLoop() ABSL_LOCKS_EXCLUDED(mu_);
+  // Makes the lease file say leases may run until at least `expiry` (wall).
+  void RememberLease(absl::Time expiry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const absl::Duration max_lease_;
+  const std::function<uint64_t()> generation_;
+  const uint64_t epoch_;
+  const std::string lease_file_;
+  mutable absl::Mutex mu_;
+  absl::Time remembered_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();  // wall clock
+  bool lease_file_failing_ ABSL_GUARDED_BY(mu_) = false;
+  absl::CondVar lease_changed_;  // wakes the lease thread
+  std::vector<std::shared_ptr<Lease>> leases_ ABSL_GUARDED_BY(mu_);
+  Held held_ ABSL_GUARDED_BY(mu_);
+  uint64_t published_ ABSL_GUARDED_BY(mu_) = 0;  // newest generation sent to watchers
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;    // FinishStreams was called
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;   // the destructor runs
+  std::thread lease_thread_;
+};
+
+}  // namespace zb::storage
+
+#endif  // ZHIBIAO_SERVICES_STORAGE_WRITE_WATCHERS_H_
