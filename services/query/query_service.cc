@@ -189,30 +189,57 @@ void QueryServiceImpl::AggregateOnShards(
     grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor, std::vector<int> targets,
     const zhibiao::v1::AggregateIndicatorsRequest& shard_request, bool allow_partial,
     google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>* missing, AnswerFn answer) {
-  std::vector<zhibiao::v1::AggregateIndicatorsRequest> requests(targets.size(), shard_request);
+  using Response = zhibiao::v1::AggregateIndicatorsResponse;
+  ResultCache* cache = options_.cache;
+  // The answer of targets[i], from the cache or, once it came, from the shard.
+  std::vector<std::shared_ptr<const Response>> answers(targets.size());
+  std::vector<int> to_ask;
+  std::vector<size_t> asked_position;
+  std::string key;
+  if (cache != nullptr) key = ResultCache::KeyOf(shard_request);
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (cache != nullptr) answers[i] = cache->Lookup(targets[i], key);
+    if (answers[i] == nullptr) {
+      to_ask.push_back(targets[i]);
+      asked_position.push_back(i);
+    }
+  }
   StorageShards* shards = shards_;
-  FanOutTo<zhibiao::v1::AggregateIndicatorsRequest, zhibiao::v1::AggregateIndicatorsResponse>(
-      shards_, context, options_.shard_timeout, std::move(targets), std::move(requests),
-      &StubAsync::AggregateIndicators,
-      [reactor, shards, allow_partial, missing, answer = std::move(answer),
-       ranking_requested = shard_request.ranking().k() > 0](
-          std::vector<ShardAnswer<zhibiao::v1::AggregateIndicatorsResponse>> answers) {
-        google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure> unused;
-        std::vector<const zhibiao::v1::AggregateIndicatorsResponse*> usable;
-        absl::Status ok = UsableAnswers(answers, allow_partial, shards,
-                                        missing != nullptr ? missing : &unused, &usable);
-        if (!ok.ok()) {
-          reactor->Finish(ToGrpcStatus(ok));
-          return;
-        }
-        agg::PartialMerger merger;
-        ShardTotals totals;
-        for (const auto* r : usable) {
-          for (const auto& partial : r->groups()) merger.Add(partial);
-          AddShardTotals(*r, ranking_requested, &totals);
-        }
-        reactor->Finish(ToGrpcStatus(answer(merger.Merged(), totals)));
-      });
+  auto merge = [reactor, shards, cache, allow_partial, missing, answer = std::move(answer),
+                answers = std::move(answers), asked_position, key = std::move(key),
+                ranking_requested = shard_request.ranking().k() > 0](
+                   std::vector<ShardAnswer<Response>> fetched) mutable {
+    google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure> unused;
+    std::vector<const Response*> usable;
+    absl::Status ok = UsableAnswers(fetched, allow_partial, shards,
+                                    missing != nullptr ? missing : &unused, &usable);
+    if (!ok.ok()) {
+      reactor->Finish(ToGrpcStatus(ok));
+      return;
+    }
+    for (size_t k = 0; k < fetched.size(); ++k) {
+      if (!fetched[k].status.ok()) continue;
+      auto response = std::make_shared<const Response>(std::move(fetched[k].response));
+      if (cache != nullptr) cache->Insert(fetched[k].shard, key, response);
+      answers[asked_position[k]] = std::move(response);
+    }
+    agg::PartialMerger merger;
+    ShardTotals totals;
+    for (const auto& r : answers) {
+      if (r == nullptr) continue;  // a shard missing from a partial answer
+      for (const auto& partial : r->groups()) merger.Add(partial);
+      AddShardTotals(*r, ranking_requested, &totals);
+    }
+    reactor->Finish(ToGrpcStatus(answer(merger.Merged(), totals)));
+  };
+  if (to_ask.empty()) {  // every answer is current in the cache
+    merge({});
+    return;
+  }
+  std::vector<zhibiao::v1::AggregateIndicatorsRequest> requests(to_ask.size(), shard_request);
+  FanOutTo<zhibiao::v1::AggregateIndicatorsRequest, Response>(
+      shards_, context, options_.shard_timeout, std::move(to_ask), std::move(requests),
+      &StubAsync::AggregateIndicators, std::move(merge));
 }
 
 std::vector<int> QueryServiceImpl::AllShards() const {

@@ -13,6 +13,7 @@
 #include "common/rpc/storage_shards.h"
 #include "common/taxonomy/taxonomy.h"
 #include "services/query/query_semantics.h"
+#include "services/query/result_cache.h"
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.pb.h"
 
@@ -21,6 +22,8 @@ namespace zb::query {
 struct QueryOptions {
   absl::Duration shard_timeout = absl::Seconds(10);  // bound of each shard call
   const Authorizer* authorizer = nullptr;            // checks tokens; null: every call allowed
+  // Current shard answers to reuse (fed by ShardLeases); null: ask every time.
+  ResultCache* cache = nullptr;
 };
 
 // Fills `response` with one summary per taxonomy key (and the unmapped
@@ -66,7 +69,8 @@ class QueryServiceImpl final : public zhibiao::v1::QueryService::CallbackService
   // what they said beside them.
   using AnswerFn = std::function<absl::Status(const std::vector<zhibiao::v1::PartialAggregate>&,
                                               const ShardTotals&)>;
-  // Asks the `targets` shards for partial aggregates, merges them exactly and
+  // Asks the `targets` shards for partial aggregates (those whose current
+  // answer is not in the cache), merges them exactly in shard order and
   // finishes `reactor` with what `answer` returns. With allow_partial, shards
   // that cannot be reached are listed in `missing` instead of failing the call.
   void AggregateOnShards(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,

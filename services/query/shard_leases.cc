@@ -1,0 +1,192 @@
+#include "services/query/shard_leases.h"
+
+#include <algorithm>
+#include <map>
+
+#include "common/base/logging.h"
+#include "common/base/monotonic.h"
+
+namespace zb::query {
+
+namespace {
+constexpr absl::Duration kFirstBackoff = absl::Milliseconds(250);
+constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
+// Heartbeats not yet answered that are remembered (a stuck shard answers none).
+constexpr size_t kMaxUnanswered = 64;
+}  // namespace
+
+// One WatchWrites stream to one shard.
+class ShardLeases::Stream
+    : public grpc::ClientBidiReactor<zhibiao::v1::WatchWritesRequest, zhibiao::v1::WatchWritesEvent> {
+ public:
+  Stream(ShardLeases* owner, int shard) : owner_(owner), shard_(shard) {
+    owner_->shards_->stub(shard)->async()->WatchWrites(&context_, this);
+    StartRead(&event_);
+    Heartbeat();
+    StartCall();
+  }
+
+  // Asks for the lease to be renewed.
+  void Heartbeat() ABSL_LOCKS_EXCLUDED(mu_) {
+    bool write;
+    {
+      absl::MutexLock lock(&mu_);
+      want_heartbeat_ = true;
+      write = PlanWrite();
+    }
+    if (write) StartWrite(&outgoing_);
+  }
+
+  void Cancel() { context_.TryCancel(); }
+
+  void OnReadDone(bool ok) override {
+    ResultCache* cache = owner_->cache_;
+    if (!ok) {
+      cache->DropLease(shard_);  // at once: OnDone may come later
+      absl::MutexLock lock(&mu_);
+      ended_ = true;
+      return;
+    }
+    const uint64_t epoch = event_.store_epoch();
+    // Apply the generation before confirming it: from here on, no answer
+    // older than it is served.
+    cache->SetGeneration(shard_, epoch, event_.index_generation());
+    bool write;
+    {
+      absl::MutexLock lock(&mu_);
+      if (event_.heartbeat() != 0) {
+        auto sent = sent_at_.find(event_.heartbeat());
+        if (sent != sent_at_.end()) {
+          // The lease counts from when the heartbeat left here, which is no
+          // later than when the shard received it; a tenth is kept in hand
+          // for the two clocks' rates.
+          const absl::Duration granted = absl::Milliseconds(event_.lease_ms());
+          cache->ExtendLease(shard_, epoch, sent->second + granted * 9 / 10);
+          granted_any_ = true;
+          sent_at_.erase(sent_at_.begin(), std::next(sent));
+        }
+      }
+      confirm_ = std::max(confirm_, event_.index_generation());
+      write = PlanWrite();
+    }
+    if (write) StartWrite(&outgoing_);
+    StartRead(&event_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    bool write;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) ended_ = true;  // the stream broke; the read fails next
+      write = PlanWrite();
+    }
+    if (write) StartWrite(&outgoing_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    owner_->cache_->DropLease(shard_);
+    bool granted;
+    {
+      absl::MutexLock lock(&mu_);
+      granted = granted_any_;
+    }
+    owner_->StreamDone(shard_, status, granted);
+    delete this;
+  }
+
+ private:
+  // Fills outgoing_ with what is due (a heartbeat, a confirmation) when no
+  // write is in flight; true when it should be written.
+  bool PlanWrite() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || ended_) return false;
+    if (!want_heartbeat_ && confirm_ <= confirmed_sent_) return false;
+    outgoing_.Clear();
+    if (want_heartbeat_) {
+      want_heartbeat_ = false;
+      const uint64_t heartbeat = ++last_heartbeat_;
+      outgoing_.set_heartbeat(heartbeat);
+      outgoing_.set_lease_ms(static_cast<int32_t>(absl::ToInt64Milliseconds(owner_->lease_)));
+      sent_at_[heartbeat] = MonotonicNow();
+      if (sent_at_.size() > kMaxUnanswered) sent_at_.erase(sent_at_.begin());
+    }
+    outgoing_.set_confirmed_generation(confirm_);
+    confirmed_sent_ = confirm_;
+    writing_ = true;
+    return true;
+  }
+
+  ShardLeases* const owner_;
+  const int shard_;
+  grpc::ClientContext context_;
+  zhibiao::v1::WatchWritesEvent event_;  // one read at a time
+  absl::Mutex mu_;
+  zhibiao::v1::WatchWritesRequest outgoing_ ABSL_GUARDED_BY(mu_);  // one write at a time
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool want_heartbeat_ ABSL_GUARDED_BY(mu_) = false;
+  bool granted_any_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t last_heartbeat_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t confirm_ ABSL_GUARDED_BY(mu_) = 0;         // newest generation applied
+  uint64_t confirmed_sent_ ABSL_GUARDED_BY(mu_) = 0;  // newest generation confirmed
+  std::map<uint64_t, absl::Time> sent_at_ ABSL_GUARDED_BY(mu_);  // heartbeat -> sent (monotonic)
+};
+
+ShardLeases::ShardLeases(StorageShards* shards, ResultCache* cache, absl::Duration lease)
+    : shards_(shards), cache_(cache), lease_(lease) {
+  slots_.resize(shards->size());
+  for (ShardSlot& slot : slots_) {
+    slot.next_attempt = absl::InfinitePast();
+    slot.backoff = kFirstBackoff;
+  }
+  thread_ = std::thread([this] { Loop(); });
+}
+
+ShardLeases::~ShardLeases() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    changed_.Signal();
+    for (ShardSlot& slot : slots_) {
+      if (slot.stream != nullptr) slot.stream->Cancel();
+    }
+  }
+  thread_.join();
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](int* open) { return *open == 0; }, &open_streams_));
+}
+
+void ShardLeases::Loop() {
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    const absl::Time now = MonotonicNow();
+    for (int shard = 0; shard < static_cast<int>(slots_.size()); ++shard) {
+      ShardSlot& slot = slots_[shard];
+      if (slot.stream != nullptr) {
+        slot.stream->Heartbeat();
+      } else if (now >= slot.next_attempt) {
+        ++open_streams_;
+        slot.stream = new Stream(this, shard);
+      }
+    }
+    changed_.WaitWithTimeout(&mu_, lease_ / 4);
+  }
+}
+
+void ShardLeases::StreamDone(int shard, const grpc::Status& status, bool usable) {
+  absl::MutexLock lock(&mu_);
+  ShardSlot& slot = slots_[shard];
+  slot.stream = nullptr;
+  --open_streams_;
+  if (stopping_) return;
+  slot.backoff = usable ? kFirstBackoff : std::min(slot.backoff * 2, kMaxBackoff);
+  slot.next_attempt = MonotonicNow() + slot.backoff;
+  if (usable || slot.backoff == kFirstBackoff * 2) {
+    LogInfo("cache_lease_lost", {{"shard", shards_->Describe(shard)},
+                                 {"error", status.error_message()},
+                                 {"retry_ms", absl::ToInt64Milliseconds(slot.backoff)}});
+  }
+}
+
+}  // namespace zb::query

@@ -1,0 +1,200 @@
+// Query's result cache with read leases from three storage shard processes:
+// repeated queries are answered from the cache, yet every query made after a
+// write was acknowledged sees that write, including while a query process is
+// stopped (its lease runs out and the shards go on) and after it resumes.
+#include <signal.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "common/rpc/channels.h"
+#include "common/rpc/storage_shards.h"
+#include "common/testing/fixtures.h"
+#include "gtest/gtest.h"
+#include "tests/testing/service_process.h"
+#include "zhibiao/v1/ingest.grpc.pb.h"
+#include "zhibiao/v1/query.grpc.pb.h"
+#include "zhibiao/v1/storage.grpc.pb.h"
+
+namespace zb {
+namespace {
+
+using ::zb::testing::ServiceProcess;
+
+constexpr char kMetric[] = "enforcement.cases";
+constexpr char kRegion[] = "410700";  // the sample's city, 新乡市
+constexpr char kSampleFigure[] = "全年查办案件3150起";
+
+class ResultCacheSuiteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    work_ = testing::MakeTempDir("result_cache");
+    std::string addresses;
+    for (int i = 0; i < 3; ++i) {
+      auto storage = ServiceProcess::Start(
+          "zhibiao-storage", {absl::StrCat("--data_dir=", work_, "/shard-", i)}, work_,
+          absl::StrCat("storage-", i));
+      ASSERT_TRUE(storage.ok()) << storage.status();
+      ASSERT_TRUE((*storage)->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());
+      addresses += (i > 0 ? "," : "") + (*storage)->address();
+      storage_.push_back(*std::move(storage));
+    }
+    const std::string storage_flag = absl::StrCat("--storage=", addresses);
+    auto ingest = ServiceProcess::Start("zhibiao-ingest", {storage_flag}, work_, "ingest");
+    ASSERT_TRUE(ingest.ok()) << ingest.status();
+    ingest_ = *std::move(ingest);
+    auto query = ServiceProcess::Start(
+        "zhibiao-query",
+        {storage_flag, "--metrics_listen=127.0.0.1:0",
+         absl::StrCat("--metrics_port_file=", work_, "/query.metrics")},
+        work_, "query");
+    ASSERT_TRUE(query.ok()) << query.status();
+    query_ = *std::move(query);
+    ASSERT_TRUE(ingest_->WaitServing("zhibiao.v1.IngestService", absl::Seconds(30)).ok());
+    ASSERT_TRUE(query_->WaitServing("zhibiao.v1.QueryService", absl::Seconds(30)).ok());
+    absl::StatusOr<int> metrics_port = WaitForPortFile(work_ + "/query.metrics", absl::Seconds(30));
+    ASSERT_TRUE(metrics_port.ok()) << metrics_port.status();
+    metrics_port_ = *metrics_port;
+    sample_ = testing::ReadFileOrEmpty(testing::TestDataPath("xinxiang-2021.txt"));
+    ASSERT_NE(sample_.find(kSampleFigure), std::string::npos);
+  }
+
+  double QueryMetric(const std::string& series) {
+    return testing::MetricSample(testing::HttpGetMetrics(metrics_port_), series);
+  }
+
+  // Waits until query holds a lease from every shard.
+  bool WaitForLeases() {
+    const absl::Time until = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < until) {
+      if (QueryMetric("zhibiao_query_cache_leased_shards ") == 3) return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
+  }
+
+  // The sample with its environmental cases figure replaced by `cases`: a
+  // new report of the same region and year, ingested later, which
+  // supersedes the earlier ones (same published date).
+  std::string SampleWithCases(int cases) {
+    return absl::StrReplaceAll(sample_, {{kSampleFigure, absl::StrCat("全年查办案件", cases, "起")}});
+  }
+
+  std::string Ingest(const std::string& content) {
+    auto stub = zhibiao::v1::IngestService::NewStub(ingest_->channel());
+    zhibiao::v1::IngestRequest request;
+    request.set_content(content);
+    request.set_source_name("xinxiang-2021.txt");
+    zhibiao::v1::IngestResponse response;
+    grpc::ClientContext context;
+    SetTimeout(&context, absl::Seconds(30));
+    grpc::Status status = stub->Ingest(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.report_id();
+  }
+
+  // The 2021 value of the series, or -1.
+  double SeriesValue() {
+    auto stub = zhibiao::v1::QueryService::NewStub(query_->channel());
+    zhibiao::v1::TimeSeriesRequest request;
+    request.set_metric_key(kMetric);
+    request.set_region_code(kRegion);
+    zhibiao::v1::TimeSeriesResponse response;
+    grpc::ClientContext context;
+    SetTimeout(&context, absl::Seconds(10));
+    grpc::Status status = stub->TimeSeries(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    for (const auto& point : response.points()) {
+      if (point.year() == 2021) return point.value();
+    }
+    return -1;
+  }
+
+  // The value Rank gives the sample's region in 2021 (all three shards), or -1.
+  double RankedValue() {
+    auto stub = zhibiao::v1::QueryService::NewStub(query_->channel());
+    zhibiao::v1::RankRequest request;
+    request.set_metric_key(kMetric);
+    request.set_year(2021);
+    zhibiao::v1::RankResponse response;
+    grpc::ClientContext context;
+    SetTimeout(&context, absl::Seconds(10));
+    grpc::Status status = stub->Rank(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    for (const auto& region : response.regions()) {
+      if (region.region_code() == kRegion) return region.value();
+    }
+    return -1;
+  }
+
+  std::string work_;
+  std::vector<std::unique_ptr<ServiceProcess>> storage_;
+  std::unique_ptr<ServiceProcess> ingest_, query_;
+  int metrics_port_ = 0;
+  std::string sample_;
+};
+
+TEST_F(ResultCacheSuiteTest, RepeatedQueriesHitTheCacheAndEveryAcknowledgedWriteIsSeen) {
+  Ingest(sample_);
+  ASSERT_TRUE(WaitForLeases()) << query_->ReadLog();
+  EXPECT_EQ(SeriesValue(), 3150);
+  const double hits_before = QueryMetric("zhibiao_query_cache_hits_total ");
+  EXPECT_EQ(SeriesValue(), 3150);
+  EXPECT_EQ(RankedValue(), 3150);
+  EXPECT_EQ(RankedValue(), 3150);
+  // One hit for the series (one shard), three for the second rank.
+  EXPECT_GE(QueryMetric("zhibiao_query_cache_hits_total "), hits_before + 4);
+
+  // Each write is acknowledged only once query confirmed it: the very next
+  // query sees it, through the cache of the series' shard and of all three.
+  for (int i = 1; i <= 25; ++i) {
+    const int cases = 4000 + i;
+    Ingest(SampleWithCases(cases));
+    ASSERT_EQ(SeriesValue(), cases) << "after write " << i;
+    ASSERT_EQ(RankedValue(), cases) << "after write " << i;
+    ASSERT_EQ(SeriesValue(), cases) << "after write " << i;  // now from the cache
+  }
+  EXPECT_GE(QueryMetric("zhibiao_query_cache_hits_total "), hits_before + 4 + 25);
+
+  // A delete is seen at once too: the previous revision counts again.
+  const std::string last = Ingest(SampleWithCases(5000));
+  ASSERT_EQ(SeriesValue(), 5000);
+  const int shard = ShardForRegion(kRegion, 3);
+  zhibiao::v1::DeleteReportRequest remove;
+  remove.set_report_id(last);
+  zhibiao::v1::DeleteReportResponse removed;
+  grpc::ClientContext context;
+  SetTimeout(&context, absl::Seconds(10));
+  auto stub = zhibiao::v1::StorageService::NewStub(storage_[shard]->channel());
+  ASSERT_TRUE(stub->DeleteReport(&context, remove, &removed).ok());
+  EXPECT_EQ(SeriesValue(), 4025);
+  EXPECT_EQ(RankedValue(), 4025);
+}
+
+TEST_F(ResultCacheSuiteTest, AStoppedQueryHoldsWritesOnlyUntilItsLeaseRunsOut) {
+  Ingest(sample_);
+  ASSERT_TRUE(WaitForLeases()) << query_->ReadLog();
+  ASSERT_EQ(SeriesValue(), 3150);
+  ASSERT_EQ(SeriesValue(), 3150);  // cached
+
+  // A query process that stops answering its stream (SIGSTOP) holds the
+  // shard's writes back for at most its lease; then the write goes through.
+  ASSERT_TRUE(query_->Signal(SIGSTOP));
+  const absl::Time start = absl::Now();
+  Ingest(SampleWithCases(777));
+  const absl::Duration held = absl::Now() - start;
+  ASSERT_TRUE(query_->Signal(SIGCONT));
+  // When it wakes up, its lease has run out: it asks the shard again.
+  EXPECT_EQ(SeriesValue(), 777) << "write held " << held;
+  const std::string shard_log = storage_[ShardForRegion(kRegion, 3)]->ReadLog();
+  EXPECT_NE(shard_log.find("lease_expired"), std::string::npos) << shard_log;
+  // And it takes a new lease and caches again.
+  ASSERT_TRUE(WaitForLeases()) << query_->ReadLog();
+  EXPECT_EQ(SeriesValue(), 777);
+  const double hits = QueryMetric("zhibiao_query_cache_hits_total ");
+  EXPECT_EQ(SeriesValue(), 777);
+  EXPECT_GE(QueryMetric("zhibiao_query_cache_hits_total "), hits + 1);
+}
+
+}  // namespace
+}  // namespace zb
