@@ -5,6 +5,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/base/env_flags.h"
 #include "common/base/logging.h"
 #include "common/metrics/metrics.h"
@@ -90,6 +91,10 @@ void ExitWithUsageError(const std::string& message) {
 }
 
 void Init(int argc, char** argv, const ServiceSpec& spec) {
+  // Debian's Abseil is built with mutex deadlock detection on: a lock-order
+  // graph update on every lock, in gRPC's locks too. A debugging aid
+  // (tests keep it), not for serving.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   BlockTerminationSignals();
   ParseFlagsWithEnv(argc, argv,
                     absl::StrCat(spec.usage,
@@ -145,7 +150,7 @@ ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_by
 }
 
 int ServeUntilTerminated(const ServerOptions& options, grpc::Service* service,
-                         StorageShards* shards) {
+                         StorageShards* shards, const std::function<void()>& before_shutdown) {
   auto server = Server::Start(options, {service});
   if (!server.ok()) {
     LogError("startup_failed", {{"error", server.status().ToString()}});
@@ -160,6 +165,7 @@ int ServeUntilTerminated(const ServerOptions& options, grpc::Service* service,
   }
   WaitForTerminationSignal(&ReloadTokens);
   if (shards != nullptr) shards->StopMonitor();
+  if (before_shutdown) before_shutdown();
   raw_server->Shutdown();
   return 0;
 }

@@ -6,6 +6,7 @@
 #ifndef ZHIBIAO_SERVICES_COMMON_SERVICE_MAIN_H_
 #define ZHIBIAO_SERVICES_COMMON_SERVICE_MAIN_H_
 
+#include <functional>
 #include <string>
 
 #include "common/rpc/auth.h"
@@ -43,9 +44,11 @@ ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_by
 // is given, once every storage shard has answered; waits for SIGTERM or
 // SIGINT; then drains in-flight calls and stops. Returns the exit status:
 // 1 if the server could not start, else 0. The caller then releases its own
-// resources (executors, database) in order.
+// resources (executors, database) in order. `before_shutdown`, when given,
+// runs after the signal and before the server drains (to end long streams).
 int ServeUntilTerminated(const ServerOptions& options, grpc::Service* service,
-                         StorageShards* shards);
+                         StorageShards* shards,
+                         const std::function<void()>& before_shutdown = nullptr);
 
 // Prints `message` and exits with status 2 (a usage error at start-up).
 [[noreturn]] void ExitWithUsageError(const std::string& message);
