@@ -265,6 +265,66 @@ void PartialMerger::Add(const zhibiao::v1::PartialAggregate& partial) {
   }
 }
 
+namespace {
+
+// The order of PartialMerger's keys: group values, then unit.
+int CompareGroups(const zhibiao::v1::PartialAggregate& a, const zhibiao::v1::PartialAggregate& b) {
+  const int n = std::min(a.group_values_size(), b.group_values_size());
+  for (int i = 0; i < n; ++i) {
+    if (const int c = a.group_values(i).compare(b.group_values(i)); c != 0) return c;
+  }
+  if (a.group_values_size() != b.group_values_size()) {
+    return a.group_values_size() < b.group_values_size() ? -1 : 1;
+  }
+  return a.unit().compare(b.unit());
+}
+
+}  // namespace
+
+std::vector<zhibiao::v1::PartialAggregate> MergeSortedPartials(
+    const std::vector<const google::protobuf::RepeatedPtrField<zhibiao::v1::PartialAggregate>*>& lists) {
+  size_t total = 0;
+  for (const auto* list : lists) {
+    for (int i = 1; i < list->size(); ++i) {
+      if (CompareGroups(list->Get(i - 1), list->Get(i)) >= 0) {
+        PartialMerger merger;  // not in order: the general way
+        for (const auto* l : lists) {
+          for (const auto& partial : *l) merger.Add(partial);
+        }
+        return merger.Merged();
+      }
+    }
+    total += static_cast<size_t>(list->size());
+  }
+  std::vector<zhibiao::v1::PartialAggregate> out;
+  out.reserve(total);
+  std::vector<int> next(lists.size(), 0);
+  while (true) {
+    // The smallest group at the head of any list (few lists: one per shard).
+    const zhibiao::v1::PartialAggregate* smallest = nullptr;
+    for (size_t l = 0; l < lists.size(); ++l) {
+      if (next[l] >= lists[l]->size()) continue;
+      const auto& head = lists[l]->Get(next[l]);
+      if (smallest == nullptr || CompareGroups(head, *smallest) < 0) smallest = &head;
+    }
+    if (smallest == nullptr) break;
+    bool first = true;
+    for (size_t l = 0; l < lists.size(); ++l) {
+      if (next[l] >= lists[l]->size()) continue;
+      const auto& head = lists[l]->Get(next[l]);
+      if (&head != smallest && CompareGroups(head, *smallest) != 0) continue;
+      if (first) {
+        out.push_back(head);
+        first = false;
+      } else {
+        MergeInto(head, &out.back());
+      }
+      ++next[l];
+    }
+  }
+  return out;
+}
+
 double NearestRankPercentile(const google::protobuf::RepeatedField<double>& sorted, double p) {
   const int n = sorted.size();
   int rank = static_cast<int>(std::ceil(p / 100.0 * n));  // 1-based

@@ -107,6 +107,13 @@ class PartialMerger {
   std::map<std::pair<std::vector<std::string>, std::string>, zhibiao::v1::PartialAggregate> groups_;
 };
 
+// Merges the partials of several shards in one pass, as PartialMerger would
+// (equal groups merged in list order, so sums are added in the same order):
+// each list is what a shard answers, sorted by (group values, unit) with no
+// group twice. A list that is not is merged through PartialMerger instead.
+std::vector<zhibiao::v1::PartialAggregate> MergeSortedPartials(
+    const std::vector<const google::protobuf::RepeatedPtrField<zhibiao::v1::PartialAggregate>*>& lists);
+
 // The nearest-rank percentile p (0..100) of ascending `sorted` values:
 // the smallest value with at least p% of the values at or below it.
 // REQUIRES: sorted is not empty.

@@ -1,5 +1,8 @@
 #include "common/agg/aggregate.h"
 
+#include <random>
+
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace zb::agg {
@@ -66,6 +69,55 @@ TEST(AggregateTest, PartialsMergeExactlyPerUnit) {
   EXPECT_EQ(rows[1].sum(), 22);
   EXPECT_EQ(rows[1].min(), 5);
   EXPECT_EQ(rows[1].max(), 10);
+}
+
+// What three shards answer: each sorted by (group values, unit), groups
+// overlapping between shards. The one-pass merge equals PartialMerger's.
+TEST(AggregateTest, SortedShardAnswersMergeInOnePassLikePartialMerger) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 50; ++round) {
+    google::protobuf::RepeatedField<int> g;
+    g.Add(zhibiao::v1::GROUP_BY_REGION);
+    g.Add(zhibiao::v1::GROUP_BY_YEAR);
+    std::vector<google::protobuf::RepeatedPtrField<zhibiao::v1::PartialAggregate>> shards(3);
+    for (auto& shard : shards) {
+      PartialAggregator aggregator(g, /*keep_values=*/true);
+      const int rows = static_cast<int>(rng() % 40);
+      for (int i = 0; i < rows; ++i) {
+        const std::string region = absl::StrCat("41", rng() % 10, "000");  // outlives the row
+        IndicatorRow row = Row(region, rng() % 1000 / 7.0, rng() % 3 == 0 ? "%" : "件");
+        row.year = 2018 + static_cast<int>(rng() % 4);
+        aggregator.Add(row);
+      }
+      for (auto& p : aggregator.Finish()) *shard.Add() = std::move(p);
+    }
+    PartialMerger merger;
+    for (const auto& shard : shards) {
+      for (const auto& p : shard) merger.Add(p);
+    }
+    const auto expected = merger.Merged();
+    const auto merged = MergeSortedPartials({&shards[0], &shards[1], &shards[2]});
+    ASSERT_EQ(merged.size(), expected.size());
+    for (size_t i = 0; i < merged.size(); ++i) {
+      ASSERT_EQ(merged[i].SerializeAsString(), expected[i].SerializeAsString()) << round << " " << i;
+    }
+  }
+}
+
+TEST(AggregateTest, PartialsOutOfOrderStillMergeExactly) {
+  google::protobuf::RepeatedPtrField<zhibiao::v1::PartialAggregate> shard;
+  for (const char* region : {"410700", "410100", "410700"}) {  // not sorted, one group twice
+    auto* p = shard.Add();
+    p->add_group_values(region);
+    p->set_unit("件");
+    p->set_count(1);
+    p->set_sum(2);
+  }
+  const auto merged = MergeSortedPartials({&shard});
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_EQ(merged[0].group_values(0), "410100");
+  EXPECT_EQ(merged[1].count(), 2);
+  EXPECT_EQ(merged[1].sum(), 4);
 }
 
 TEST(AggregateTest, ValuesMergeSortedForExactPercentiles) {

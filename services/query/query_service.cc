@@ -223,14 +223,14 @@ void QueryServiceImpl::AggregateOnShards(
       if (cache != nullptr) cache->Insert(fetched[k].shard, key, response);
       answers[asked_position[k]] = std::move(response);
     }
-    agg::PartialMerger merger;
+    std::vector<const google::protobuf::RepeatedPtrField<zhibiao::v1::PartialAggregate>*> lists;
     ShardTotals totals;
     for (const auto& r : answers) {
       if (r == nullptr) continue;  // a shard missing from a partial answer
-      for (const auto& partial : r->groups()) merger.Add(partial);
+      lists.push_back(&r->groups());
       AddShardTotals(*r, ranking_requested, &totals);
     }
-    reactor->Finish(ToGrpcStatus(answer(merger.Merged(), totals)));
+    reactor->Finish(ToGrpcStatus(answer(agg::MergeSortedPartials(lists), totals)));
   };
   if (to_ask.empty()) {  // every answer is current in the cache
     merge({});

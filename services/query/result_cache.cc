@@ -17,6 +17,9 @@ constexpr size_t kEntryOverhead = 160;
 ResultCache::ResultCache(size_t max_bytes, int shards) : max_bytes_(max_bytes), shards_(shards) {}
 
 std::string ResultCache::KeyOf(const zhibiao::v1::AggregateIndicatorsRequest& request) {
+  // weight_keys is the request's only map: without it, the plain
+  // serialisation is already deterministic (and cheaper).
+  if (request.weight_keys().empty()) return request.SerializeAsString();
   std::string key;
   {
     google::protobuf::io::StringOutputStream stream(&key);
