@@ -87,6 +87,10 @@ void LogAudit(absl::string_view who, absl::string_view action, absl::string_view
              {"request_id", request_id}});
 }
 
+bool LogEnabled(LogLevel level) {
+  return static_cast<int>(level) >= min_level.load(std::memory_order_relaxed);
+}
+
 void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField> fields) {
   if (static_cast<int>(level) < min_level.load(std::memory_order_relaxed)) return;
   WriteLine(LevelName(level), event, fields);

@@ -39,6 +39,9 @@ bool SetMinLogLevelByName(absl::string_view name);
 // Name of the process in every line ("service" field), e.g. "storage".
 void SetLogService(absl::string_view service);
 
+// Whether lines of `level` are written (to skip building costly fields).
+bool LogEnabled(LogLevel level);
+
 void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField> fields);
 inline void LogDebug(absl::string_view event, std::initializer_list<LogField> fields = {}) {
   Log(LogLevel::kDebug, event, fields);

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <utility>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -19,8 +20,9 @@
 namespace zb {
 namespace {
 
-// Logs one line per finished call: method, status code, latency, peer.
-// Health checks and reflection are not logged (probes would drown the log).
+// Logs finished calls (ServerOptions::slow_call says which): method, status
+// code, latency, peer. Health checks and reflection are not logged (probes
+// would drown the log).
 // Also counts the calls in flight, so shutdown can wait for exactly those.
 class RequestLogInterceptor : public grpc::experimental::Interceptor {
  public:
@@ -36,24 +38,29 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
             grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();
       const absl::Duration latency = absl::Now() - start_;
-      const double ms = absl::ToDoubleMilliseconds(latency);
-      grpc::ServerContextBase* context = info_->server_context();
-      const std::string peer = context != nullptr ? context->peer() : "";
-      const std::string request_id = context != nullptr ? IncomingRequestId(*context) : "";
       if (options_->on_call_done) options_->on_call_done(info_->method(), status.error_code(), latency);
-      if (status.ok()) {
-        LogInfo("rpc", {{"method", info_->method()},
-                        {"code", "OK"},
-                        {"latency_ms", ms},
-                        {"peer", peer},
-                        {"request_id", request_id}});
-      } else {
-        LogWarning("rpc", {{"method", info_->method()},
-                           {"code", static_cast<int>(status.error_code())},
-                           {"message", status.error_message()},
-                           {"latency_ms", ms},
-                           {"peer", peer},
-                           {"request_id", request_id}});
+      const LogLevel level = !status.ok()                     ? LogLevel::kWarning
+                             : latency >= options_->slow_call ? LogLevel::kInfo
+                                                              : LogLevel::kDebug;
+      if (LogEnabled(level)) {
+        grpc::ServerContextBase* context = info_->server_context();
+        const std::string peer = context != nullptr ? context->peer() : "";
+        const std::string request_id = context != nullptr ? IncomingRequestId(*context) : "";
+        const double ms = absl::ToDoubleMilliseconds(latency);
+        if (status.ok()) {
+          Log(level, "rpc", {{"method", info_->method()},
+                             {"code", "OK"},
+                             {"latency_ms", ms},
+                             {"peer", peer},
+                             {"request_id", request_id}});
+        } else {
+          Log(level, "rpc", {{"method", info_->method()},
+                             {"code", static_cast<int>(status.error_code())},
+                             {"message", status.error_message()},
+                             {"latency_ms", ms},
+                             {"peer", peer},
+                             {"request_id", request_id}});
+        }
       }
     }
     methods->Proceed();
@@ -108,6 +115,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                            options.credentials != nullptr ? options.credentials
                                                           : grpc::InsecureServerCredentials(),
                            &port);
+  if (!options.unix_socket.empty()) {
+    std::error_code ec;
+    if (std::filesystem::is_socket(options.unix_socket, ec)) {
+      std::filesystem::remove(options.unix_socket, ec);  // left by a process that died
+    }
+    builder.AddListeningPort(absl::StrCat("unix:", options.unix_socket),
+                             options.credentials != nullptr ? options.credentials
+                                                            : grpc::InsecureServerCredentials());
+  }
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   // Keepalive: detect dead peers on idle connections; tolerate client pings.
@@ -143,7 +159,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       return written;
     }
   }
-  LogInfo("server_started", {{"name", options.name}, {"address", result->address()}});
+  LogInfo("server_started", {{"name", options.name},
+                             {"address", result->address()},
+                             {"unix_socket", options.unix_socket}});
   return result;
 }
 

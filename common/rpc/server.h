@@ -1,6 +1,7 @@
 // The server set-up every zhibiao service shares: listen address and port
 // file, gRPC health checking, server reflection, keepalive, message size
-// limit, one structured log line per request, and graceful shutdown.
+// limit, a structured log line per failed or slow request, and graceful
+// shutdown.
 //
 // Typical main():
 //   zb::BlockTerminationSignals();            // before any thread starts
@@ -38,11 +39,19 @@ struct ServerOptions {
   absl::Duration shutdown_grace = absl::Seconds(4);
   // Name used in log lines ("ingest", "storage", "query").
   std::string name;
+  // Every call gets an "rpc" line: a failed one at warning, one that took at
+  // least this long at info, the others at debug (at thousands of calls a
+  // second, a line each would be gigabytes a day; the metrics count them).
+  absl::Duration slow_call = absl::Seconds(1);
   // Fully qualified service names whose health status SetServing() sets
   // (the whole-server status "" is always set too).
   std::vector<std::string> health_service_names;
   // Transport security of the main port (insecure when null).
   std::shared_ptr<grpc::ServerCredentials> credentials;
+  // When not empty, the same services also on this Unix domain socket (a
+  // path; a stale socket file there is replaced), with the same
+  // credentials: for clients on the same host, a cheaper transport than TCP.
+  std::string unix_socket;
   // When not empty, a second, plaintext port serving only grpc.health.v1
   // with the same status: for probes that cannot speak TLS (kubelet).
   std::string health_listen;

@@ -49,6 +49,23 @@ TEST(ServerTest, HealthIsNotServingUntilSetServingThenNotServingAfterShutdown) {
   EXPECT_FALSE(CheckHealth(channel, "", absl::Milliseconds(500)).ok());
 }
 
+TEST(ServerTest, AlsoServesOnAUnixSocketAndReplacesAStaleOne) {
+  const std::string socket_path = TempPath("server.sock");
+  for (int run = 0; run < 2; ++run) {  // the second run finds the first one's socket file
+    zhibiao::v1::StorageService::CallbackService service;
+    ServerOptions options;
+    options.unix_socket = socket_path;
+    auto server = Server::Start(options, {&service});
+    ASSERT_TRUE(server.ok()) << server.status();
+    (*server)->SetServing(true);
+    auto health = CheckHealth(MakeChannel(absl::StrCat("unix:", socket_path)), "", absl::Seconds(5));
+    ASSERT_TRUE(health.ok()) << health.status();
+    EXPECT_EQ(*health, "SERVING");
+    EXPECT_EQ(*CheckHealth(MakeChannel((*server)->address()), "", absl::Seconds(5)), "SERVING");
+    (*server)->Shutdown();
+  }
+}
+
 // Answers GetReport 300 ms after it arrives, from another thread.
 class SlowService : public zhibiao::v1::StorageService::CallbackService {
  public:

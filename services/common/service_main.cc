@@ -14,8 +14,13 @@ ABSL_FLAG(std::string, listen, "",
           "HOST:PORT to serve on; port 0 picks one (default: storage 127.0.0.1:7410, ingest "
           "127.0.0.1:7401, query 127.0.0.1:7402)");
 ABSL_FLAG(std::string, port_file, "", "write the chosen port to this file once serving");
+ABSL_FLAG(std::string, unix_socket, "",
+          "also serve on this Unix domain socket path (clients on the same host: unix:PATH)");
 ABSL_FLAG(int, shutdown_grace_ms, 4000, "how long SIGTERM waits for in-flight calls");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
+ABSL_FLAG(int, slow_call_ms, 1000,
+          "a call that succeeded gets an info line when it took this long (else a debug line; "
+          "failed calls always get a warning line)");
 ABSL_FLAG(std::string, health_listen, "",
           "also serve grpc.health.v1 alone, in plaintext, on this HOST:PORT (for probes that "
           "cannot speak TLS)");
@@ -134,8 +139,10 @@ ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_by
   options.listen = absl::GetFlag(FLAGS_listen).empty() ? spec.default_listen
                                                        : absl::GetFlag(FLAGS_listen);
   options.port_file = absl::GetFlag(FLAGS_port_file);
+  options.unix_socket = absl::GetFlag(FLAGS_unix_socket);
   options.max_message_bytes = max_message_bytes;
   options.shutdown_grace = absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms));
+  options.slow_call = absl::Milliseconds(absl::GetFlag(FLAGS_slow_call_ms));
   options.health_service_names = {spec.grpc_service};
   options.health_listen = absl::GetFlag(FLAGS_health_listen);
   options.health_port_file = absl::GetFlag(FLAGS_health_port_file);
