@@ -7,14 +7,17 @@
 #   aggregate_metric Aggregate of one metric grouped by year
 #   rank             Rank of regions for one metric and year (top 10)
 #   timeseries       TimeSeries of one metric for one region (regions in turn)
-# the median over sequential calls, then Rank and TimeSeries at 1,000 calls/s
-# and Rank's maximum throughput, and the peak RSS of storage and query.
+# the median over sequential blocking calls (through the suite's query on
+# TCP, a second query process on a Unix socket, and a third without its
+# result cache), then Rank and TimeSeries at 1,000 calls/s and Rank's
+# maximum throughput (cached and not), and the peak RSS of every process.
 #
 # --compare-postgres also loads the identical indicators (`zhibiao admin
 # export`) into a local PostgreSQL 15 (Debian's package; a temporary cluster
 # on a Unix socket, indexed for these queries, with the revised-report rule
 # materialised as a column) and prints the median of the equivalent SQL,
-# timed by psql over the socket, beside each zhibiao figure.
+# timed by psql over the Unix socket and over TCP loopback, beside each
+# zhibiao figure.
 #
 # Usage: tools/bench/query_bench.sh [--compare-postgres] [--regions=N --years=M]
 set -euo pipefail
@@ -39,6 +42,7 @@ work=$(mktemp -d /tmp/zhibiao-query-bench.XXXXXX)
 chmod 755 "$work"
 pg_ctl=/usr/lib/postgresql/15/bin/pg_ctl
 cleanup() {
+  for pid in ${extra_pids:-}; do kill -TERM "$pid" 2>/dev/null || true; done
   [ -n "${up_pid:-}" ] && { kill -TERM "$up_pid" 2>/dev/null || true; wait "$up_pid" 2>/dev/null || true; }
   if [ -d "$work/pg" ]; then su postgres -c "$pg_ctl -D $work/pg -m fast stop" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
@@ -83,28 +87,58 @@ year=2020
 median_ms() {  # zhibiao-load output -> p50
   sed -n 's/^latency ms: p50=\([0-9.]*\).*/\1/p'
 }
+
+# Two more query processes over the same shards, for comparison: one that
+# also listens on a Unix socket (PostgreSQL is measured on one), one
+# without its result cache (every call crosses to storage).
+"$bin/zhibiao-query" --storage="$ZHIBIAO_STORAGE_ADDR" --listen=127.0.0.1:0 \
+  --port_file="$work/query-unix.port" --unix_socket="$work/query.sock" 2>"$work/query-unix.log" &
+extra_pids="$!"
+"$bin/zhibiao-query" --storage="$ZHIBIAO_STORAGE_ADDR" --listen=127.0.0.1:0 \
+  --port_file="$work/query-nocache.port" --result_cache_mb=0 2>"$work/query-nocache.log" &
+extra_pids="$extra_pids $!"
+for _ in $(seq 1 100); do
+  [ -s "$work/query-unix.port" ] && [ -s "$work/query-nocache.port" ] && [ -S "$work/query.sock" ] && break
+  sleep 0.2
+done
+sleep 2  # leases granted
+declare -A target=(
+  [tcp]="$ZHIBIAO_QUERY_ADDR"
+  [unix]="unix:$work/query.sock"
+  [uncached]="127.0.0.1:$(cat "$work/query-nocache.port")")
 declare -A zb
-echo; echo "== zhibiao through gRPC: sequential calls (median)"
-for rpc in aggregate aggregate_metric rank timeseries; do
-  duration=5; [ "$rpc" = aggregate ] && duration=15
-  out=$("$bin/zhibiao-load" --rpc=$rpc --target="$ZHIBIAO_QUERY_ADDR" --concurrency=1 --duration_s=$duration \
-        --metric=$metric --year=$year --region_codes="$regions_list" --timeout_ms=30000)
-  echo "$out" | sed "s/^/  [$rpc] /"
-  zb[$rpc]=$(echo "$out" | median_ms)
+echo; echo "== zhibiao through gRPC: sequential blocking calls (median), like psql's"
+echo "   tcp: the suite's query on TCP loopback (result cache on, the default)"
+echo "   unix: a query process on a Unix socket (cache on)   uncached: --result_cache_mb=0, TCP"
+for via in tcp unix uncached; do
+  for rpc in aggregate aggregate_metric rank timeseries; do
+    duration=5; [ "$rpc" = aggregate ] && duration=15
+    out=$("$bin/zhibiao-load" --blocking --rpc=$rpc --target="${target[$via]}" --concurrency=1 \
+          --duration_s=$duration --metric=$metric --year=$year --region_codes="$regions_list" \
+          --timeout_ms=30000)
+    echo "$out" | sed "s/^/  [$rpc $via] /"
+    zb[$rpc,$via]=$(echo "$out" | median_ms)
+  done
 done
 
-echo; echo "== the floor: one bare gRPC call (grpc.health.v1 Check on query), sequential"
-"$bin/zhibiao-load" --rpc=health --target="$ZHIBIAO_QUERY_ADDR" --concurrency=1 --duration_s=5 \
-  | sed "s/^/  [health] /"
+echo; echo "== the floor: one bare gRPC call (grpc.health.v1 Check on query), sequential blocking"
+for via in tcp unix; do
+  "$bin/zhibiao-load" --blocking --rpc=health --target="${target[$via]}" --concurrency=1 --duration_s=5 \
+    | sed "s/^/  [health $via] /"
+done
 
 echo; echo "== Rank and TimeSeries at 1,000 calls/s (open loop, 20 s)"
-for rpc in rank timeseries; do
-  "$bin/zhibiao-load" --rpc=$rpc --target="$ZHIBIAO_QUERY_ADDR" --rate=1000 --concurrency=64 --duration_s=20 \
-    --metric=$metric --year=$year --region_codes="$regions_list" | sed "s/^/  [$rpc] /"
+for via in tcp uncached; do
+  for rpc in rank timeseries; do
+    "$bin/zhibiao-load" --rpc=$rpc --target="${target[$via]}" --rate=1000 --concurrency=64 --duration_s=20 \
+      --metric=$metric --year=$year --region_codes="$regions_list" | sed "s/^/  [$rpc $via] /"
+  done
 done
 echo; echo "== Rank, maximum sustained throughput (closed loop, 32 in flight, 20 s)"
-"$bin/zhibiao-load" --rpc=rank --target="$ZHIBIAO_QUERY_ADDR" --concurrency=32 --duration_s=20 \
-  --metric=$metric --year=$year | sed "s/^/  [rank] /"
+for via in tcp uncached; do
+  "$bin/zhibiao-load" --rpc=rank --target="${target[$via]}" --concurrency=32 --duration_s=20 \
+    --metric=$metric --year=$year | sed "s/^/  [rank $via] /"
+done
 
 echo; echo "== peak RSS (VmHWM)"
 for name in storage query ingest; do
@@ -123,8 +157,11 @@ if $compare_postgres; then
   echo "exported $(($(wc -l < "$work/indicators.tsv") - 1)) indicators"
   mkdir -p "$work/pg" && chown postgres "$work/pg"
   su postgres -c "/usr/lib/postgresql/15/bin/initdb -D $work/pg -A trust -E UTF8 --locale=C.UTF-8" >/dev/null
-  su postgres -c "$pg_ctl -D $work/pg -l $work/pg/log -w -o \"-k $work/pg -c listen_addresses='' -c shared_buffers=512MB -c work_mem=64MB\" start" >/dev/null
-  psql="psql -h $work/pg -U postgres -d postgres -v ON_ERROR_STOP=1 -q"
+  # A Unix socket (what the comparison is defined on) and TCP loopback.
+  pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  su postgres -c "$pg_ctl -D $work/pg -l $work/pg/log -w -o \"-k $work/pg -p $pg_port -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c work_mem=64MB\" start" >/dev/null
+  psql="psql -h $work/pg -p $pg_port -U postgres -d postgres -v ON_ERROR_STOP=1 -q"
+  psql_tcp="psql -h 127.0.0.1 -p $pg_port -U postgres -d postgres -v ON_ERROR_STOP=1 -q"
   su postgres -c "$psql" <<SQL
 CREATE TABLE indicators (
   metric text, year int, region text, province text, report_id text, seq int,
@@ -151,13 +188,21 @@ SQL
   sql[aggregate_metric]="SELECT year, unit, count(*), sum(value), min(value), max(value), avg(value) FROM indicators WHERE current AND metric = '$metric' GROUP BY year, unit;"
   sql[rank]="SELECT region, sum(value) AS v FROM indicators WHERE current AND metric = '$metric' AND year = $year AND change = 'CHANGE_NONE' AND NOT is_target AND region <> '000000' GROUP BY region ORDER BY v DESC, region LIMIT 10;"
   sql[timeseries]="SELECT year, sum(value), count(*) FROM indicators WHERE current AND metric = '$metric' AND region = '$one_region' AND change = 'CHANGE_NONE' AND NOT is_target GROUP BY year ORDER BY year;"
-  printf "\n%-18s %16s %16s\n" "query" "zhibiao p50 ms" "PostgreSQL p50 ms"
+  pg_median() {  # psql command, script -> median of its \timing lines
+    su postgres -c "$1 -f $2" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | sort -n |
+      awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'
+  }
+  echo; echo "medians in ms; zhibiao: tcp and unix with the result cache (the default), uncached without"
+  printf "%-17s %9s %9s %9s | %14s %14s\n" "query" "zb tcp" "zb unix" "zb uncached" \
+    "PG unix socket" "PG tcp"
   for q in aggregate aggregate_metric rank timeseries; do
     script="$work/$q.sql"
-    { echo '\timing on'; echo '\o /dev/null'; for _ in $(seq 1 30); do echo "${sql[$q]}"; done; } > "$script"
+    runs=200; [ "$q" = aggregate ] && runs=30
+    { echo '\timing on'; echo '\o /dev/null'; for _ in $(seq 1 $runs); do echo "${sql[$q]}"; done; } > "$script"
     chmod 644 "$script"
-    pg=$(su postgres -c "$psql -f $script" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | sort -n |
-         awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
-    printf "%-18s %16s %16s\n" "$q" "${zb[$q]}" "$pg"
+    pg_unix=$(pg_median "$psql" "$script")
+    pg_tcp=$(pg_median "$psql_tcp" "$script")
+    printf "%-17s %9s %9s %9s | %14s %14s\n" "$q" "${zb[$q,tcp]}" "${zb[$q,unix]}" "${zb[$q,uncached]}" \
+      "$pg_unix" "$pg_tcp"
   done
 fi

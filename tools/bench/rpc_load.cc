@@ -48,6 +48,10 @@ ABSL_FLAG(double, duration_s, 10, "how long to run");
 ABSL_FLAG(std::string, sample, "", "document to send (default: tests/data/xinxiang-2021.txt)");
 ABSL_FLAG(std::string, report_id, "", "report id for --rpc=get");
 ABSL_FLAG(int, channels, 2, "gRPC channels to spread calls over");
+ABSL_FLAG(bool, blocking, false,
+          "one call at a time with the blocking stub API on the calling thread, as a simple "
+          "client (psql) calls: the latency of a sequential client without the async "
+          "machinery's thread hand-over; needs --concurrency=1 and no --rate");
 ABSL_FLAG(int, timeout_ms, 10000, "deadline of each call");
 ABSL_FLAG(std::string, corpus_dir, "",
           "ingest: send every file of this folder once (e.g. from zhibiao-gencorpus) instead of variants "
@@ -129,6 +133,10 @@ class Load {
       *why = "the sample document is empty or missing";
       return false;
     }
+    if (blocking_ && (absl::GetFlag(FLAGS_concurrency) != 1 || absl::GetFlag(FLAGS_rate) > 0)) {
+      *why = "--blocking makes one call at a time: it needs --concurrency=1 and no --rate";
+      return false;
+    }
     return true;
   }
 
@@ -143,6 +151,7 @@ class Load {
       request->mutable_report()->mutable_meta()->set_report_id(
           absl::StrFormat("%016x%016x", run_id_, static_cast<uint64_t>(n)));
       auto response = std::make_shared<zhibiao::v1::PutReportResponse>();
+      if (blocking_) return done(storage_[c]->PutReport(context.get(), *request, response.get()));
       storage_[c]->async()->PutReport(context.get(), request.get(), response.get(),
                                       [context, request, response, done](grpc::Status s) { done(s); });
     } else if (rpc_ == "ingest") {
@@ -156,6 +165,7 @@ class Load {
             zb::corpus::SampleVariant(sample_, n + static_cast<int64_t>(run_id_ % 1000000) * 1000000));
       }
       auto response = std::make_shared<zhibiao::v1::IngestResponse>();
+      if (blocking_) return done(ingest_[c]->Ingest(context.get(), *request, response.get()));
       ingest_[c]->async()->Ingest(context.get(), request.get(), response.get(),
                                   [context, request, response, done](grpc::Status s) { done(s); });
     } else if (rpc_ == "aggregate" || rpc_ == "aggregate_metric") {
@@ -168,6 +178,7 @@ class Load {
       }
       request->set_split_by_unit(true);
       auto response = std::make_shared<zhibiao::v1::AggregateResponse>();
+      if (blocking_) return done(query_[c]->Aggregate(context.get(), *request, response.get()));
       query_[c]->async()->Aggregate(context.get(), request.get(), response.get(),
                                     [context, request, response, done](grpc::Status s) { done(s); });
     } else if (rpc_ == "rank") {
@@ -176,6 +187,7 @@ class Load {
       request->set_year(absl::GetFlag(FLAGS_year));
       request->set_k(absl::GetFlag(FLAGS_k));
       auto response = std::make_shared<zhibiao::v1::RankResponse>();
+      if (blocking_) return done(query_[c]->Rank(context.get(), *request, response.get()));
       query_[c]->async()->Rank(context.get(), request.get(), response.get(),
                                [context, request, response, done](grpc::Status s) { done(s); });
     } else if (rpc_ == "timeseries") {
@@ -183,17 +195,20 @@ class Load {
       request->set_metric_key(absl::GetFlag(FLAGS_metric));
       request->set_region_code(region_codes_[static_cast<size_t>(n) % region_codes_.size()]);
       auto response = std::make_shared<zhibiao::v1::TimeSeriesResponse>();
+      if (blocking_) return done(query_[c]->TimeSeries(context.get(), *request, response.get()));
       query_[c]->async()->TimeSeries(context.get(), request.get(), response.get(),
                                      [context, request, response, done](grpc::Status s) { done(s); });
     } else if (rpc_ == "health") {
       auto request = std::make_shared<grpc::health::v1::HealthCheckRequest>();
       auto response = std::make_shared<grpc::health::v1::HealthCheckResponse>();
+      if (blocking_) return done(health_[c]->Check(context.get(), *request, response.get()));
       health_[c]->async()->Check(context.get(), request.get(), response.get(),
                                  [context, request, response, done](grpc::Status s) { done(s); });
     } else {
       auto request = std::make_shared<zhibiao::v1::GetReportRequest>();
       request->set_report_id(absl::GetFlag(FLAGS_report_id));
       auto response = std::make_shared<zhibiao::v1::GetReportResponse>();
+      if (blocking_) return done(query_[c]->GetReport(context.get(), *request, response.get()));
       query_[c]->async()->GetReport(context.get(), request.get(), response.get(),
                                     [context, request, response, done](grpc::Status s) { done(s); });
     }
@@ -202,6 +217,7 @@ class Load {
   uint64_t run_id_ = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
 
  private:
+  const bool blocking_ = absl::GetFlag(FLAGS_blocking);
   std::string rpc_;
   std::string sample_;
   std::vector<std::string> corpus_files_;
@@ -226,6 +242,7 @@ int main(int argc, char** argv) {
   }
   const int concurrency = std::max(1, absl::GetFlag(FLAGS_concurrency));
   const double rate = absl::GetFlag(FLAGS_rate);
+  const bool blocking = absl::GetFlag(FLAGS_blocking);
   const absl::Duration duration = absl::Seconds(absl::GetFlag(FLAGS_duration_s));
 
   absl::Mutex mu;
@@ -250,12 +267,16 @@ int main(int argc, char** argv) {
         else ++errors[static_cast<int>(status.error_code())];
       }
       --in_flight;
-      // Closed loop: every finished call starts the next until the end.
-      if (rate <= 0 && !stopping.load() && (limit >= 0 || absl::Now() < end)) issue();
+      // Closed loop: every finished call starts the next until the end
+      // (the blocking loop below does that itself).
+      if (rate <= 0 && !blocking && !stopping.load() && (limit >= 0 || absl::Now() < end)) issue();
     });
   };
 
-  if (rate <= 0) {
+  if (blocking) {
+    while ((limit < 0 || next.load() < limit) && (limit >= 0 || absl::Now() < end)) issue();
+    stopping = true;
+  } else if (rate <= 0) {
     for (int i = 0; i < concurrency; ++i) issue();
     if (limit >= 0) {
       // A corpus run lasts until every file was sent.
@@ -296,8 +317,9 @@ int main(int argc, char** argv) {
   for (const auto& [code, count] : errors) failed += count;
   std::printf("rpc=%s target=%s %s\n", absl::GetFlag(FLAGS_rpc).c_str(),
               absl::GetFlag(FLAGS_target).c_str(),
-              rate > 0 ? absl::StrFormat("rate=%.0f/s", rate).c_str()
-                       : absl::StrFormat("concurrency=%d", concurrency).c_str());
+              rate > 0   ? absl::StrFormat("rate=%.0f/s", rate).c_str()
+              : blocking ? "blocking calls, one at a time"
+                         : absl::StrFormat("concurrency=%d", concurrency).c_str());
   std::printf("ok=%zu failed=%lld in %.2fs: %.1f calls/s\n", latencies_ms.size(),
               static_cast<long long>(failed), seconds, latencies_ms.size() / seconds);
   std::printf("latency ms: p50=%.3f p90=%.3f p99=%.3f max=%.3f\n", pct(0.50), pct(0.90),
