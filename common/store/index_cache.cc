@@ -65,7 +65,7 @@ void IndexCache::ApplyGroup(const std::vector<Change>& changes) {
   }
   SettleDirtyCells();
   CompactIfNeeded();
-  ++generation_;
+  if (!changes.empty()) ++generation_;  // a group of no-ops changes no answer
 }
 
 uint64_t IndexCache::generation() const {

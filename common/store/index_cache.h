@@ -55,7 +55,8 @@ class IndexCache {
   };
 
   // Applies a committed group's changes in order, under one exclusive lock,
-  // so no aggregation sees part of a group, and counts one more generation.
+  // so no aggregation sees part of a group, and counts one more generation
+  // (when there is any change).
   void ApplyGroup(const std::vector<Change>& changes) ABSL_LOCKS_EXCLUDED(mu_);
   // Loading at open: report information and entries in any order, then
   // FinishLoad() once, which settles which figures are superseded.
@@ -79,8 +80,9 @@ class IndexCache {
       ABSL_LOCKS_EXCLUDED(mu_);
 
   int64_t live_entries() const ABSL_LOCKS_EXCLUDED(mu_);
-  // Groups applied since the index was loaded (0 after FinishLoad): what a
-  // result cache compares to know whether an answer is still current.
+  // Groups with changes applied since the index was loaded (0 after
+  // FinishLoad): what a result cache compares to know whether an answer is
+  // still current.
   uint64_t generation() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:

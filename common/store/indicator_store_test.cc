@@ -73,6 +73,28 @@ TEST_F(IndicatorStoreTest, PutIsIdempotentAndReplacesOnNewExtractorVersion) {
   EXPECT_EQ(*scanned, 2);  // the old third index entry is gone
 }
 
+// What query's result cache compares: one more generation for every write
+// that changes the index, none for a write that changes nothing.
+TEST_F(IndicatorStoreTest, IndexGenerationCountsChangingWritesOnly) {
+  const uint64_t start = store_->index_generation();
+  ASSERT_TRUE(store_->Put(MakeReport(1)).ok());
+  const uint64_t stored = store_->index_generation();
+  EXPECT_GT(stored, start);
+  ASSERT_TRUE(store_->Put(MakeReport(1)).ok());  // unchanged
+  EXPECT_EQ(store_->index_generation(), stored);
+  EXPECT_EQ(store_->Delete(MakeReport(2).meta().report_id()).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->index_generation(), stored);
+  // An answer says which generation it was computed at.
+  zhibiao::v1::AggregateIndicatorsRequest request;
+  std::vector<zhibiao::v1::PartialAggregate> out;
+  uint64_t generation = 0;
+  ASSERT_TRUE(store_->AggregatePartials(request, &out, nullptr, &generation).ok());
+  EXPECT_EQ(generation, stored);
+  ASSERT_TRUE(store_->Delete(MakeReport(1).meta().report_id()).ok());
+  EXPECT_GT(store_->index_generation(), stored);
+}
+
 TEST_F(IndicatorStoreTest, GetListDelete) {
   ASSERT_TRUE(store_->Put(MakeReport(1, "410700", 2021)).ok());
   ASSERT_TRUE(store_->Put(MakeReport(2, "410700", 2022)).ok());

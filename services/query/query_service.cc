@@ -210,7 +210,12 @@ void QueryServiceImpl::AggregateOnShards(
                 ranking_requested = shard_request.ranking().k() > 0](
                    std::vector<ShardAnswer<Response>> fetched) mutable {
     google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure> unused;
+    // Cached answers count as usable: with allow_partial, they answer even
+    // when every shard asked is unreachable.
     std::vector<const Response*> usable;
+    for (const auto& cached : answers) {
+      if (cached != nullptr) usable.push_back(cached.get());
+    }
     absl::Status ok = UsableAnswers(fetched, allow_partial, shards,
                                     missing != nullptr ? missing : &unused, &usable);
     if (!ok.ok()) {

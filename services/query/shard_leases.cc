@@ -21,6 +21,9 @@ class ShardLeases::Stream
  public:
   Stream(ShardLeases* owner, int shard) : owner_(owner), shard_(shard) {
     owner_->shards_->stub(shard)->async()->WatchWrites(&context_, this);
+    // Heartbeat() starts writes from outside the reactions: the hold keeps
+    // the call alive until the last read failed (then none is started).
+    AddHold();
     StartRead(&event_);
     Heartbeat();
     StartCall();
@@ -28,13 +31,9 @@ class ShardLeases::Stream
 
   // Asks for the lease to be renewed.
   void Heartbeat() ABSL_LOCKS_EXCLUDED(mu_) {
-    bool write;
-    {
-      absl::MutexLock lock(&mu_);
-      want_heartbeat_ = true;
-      write = PlanWrite();
-    }
-    if (write) StartWrite(&outgoing_);
+    absl::MutexLock lock(&mu_);
+    want_heartbeat_ = true;
+    WriteIfDue();
   }
 
   void Cancel() { context_.TryCancel(); }
@@ -43,15 +42,17 @@ class ShardLeases::Stream
     ResultCache* cache = owner_->cache_;
     if (!ok) {
       cache->DropLease(shard_);  // at once: OnDone may come later
-      absl::MutexLock lock(&mu_);
-      ended_ = true;
+      {
+        absl::MutexLock lock(&mu_);
+        ended_ = true;  // no write is started from here on
+      }
+      RemoveHold();
       return;
     }
     const uint64_t epoch = event_.store_epoch();
     // Apply the generation before confirming it: from here on, no answer
     // older than it is served.
     cache->SetGeneration(shard_, epoch, event_.index_generation());
-    bool write;
     {
       absl::MutexLock lock(&mu_);
       if (event_.heartbeat() != 0) {
@@ -62,26 +63,22 @@ class ShardLeases::Stream
           // for the two clocks' rates.
           const absl::Duration granted = absl::Milliseconds(event_.lease_ms());
           cache->ExtendLease(shard_, epoch, sent->second + granted * 9 / 10);
+          owner_->HeartbeatAtLeastEvery(granted / 4);
           granted_any_ = true;
           sent_at_.erase(sent_at_.begin(), std::next(sent));
         }
       }
       confirm_ = std::max(confirm_, event_.index_generation());
-      write = PlanWrite();
+      WriteIfDue();
     }
-    if (write) StartWrite(&outgoing_);
     StartRead(&event_);
   }
 
   void OnWriteDone(bool ok) override {
-    bool write;
-    {
-      absl::MutexLock lock(&mu_);
-      writing_ = false;
-      if (!ok) ended_ = true;  // the stream broke; the read fails next
-      write = PlanWrite();
-    }
-    if (write) StartWrite(&outgoing_);
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) ended_ = true;  // the stream broke; the read fails next
+    WriteIfDue();
   }
 
   void OnDone(const grpc::Status& status) override {
@@ -96,11 +93,12 @@ class ShardLeases::Stream
   }
 
  private:
-  // Fills outgoing_ with what is due (a heartbeat, a confirmation) when no
-  // write is in flight; true when it should be written.
-  bool PlanWrite() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (writing_ || ended_) return false;
-    if (!want_heartbeat_ && confirm_ <= confirmed_sent_) return false;
+  // Writes what is due (a heartbeat, a confirmation) when no write is in
+  // flight. Under the lock, so it never races the end of the stream; a
+  // write's reaction never runs inline.
+  void WriteIfDue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || ended_) return;
+    if (!want_heartbeat_ && confirm_ <= confirmed_sent_) return;
     outgoing_.Clear();
     if (want_heartbeat_) {
       want_heartbeat_ = false;
@@ -113,7 +111,7 @@ class ShardLeases::Stream
     outgoing_.set_confirmed_generation(confirm_);
     confirmed_sent_ = confirm_;
     writing_ = true;
-    return true;
+    StartWrite(&outgoing_);
   }
 
   ShardLeases* const owner_;
@@ -133,7 +131,7 @@ class ShardLeases::Stream
 };
 
 ShardLeases::ShardLeases(StorageShards* shards, ResultCache* cache, absl::Duration lease)
-    : shards_(shards), cache_(cache), lease_(lease) {
+    : shards_(shards), cache_(cache), lease_(lease), heartbeat_ms_(absl::ToInt64Milliseconds(lease / 4)) {
   slots_.resize(shards->size());
   for (ShardSlot& slot : slots_) {
     slot.next_attempt = absl::InfinitePast();
@@ -170,7 +168,14 @@ void ShardLeases::Loop() {
         slot.stream = new Stream(this, shard);
       }
     }
-    changed_.WaitWithTimeout(&mu_, lease_ / 4);
+    changed_.WaitWithTimeout(&mu_, absl::Milliseconds(heartbeat_ms_.load()));
+  }
+}
+
+void ShardLeases::HeartbeatAtLeastEvery(absl::Duration interval) {
+  const int64_t ms = std::max<int64_t>(absl::ToInt64Milliseconds(interval), 10);
+  int64_t current = heartbeat_ms_.load();
+  while (ms < current && !heartbeat_ms_.compare_exchange_weak(current, ms)) {
   }
 }
 

@@ -1,7 +1,8 @@
 // Feeds a ResultCache from every storage shard's WatchWrites stream: applies
 // each index generation the shard announces, then confirms it; sends a
 // heartbeat every quarter lease and extends the cache's lease of the shard
-// from the time that heartbeat was sent; drops the lease when the stream
+// from the time that heartbeat was sent (more often when a shard grants a
+// shorter lease than asked); drops the lease when the stream
 // ends and opens a new one (backing off up to 5 s while the shard refuses
 // or cannot be reached).
 //
@@ -9,6 +10,7 @@
 #ifndef ZHIBIAO_SERVICES_QUERY_SHARD_LEASES_H_
 #define ZHIBIAO_SERVICES_QUERY_SHARD_LEASES_H_
 
+#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -40,12 +42,15 @@ class ShardLeases {
   };
 
   void Loop() ABSL_LOCKS_EXCLUDED(mu_);
+  // A shard granted a shorter lease than asked: heartbeats at least this often.
+  void HeartbeatAtLeastEvery(absl::Duration interval);
   // A stream ended with `status`; `usable` when it had granted a lease.
   void StreamDone(int shard, const grpc::Status& status, bool usable) ABSL_LOCKS_EXCLUDED(mu_);
 
   StorageShards* const shards_;
   ResultCache* const cache_;
   const absl::Duration lease_;
+  std::atomic<int64_t> heartbeat_ms_;  // a quarter of the shortest lease granted
   absl::Mutex mu_;
   absl::CondVar changed_;
   std::vector<ShardSlot> slots_ ABSL_GUARDED_BY(mu_);

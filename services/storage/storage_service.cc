@@ -150,6 +150,14 @@ grpc::ServerUnaryReactor* StorageServiceImpl::DeleteReport(
   store_->DeleteAsync(id, [this, reactor, response, id, who = *who,
                            request_id](absl::StatusOr<int> removed) {
     LogAudit(who, "delete_report", id, removed.status(), request_id);
+    if (removed.status().code() == absl::StatusCode::kNotFound) {
+      // "Not there" may be thanks to a delete still waiting for the caches:
+      // answer no sooner than it.
+      AfterWriteConfirmed([reactor, status = removed.status()] {
+        reactor->Finish(ToGrpcStatus(status));
+      });
+      return;
+    }
     if (!removed.ok()) {
       reactor->Finish(ToGrpcStatus(removed.status()));
       return;

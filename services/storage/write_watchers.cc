@@ -21,17 +21,21 @@ uint64_t RandomEpoch() {
   return epoch;
 }
 
+// The longest the previous run's leases can make a restart wait (a file
+// written by a run with a long --read_lease_ms, or a clock set back).
+constexpr absl::Duration kLongestPreviousRunHold = absl::Minutes(1);
+
 // How long writes wait after start for leases the previous run granted:
-// until the time the lease file names, at most max_lease; max_lease when the
-// file cannot be read; nothing without a file.
-absl::Duration PreviousRunHold(const std::string& lease_file, absl::Duration max_lease) {
+// until the time the lease file names (bounded); the bound when the file
+// cannot be read; nothing without a file.
+absl::Duration PreviousRunHold(const std::string& lease_file) {
   if (lease_file.empty()) return absl::ZeroDuration();
   std::ifstream in(lease_file);
-  if (!in) return std::filesystem::exists(lease_file) ? max_lease : absl::ZeroDuration();
+  if (!in) return std::filesystem::exists(lease_file) ? kLongestPreviousRunHold : absl::ZeroDuration();
   int64_t until_unix_ms = 0;
-  if (!(in >> until_unix_ms)) return max_lease;
+  if (!(in >> until_unix_ms)) return kLongestPreviousRunHold;
   const absl::Duration left = absl::FromUnixMillis(until_unix_ms) - absl::Now();
-  return std::clamp(left, absl::ZeroDuration(), max_lease);
+  return std::clamp(left, absl::ZeroDuration(), kLongestPreviousRunHold);
 }
 
 }  // namespace
@@ -52,6 +56,8 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
       absl::MutexLock lock(&owner_->mu_);
       lease_->stream = this;
       owner_->leases_.push_back(lease_);
+      // FinishStreams may have run since Watch looked.
+      if (owner_->closing_) WantFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "storage is stopping"));
       Plan(&actions);
     }
     Run(actions);
@@ -68,13 +74,15 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
       } else {
         const absl::Time now = MonotonicNow();
         lease_->confirmed = std::max(lease_->confirmed, incoming_.confirmed_generation());
-        if (incoming_.heartbeat() != 0) {
-          absl::Duration granted = owner_->max_lease_;
-          if (incoming_.lease_ms() > 0) {
-            granted = std::min(granted, absl::Milliseconds(incoming_.lease_ms()));
-          }
+        absl::Duration granted = owner_->max_lease_;
+        if (incoming_.lease_ms() > 0) {
+          granted = std::min(granted, absl::Milliseconds(incoming_.lease_ms()));
+        }
+        // Renewed only for a watcher that keeps up (it has not left a write
+        // waiting longer than a lease) and once the lease file covers it.
+        if (incoming_.heartbeat() != 0 && !owner_->StuckBehind(*lease_, now) &&
+            owner_->RememberLease(absl::Now() + granted)) {
           lease_->expiry = std::max(lease_->expiry, now + granted);
-          owner_->RememberLease(absl::Now() + granted);
           echo_heartbeat_ = incoming_.heartbeat();
           echo_lease_ms_ = static_cast<int32_t>(absl::ToInt64Milliseconds(granted));
           owner_->lease_changed_.Signal();
@@ -82,10 +90,12 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
         released = owner_->TakeReleased(now);
       }
       read_again = ok && !finish_wanted_;
+      // Under the lock, so nobody finishes the stream in between (a read's
+      // reaction never runs inline).
+      if (read_again) StartRead(&incoming_);
       Plan(&actions);
     }
     for (auto& done : released) done();
-    if (read_again) StartRead(&incoming_);
     Run(actions);
   }
 
@@ -180,8 +190,8 @@ WriteWatchers::WriteWatchers(absl::Duration max_lease, std::function<uint64_t()>
       generation_(std::move(generation)),
       epoch_(RandomEpoch()),
       lease_file_(std::move(lease_file)) {
-  if (max_lease_ == absl::ZeroDuration()) return;
-  const absl::Duration hold = PreviousRunHold(lease_file_, max_lease_);
+  // Read even without leases now: the previous run may have granted some.
+  const absl::Duration hold = PreviousRunHold(lease_file_);
   if (hold > absl::ZeroDuration()) {
     // Leases the previous run of this shard may have granted.
     auto previous_run = std::make_shared<Lease>();
@@ -190,6 +200,7 @@ WriteWatchers::WriteWatchers(absl::Duration max_lease, std::function<uint64_t()>
     leases_.push_back(std::move(previous_run));
     LogInfo("writes_held_after_start", {{"ms", absl::ToInt64Milliseconds(hold)}});
   }
+  if (max_lease_ == absl::ZeroDuration() && hold == absl::ZeroDuration()) return;
   lease_thread_ = std::thread([this] { LeaseLoop(); });
 }
 
@@ -206,7 +217,7 @@ WriteWatchers::~WriteWatchers() {
     rest.swap(held_);
   }
   // The writes are durable and the process ends: answer them.
-  for (auto& [generation, done] : rest) done();
+  for (auto& [generation, write] : rest) write.done();
 }
 
 grpc::ServerBidiReactor<WriteWatchers::Request, WriteWatchers::Event>* WriteWatchers::Watch(
@@ -235,20 +246,28 @@ grpc::ServerBidiReactor<WriteWatchers::Request, WriteWatchers::Event>* WriteWatc
   return stream;
 }
 
-void WriteWatchers::RememberLease(absl::Time expiry) {
-  if (lease_file_.empty() || expiry <= remembered_until_) return;
-  // Ahead of time, so the file is rewritten about once per max_lease.
-  const absl::Time until = expiry + max_lease_;
+bool WriteWatchers::StuckBehind(const Lease& lease, absl::Time now) const {
+  if (held_.empty()) return false;
+  const auto& [generation, oldest] = *held_.begin();
+  return lease.confirmed < generation && now - oldest.since > max_lease_;
+}
+
+bool WriteWatchers::RememberLease(absl::Time expiry) {
+  if (lease_file_.empty() || expiry <= remembered_until_) return true;
+  // Half a lease ahead, so the file is rewritten about twice a lease (not
+  // on every heartbeat) and a restart waits at most a lease and a half.
+  const absl::Time until = expiry + max_lease_ / 2;
   absl::Status written =
       WriteFileAtomically(lease_file_, absl::StrCat(absl::ToUnixMillis(until), "\n"));
   if (!written.ok()) {
     // A restart would not wait for this lease: say so when it starts failing.
     if (!lease_file_failing_) LogError("lease_file_unwritable", {{"error", written.ToString()}});
     lease_file_failing_ = true;
-    return;
+    return false;
   }
   lease_file_failing_ = false;
   remembered_until_ = until;
+  return true;
 }
 
 bool WriteWatchers::HeldBack(uint64_t generation, absl::Time now) const {
@@ -261,7 +280,7 @@ bool WriteWatchers::HeldBack(uint64_t generation, absl::Time now) const {
 std::vector<std::function<void()>> WriteWatchers::TakeReleased(absl::Time now) {
   std::vector<std::function<void()>> released;
   while (!held_.empty() && !HeldBack(held_.begin()->first, now)) {
-    released.push_back(std::move(held_.begin()->second));
+    released.push_back(std::move(held_.begin()->second.done));
     held_.erase(held_.begin());
   }
   return released;
@@ -272,7 +291,7 @@ void WriteWatchers::AfterConfirmed(uint64_t generation, std::function<void()> do
   bool now_done = false;
   {
     absl::MutexLock lock(&mu_);
-    if (max_lease_ == absl::ZeroDuration() || stopping_) {
+    if (!lease_thread_.joinable() || stopping_) {  // no leases, now or from before
       now_done = true;
     } else {
       if (generation > published_) {
@@ -284,8 +303,9 @@ void WriteWatchers::AfterConfirmed(uint64_t generation, std::function<void()> do
           if (actions.write || actions.finish) sends.emplace_back(lease->stream, actions);
         }
       }
-      if (HeldBack(generation, MonotonicNow())) {
-        held_.emplace(generation, std::move(done));
+      const absl::Time now = MonotonicNow();
+      if (HeldBack(generation, now)) {
+        held_.emplace(generation, HeldWrite{std::move(done), now});
       } else {
         now_done = true;
       }

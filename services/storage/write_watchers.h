@@ -13,8 +13,10 @@
 // its lease has run out. The same goes for leases granted by the shard's
 // previous run: the lease file records (wall clock, ahead of time) until
 // when leases may run, and after a restart no write is acknowledged before
-// then (at most max_lease). A shard that never granted a lease has no file
-// and does not wait.
+// then (at most a minute). A shard that never granted a lease has no file
+// and does not wait. A watcher that keeps renewing but leaves a write
+// waiting longer than a lease is renewed no more, so no write waits much
+// longer than two leases.
 //
 // Thread-safe.
 #ifndef ZHIBIAO_SERVICES_STORAGE_WRITE_WATCHERS_H_
@@ -86,7 +88,11 @@ class WriteWatchers {
     absl::Time expiry = absl::InfinitePast();
     Stream* stream = nullptr;        // null once the stream is done
   };
-  using Held = std::multimap<uint64_t, std::function<void()>>;
+  struct HeldWrite {
+    std::function<void()> done;
+    absl::Time since;  // monotonic
+  };
+  using Held = std::multimap<uint64_t, HeldWrite>;  // by generation
 
   // Whether a running lease has not confirmed `generation` yet.
   bool HeldBack(uint64_t generation, absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
@@ -95,8 +101,12 @@ class WriteWatchers {
   // Drops leases that ran out; returns the streams to end for it.
   std::vector<Stream*> ExpireLeases(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void LeaseLoop() ABSL_LOCKS_EXCLUDED(mu_);
-  // Makes the lease file say leases may run until at least `expiry` (wall).
-  void RememberLease(absl::Time expiry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes the lease file say leases may run until at least `expiry` (wall);
+  // false when it cannot (then no lease may be granted).
+  bool RememberLease(absl::Time expiry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether `lease` has left the oldest held write waiting longer than a
+  // lease: such a watcher is not renewed, so it loses its lease.
+  bool StuckBehind(const Lease& lease, absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const absl::Duration max_lease_;
   const std::function<uint64_t()> generation_;

@@ -178,6 +178,32 @@ TEST_F(WriteWatchersTest, ALeaseThatRunsOutReleasesWritesAndEndsItsStream) {
       << status.error_message();
 }
 
+TEST_F(WriteWatchersTest, AWatcherThatRenewsButNeverConfirmsLosesItsLease) {
+  Start(absl::Milliseconds(300));
+  grpc::ClientContext context;
+  uint64_t generation = 0;
+  std::unique_ptr<Stream> stream = Lease(&context, &generation);
+  std::atomic<bool> done{false};
+  watchers_->AfterConfirmed(generation + 1, [&] { done = true; });
+  // Heartbeats keep coming, confirmations never: the write is released
+  // anyway (after about two leases) and the stream is ended.
+  std::thread heartbeats([&] {
+    zhibiao::v1::WatchWritesRequest heartbeat;
+    heartbeat.set_confirmed_generation(generation);
+    for (uint64_t n = 2; !done.load(); ++n) {
+      heartbeat.set_heartbeat(n);
+      if (!stream->Write(heartbeat)) break;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  });
+  EXPECT_TRUE(WaitFor(done));
+  heartbeats.join();
+  zhibiao::v1::WatchWritesEvent event;
+  while (stream->Read(&event)) {
+  }
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
 TEST_F(WriteWatchersTest, ABrokenStreamHoldsWritesUntilItsLeaseRunsOut) {
   Start(absl::Seconds(2));
   auto context = std::make_unique<grpc::ClientContext>();
