@@ -65,6 +65,14 @@ class WriteWatchersTest : public ::testing::Test {
     return stream;
   }
 
+  // Reads what is left of `stream` and returns how it ended.
+  static grpc::Status EndOf(Stream* stream) {
+    zhibiao::v1::WatchWritesEvent event;
+    while (stream->Read(&event)) {
+    }
+    return stream->Finish();
+  }
+
   // Waits (at most 10 s) for `done`.
   static bool WaitFor(const std::atomic<bool>& done) {
     const absl::Time until = absl::Now() + absl::Seconds(10);
@@ -169,10 +177,7 @@ TEST_F(WriteWatchersTest, ALeaseThatRunsOutReleasesWritesAndEndsItsStream) {
   std::atomic<bool> done{false};
   watchers_->AfterConfirmed(generation + 1, [&] { done = true; });
   EXPECT_TRUE(WaitFor(done));  // no heartbeat, no confirmation: the lease ran out
-  zhibiao::v1::WatchWritesEvent event;
-  while (stream->Read(&event)) {
-  }
-  grpc::Status status = stream->Finish();
+  grpc::Status status = EndOf(stream.get());
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
   EXPECT_NE(status.error_message().find("read lease expired"), std::string::npos)
       << status.error_message();
@@ -198,10 +203,7 @@ TEST_F(WriteWatchersTest, AWatcherThatRenewsButNeverConfirmsLosesItsLease) {
   });
   EXPECT_TRUE(WaitFor(done));
   heartbeats.join();
-  zhibiao::v1::WatchWritesEvent event;
-  while (stream->Read(&event)) {
-  }
-  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(EndOf(stream.get()).error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(WriteWatchersTest, ABrokenStreamHoldsWritesUntilItsLeaseRunsOut) {
@@ -222,9 +224,7 @@ TEST_F(WriteWatchersTest, NoLeasesMeansFailedPrecondition) {
   Start(absl::ZeroDuration());
   grpc::ClientContext context;
   std::unique_ptr<Stream> stream = stub_->WatchWrites(&context);
-  zhibiao::v1::WatchWritesEvent event;
-  EXPECT_FALSE(stream->Read(&event));
-  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(EndOf(stream.get()).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   bool done = false;
   watchers_->AfterConfirmed(100, [&] { done = true; });
   EXPECT_TRUE(done);
