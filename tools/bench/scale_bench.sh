@@ -40,7 +40,9 @@ trap 'stop_suite; rm -rf "$work"' EXIT
 # start_suite DATA_DIR INGEST QUERY: zhibiao up with 3 shards; sources run/env.
 start_suite() {
   rm -f "$1/run/env" "$1"/run/*.log
-  "$bin/zhibiao" up --storage-shards=3 --ingest="$2" --query="$3" --base_port=0 --data_dir="$1" \
+  # Every call gets its rpc log line (by default only failed and slow ones
+  # do), so each replica's log shows how many calls round robin gave it.
+  ZHIBIAO_SLOW_CALL_MS=0 "$bin/zhibiao" up --storage-shards=3 --ingest="$2" --query="$3" --base_port=0 --data_dir="$1" \
     >"$work/up.log" 2>&1 &
   up_pid=$!
   for _ in $(seq 1 300); do [ -s "$1/run/env" ] && break; sleep 0.2; done
