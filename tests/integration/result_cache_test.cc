@@ -196,5 +196,40 @@ TEST_F(ResultCacheSuiteTest, AStoppedQueryHoldsWritesOnlyUntilItsLeaseRunsOut) {
   EXPECT_GE(QueryMetric("zhibiao_query_cache_hits_total "), hits + 1);
 }
 
+TEST_F(ResultCacheSuiteTest, ARestartedShardInvalidatesTheCacheAndWaitsOutItsLeases) {
+  Ingest(sample_);
+  ASSERT_TRUE(WaitForLeases()) << query_->ReadLog();
+  ASSERT_EQ(SeriesValue(), 3150);
+  ASSERT_EQ(SeriesValue(), 3150);  // cached
+
+  // The shard of the sample's region dies and comes back on its port, on
+  // its data, as another run (another epoch).
+  const int shard = ShardForRegion(kRegion, 3);
+  const int port = storage_[shard]->port();
+  ASSERT_TRUE(storage_[shard]->Signal(SIGKILL));
+  ASSERT_TRUE(storage_[shard]->Wait(absl::Seconds(10)).has_value());
+  auto restarted = ServiceProcess::Start(
+      "zhibiao-storage",
+      {absl::StrCat("--data_dir=", work_, "/shard-", shard), absl::StrCat("--listen=127.0.0.1:", port)},
+      work_, absl::StrCat("storage-", shard, "-restarted"));
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  storage_[shard] = *std::move(restarted);
+  ASSERT_TRUE(storage_[shard]->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());
+  // It remembered granting leases: its first writes wait them out.
+  EXPECT_NE(storage_[shard]->ReadLog().find("writes_held_after_start"), std::string::npos)
+      << storage_[shard]->ReadLog();
+
+  // Query takes a lease of the new run (its old answers are of the old
+  // epoch: never served again), and a write to it is seen at once.
+  ASSERT_TRUE(WaitForLeases()) << query_->ReadLog();
+  EXPECT_EQ(SeriesValue(), 3150);
+  Ingest(SampleWithCases(6100));
+  EXPECT_EQ(SeriesValue(), 6100);
+  const double hits = QueryMetric("zhibiao_query_cache_hits_total ");
+  EXPECT_EQ(SeriesValue(), 6100);
+  EXPECT_EQ(SeriesValue(), 6100);
+  EXPECT_GE(QueryMetric("zhibiao_query_cache_hits_total "), hits + 1);
+}
+
 }  // namespace
 }  // namespace zb
