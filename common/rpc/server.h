@@ -62,6 +62,18 @@ struct ServerOptions {
       on_call_done;
 };
 
+// A reactor for a bidi-streaming call that ends it at once with `status`
+// (a refused token, a feature turned off); it deletes itself when done.
+template <typename Request, typename Response>
+grpc::ServerBidiReactor<Request, Response>* RefuseStream(grpc::Status status) {
+  class Refused : public grpc::ServerBidiReactor<Request, Response> {
+   public:
+    explicit Refused(grpc::Status s) { this->Finish(std::move(s)); }
+    void OnDone() override { delete this; }
+  };
+  return new Refused(std::move(status));
+}
+
 // The call's x-request-id metadata (at most 128 bytes), or "".
 std::string IncomingRequestId(const grpc::ServerContextBase& context);
 // The request id of a call: its x-request-id metadata, or a new random one.

@@ -97,8 +97,8 @@ void ExitWithUsageError(const std::string& message) {
 
 void Init(int argc, char** argv, const ServiceSpec& spec) {
   // Debian's Abseil is built with mutex deadlock detection on: a lock-order
-  // graph update on every lock, in gRPC's locks too. A debugging aid
-  // (tests keep it), not for serving.
+  // graph update on every absl::Mutex lock. A debugging aid (the unit tests,
+  // which do not come through here, keep it), not for serving.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   BlockTerminationSignals();
   ParseFlagsWithEnv(argc, argv,

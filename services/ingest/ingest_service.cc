@@ -364,14 +364,8 @@ grpc::ServerBidiReactor<zhibiao::v1::IngestRequest, zhibiao::v1::IngestResult>*
 IngestServiceImpl::IngestStream(grpc::CallbackServerContext* context) {
   absl::StatusOr<std::string> caller = authorizer_->Check(*context, Scope::kIngest);
   if (!caller.ok()) {
-    // A reactor that refuses at once.
-    class Refused
-        : public grpc::ServerBidiReactor<zhibiao::v1::IngestRequest, zhibiao::v1::IngestResult> {
-     public:
-      explicit Refused(grpc::Status status) { Finish(std::move(status)); }
-      void OnDone() override { delete this; }
-    };
-    return new Refused(ToGrpcStatus(caller.status()));
+    return RefuseStream<zhibiao::v1::IngestRequest, zhibiao::v1::IngestResult>(
+        ToGrpcStatus(caller.status()));
   }
   return new StreamReactor(this, context, *std::move(caller));
 }

@@ -52,7 +52,8 @@ class ResultCache {
   void ExtendLease(int shard, uint64_t epoch, absl::Time until) ABSL_LOCKS_EXCLUDED(mu_);
   // The stream ended: nothing of `shard` is served until a new lease.
   void DropLease(int shard) ABSL_LOCKS_EXCLUDED(mu_);
-  // The generation of `shard` this cache has applied (what it may confirm).
+  // The generation of `shard` this cache has applied (for tests; ShardLeases
+  // confirms per stream).
   uint64_t generation(int shard) const ABSL_LOCKS_EXCLUDED(mu_);
 
   struct Stats {

@@ -125,7 +125,10 @@ class ShardLeases::Stream
   bool want_heartbeat_ ABSL_GUARDED_BY(mu_) = false;
   bool granted_any_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t last_heartbeat_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t confirm_ ABSL_GUARDED_BY(mu_) = 0;         // newest generation applied
+  // Newest generation this stream announced and the cache applied. Per
+  // stream, not the cache's: after a shard restart the cache may still hold
+  // the old run's larger numbers, which the new run must never see confirmed.
+  uint64_t confirm_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t confirmed_sent_ ABSL_GUARDED_BY(mu_) = 0;  // newest generation confirmed
   std::map<uint64_t, absl::Time> sent_at_ ABSL_GUARDED_BY(mu_);  // heartbeat -> sent (monotonic)
 };

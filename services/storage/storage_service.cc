@@ -34,19 +34,15 @@ void StorageServiceImpl::AfterWriteConfirmed(std::function<void()> answer) {
 
 grpc::ServerBidiReactor<zhibiao::v1::WatchWritesRequest, zhibiao::v1::WatchWritesEvent>*
 StorageServiceImpl::WatchWrites(grpc::CallbackServerContext* context) {
-  class Refused : public grpc::ServerBidiReactor<zhibiao::v1::WatchWritesRequest,
-                                                 zhibiao::v1::WatchWritesEvent> {
-   public:
-    explicit Refused(grpc::Status status) { Finish(std::move(status)); }
-    void OnDone() override { delete this; }
-  };
+  using Request = zhibiao::v1::WatchWritesRequest;
+  using Event = zhibiao::v1::WatchWritesEvent;
   absl::StatusOr<std::string> caller = authorizer_->Check(*context, Scope::kQuery);
-  if (!caller.ok()) return new Refused(ToGrpcStatus(caller.status()));
+  if (!caller.ok()) return RefuseStream<Request, Event>(ToGrpcStatus(caller.status()));
   if (watchers_ == nullptr) {
-    return new Refused(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                                    "this storage shard runs without read leases"));
+    return RefuseStream<Request, Event>(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                                     "this storage shard runs without read leases"));
   }
-  return watchers_->Watch(context, *std::move(caller));
+  return watchers_->Watch(*std::move(caller));
 }
 
 grpc::ServerUnaryReactor* StorageServiceImpl::OnReader(grpc::CallbackServerContext* context,
@@ -150,22 +146,17 @@ grpc::ServerUnaryReactor* StorageServiceImpl::DeleteReport(
   store_->DeleteAsync(id, [this, reactor, response, id, who = *who,
                            request_id](absl::StatusOr<int> removed) {
     LogAudit(who, "delete_report", id, removed.status(), request_id);
-    if (removed.status().code() == absl::StatusCode::kNotFound) {
-      // "Not there" may be thanks to a delete still waiting for the caches:
-      // answer no sooner than it.
-      AfterWriteConfirmed([reactor, status = removed.status()] {
-        reactor->Finish(ToGrpcStatus(status));
-      });
-      return;
-    }
-    if (!removed.ok()) {
+    if (removed.ok()) {
+      response->set_report_id(id);
+      response->set_indicators_removed(*removed);
+      LogInfo("report_deleted", {{"report_id", id}, {"indicators", *removed}});
+    } else if (removed.status().code() != absl::StatusCode::kNotFound) {
       reactor->Finish(ToGrpcStatus(removed.status()));
       return;
     }
-    response->set_report_id(id);
-    response->set_indicators_removed(*removed);
-    LogInfo("report_deleted", {{"report_id", id}, {"indicators", *removed}});
-    AfterWriteConfirmed([reactor] { reactor->Finish(grpc::Status::OK); });
+    // Done, or "not there" perhaps thanks to a delete still waiting for the
+    // caches: answer no sooner than the caches confirmed it.
+    AfterWriteConfirmed([reactor, status = removed.status()] { reactor->Finish(ToGrpcStatus(status)); });
   });
   return reactor;
 }

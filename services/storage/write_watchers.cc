@@ -9,6 +9,7 @@
 #include "common/base/logging.h"
 #include "common/base/monotonic.h"
 #include "common/base/port_file.h"
+#include "common/rpc/server.h"
 
 namespace zb::storage {
 
@@ -221,23 +222,13 @@ WriteWatchers::~WriteWatchers() {
 }
 
 grpc::ServerBidiReactor<WriteWatchers::Request, WriteWatchers::Event>* WriteWatchers::Watch(
-    grpc::CallbackServerContext* context, std::string caller) {
-  class Refused : public grpc::ServerBidiReactor<Request, Event> {
-   public:
-    explicit Refused(grpc::Status status) { Finish(std::move(status)); }
-    void OnDone() override { delete this; }
-  };
-  (void)context;
+    std::string caller) {
   if (max_lease_ == absl::ZeroDuration()) {
-    return new Refused(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                                    "this storage shard runs without read leases (--read_lease_ms=0)"));
+    return RefuseStream<Request, Event>(grpc::Status(
+        grpc::StatusCode::FAILED_PRECONDITION,
+        "this storage shard runs without read leases (--read_lease_ms=0)"));
   }
-  {
-    absl::MutexLock lock(&mu_);
-    if (closing_) {
-      return new Refused(grpc::Status(grpc::StatusCode::UNAVAILABLE, "storage is stopping"));
-    }
-  }
+  // During shutdown Begin() ends the stream at once (FinishStreams).
   auto lease = std::make_shared<Lease>();
   lease->caller = std::move(caller);
   LogInfo("lease_stream_started", {{"caller", lease->caller}});

@@ -59,15 +59,14 @@ class WriteWatchers {
   absl::Duration max_lease() const { return max_lease_; }
 
   // The reactor of a WatchWrites call made by `caller` (for log lines).
-  grpc::ServerBidiReactor<Request, Event>* Watch(grpc::CallbackServerContext* context,
-                                                 std::string caller);
+  grpc::ServerBidiReactor<Request, Event>* Watch(std::string caller);
 
   // Sends `generation` to every watcher that has not seen it and runs `done`
   // once no lease holds it back: at once on this thread, or later on a
   // watcher's or the lease thread.
   void AfterConfirmed(uint64_t generation, std::function<void()> done) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Ends every stream (the shard is stopping) and refuses new ones. Their
+  // Ends every stream (the shard is stopping) and every one begun later. Their
   // leases still hold writes back until they run out.
   void FinishStreams() ABSL_LOCKS_EXCLUDED(mu_);
 

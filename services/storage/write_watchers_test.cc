@@ -23,8 +23,8 @@ class WatchOnlyService final : public zhibiao::v1::StorageService::CallbackServi
  public:
   explicit WatchOnlyService(WriteWatchers* watchers) : watchers_(watchers) {}
   grpc::ServerBidiReactor<zhibiao::v1::WatchWritesRequest, zhibiao::v1::WatchWritesEvent>*
-  WatchWrites(grpc::CallbackServerContext* context) override {
-    return watchers_->Watch(context, "test");
+  WatchWrites(grpc::CallbackServerContext*) override {
+    return watchers_->Watch("test");
   }
 
  private:
