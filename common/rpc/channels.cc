@@ -1,5 +1,6 @@
 #include "common/rpc/channels.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -18,8 +19,10 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
   args.SetMaxSendMessageSize(options.max_message_bytes);
   const int max_backoff_ms =
       static_cast<int>(absl::ToInt64Milliseconds(options.max_reconnect_backoff));
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, max_backoff_ms < 100 ? max_backoff_ms : 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, max_backoff_ms < 100 ? max_backoff_ms : 100);
+  // The first reconnect comes 20 ms after a failed attempt; no attempt to
+  // connect is given less than 100 ms (gRPC's "min reconnect backoff").
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(max_backoff_ms, 20));
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, std::min(max_backoff_ms, 100));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, max_backoff_ms);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
@@ -33,6 +36,22 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
   interceptors.push_back(MakeBearerTokenInterceptor(options.token));
   return grpc::experimental::CreateCustomChannelWithInterceptors(address, credentials, args,
                                                                  std::move(interceptors));
+}
+
+absl::Status WaitForConnection(const std::shared_ptr<grpc::Channel>& channel,
+                               absl::Duration timeout) {
+  if (channel->WaitForConnected(absl::ToChronoTime(absl::Now() + timeout))) {
+    return absl::OkStatus();
+  }
+  const char* state = "idle";
+  switch (channel->GetState(false)) {
+    case GRPC_CHANNEL_CONNECTING: state = "connecting"; break;
+    case GRPC_CHANNEL_TRANSIENT_FAILURE: state = "failing to connect"; break;
+    case GRPC_CHANNEL_SHUTDOWN: state = "shut down"; break;
+    default: break;
+  }
+  return absl::UnavailableError(
+      absl::StrCat("not connected after ", absl::FormatDuration(timeout), ": ", state));
 }
 
 void SetTimeout(grpc::ClientContext* context, absl::Duration timeout) {

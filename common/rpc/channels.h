@@ -30,6 +30,20 @@ struct ChannelOptions {
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
                                            const ChannelOptions& options = {});
 
+// Connects `channel` now and waits until it is ready or `timeout` passes,
+// through failed attempts (each retried after the reconnect backoff). Use it
+// before the first call of a short-lived client: gRPC 1.51 (Debian 12)
+// reads errno after other calls while a non-blocking connect() is still in
+// progress (src/core/lib/iomgr/tcp_client_posix.cc, fixed upstream later),
+// so once in a while an attempt that would have succeeded is reported
+// failed ("No such file or directory") and fails the calls waiting on it.
+// Long-lived clients need not: ingest and query wait until every shard has
+// answered a health check before they serve. OK when ready; UNAVAILABLE
+// with the channel's state otherwise. Not for in-process channels (they
+// have no connectivity state; gRPC aborts).
+absl::Status WaitForConnection(const std::shared_ptr<grpc::Channel>& channel,
+                               absl::Duration timeout);
+
 // Sets a deadline `timeout` from now on `context`.
 void SetTimeout(grpc::ClientContext* context, absl::Duration timeout);
 

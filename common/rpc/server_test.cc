@@ -39,6 +39,7 @@ TEST(ServerTest, HealthIsNotServingUntilSetServingThenNotServingAfterShutdown) {
   auto server = Server::Start(options, {&service});
   ASSERT_TRUE(server.ok()) << server.status();
   auto channel = MakeChannel((*server)->address());
+  ASSERT_TRUE(WaitForConnection(channel, absl::Seconds(20)).ok());
   auto before = CheckHealth(channel, "zhibiao.v1.StorageService", absl::Seconds(5));
   ASSERT_TRUE(before.ok()) << before.status();
   EXPECT_EQ(*before, "NOT_SERVING");
@@ -58,10 +59,14 @@ TEST(ServerTest, AlsoServesOnAUnixSocketAndReplacesAStaleOne) {
     auto server = Server::Start(options, {&service});
     ASSERT_TRUE(server.ok()) << server.status();
     (*server)->SetServing(true);
-    auto health = CheckHealth(MakeChannel(absl::StrCat("unix:", socket_path)), "", absl::Seconds(5));
+    auto unix_channel = MakeChannel(absl::StrCat("unix:", socket_path));
+    auto tcp_channel = MakeChannel((*server)->address());
+    ASSERT_TRUE(WaitForConnection(unix_channel, absl::Seconds(20)).ok());
+    ASSERT_TRUE(WaitForConnection(tcp_channel, absl::Seconds(20)).ok());
+    auto health = CheckHealth(unix_channel, "", absl::Seconds(5));
     ASSERT_TRUE(health.ok()) << health.status();
     EXPECT_EQ(*health, "SERVING");
-    EXPECT_EQ(*CheckHealth(MakeChannel((*server)->address()), "", absl::Seconds(5)), "SERVING");
+    EXPECT_EQ(*CheckHealth(tcp_channel, "", absl::Seconds(5)), "SERVING");
     (*server)->Shutdown();
   }
 }
@@ -86,7 +91,9 @@ TEST(ServerTest, ShutdownDrainsCallsInFlight) {
   SlowService service;
   auto server = Server::Start(ServerOptions(), {&service});
   ASSERT_TRUE(server.ok()) << server.status();
-  auto stub = zhibiao::v1::StorageService::NewStub(MakeChannel((*server)->address()));
+  auto channel = MakeChannel((*server)->address());
+  ASSERT_TRUE(WaitForConnection(channel, absl::Seconds(20)).ok());
+  auto stub = zhibiao::v1::StorageService::NewStub(channel);
   grpc::ClientContext context;
   SetTimeout(&context, absl::Seconds(10));
   zhibiao::v1::GetReportRequest request;

@@ -61,14 +61,23 @@ class QueryServiceTest : public ::testing::Test {
       s.store = *store::IndicatorStore::Open(options);
       s.readers = std::make_unique<Executor>("r", 1, 16);
       s.service = std::make_unique<storage::StorageServiceImpl>(s.store.get(), s.readers.get());
-      s.server = *Server::Start(ServerOptions(), {s.service.get()});
+      ServerOptions shard_options;  // health as storage's main reports it
+      shard_options.health_service_names = {"zhibiao.v1.StorageService"};
+      s.server = *Server::Start(shard_options, {s.service.get()});
+      s.server->SetServing(true);
       addresses.push_back(s.server->address());
       shards_.push_back(std::move(s));
     }
     storage_ = std::make_unique<StorageShards>(addresses);
+    // As query's main does: serve once every shard has answered.
+    absl::Notification shards_ready;
+    storage_->StartMonitor(absl::Milliseconds(20), [&shards_ready] { shards_ready.Notify(); });
+    ASSERT_TRUE(shards_ready.WaitForNotificationWithTimeout(absl::Seconds(20)));
     service_ = std::make_unique<QueryServiceImpl>(storage_.get(), QueryOptions());
     server_ = *Server::Start(ServerOptions(), {service_.get()});
-    stub_ = zhibiao::v1::QueryService::NewStub(MakeChannel(server_->address()));
+    auto channel = MakeChannel(server_->address());
+    ASSERT_TRUE(WaitForConnection(channel, absl::Seconds(20)).ok());
+    stub_ = zhibiao::v1::QueryService::NewStub(channel);
     // Reports spread over the shards the way ingest routes them.
     int n = 0;
     for (const char* region : {"410700", "410100", "420300", "110105", "330100"}) {
@@ -82,7 +91,7 @@ class QueryServiceTest : public ::testing::Test {
     }
   }
   void TearDown() override {
-    server_->Shutdown();
+    if (server_ != nullptr) server_->Shutdown();
     for (auto& s : shards_) {
       s.server->Shutdown();
       s.readers->Shutdown();

@@ -29,7 +29,12 @@ class StorageServiceTest : public ::testing::TestWithParam<bool> {
     auto server = Server::Start(ServerOptions(), {service_.get()});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    channel_ = GetParam() ? server_->InProcessChannel() : MakeChannel(server_->address());
+    if (GetParam()) {
+      channel_ = server_->InProcessChannel();
+    } else {
+      channel_ = MakeChannel(server_->address());
+      ASSERT_TRUE(WaitForConnection(channel_, absl::Seconds(20)).ok());
+    }
     stub_ = zhibiao::v1::StorageService::NewStub(channel_);
   }
   void TearDown() override {

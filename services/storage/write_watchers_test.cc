@@ -41,7 +41,9 @@ class WriteWatchersTest : public ::testing::Test {
     auto server = Server::Start(ServerOptions(), {service_.get()});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    stub_ = zhibiao::v1::StorageService::NewStub(MakeChannel(server_->address()));
+    auto channel = MakeChannel(server_->address());
+    ASSERT_TRUE(WaitForConnection(channel, absl::Seconds(20)).ok());
+    stub_ = zhibiao::v1::StorageService::NewStub(channel);
   }
   void TearDown() override {
     if (watchers_ != nullptr) watchers_->FinishStreams();
@@ -103,7 +105,9 @@ TEST_F(WriteWatchersTest, AfterARestartWritesWaitForThePreviousRunsLeases) {
     WatchOnlyService service(&first_run);
     auto server = Server::Start(ServerOptions(), {&service});
     ASSERT_TRUE(server.ok()) << server.status();
-    stub_ = zhibiao::v1::StorageService::NewStub(MakeChannel((*server)->address()));
+    auto channel = MakeChannel((*server)->address());
+    ASSERT_TRUE(WaitForConnection(channel, absl::Seconds(20)).ok());
+    stub_ = zhibiao::v1::StorageService::NewStub(channel);
     watchers_ = nullptr;
     grpc::ClientContext context;
     std::unique_ptr<Stream> stream = stub_->WatchWrites(&context);

@@ -27,6 +27,8 @@ class BadInputTest : public ::testing::Test {
         "zhibiao-ingest", {"--storage=127.0.0.1:1", "--max_document_mb=1"}, *work_, "ingest");
     ASSERT_TRUE(ingest.ok()) << ingest.status();
     ingest_ = ingest->release();
+    // Never SERVING (no storage), so connect without waiting for health.
+    ASSERT_TRUE(WaitForConnection(ingest_->channel(), absl::Seconds(20)).ok());
   }
   static void TearDownTestSuite() {
     delete ingest_;

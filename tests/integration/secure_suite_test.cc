@@ -138,9 +138,10 @@ class SecureSuiteTest : public ::testing::Test {
   }
 
   // A TLS channel verifying the services against the test CA; with `client_cert`
-  // it also presents the server certificate as a client certificate.
+  // it also presents the server certificate as a client certificate. With
+  // `connect` it is connected (handshake done) before it is returned.
   std::shared_ptr<grpc::Channel> Tls(const std::string& address, const std::string& token,
-                                     bool client_cert = false) {
+                                     bool client_cert = false, bool connect = true) {
     TlsFiles files;
     files.ca = work_ + "/ca.pem";
     if (client_cert) {
@@ -152,7 +153,9 @@ class SecureSuiteTest : public ::testing::Test {
     EXPECT_TRUE(credentials.ok()) << credentials.status();
     options.credentials = *credentials;
     if (!token.empty()) options.token = BearerToken::Fixed(token);
-    return MakeChannel(address, options);
+    auto channel = MakeChannel(address, options);
+    if (connect) EXPECT_TRUE(WaitForConnection(channel, absl::Seconds(20)).ok()) << address;
+    return channel;
   }
 
   grpc::Status Ingest(const std::shared_ptr<grpc::Channel>& channel, const std::string& request_id,
@@ -219,7 +222,7 @@ TEST_F(SecureSuiteTest, CredentialsAreCheckedOnEveryPortAndTokensReloadOnSighup)
     SetTimeout(&context, absl::Seconds(5));
     return stub->GetStats(&context, zhibiao::v1::GetStatsRequest(), &stats);
   };
-  EXPECT_EQ(storage_stats(Tls(storage_->address(), kAdminToken, false)).error_code(),
+  EXPECT_EQ(storage_stats(Tls(storage_->address(), kAdminToken, false, false)).error_code(),
             grpc::StatusCode::UNAVAILABLE);  // no client certificate: no handshake
   EXPECT_TRUE(storage_stats(Tls(storage_->address(), kAdminToken, true)).ok());
   EXPECT_EQ(storage_stats(Tls(storage_->address(), kQueryServiceToken, true)).error_code(),

@@ -109,7 +109,9 @@ TEST(TopologyTest, ThreeShardsTwoIngestTwoQueryLoseNothingWhenReplicasAreKilled)
   std::atomic<int> queries_ok{0}, queries_failed{0}, ok_after_kill{0};
   std::atomic<bool> query_killed{false};
   std::thread querier([&] {
-    auto stub = zhibiao::v1::QueryService::NewStub(MakeChannel(query_target));
+    auto channel = MakeChannel(query_target);
+    EXPECT_TRUE(WaitForConnection(channel, absl::Seconds(20)).ok());
+    auto stub = zhibiao::v1::QueryService::NewStub(channel);
     while (!stop) {
       zhibiao::v1::AggregateRequest request;
       request.add_group_by(zhibiao::v1::GROUP_BY_YEAR);
@@ -158,7 +160,9 @@ TEST(TopologyTest, ThreeShardsTwoIngestTwoQueryLoseNothingWhenReplicasAreKilled)
     if (status == "stored" || status == "unchanged" || status == "replaced") acknowledged.insert(id);
   }
   EXPECT_EQ(acknowledged.size(), reports.size());
-  auto query = zhibiao::v1::QueryService::NewStub(MakeChannel(query_target));
+  auto query_channel = MakeChannel(query_target);
+  ASSERT_TRUE(WaitForConnection(query_channel, absl::Seconds(20)).ok());
+  auto query = zhibiao::v1::QueryService::NewStub(query_channel);
   int present = 0;
   for (const std::string& id : acknowledged) {
     zhibiao::v1::GetReportRequest request;
@@ -174,7 +178,9 @@ TEST(TopologyTest, ThreeShardsTwoIngestTwoQueryLoseNothingWhenReplicasAreKilled)
   std::set<std::string> seen;
   int misrouted = 0, duplicates = 0;
   for (int shard = 0; shard < 3; ++shard) {
-    auto stub = zhibiao::v1::StorageService::NewStub(MakeChannel(storage[shard]));
+    auto channel = MakeChannel(storage[shard]);
+    ASSERT_TRUE(WaitForConnection(channel, absl::Seconds(20)).ok());
+    auto stub = zhibiao::v1::StorageService::NewStub(channel);
     std::string token;
     do {
       zhibiao::v1::ListReportsRequest request;

@@ -140,7 +140,9 @@ TEST(StorageSystemTest, ConcurrentDuplicateIngestionStoresEachReportOnce) {
   std::atomic<int> errors{0};
   for (int c = 0; c < 8; ++c) {
     clients.emplace_back([&, c] {
-      auto stub = zhibiao::v1::IngestService::NewStub(MakeChannel((*ingest)->address()));
+      auto channel = MakeChannel((*ingest)->address());
+      EXPECT_TRUE(WaitForConnection(channel, absl::Seconds(20)).ok());
+      auto stub = zhibiao::v1::IngestService::NewStub(channel);
       for (int k = 0; k < 100; ++k) {
         const int n = (k * 7 + c * 13) % 100;  // every client in its own order
         zhibiao::v1::IngestResponse response;

@@ -126,8 +126,12 @@ void PrintReportSummary(const zhibiao::v1::Report& report, bool with_indicators)
 
 // Files named on the command line, folders expanded (recursively, sorted).
 // A channel to `address` with the CLI's TLS files and token, if any; exits
-// with status 2 when they cannot be read.
-std::shared_ptr<grpc::Channel> CliChannel(const CliOptions& options, const std::string& address) {
+// with status 2 when they cannot be read. With `connect`, it first waits up
+// to 2 s (or --timeout if shorter) for the connection, through failed
+// attempts (see WaitForConnection); if there is none, the first call says
+// why.
+std::shared_ptr<grpc::Channel> CliChannel(const CliOptions& options, const std::string& address,
+                                          bool connect = true) {
   ChannelOptions channel;
   if (options.tls.enabled()) {
     absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
@@ -146,7 +150,9 @@ std::shared_ptr<grpc::Channel> CliChannel(const CliOptions& options, const std::
     }
     channel.token = *token;
   }
-  return MakeChannel(address, channel);
+  std::shared_ptr<grpc::Channel> made = MakeChannel(address, channel);
+  if (connect) (void)WaitForConnection(made, std::min(options.timeout, absl::Seconds(2)));
+  return made;
 }
 
 std::vector<std::string> ExpandInputs(const std::vector<std::string>& args) {
@@ -783,7 +789,7 @@ int Health(const CliOptions& options) {
   bool all = true;
   for (const Target& t : targets) {
     absl::StatusOr<std::string> status =
-        CheckHealth(CliChannel(options, t.address), t.service, absl::Seconds(3));
+        CheckHealth(CliChannel(options, t.address, /*connect=*/false), t.service, absl::Seconds(3));
     const std::string state = status.ok() ? *status : absl::StrCat("UNREACHABLE (",
                                                                    status.status().message(), ")");
     all = all && status.ok() && *status == "SERVING";
@@ -798,7 +804,7 @@ int Probe(const CliOptions& options, const std::vector<std::string>& args) {
     return 2;
   }
   absl::StatusOr<std::string> status =
-      CheckHealth(CliChannel(options, args[0]), options.service, options.timeout);
+      CheckHealth(CliChannel(options, args[0], /*connect=*/false), options.service, options.timeout);
   if (!status.ok()) {
     std::fprintf(stderr, "%s: %s\n", args[0].c_str(), std::string(status.status().message()).c_str());
     return 1;
