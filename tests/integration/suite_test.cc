@@ -215,7 +215,9 @@ TEST_F(SuiteTest, IngestStreamAnswersEveryDocumentInOrderAndGoesOnAfterBadOnes) 
       EXPECT_FALSE(r.error().empty());
     } else {
       EXPECT_EQ(r.code(), 0) << i << ": " << r.error();
-      if (i != 0 && i != 4) EXPECT_EQ(r.response().outcome(), zhibiao::v1::INGEST_OUTCOME_STORED) << i;
+      if (i != 0 && i != 4) {
+        EXPECT_EQ(r.response().outcome(), zhibiao::v1::INGEST_OUTCOME_STORED) << i;
+      }
     }
   }
   EXPECT_EQ(results[4].response().report_id(), results[0].response().report_id());

@@ -58,12 +58,12 @@ std::vector<std::pair<std::string, std::string>> ReadIngestLines(const std::stri
   std::vector<std::pair<std::string, std::string>> out;
   std::ifstream in(path);
   std::string line;
-  auto field = [](const std::string& line, const std::string& name) {
+  auto field = [](const std::string& json, const std::string& name) {
     const std::string key = absl::StrCat("\"", name, "\":\"");
-    const size_t at = line.find(key);
+    const size_t at = json.find(key);
     if (at == std::string::npos) return std::string();
     const size_t begin = at + key.size();
-    return line.substr(begin, line.find('"', begin) - begin);
+    return json.substr(begin, json.find('"', begin) - begin);
   };
   while (std::getline(in, line)) {
     if (line.empty() || line[0] != '{') continue;
