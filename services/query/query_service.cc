@@ -186,7 +186,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListReports(
 }
 
 void QueryServiceImpl::AggregateOnShards(
-    grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor, std::vector<int> targets,
+    grpc::CallbackServerContext* context, FinishFn finish, std::vector<int> targets,
     const zhibiao::v1::AggregateIndicatorsRequest& shard_request, bool allow_partial,
     google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>* missing, AnswerFn answer) {
   using Response = zhibiao::v1::AggregateIndicatorsResponse;
@@ -205,9 +205,9 @@ void QueryServiceImpl::AggregateOnShards(
     }
   }
   StorageShards* shards = shards_;
-  auto merge = [reactor, shards, cache, allow_partial, missing, answer = std::move(answer),
-                answers = std::move(answers), asked_position, key = std::move(key),
-                ranking_requested = shard_request.ranking().k() > 0](
+  auto merge = [finish = std::move(finish), shards, cache, allow_partial, missing,
+                answer = std::move(answer), targets, answers = std::move(answers), asked_position,
+                key = std::move(key), ranking_requested = shard_request.ranking().k() > 0](
                    std::vector<ShardAnswer<Response>> fetched) mutable {
     google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure> unused;
     // Cached answers count as usable: with allow_partial, they answer even
@@ -219,7 +219,7 @@ void QueryServiceImpl::AggregateOnShards(
     absl::Status ok = UsableAnswers(fetched, allow_partial, shards,
                                     missing != nullptr ? missing : &unused, &usable);
     if (!ok.ok()) {
-      reactor->Finish(ToGrpcStatus(ok));
+      finish(ok, {});
       return;
     }
     for (size_t k = 0; k < fetched.size(); ++k) {
@@ -229,13 +229,16 @@ void QueryServiceImpl::AggregateOnShards(
       answers[asked_position[k]] = std::move(response);
     }
     std::vector<const google::protobuf::RepeatedPtrField<zhibiao::v1::PartialAggregate>*> lists;
+    std::vector<ResultCache::Version> versions;
     ShardTotals totals;
-    for (const auto& r : answers) {
+    for (size_t i = 0; i < answers.size(); ++i) {
+      const std::shared_ptr<const Response>& r = answers[i];
       if (r == nullptr) continue;  // a shard missing from a partial answer
       lists.push_back(&r->groups());
+      versions.push_back({targets[i], r->store_epoch(), r->index_generation()});
       AddShardTotals(*r, ranking_requested, &totals);
     }
-    reactor->Finish(ToGrpcStatus(answer(agg::MergeSortedPartials(lists), totals)));
+    finish(answer(agg::MergeSortedPartials(lists), totals), std::move(versions));
   };
   if (to_ask.empty()) {  // every answer is current in the cache
     merge({});
@@ -253,75 +256,168 @@ std::vector<int> QueryServiceImpl::AllShards() const {
   return all;
 }
 
-grpc::ServerUnaryReactor* QueryServiceImpl::Aggregate(grpc::CallbackServerContext* context,
-                                                      const zhibiao::v1::AggregateRequest* request,
-                                                      zhibiao::v1::AggregateResponse* response) {
+namespace {
+
+// A reply as gRPC sends it (one slice, copied from `bytes`).
+grpc::ByteBuffer ByteBufferOf(const std::string& bytes) {
+  grpc::Slice slice(bytes.data(), bytes.size());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+}  // namespace
+
+QueryServiceImpl::FinishFn QueryServiceImpl::FinishWith(grpc::ServerUnaryReactor* reactor) {
+  return [reactor](absl::Status status, std::vector<ResultCache::Version>) {
+    reactor->Finish(ToGrpcStatus(status));
+  };
+}
+
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* QueryServiceImpl::CachedShardQuery(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* reply, char method,
+    std::function<absl::StatusOr<ShardPlan>(const Request&, Response*)> plan) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!authorizer_->Allow(context, Scope::kQuery, reactor)) return reactor;
-  const taxonomy::Taxonomy& taxonomy = taxonomy::Taxonomy::Default();
-  if (absl::Status valid = ValidateAggregate(*request, taxonomy); !valid.ok()) {
-    reactor->Finish(ToGrpcStatus(valid));
+  // The key: the method, then the request exactly as the client encoded it
+  // (another encoding of the same request only misses).
+  grpc::Slice bytes;
+  if (!request_bytes->DumpToSingleSlice(&bytes).ok()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the request"));
     return reactor;
   }
-  AggregateOnShards(context, reactor, AllShards(), ShardRequestForAggregate(*request, taxonomy),
-                    request->allow_partial(), response->mutable_missing_shards(),
-                    [request, response, &taxonomy](const std::vector<zhibiao::v1::PartialAggregate>& merged,
-                                                   const ShardTotals& totals) {
-                      response->set_indicators_scanned(totals.scanned);
-                      return AnswerAggregate(*request, taxonomy, merged, response);
-                    });
+  std::string key(1, method);
+  key.append(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  ResultCache* cache = options_.cache;
+  if (cache != nullptr) {
+    if (std::shared_ptr<const std::string> kept = cache->LookupReply(key)) {
+      *reply = ByteBufferOf(*kept);
+      reactor->Finish(grpc::Status::OK);
+      return reactor;
+    }
+  }
+  struct Call {
+    Request request;
+    Response response;
+  };
+  auto call = std::make_shared<Call>();
+  if (!call->request.ParseFromArray(bytes.begin(), static_cast<int>(bytes.size()))) {
+    reactor->Finish(grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("the request is not a ", Request::descriptor()->full_name(), " message")));
+    return reactor;
+  }
+  absl::StatusOr<ShardPlan> planned = plan(call->request, &call->response);
+  if (!planned.ok()) {
+    reactor->Finish(ToGrpcStatus(planned.status()));
+    return reactor;
+  }
+  auto finish = [call, reactor, reply, cache, key = std::move(key)](
+                    absl::Status status, std::vector<ResultCache::Version> versions) {
+    if (!status.ok()) {
+      reactor->Finish(ToGrpcStatus(status));
+      return;
+    }
+    std::string serialized = call->response.SerializeAsString();
+    *reply = ByteBufferOf(serialized);
+    // A partial reply is not kept: the next call may reach every shard.
+    if (cache != nullptr && call->response.missing_shards().empty()) {
+      cache->InsertReply(key, std::move(versions), std::move(serialized));
+    }
+    reactor->Finish(grpc::Status::OK);
+  };
+  // The answer writes into call->response, which `finish` keeps alive.
+  AggregateOnShards(context, std::move(finish), std::move(planned->targets),
+                    planned->shard_request, planned->allow_partial, planned->missing,
+                    std::move(planned->answer));
   return reactor;
 }
 
 template <typename Request, typename Response>
-grpc::ServerUnaryReactor* QueryServiceImpl::MetricQuery(
-    grpc::CallbackServerContext* context, const Request* request, Response* response,
-    absl::Status (*validate)(const Request&),
+absl::StatusOr<QueryServiceImpl::ShardPlan> QueryServiceImpl::MetricPlan(
+    const Request& request, Response* response, absl::Status (*validate)(const Request&),
     zhibiao::v1::AggregateIndicatorsRequest (*shard_request)(const Request&, const taxonomy::Entry&),
     absl::Status (*answer)(const Request&, const taxonomy::Entry&,
                            const std::vector<zhibiao::v1::PartialAggregate>&, const ShardTotals&,
                            Response*),
     std::vector<int> targets) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!authorizer_->Allow(context, Scope::kQuery, reactor)) return reactor;
   absl::StatusOr<const taxonomy::Entry*> metric =
-      FindMetric(request->metric_key(), taxonomy::Taxonomy::Default());
-  absl::Status valid = metric.ok() ? validate(*request) : metric.status();
-  if (!valid.ok()) {
-    reactor->Finish(ToGrpcStatus(valid));
-    return reactor;
-  }
-  AggregateOnShards(context, reactor, std::move(targets), shard_request(*request, **metric),
-                    request->options().allow_partial(), response->mutable_missing_shards(),
-                    [request, response, answer, entry = *metric](
-                        const std::vector<zhibiao::v1::PartialAggregate>& merged,
-                        const ShardTotals& totals) {
-                      return answer(*request, *entry, merged, totals, response);
-                    });
-  return reactor;
+      FindMetric(request.metric_key(), taxonomy::Taxonomy::Default());
+  if (!metric.ok()) return metric.status();
+  if (absl::Status valid = validate(request); !valid.ok()) return valid;
+  ShardPlan plan;
+  plan.targets = std::move(targets);
+  plan.shard_request = shard_request(request, **metric);
+  plan.allow_partial = request.options().allow_partial();
+  plan.missing = response->mutable_missing_shards();
+  plan.answer = [&request, response, answer, entry = *metric](
+                    const std::vector<zhibiao::v1::PartialAggregate>& merged,
+                    const ShardTotals& totals) {
+    return answer(request, *entry, merged, totals, response);
+  };
+  return plan;
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::Aggregate(grpc::CallbackServerContext* context,
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* reply) {
+  using Request = zhibiao::v1::AggregateRequest;
+  using Response = zhibiao::v1::AggregateResponse;
+  return CachedShardQuery<Request, Response>(
+      context, request, reply, 'A',
+      [this](const Request& r, Response* response) -> absl::StatusOr<ShardPlan> {
+        const taxonomy::Taxonomy& taxonomy = taxonomy::Taxonomy::Default();
+        if (absl::Status valid = ValidateAggregate(r, taxonomy); !valid.ok()) return valid;
+        ShardPlan plan;
+        plan.targets = AllShards();
+        plan.shard_request = ShardRequestForAggregate(r, taxonomy);
+        plan.allow_partial = r.allow_partial();
+        plan.missing = response->mutable_missing_shards();
+        plan.answer = [&r, response, &taxonomy](
+                          const std::vector<zhibiao::v1::PartialAggregate>& merged,
+                          const ShardTotals& totals) {
+          response->set_indicators_scanned(totals.scanned);
+          return AnswerAggregate(r, taxonomy, merged, response);
+        };
+        return plan;
+      });
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::TimeSeries(grpc::CallbackServerContext* context,
-                                                       const zhibiao::v1::TimeSeriesRequest* request,
-                                                       zhibiao::v1::TimeSeriesResponse* response) {
-  // Every report of a region lives on the shard its code routes to (an
-  // invalid code is refused before any shard is asked).
-  return MetricQuery(context, request, response, &ValidateTimeSeries, &ShardRequestForTimeSeries,
-                     &AnswerTimeSeries, {ShardForRegion(request->region_code(), shards_->size())});
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* reply) {
+  using Request = zhibiao::v1::TimeSeriesRequest;
+  using Response = zhibiao::v1::TimeSeriesResponse;
+  return CachedShardQuery<Request, Response>(
+      context, request, reply, 'T', [this](const Request& r, Response* response) {
+        // Every report of a region lives on the shard its code routes to (an
+        // invalid code is refused before any shard is asked).
+        return MetricPlan(r, response, &ValidateTimeSeries, &ShardRequestForTimeSeries,
+                          &AnswerTimeSeries, {ShardForRegion(r.region_code(), shards_->size())});
+      });
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::Rank(grpc::CallbackServerContext* context,
-                                                 const zhibiao::v1::RankRequest* request,
-                                                 zhibiao::v1::RankResponse* response) {
-  return MetricQuery(context, request, response, &ValidateRank, &ShardRequestForRank, &AnswerRank,
-                     AllShards());
+                                                 const grpc::ByteBuffer* request,
+                                                 grpc::ByteBuffer* reply) {
+  using Request = zhibiao::v1::RankRequest;
+  using Response = zhibiao::v1::RankResponse;
+  return CachedShardQuery<Request, Response>(
+      context, request, reply, 'R', [this](const Request& r, Response* response) {
+        return MetricPlan(r, response, &ValidateRank, &ShardRequestForRank, &AnswerRank, AllShards());
+      });
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::Compare(grpc::CallbackServerContext* context,
-                                                    const zhibiao::v1::CompareRequest* request,
-                                                    zhibiao::v1::CompareResponse* response) {
-  return MetricQuery(context, request, response, &ValidateCompare, &ShardRequestForCompare,
-                     &AnswerCompare, AllShards());
+                                                    const grpc::ByteBuffer* request,
+                                                    grpc::ByteBuffer* reply) {
+  using Request = zhibiao::v1::CompareRequest;
+  using Response = zhibiao::v1::CompareResponse;
+  return CachedShardQuery<Request, Response>(
+      context, request, reply, 'C', [this](const Request& r, Response* response) {
+        return MetricPlan(r, response, &ValidateCompare, &ShardRequestForCompare, &AnswerCompare,
+                          AllShards());
+      });
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::SearchIndicators(
@@ -506,7 +602,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListMetrics(
   shard_request.mutable_filter()->clear_metric_keys();
   shard_request.add_group_by(zhibiao::v1::GROUP_BY_METRIC);
   shard_request.set_include_superseded(true);  // every observed value
-  AggregateOnShards(context, reactor, AllShards(), shard_request, false, nullptr,
+  AggregateOnShards(context, FinishWith(reactor), AllShards(), shard_request, false, nullptr,
                     [response](const std::vector<zhibiao::v1::PartialAggregate>& merged,
                                 const ShardTotals&) {
                       SummarizeMetrics(merged, response);

@@ -31,8 +31,17 @@ struct QueryOptions {
 void SummarizeMetrics(const std::vector<zhibiao::v1::PartialAggregate>& by_metric_and_unit,
                       zhibiao::v1::ListMetricsResponse* response);
 
+// Aggregate, TimeSeries, Rank and Compare are raw methods (serialised bytes
+// in and out), so that a reply kept in the result cache is sent as it is
+// instead of being built and serialised again.
+using QueryServiceBase = zhibiao::v1::QueryService::WithRawCallbackMethod_Aggregate<
+    zhibiao::v1::QueryService::WithRawCallbackMethod_TimeSeries<
+        zhibiao::v1::QueryService::WithRawCallbackMethod_Rank<
+            zhibiao::v1::QueryService::WithRawCallbackMethod_Compare<
+                zhibiao::v1::QueryService::CallbackService>>>>;
+
 // Thread-safe. Does not own `shards`; it must outlive the service.
-class QueryServiceImpl final : public zhibiao::v1::QueryService::CallbackService {
+class QueryServiceImpl final : public QueryServiceBase {
  public:
   QueryServiceImpl(StorageShards* shards, QueryOptions options);
 
@@ -42,24 +51,27 @@ class QueryServiceImpl final : public zhibiao::v1::QueryService::CallbackService
   grpc::ServerUnaryReactor* ListReports(grpc::CallbackServerContext* context,
                                         const zhibiao::v1::ListReportsRequest* request,
                                         zhibiao::v1::ListReportsResponse* response) override;
+  // AggregateRequest in, AggregateResponse out.
   grpc::ServerUnaryReactor* Aggregate(grpc::CallbackServerContext* context,
-                                      const zhibiao::v1::AggregateRequest* request,
-                                      zhibiao::v1::AggregateResponse* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* reply) override;
   grpc::ServerUnaryReactor* GetSection(grpc::CallbackServerContext* context,
                                        const zhibiao::v1::GetSectionRequest* request,
                                        zhibiao::v1::GetSectionResponse* response) override;
   grpc::ServerUnaryReactor* ListMetrics(grpc::CallbackServerContext* context,
                                         const zhibiao::v1::ListMetricsRequest* request,
                                         zhibiao::v1::ListMetricsResponse* response) override;
+  // TimeSeriesRequest in, TimeSeriesResponse out.
   grpc::ServerUnaryReactor* TimeSeries(grpc::CallbackServerContext* context,
-                                       const zhibiao::v1::TimeSeriesRequest* request,
-                                       zhibiao::v1::TimeSeriesResponse* response) override;
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* reply) override;
+  // RankRequest in, RankResponse out.
   grpc::ServerUnaryReactor* Rank(grpc::CallbackServerContext* context,
-                                 const zhibiao::v1::RankRequest* request,
-                                 zhibiao::v1::RankResponse* response) override;
+                                 const grpc::ByteBuffer* request, grpc::ByteBuffer* reply) override;
+  // CompareRequest in, CompareResponse out.
   grpc::ServerUnaryReactor* Compare(grpc::CallbackServerContext* context,
-                                    const zhibiao::v1::CompareRequest* request,
-                                    zhibiao::v1::CompareResponse* response) override;
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* reply) override;
   grpc::ServerUnaryReactor* SearchIndicators(grpc::CallbackServerContext* context,
                                              const zhibiao::v1::SearchIndicatorsRequest* request,
                                              zhibiao::v1::SearchIndicatorsResponse* response) override;
@@ -69,24 +81,47 @@ class QueryServiceImpl final : public zhibiao::v1::QueryService::CallbackService
   // what they said beside them.
   using AnswerFn = std::function<absl::Status(const std::vector<zhibiao::v1::PartialAggregate>&,
                                               const ShardTotals&)>;
+  // Called once with the call's outcome and the versions of the shard
+  // answers the reply was built from.
+  using FinishFn = std::function<void(absl::Status, std::vector<ResultCache::Version>)>;
+  // Finishes `reactor` with the status (for replies that are not kept).
+  static FinishFn FinishWith(grpc::ServerUnaryReactor* reactor);
   // Asks the `targets` shards for partial aggregates (those whose current
   // answer is not in the cache), merges them exactly in shard order and
-  // finishes `reactor` with what `answer` returns. With allow_partial, shards
+  // calls `finish` with what `answer` returns. With allow_partial, shards
   // that cannot be reached are listed in `missing` instead of failing the call.
-  void AggregateOnShards(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+  void AggregateOnShards(grpc::CallbackServerContext* context, FinishFn finish,
                          std::vector<int> targets,
                          const zhibiao::v1::AggregateIndicatorsRequest& shard_request,
                          bool allow_partial,
                          google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>* missing,
                          AnswerFn answer);
   std::vector<int> AllShards() const;
-  // TimeSeries, Rank and Compare: looks the metric up in the taxonomy,
-  // validates, asks the `targets` shards for the partials `shard_request`
-  // describes and builds the response with `answer`.
+
+  // How a query over shard aggregates is answered: which shards to ask for
+  // what, and how to build the reply from their merged partials.
+  struct ShardPlan {
+    std::vector<int> targets;
+    zhibiao::v1::AggregateIndicatorsRequest shard_request;
+    bool allow_partial = false;
+    google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>* missing = nullptr;
+    AnswerFn answer;
+  };
+  // A raw method answered from shard aggregates: sends the cached reply to
+  // the same request bytes if it is current; otherwise parses the Request,
+  // asks `plan` (which validates it and may fail the call) how to answer
+  // into the Response, answers, and keeps the serialised reply when it is
+  // complete. `method` tells the methods' requests apart in the cache.
   template <typename Request, typename Response>
-  grpc::ServerUnaryReactor* MetricQuery(
-      grpc::CallbackServerContext* context, const Request* request, Response* response,
-      absl::Status (*validate)(const Request&),
+  grpc::ServerUnaryReactor* CachedShardQuery(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+      grpc::ByteBuffer* reply, char method,
+      std::function<absl::StatusOr<ShardPlan>(const Request&, Response*)> plan);
+  // The plan of TimeSeries, Rank and Compare: looks the metric up in the
+  // taxonomy, validates, and asks `targets` for `shard_request`'s partials.
+  template <typename Request, typename Response>
+  static absl::StatusOr<ShardPlan> MetricPlan(
+      const Request& request, Response* response, absl::Status (*validate)(const Request&),
       zhibiao::v1::AggregateIndicatorsRequest (*shard_request)(const Request&,
                                                                const taxonomy::Entry&),
       absl::Status (*answer)(const Request&, const taxonomy::Entry&,

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <map>
 
+#include <grpcpp/generic/generic_stub.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/strings/str_format.h"
@@ -163,6 +165,33 @@ TEST_F(QueryServiceTest, GetFindsTheShardListPagesAcrossShards) {
   ASSERT_EQ(seen.size(), 10u);
   EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
   EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end());
+}
+
+TEST_F(QueryServiceTest, BytesThatAreNotTheRequestMessageAreInvalidArgument) {
+  grpc::GenericStub stub(MakeChannel(server_->address()));
+  const std::string garbage = "\xff\xff\xff\xff";  // a field number beyond any there is
+  grpc::Slice slice(garbage.data(), garbage.size());
+  grpc::ByteBuffer request(&slice, 1), reply;
+  grpc::ClientContext context;
+  SetTimeout(&context, absl::Seconds(10));
+  absl::Notification done;
+  grpc::Status status;
+  stub.UnaryCall(&context, "/zhibiao.v1.QueryService/TimeSeries", grpc::StubOptions(), &request,
+                 &reply, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("not a zhibiao.v1.TimeSeriesRequest"), std::string::npos)
+      << status.error_message();
+  // And the service goes on answering.
+  zhibiao::v1::AggregateRequest aggregate;
+  aggregate.add_group_by(zhibiao::v1::GROUP_BY_METRIC);
+  zhibiao::v1::AggregateResponse response;
+  grpc::ClientContext again;
+  EXPECT_TRUE(stub_->Aggregate(&again, aggregate, &response).ok());
+  EXPECT_EQ(response.rows_size(), 2);
 }
 
 TEST_F(QueryServiceTest, ShardDownIsUnavailableNamingTheShard) {

@@ -30,11 +30,20 @@ std::string ResultCache::KeyOf(const zhibiao::v1::AggregateIndicatorsRequest& re
   return key;
 }
 
-std::string ResultCache::EntryKey(int shard, absl::string_view key) {
+std::string ResultCache::AnswerKey(int shard, absl::string_view key) {
   std::string entry_key;
-  entry_key.reserve(key.size() + 2);
+  entry_key.reserve(key.size() + 3);
+  entry_key.push_back('a');
   entry_key.push_back(static_cast<char>(shard & 0xff));
   entry_key.push_back(static_cast<char>((shard >> 8) & 0xff));
+  entry_key.append(key.data(), key.size());
+  return entry_key;
+}
+
+std::string ResultCache::ReplyKey(absl::string_view key) {
+  std::string entry_key;
+  entry_key.reserve(key.size() + 1);
+  entry_key.push_back('r');
   entry_key.append(key.data(), key.size());
   return entry_key;
 }
@@ -45,54 +54,107 @@ void ResultCache::EraseLocked(Lru::iterator it) {
   lru_.erase(it);
 }
 
-std::shared_ptr<const ResultCache::Response> ResultCache::Lookup(int shard, absl::string_view key) {
-  const std::string entry_key = EntryKey(shard, key);
-  const absl::Time now = MonotonicNow();
-  absl::MutexLock lock(&mu_);
-  const ShardState& state = shards_[shard];
-  if (now >= state.lease_until) {
-    ++misses_;
-    return nullptr;
+ResultCache::Freshness ResultCache::FreshnessLocked(const std::vector<Version>& versions,
+                                                    absl::Time now) const {
+  Freshness freshness = Freshness::kCurrent;
+  for (const Version& v : versions) {
+    const ShardState& state = shards_[v.shard];
+    // Older than the shard's latest generation: never current again (a
+    // newer one is kept until the shard announces it).
+    if (v.epoch != state.epoch || v.generation < state.generation) return Freshness::kStale;
+    if (v.generation != state.generation || now >= state.lease_until) freshness = Freshness::kNotYet;
   }
+  return freshness;
+}
+
+bool ResultCache::CanBecomeCurrentLocked(const std::vector<Version>& versions) const {
+  for (const Version& v : versions) {
+    const ShardState& state = shards_[v.shard];
+    if (v.epoch == 0 || v.epoch != state.epoch || v.generation < state.generation) return false;
+  }
+  return true;
+}
+
+const ResultCache::Entry* ResultCache::FindCurrentLocked(const std::string& entry_key,
+                                                         absl::Time now, int64_t* hits,
+                                                         int64_t* misses) {
   auto found = index_.find(absl::string_view(entry_key));
   if (found == index_.end()) {
-    ++misses_;
+    ++*misses;
     return nullptr;
   }
   Lru::iterator it = found->second;
-  if (it->epoch != state.epoch || it->generation != state.generation) {
-    // Older than the shard's latest generation: never current again (a
-    // newer one is kept until the shard announces it).
-    if (it->epoch != state.epoch || it->generation < state.generation) EraseLocked(it);
-    ++misses_;
-    return nullptr;
+  switch (FreshnessLocked(it->versions, now)) {
+    case Freshness::kStale:
+      EraseLocked(it);
+      ++*misses;
+      return nullptr;
+    case Freshness::kNotYet:
+      ++*misses;
+      return nullptr;
+    case Freshness::kCurrent:
+      break;
   }
   lru_.splice(lru_.begin(), lru_, it);
-  ++hits_;
-  return it->response;
+  ++*hits;
+  return &*it;
 }
 
-void ResultCache::Insert(int shard, absl::string_view key, std::shared_ptr<const Response> response) {
-  if (response == nullptr || response->store_epoch() == 0) return;  // a shard without leases
-  const size_t bytes = key.size() + response->ByteSizeLong() + kEntryOverhead;
-  if (bytes > max_bytes_ / 8) return;  // one answer may not push out most of the cache
-  std::string entry_key = EntryKey(shard, key);
-  absl::MutexLock lock(&mu_);
-  const ShardState& state = shards_[shard];
-  if (response->store_epoch() != state.epoch || response->index_generation() < state.generation) {
-    return;
-  }
+void ResultCache::AddLocked(std::string entry_key, Entry entry) {
   if (auto found = index_.find(absl::string_view(entry_key)); found != index_.end()) {
     EraseLocked(found->second);
   }
-  lru_.push_front(Entry{std::move(entry_key), response->store_epoch(), response->index_generation(),
-                        std::move(response), bytes});
+  entry.key = std::move(entry_key);
+  bytes_ += entry.bytes;
+  lru_.push_front(std::move(entry));
   index_.emplace(absl::string_view(lru_.front().key), lru_.begin());
-  bytes_ += bytes;
   while (bytes_ > max_bytes_ && !lru_.empty()) {
     EraseLocked(std::prev(lru_.end()));
     ++evictions_;
   }
+}
+
+std::shared_ptr<const ResultCache::Response> ResultCache::Lookup(int shard, absl::string_view key) {
+  const std::string entry_key = AnswerKey(shard, key);
+  const absl::Time now = MonotonicNow();
+  absl::MutexLock lock(&mu_);
+  const Entry* entry = FindCurrentLocked(entry_key, now, &hits_, &misses_);
+  return entry != nullptr ? entry->answer : nullptr;
+}
+
+void ResultCache::Insert(int shard, absl::string_view key, std::shared_ptr<const Response> response) {
+  if (response == nullptr || response->store_epoch() == 0) return;  // a shard without leases
+  Entry entry;
+  entry.bytes = key.size() + response->ByteSizeLong() + kEntryOverhead;
+  if (entry.bytes > max_bytes_ / 8) return;  // one answer may not push out most of the cache
+  entry.versions = {Version{shard, response->store_epoch(), response->index_generation()}};
+  entry.answer = std::move(response);
+  std::string entry_key = AnswerKey(shard, key);
+  absl::MutexLock lock(&mu_);
+  if (!CanBecomeCurrentLocked(entry.versions)) return;
+  AddLocked(std::move(entry_key), std::move(entry));
+}
+
+std::shared_ptr<const std::string> ResultCache::LookupReply(absl::string_view key) {
+  const std::string entry_key = ReplyKey(key);
+  const absl::Time now = MonotonicNow();
+  absl::MutexLock lock(&mu_);
+  const Entry* entry = FindCurrentLocked(entry_key, now, &reply_hits_, &reply_misses_);
+  return entry != nullptr ? entry->reply : nullptr;
+}
+
+void ResultCache::InsertReply(absl::string_view key, std::vector<Version> versions,
+                              std::string reply) {
+  if (versions.empty()) return;  // built from no shard: nothing could invalidate it
+  Entry entry;
+  entry.bytes = key.size() + reply.size() + versions.size() * sizeof(Version) + kEntryOverhead;
+  if (entry.bytes > max_bytes_ / 8) return;
+  entry.versions = std::move(versions);
+  entry.reply = std::make_shared<const std::string>(std::move(reply));
+  std::string entry_key = ReplyKey(key);
+  absl::MutexLock lock(&mu_);
+  if (!CanBecomeCurrentLocked(entry.versions)) return;
+  AddLocked(std::move(entry_key), std::move(entry));
 }
 
 void ResultCache::SetGeneration(int shard, uint64_t epoch, uint64_t generation) {
@@ -129,6 +191,8 @@ ResultCache::Stats ResultCache::stats() const {
   Stats stats;
   stats.hits = hits_;
   stats.misses = misses_;
+  stats.reply_hits = reply_hits_;
+  stats.reply_misses = reply_misses_;
   stats.evictions = evictions_;
   stats.entries = static_cast<int64_t>(lru_.size());
   stats.bytes = static_cast<int64_t>(bytes_);

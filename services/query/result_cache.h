@@ -1,6 +1,8 @@
 // Storage shards' answers to AggregateIndicators, kept by query while they
 // are current, so a repeated TimeSeries, Rank or Aggregate is answered
-// without asking the shards again.
+// without asking the shards again; and whole serialised replies built from
+// such answers, current while every answer they were built from is, so a
+// repeated call is answered without building its reply again.
 //
 // An answer is current while (a) its shard's epoch and index generation are
 // the ones the shard last announced on its WatchWrites stream and (b) the
@@ -32,6 +34,12 @@ namespace zb::query {
 class ResultCache {
  public:
   using Response = zhibiao::v1::AggregateIndicatorsResponse;
+  // The state of one shard an answer or reply was computed from.
+  struct Version {
+    int shard = 0;
+    uint64_t epoch = 0;
+    uint64_t generation = 0;
+  };
 
   ResultCache(size_t max_bytes, int shards);
 
@@ -43,6 +51,14 @@ class ResultCache {
   // Keeps `response`, computed by `shard` for `key`, if it can become
   // current: its epoch is the shard's and its generation not older.
   void Insert(int shard, absl::string_view key, std::shared_ptr<const Response> response)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The serialised reply kept for `key` (the caller's method and request
+  // bytes), if every shard answer it was built from is still current.
+  std::shared_ptr<const std::string> LookupReply(absl::string_view key) ABSL_LOCKS_EXCLUDED(mu_);
+  // Keeps `reply`, built from answers of the shards at `versions`, if each
+  // of them can become current (as Insert requires of an answer).
+  void InsertReply(absl::string_view key, std::vector<Version> versions, std::string reply)
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // From the shard's WatchWrites stream. A new epoch (the shard restarted)
@@ -57,8 +73,10 @@ class ResultCache {
   uint64_t generation(int shard) const ABSL_LOCKS_EXCLUDED(mu_);
 
   struct Stats {
-    int64_t hits = 0;
+    int64_t hits = 0;  // shard answers
     int64_t misses = 0;
+    int64_t reply_hits = 0;  // whole replies
+    int64_t reply_misses = 0;
     int64_t evictions = 0;
     int64_t entries = 0;
     int64_t bytes = 0;
@@ -72,16 +90,29 @@ class ResultCache {
     uint64_t generation = 0;
     absl::Time lease_until = absl::InfinitePast();
   };
+  // A shard's answer (one version) or a reply (one version per shard).
   struct Entry {
-    std::string key;  // shard byte + request bytes
-    uint64_t epoch = 0;
-    uint64_t generation = 0;
-    std::shared_ptr<const Response> response;
+    std::string key;  // AnswerKey or ReplyKey
+    std::vector<Version> versions;
+    std::shared_ptr<const Response> answer;
+    std::shared_ptr<const std::string> reply;
     size_t bytes = 0;
   };
   using Lru = std::list<Entry>;  // most recently used first
+  enum class Freshness { kCurrent, kNotYet, kStale };
 
-  static std::string EntryKey(int shard, absl::string_view key);
+  static std::string AnswerKey(int shard, absl::string_view key);
+  static std::string ReplyKey(absl::string_view key);
+  // The entry at `entry_key` if current at `now` (and marked used); else
+  // null, dropping it when it can never be current again. Counts hit or miss.
+  const Entry* FindCurrentLocked(const std::string& entry_key, absl::Time now, int64_t* hits,
+                                 int64_t* misses) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Freshness FreshnessLocked(const std::vector<Version>& versions, absl::Time now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // False when a version can never become current (another epoch, an older generation).
+  bool CanBecomeCurrentLocked(const std::vector<Version>& versions) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AddLocked(std::string entry_key, Entry entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EraseLocked(Lru::iterator it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t max_bytes_;
@@ -92,6 +123,8 @@ class ResultCache {
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t hits_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t misses_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t reply_hits_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t reply_misses_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t evictions_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
