@@ -281,13 +281,13 @@ grpc::ServerUnaryReactor* QueryServiceImpl::CachedShardQuery(
   if (!authorizer_->Allow(context, Scope::kQuery, reactor)) return reactor;
   // The key: the method, then the request exactly as the client encoded it
   // (another encoding of the same request only misses).
-  grpc::Slice bytes;
-  if (!request_bytes->DumpToSingleSlice(&bytes).ok()) {
+  grpc::Slice bytes;  // stays empty for an empty request (every field at its default)
+  if (request_bytes->Length() > 0 && !request_bytes->DumpToSingleSlice(&bytes).ok()) {
     reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the request"));
     return reactor;
   }
   std::string key(1, method);
-  key.append(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  if (bytes.size() > 0) key.append(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
   ResultCache* cache = options_.cache;
   if (cache != nullptr) {
     if (std::shared_ptr<const std::string> kept = cache->LookupReply(key)) {
