@@ -72,9 +72,8 @@ class QueryServiceTest : public ::testing::Test {
     }
     storage_ = std::make_unique<StorageShards>(addresses);
     // As query's main does: serve once every shard has answered.
-    absl::Notification shards_ready;
-    storage_->StartMonitor(absl::Milliseconds(20), [&shards_ready] { shards_ready.Notify(); });
-    ASSERT_TRUE(shards_ready.WaitForNotificationWithTimeout(absl::Seconds(20)));
+    storage_->StartMonitor(absl::Milliseconds(20), [this] { shards_ready_.Notify(); });
+    ASSERT_TRUE(shards_ready_.WaitForNotificationWithTimeout(absl::Seconds(20)));
     service_ = std::make_unique<QueryServiceImpl>(storage_.get(), QueryOptions());
     server_ = *Server::Start(ServerOptions(), {service_.get()});
     auto channel = MakeChannel(server_->address());
@@ -101,6 +100,7 @@ class QueryServiceTest : public ::testing::Test {
   }
 
   std::vector<Shard> shards_;
+  absl::Notification shards_ready_;  // declared before storage_, whose monitor notifies it
   std::unique_ptr<StorageShards> storage_;
   std::unique_ptr<QueryServiceImpl> service_;
   std::unique_ptr<Server> server_;
@@ -168,8 +168,10 @@ TEST_F(QueryServiceTest, GetFindsTheShardListPagesAcrossShards) {
 }
 
 TEST_F(QueryServiceTest, BytesThatAreNotTheRequestMessageAreInvalidArgument) {
-  grpc::GenericStub stub(MakeChannel(server_->address()));
-  const std::string garbage = "\xff\xff\xff\xff";  // a field number beyond any there is
+  auto channel = MakeChannel(server_->address());
+  ASSERT_TRUE(WaitForConnection(channel, absl::Seconds(20)).ok());
+  grpc::GenericStub stub(channel);
+  const std::string garbage = "\xff\xff\xff\xff";  // a varint tag cut short
   grpc::Slice slice(garbage.data(), garbage.size());
   grpc::ByteBuffer request(&slice, 1), reply;
   grpc::ClientContext context;

@@ -10,8 +10,10 @@
 namespace zb::query {
 
 namespace {
-// Bookkeeping of one entry beyond its key and answer bytes.
-constexpr size_t kEntryOverhead = 160;
+// Bookkeeping of one entry beyond its key, answer or reply bytes and
+// versions: the list node, the index slot, the shared_ptr control block and
+// the versions' allocation.
+constexpr size_t kEntryOverhead = 240;
 }  // namespace
 
 ResultCache::ResultCache(size_t max_bytes, int shards) : max_bytes_(max_bytes), shards_(shards) {}
@@ -125,7 +127,7 @@ std::shared_ptr<const ResultCache::Response> ResultCache::Lookup(int shard, absl
 void ResultCache::Insert(int shard, absl::string_view key, std::shared_ptr<const Response> response) {
   if (response == nullptr || response->store_epoch() == 0) return;  // a shard without leases
   Entry entry;
-  entry.bytes = key.size() + response->ByteSizeLong() + kEntryOverhead;
+  entry.bytes = key.size() + response->ByteSizeLong() + sizeof(Version) + kEntryOverhead;
   if (entry.bytes > max_bytes_ / 8) return;  // one answer may not push out most of the cache
   entry.versions = {Version{shard, response->store_epoch(), response->index_generation()}};
   entry.answer = std::move(response);

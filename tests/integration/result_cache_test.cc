@@ -241,5 +241,48 @@ TEST_F(ResultCacheSuiteTest, ARestartedShardInvalidatesTheCacheAndWaitsOutItsLea
   EXPECT_GE(ReplyHits(), hits + 1);
 }
 
+TEST_F(ResultCacheSuiteTest, APartialReplyIsNeverKept) {
+  Ingest(sample_);
+  ASSERT_TRUE(WaitForLeases()) << query_->ReadLog();
+  // Rank over all shards, partial results allowed: how many shards are missing.
+  auto missing_shards = [this] {
+    auto stub = zhibiao::v1::QueryService::NewStub(query_->channel());
+    zhibiao::v1::RankRequest request;
+    request.set_metric_key(kMetric);
+    request.set_year(2021);
+    request.mutable_options()->set_allow_partial(true);
+    zhibiao::v1::RankResponse response;
+    grpc::ClientContext context;
+    SetTimeout(&context, absl::Seconds(10));
+    grpc::Status status = stub->Rank(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.missing_shards_size();
+  };
+  ASSERT_EQ(missing_shards(), 0);
+  ASSERT_EQ(missing_shards(), 0);  // a kept reply
+
+  // A shard that holds none of the sample's figures dies: the other two
+  // shards' answers stay current, and the rank says which one is missing.
+  const int shard = (ShardForRegion(kRegion, 3) + 1) % 3;
+  const int port = storage_[shard]->port();
+  ASSERT_TRUE(storage_[shard]->Signal(SIGKILL));
+  ASSERT_TRUE(storage_[shard]->Wait(absl::Seconds(10)).has_value());
+  EXPECT_EQ(missing_shards(), 1);
+  EXPECT_EQ(missing_shards(), 1);
+
+  // Back on its port: the next rank covers every shard again, so the
+  // partial reply, built from two current answers, was not kept.
+  auto restarted = ServiceProcess::Start(
+      "zhibiao-storage",
+      {absl::StrCat("--data_dir=", work_, "/shard-", shard), absl::StrCat("--listen=127.0.0.1:", port)},
+      work_, absl::StrCat("storage-", shard, "-restarted"));
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  storage_[shard] = *std::move(restarted);
+  ASSERT_TRUE(storage_[shard]->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());
+  ASSERT_TRUE(WaitForLeases()) << query_->ReadLog();
+  EXPECT_EQ(missing_shards(), 0);
+  EXPECT_EQ(RankedValue(), 3150);
+}
+
 }  // namespace
 }  // namespace zb
