@@ -132,6 +132,23 @@ class ResultCacheSuiteTest : public ::testing::Test {
     return -1;
   }
 
+  // SIGKILLs storage shard `shard` and waits for it to exit.
+  void KillShard(int shard) {
+    ASSERT_TRUE(storage_[shard]->Signal(SIGKILL));
+    ASSERT_TRUE(storage_[shard]->Wait(absl::Seconds(10)).has_value());
+  }
+  // Starts shard `shard` again on `port`, on its data (another run: another
+  // epoch), and waits until it serves.
+  void RestartShard(int shard, int port) {
+    auto restarted = ServiceProcess::Start(
+        "zhibiao-storage",
+        {absl::StrCat("--data_dir=", work_, "/shard-", shard), absl::StrCat("--listen=127.0.0.1:", port)},
+        work_, absl::StrCat("storage-", shard, "-restarted"));
+    ASSERT_TRUE(restarted.ok()) << restarted.status();
+    storage_[shard] = *std::move(restarted);
+    ASSERT_TRUE(storage_[shard]->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());
+  }
+
   std::string work_;
   std::vector<std::unique_ptr<ServiceProcess>> storage_;
   std::unique_ptr<ServiceProcess> ingest_, query_;
@@ -216,15 +233,8 @@ TEST_F(ResultCacheSuiteTest, ARestartedShardInvalidatesTheCacheAndWaitsOutItsLea
   // its data, as another run (another epoch).
   const int shard = ShardForRegion(kRegion, 3);
   const int port = storage_[shard]->port();
-  ASSERT_TRUE(storage_[shard]->Signal(SIGKILL));
-  ASSERT_TRUE(storage_[shard]->Wait(absl::Seconds(10)).has_value());
-  auto restarted = ServiceProcess::Start(
-      "zhibiao-storage",
-      {absl::StrCat("--data_dir=", work_, "/shard-", shard), absl::StrCat("--listen=127.0.0.1:", port)},
-      work_, absl::StrCat("storage-", shard, "-restarted"));
-  ASSERT_TRUE(restarted.ok()) << restarted.status();
-  storage_[shard] = *std::move(restarted);
-  ASSERT_TRUE(storage_[shard]->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());
+  ASSERT_NO_FATAL_FAILURE(KillShard(shard));
+  ASSERT_NO_FATAL_FAILURE(RestartShard(shard, port));
   // It remembered granting leases: its first writes wait them out.
   EXPECT_NE(storage_[shard]->ReadLog().find("writes_held_after_start"), std::string::npos)
       << storage_[shard]->ReadLog();
@@ -265,20 +275,13 @@ TEST_F(ResultCacheSuiteTest, APartialReplyIsNeverKept) {
   // shards' answers stay current, and the rank says which one is missing.
   const int shard = (ShardForRegion(kRegion, 3) + 1) % 3;
   const int port = storage_[shard]->port();
-  ASSERT_TRUE(storage_[shard]->Signal(SIGKILL));
-  ASSERT_TRUE(storage_[shard]->Wait(absl::Seconds(10)).has_value());
+  ASSERT_NO_FATAL_FAILURE(KillShard(shard));
   EXPECT_EQ(missing_shards(), 1);
   EXPECT_EQ(missing_shards(), 1);
 
   // Back on its port: the next rank covers every shard again, so the
   // partial reply, built from two current answers, was not kept.
-  auto restarted = ServiceProcess::Start(
-      "zhibiao-storage",
-      {absl::StrCat("--data_dir=", work_, "/shard-", shard), absl::StrCat("--listen=127.0.0.1:", port)},
-      work_, absl::StrCat("storage-", shard, "-restarted"));
-  ASSERT_TRUE(restarted.ok()) << restarted.status();
-  storage_[shard] = *std::move(restarted);
-  ASSERT_TRUE(storage_[shard]->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());
+  ASSERT_NO_FATAL_FAILURE(RestartShard(shard, port));
   ASSERT_TRUE(WaitForLeases()) << query_->ReadLog();
   EXPECT_EQ(missing_shards(), 0);
   EXPECT_EQ(RankedValue(), 3150);
