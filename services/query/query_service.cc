@@ -258,10 +258,15 @@ std::vector<int> QueryServiceImpl::AllShards() const {
 
 namespace {
 
-// A reply as gRPC sends it (one slice, copied from `bytes`).
-grpc::ByteBuffer ByteBufferOf(const std::string& bytes) {
-  grpc::Slice slice(bytes.data(), bytes.size());
-  return grpc::ByteBuffer(&slice, 1);
+// A reply as gRPC sends it: one slice over `bytes` itself (not a copy),
+// which holds a reference to them until gRPC has sent it.
+grpc::ByteBuffer ByteBufferOf(std::shared_ptr<const std::string> bytes) {
+  auto* held = new std::shared_ptr<const std::string>(std::move(bytes));
+  grpc_slice slice = grpc_slice_new_with_user_data(
+      const_cast<char*>((*held)->data()), (*held)->size(),
+      [](void* p) { delete static_cast<std::shared_ptr<const std::string>*>(p); }, held);
+  grpc::Slice owned(slice, grpc::Slice::STEAL_REF);
+  return grpc::ByteBuffer(&owned, 1);
 }
 
 }  // namespace
@@ -286,12 +291,12 @@ grpc::ServerUnaryReactor* QueryServiceImpl::CachedShardQuery(
     reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the request"));
     return reactor;
   }
-  std::string key(1, method);
-  if (bytes.size() > 0) key.append(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  std::string key = ResultCache::ReplyKeyOf(
+      method, absl::string_view(reinterpret_cast<const char*>(bytes.begin()), bytes.size()));
   ResultCache* cache = options_.cache;
   if (cache != nullptr) {
     if (std::shared_ptr<const std::string> kept = cache->LookupReply(key)) {
-      *reply = ByteBufferOf(*kept);
+      *reply = ByteBufferOf(std::move(kept));
       reactor->Finish(grpc::Status::OK);
       return reactor;
     }
@@ -318,7 +323,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::CachedShardQuery(
       reactor->Finish(ToGrpcStatus(status));
       return;
     }
-    std::string serialized = call->response.SerializeAsString();
+    auto serialized = std::make_shared<const std::string>(call->response.SerializeAsString());
     *reply = ByteBufferOf(serialized);
     // A partial reply is not kept: the next call may reach every shard.
     if (cache != nullptr && call->response.missing_shards().empty()) {

@@ -42,12 +42,13 @@ std::string ResultCache::AnswerKey(int shard, absl::string_view key) {
   return entry_key;
 }
 
-std::string ResultCache::ReplyKey(absl::string_view key) {
-  std::string entry_key;
-  entry_key.reserve(key.size() + 1);
-  entry_key.push_back('r');
-  entry_key.append(key.data(), key.size());
-  return entry_key;
+std::string ResultCache::ReplyKeyOf(char method, absl::string_view request_bytes) {
+  std::string reply_key;
+  reply_key.reserve(request_bytes.size() + 2);
+  reply_key.push_back('r');
+  reply_key.push_back(method);
+  reply_key.append(request_bytes.data(), request_bytes.size());
+  return reply_key;
 }
 
 void ResultCache::EraseLocked(Lru::iterator it) {
@@ -137,26 +138,26 @@ void ResultCache::Insert(int shard, absl::string_view key, std::shared_ptr<const
   AddLocked(std::move(entry_key), std::move(entry));
 }
 
-std::shared_ptr<const std::string> ResultCache::LookupReply(absl::string_view key) {
-  const std::string entry_key = ReplyKey(key);
+std::shared_ptr<const std::string> ResultCache::LookupReply(const std::string& reply_key) {
   const absl::Time now = MonotonicNow();
   absl::MutexLock lock(&mu_);
-  const Entry* entry = FindCurrentLocked(entry_key, now, &reply_hits_, &reply_misses_);
+  const Entry* entry = FindCurrentLocked(reply_key, now, &reply_hits_, &reply_misses_);
   return entry != nullptr ? entry->reply : nullptr;
 }
 
-void ResultCache::InsertReply(absl::string_view key, std::vector<Version> versions,
-                              std::string reply) {
-  if (versions.empty()) return;  // built from no shard: nothing could invalidate it
+void ResultCache::InsertReply(std::string reply_key, std::vector<Version> versions,
+                              std::shared_ptr<const std::string> reply) {
+  // Built from no shard: nothing could invalidate it.
+  if (reply == nullptr || versions.empty()) return;
   Entry entry;
-  entry.bytes = key.size() + reply.size() + versions.size() * sizeof(Version) + kEntryOverhead;
+  entry.bytes =
+      reply_key.size() + reply->size() + versions.size() * sizeof(Version) + kEntryOverhead;
   if (entry.bytes > max_bytes_ / 8) return;
   entry.versions = std::move(versions);
-  entry.reply = std::make_shared<const std::string>(std::move(reply));
-  std::string entry_key = ReplyKey(key);
+  entry.reply = std::move(reply);
   absl::MutexLock lock(&mu_);
   if (!CanBecomeCurrentLocked(entry.versions)) return;
-  AddLocked(std::move(entry_key), std::move(entry));
+  AddLocked(std::move(reply_key), std::move(entry));
 }
 
 void ResultCache::SetGeneration(int shard, uint64_t epoch, uint64_t generation) {

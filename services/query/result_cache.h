@@ -53,13 +53,18 @@ class ResultCache {
   void Insert(int shard, absl::string_view key, std::shared_ptr<const Response> response)
       ABSL_LOCKS_EXCLUDED(mu_);
 
-  // The serialised reply kept for `key` (the caller's method and request
-  // bytes), if every shard answer it was built from is still current.
-  std::shared_ptr<const std::string> LookupReply(absl::string_view key) ABSL_LOCKS_EXCLUDED(mu_);
+  // The key of a reply: `method` (a letter per method) and the request's
+  // bytes. Replies are looked up and kept only under such keys, which never
+  // equal a shard answer's.
+  static std::string ReplyKeyOf(char method, absl::string_view request_bytes);
+  // The serialised reply kept for `reply_key` (from ReplyKeyOf), if every
+  // shard answer it was built from is still current.
+  std::shared_ptr<const std::string> LookupReply(const std::string& reply_key)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Keeps `reply`, built from answers of the shards at `versions`, if each
   // of them can become current (as Insert requires of an answer).
-  void InsertReply(absl::string_view key, std::vector<Version> versions, std::string reply)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  void InsertReply(std::string reply_key, std::vector<Version> versions,
+                   std::shared_ptr<const std::string> reply) ABSL_LOCKS_EXCLUDED(mu_);
 
   // From the shard's WatchWrites stream. A new epoch (the shard restarted)
   // makes every answer of the old one stale and ends the lease.
@@ -92,7 +97,7 @@ class ResultCache {
   };
   // A shard's answer (one version) or a reply (one version per shard).
   struct Entry {
-    std::string key;  // AnswerKey or ReplyKey
+    std::string key;  // AnswerKey or ReplyKeyOf
     std::vector<Version> versions;
     std::shared_ptr<const Response> answer;
     std::shared_ptr<const std::string> reply;
@@ -102,7 +107,6 @@ class ResultCache {
   enum class Freshness { kCurrent, kNotYet, kStale };
 
   static std::string AnswerKey(int shard, absl::string_view key);
-  static std::string ReplyKey(absl::string_view key);
   // The entry at `entry_key` if current at `now` (and marked used); else
   // null, dropping it when it can never be current again. Counts hit or miss.
   const Entry* FindCurrentLocked(const std::string& entry_key, absl::Time now, int64_t* hits,

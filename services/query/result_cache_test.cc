@@ -127,6 +127,13 @@ TEST(ResultCacheKeyTest, KeysAreDeterministicOverMapOrder) {
 }
 
 // Whole replies: current while every shard answer they were built from is.
+std::string ReplyKey(char method, const std::string& request) {
+  return ResultCache::ReplyKeyOf(method, request);
+}
+std::shared_ptr<const std::string> Bytes(const std::string& reply) {
+  return std::make_shared<const std::string>(reply);
+}
+
 class ReplyCacheTest : public ::testing::Test {
  protected:
   ReplyCacheTest() : cache_(1 << 20, 2) {
@@ -142,50 +149,50 @@ class ReplyCacheTest : public ::testing::Test {
 };
 
 TEST_F(ReplyCacheTest, AReplyIsServedWhileEveryShardItCameFromIsCurrent) {
-  cache_.InsertReply("Tq", BothAt5(), "reply bytes");
-  auto hit = cache_.LookupReply("Tq");
+  cache_.InsertReply(ReplyKey('T', "q"), BothAt5(), Bytes("reply bytes"));
+  auto hit = cache_.LookupReply(ReplyKey('T', "q"));
   ASSERT_NE(hit, nullptr);
   EXPECT_EQ(*hit, "reply bytes");
-  EXPECT_EQ(cache_.LookupReply("Rq"), nullptr);  // another method's key
+  EXPECT_EQ(cache_.LookupReply(ReplyKey('R', "q")), nullptr);  // another method's key
   EXPECT_EQ(cache_.stats().reply_hits, 1);
   EXPECT_EQ(cache_.stats().reply_misses, 1);
   // A write on either shard makes it stale for good.
   cache_.SetGeneration(1, kEpoch + 1, 6);
-  EXPECT_EQ(cache_.LookupReply("Tq"), nullptr);
+  EXPECT_EQ(cache_.LookupReply(ReplyKey('T', "q")), nullptr);
   EXPECT_EQ(cache_.stats().entries, 0);
 }
 
 TEST_F(ReplyCacheTest, EveryShardsLeaseMustRun) {
-  cache_.InsertReply("Tq", BothAt5(), "reply bytes");
+  cache_.InsertReply(ReplyKey('T', "q"), BothAt5(), Bytes("reply bytes"));
   cache_.DropLease(0);
-  EXPECT_EQ(cache_.LookupReply("Tq"), nullptr);
+  EXPECT_EQ(cache_.LookupReply(ReplyKey('T', "q")), nullptr);
   cache_.ExtendLease(0, kEpoch, MonotonicNow() + absl::Minutes(1));
-  EXPECT_NE(cache_.LookupReply("Tq"), nullptr);
+  EXPECT_NE(cache_.LookupReply(ReplyKey('T', "q")), nullptr);
   // A restart of shard 0 (a new epoch) drops it.
   cache_.SetGeneration(0, kEpoch + 7, 1);
-  EXPECT_EQ(cache_.LookupReply("Tq"), nullptr);
+  EXPECT_EQ(cache_.LookupReply(ReplyKey('T', "q")), nullptr);
   EXPECT_EQ(cache_.stats().entries, 0);
 }
 
 TEST_F(ReplyCacheTest, RepliesThatCanNeverBeCurrentAreNotKept) {
-  cache_.InsertReply("a", {{0, kEpoch, 4}}, "older than shard 0's generation");
-  cache_.InsertReply("b", {{0, 0, 5}}, "from a shard without leases");
-  cache_.InsertReply("c", {{1, kEpoch, 5}}, "another epoch than shard 1's");
-  cache_.InsertReply("d", {}, "built from no shard");
+  cache_.InsertReply(ReplyKey('A', "a"), {{0, kEpoch, 4}}, Bytes("older than shard 0's generation"));
+  cache_.InsertReply(ReplyKey('A', "b"), {{0, 0, 5}}, Bytes("from a shard without leases"));
+  cache_.InsertReply(ReplyKey('A', "c"), {{1, kEpoch, 5}}, Bytes("another epoch than shard 1's"));
+  cache_.InsertReply(ReplyKey('A', "d"), {}, Bytes("built from no shard"));
   EXPECT_EQ(cache_.stats().entries, 0);
   // One ahead of the announcement is kept and waits for it.
-  cache_.InsertReply("e", {{0, kEpoch, 6}}, "ahead");
-  EXPECT_EQ(cache_.LookupReply("e"), nullptr);
+  cache_.InsertReply(ReplyKey('A', "e"), {{0, kEpoch, 6}}, Bytes("ahead"));
+  EXPECT_EQ(cache_.LookupReply(ReplyKey('A', "e")), nullptr);
   cache_.SetGeneration(0, kEpoch, 6);
-  EXPECT_NE(cache_.LookupReply("e"), nullptr);
+  EXPECT_NE(cache_.LookupReply(ReplyKey('A', "e")), nullptr);
 }
 
 TEST_F(ReplyCacheTest, RepliesAndShardAnswersShareTheKeyspaceWithoutColliding) {
   const std::string key = Key("a");
   cache_.Insert(0, key, Answer(kEpoch, 5, 42));
-  cache_.InsertReply(key, {{0, kEpoch, 5}}, "reply");
+  cache_.InsertReply(ReplyKey('A', key), {{0, kEpoch, 5}}, Bytes("reply"));
   EXPECT_EQ(cache_.Lookup(0, key)->groups(0).sum(), 42);
-  EXPECT_EQ(*cache_.LookupReply(key), "reply");
+  EXPECT_EQ(*cache_.LookupReply(ReplyKey('A', key)), "reply");
   EXPECT_EQ(cache_.stats().entries, 2);
 }
 
