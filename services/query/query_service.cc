@@ -333,7 +333,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::CachedShardQuery(
   };
   // The answer writes into call->response, which `finish` keeps alive.
   AggregateOnShards(context, std::move(finish), std::move(planned->targets),
-                    planned->shard_request, planned->allow_partial, planned->missing,
+                    planned->shard_request, planned->allow_partial,
+                    call->response.mutable_missing_shards(),
                     std::move(planned->answer));
   return reactor;
 }
@@ -354,7 +355,6 @@ absl::StatusOr<QueryServiceImpl::ShardPlan> QueryServiceImpl::MetricPlan(
   plan.targets = std::move(targets);
   plan.shard_request = shard_request(request, **metric);
   plan.allow_partial = request.options().allow_partial();
-  plan.missing = response->mutable_missing_shards();
   plan.answer = [&request, response, answer, entry = *metric](
                     const std::vector<zhibiao::v1::PartialAggregate>& merged,
                     const ShardTotals& totals) {
@@ -377,7 +377,6 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Aggregate(grpc::CallbackServerContex
         plan.targets = AllShards();
         plan.shard_request = ShardRequestForAggregate(r, taxonomy);
         plan.allow_partial = r.allow_partial();
-        plan.missing = response->mutable_missing_shards();
         plan.answer = [&r, response, &taxonomy](
                           const std::vector<zhibiao::v1::PartialAggregate>& merged,
                           const ShardTotals& totals) {

@@ -103,8 +103,7 @@ class QueryServiceImpl final : public QueryServiceBase {
   struct ShardPlan {
     std::vector<int> targets;
     zhibiao::v1::AggregateIndicatorsRequest shard_request;
-    bool allow_partial = false;
-    google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>* missing = nullptr;
+    bool allow_partial = false;  // missing shards go to the response's missing_shards
     AnswerFn answer;
   };
   // A raw method answered from shard aggregates: sends the cached reply to
