@@ -2,6 +2,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
 extern const char kZbRegionsTsv[];  // generated from data/regions.tsv
@@ -11,6 +14,42 @@ namespace zb::doc {
 const RegionTable& RegionTable::Default() {
   static const RegionTable* table = new RegionTable(kZbRegionsTsv);
   return *table;
+}
+
+namespace {
+
+// Ethnic groups named in autonomous regions' names, for their short forms
+// (延边朝鲜族自治州 → 延边州). Groups of two characters and more.
+constexpr absl::string_view kEthnicNames[] = {
+    "朝鲜族", "土家族", "苗族", "藏族", "彝族", "壮族", "回族", "蒙古族", "蒙古", "维吾尔",
+    "哈萨克", "傣族", "白族", "布依族", "侗族", "哈尼族", "傈僳族", "景颇族", "羌族", "黎族",
+    "畲族", "瑶族", "仡佬族", "水族", "纳西族", "拉祜族", "佤族", "柯尔克孜", "达斡尔族",
+    "鄂温克族", "鄂温克", "鄂伦春", "锡伯族", "满族", "撒拉族", "保安族", "东乡族", "裕固族",
+    "土族", "塔吉克", "毛南族", "仫佬族", "各族", "普米族", "怒族", "独龙族", "阿昌族",
+    "德昂族", "布朗族", "基诺族", "京族", "哈萨克族", "蒙古族藏族"};
+
+// The place part of an autonomous region's name: the characters before its
+// first ethnic group ("恩施土家族苗族自治州" → "恩施"), or "".
+std::string PlaceBeforeEthnicGroup(absl::string_view name) {
+  size_t first = absl::string_view::npos;
+  for (absl::string_view group : kEthnicNames) {
+    const size_t at = name.find(group);
+    if (at != absl::string_view::npos && at < first) first = at;
+  }
+  if (first == absl::string_view::npos || first < 6) return "";
+  return std::string(name.substr(0, first));
+}
+
+}  // namespace
+
+void RegionTable::AddName(std::string name, size_t index, Form form) {
+  if (name.size() < 6) return;  // two CJK characters at least
+  auto& refs = by_name_[name];
+  for (const NameRef& r : refs) {
+    if (r.index == index) return;
+  }
+  refs.push_back({index, form});
+  max_name_bytes_ = std::max(max_name_bytes_, name.size());
 }
 
 RegionTable::RegionTable(absl::string_view tsv) {
@@ -24,9 +63,42 @@ RegionTable::RegionTable(absl::string_view tsv) {
     if (!absl::SimpleAtoi(f[2], &e.level)) continue;
     e.parent = std::string(f[3]);
     by_code_[e.code] = entries_.size();
-    by_name_[e.name].push_back(entries_.size());
-    max_name_bytes_ = std::max(max_name_bytes_, e.name.size());
     entries_.push_back(std::move(e));
+  }
+  for (size_t index = 0; index < entries_.size(); ++index) {
+    const Entry& e = entries_[index];
+    AddName(e.name, index, Form::kFull);
+    absl::string_view name = e.name;
+    if (e.level == 1) {
+      for (absl::string_view suffix : {"特别行政区", "自治区", "省", "市"}) {
+        absl::string_view place = name;
+        if (!absl::ConsumeSuffix(&place, suffix)) continue;
+        const std::string ethnic_free = PlaceBeforeEthnicGroup(place);
+        AddName(ethnic_free.empty() ? std::string(place) : ethnic_free, index, Form::kStrong);
+        break;
+      }
+      continue;
+    }
+    bool autonomous = false;
+    for (absl::string_view suffix : {"自治州", "自治县", "自治旗"}) {
+      absl::string_view base = name;
+      if (!absl::ConsumeSuffix(&base, suffix)) continue;
+      autonomous = true;
+      const std::string place = PlaceBeforeEthnicGroup(base);
+      if (place.empty()) break;
+      // 延边州, 长阳县, 鄂伦春旗; and 延边, 长阳 before a government word.
+      AddName(absl::StrCat(place, suffix.substr(suffix.size() - 3)), index, Form::kStrong);
+      AddName(place, index, Form::kWeak);
+      break;
+    }
+    if (autonomous) continue;
+    for (absl::string_view suffix : {"地区", "市", "县", "盟"}) {
+      absl::string_view place = name;
+      if (absl::ConsumeSuffix(&place, suffix)) {
+        AddName(std::string(place), index, Form::kWeak);
+        break;
+      }
+    }
   }
 }
 
@@ -67,7 +139,38 @@ std::optional<zhibiao::v1::Region> RegionTable::FindByCode(absl::string_view cod
   return ToRegion(entries_[it->second]);
 }
 
-std::optional<zhibiao::v1::Region> RegionTable::ResolvePrefix(absl::string_view text) const {
+bool RegionTable::WeakNameFits(absl::string_view text, size_t end) {
+  absl::string_view after = text.substr(end);
+  if (!after.empty() && absl::ascii_isdigit(after.front())) return true;
+  for (absl::string_view word : {"人民政府", "政府", "市委", "县委", "州委", "党委", "国民经济",
+                                 "统计局", "司法局", "法治政府"}) {
+    if (absl::StartsWith(after, word)) return true;
+  }
+  return false;
+}
+
+bool RegionTable::IsAncestorCode(absl::string_view ancestor, absl::string_view code) const {
+  auto it = by_code_.find(code);
+  return it != by_code_.end() && IsAncestor(std::string(ancestor), entries_[it->second]);
+}
+
+std::string RegionTable::Disambiguate(const std::vector<std::string>& codes,
+                                      const RegionCodeSet& context) const {
+  std::string chosen;
+  for (const std::string& code : codes) {
+    bool fits = context.contains(code);
+    for (const std::string& other : context) {
+      fits = fits || IsAncestorCode(other, code);
+    }
+    if (!fits) continue;
+    if (!chosen.empty()) return "";
+    chosen = code;
+  }
+  return chosen;
+}
+
+std::optional<zhibiao::v1::Region> RegionTable::ResolvePrefix(absl::string_view text,
+                                                              const RegionCodeSet* context) const {
   // Walk the text, matching the longest region name at each position; each
   // later match must lie below the previous one (省 → 市 → 县).
   const Entry* resolved = nullptr;
@@ -76,23 +179,33 @@ std::optional<zhibiao::v1::Region> RegionTable::ResolvePrefix(absl::string_view 
     const Entry* best = nullptr;
     size_t best_len = 0;
     const size_t max_len = std::min(max_name_bytes_, text.size() - pos);
-    for (size_t len = max_len; len >= 6; --len) {  // at least two CJK characters
-      auto it = by_name_.find(std::string(text.substr(pos, len)));
+    bool ambiguous = false;
+    for (size_t len = max_len; len >= 6 && best == nullptr && !ambiguous; --len) {
+      auto it = by_name_.find(text.substr(pos, len));
       if (it == by_name_.end()) continue;
-      const Entry* unique = nullptr;
-      int candidates = 0;
-      for (size_t index : it->second) {
-        const Entry& e = entries_[index];
+      // The strongest form the name has decides which candidates count.
+      Form strongest = Form::kWeak;
+      for (const NameRef& ref : it->second) strongest = std::min(strongest, ref.form);
+      if (strongest == Form::kWeak && !WeakNameFits(text, pos + len)) continue;
+      std::vector<const Entry*> candidates;
+      for (const NameRef& ref : it->second) {
+        if (ref.form != strongest) continue;
+        const Entry& e = entries_[ref.index];
         if (resolved != nullptr && !IsAncestor(resolved->code, e)) continue;
-        unique = &e;
-        ++candidates;
+        candidates.push_back(&e);
       }
-      if (candidates == 1) {
-        best = unique;
+      if (candidates.size() > 1 && context != nullptr) {
+        std::vector<std::string> codes;
+        for (const Entry* e : candidates) codes.push_back(e->code);
+        const std::string chosen = Disambiguate(codes, *context);
+        if (!chosen.empty()) candidates = {&entries_[by_code_.at(chosen)]};
+      }
+      if (candidates.size() == 1) {
+        best = candidates.front();
         best_len = len;
-        break;
+      } else if (candidates.size() > 1) {
+        ambiguous = true;
       }
-      if (candidates > 1) return resolved ? std::optional(ToRegion(*resolved)) : std::nullopt;
     }
     if (best == nullptr) break;
     resolved = best;
@@ -100,6 +213,40 @@ std::optional<zhibiao::v1::Region> RegionTable::ResolvePrefix(absl::string_view 
   }
   if (resolved == nullptr) return std::nullopt;
   return ToRegion(*resolved);
+}
+
+std::vector<RegionMention> RegionTable::FindMentions(absl::string_view text) const {
+  std::vector<RegionMention> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t max_len = std::min(max_name_bytes_, text.size() - pos);
+    size_t matched = 0;
+    for (size_t len = max_len; len >= 6; --len) {
+      auto it = by_name_.find(text.substr(pos, len));
+      if (it == by_name_.end()) continue;
+      Form strongest = Form::kWeak;
+      for (const NameRef& ref : it->second) strongest = std::min(strongest, ref.form);
+      if (strongest == Form::kWeak && !WeakNameFits(text, pos + len)) continue;
+      RegionMention m;
+      m.offset = pos;
+      m.length = len;
+      m.short_form = strongest != Form::kFull;
+      for (const NameRef& ref : it->second) {
+        if (ref.form == strongest) m.codes.push_back(entries_[ref.index].code);
+      }
+      out.push_back(std::move(m));
+      matched = len;
+      break;
+    }
+    if (matched > 0) {
+      pos += matched;
+      continue;
+    }
+    // Next code point.
+    ++pos;
+    while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
+  }
+  return out;
 }
 
 std::vector<zhibiao::v1::Region> RegionTable::AtLevel(zhibiao::v1::RegionLevel level) const {

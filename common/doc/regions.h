@@ -8,10 +8,23 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "zhibiao/v1/report.pb.h"
 
 namespace zb::doc {
+
+// Codes of regions a text names elsewhere, for telling apart names several
+// regions share (鼓楼区 of 南京, 福州, 徐州 and 开封).
+using RegionCodeSet = absl::flat_hash_set<std::string>;
+
+// One place a text names a region.
+struct RegionMention {
+  size_t offset = 0;  // bytes into the text
+  size_t length = 0;  // bytes of the name as written
+  std::vector<std::string> codes;  // every region the name may be (one when unambiguous)
+  bool short_form = false;         // written without its full suffix (河南, 延边州)
+};
 
 // Immutable after construction; thread-safe.
 class RegionTable {
@@ -20,19 +33,37 @@ class RegionTable {
   static const RegionTable& Default();
 
   // Parses "code\tname\tlevel\tparent" lines; lines starting with # are skipped.
+  // Besides each full name, a region is known by its short forms: a province
+  // without 省, 市 or 自治区 (河南, 北京, 广西, 内蒙古); an autonomous
+  // prefecture, county or banner by its place and level (延边州, 长阳县,
+  // 鄂伦春旗); and, only right before a government word or a year, a city or
+  // county without its suffix (新乡人民政府, 郧西2022年).
   explicit RegionTable(absl::string_view tsv);
 
   // Resolves the region an issuer or title starts with: "新乡市人民政府" →
   // 新乡市, "河南省新乡市司法局" → 新乡市, "湖北省十堰市郧西县人民政府" → 郧西县.
-  // A name shared by several regions (朝阳区) resolves only when a parent
-  // named before it disambiguates. nullopt when nothing matches.
-  std::optional<zhibiao::v1::Region> ResolvePrefix(absl::string_view text) const;
+  // A name shared by several regions (朝阳区) resolves when a parent named
+  // before it, or exactly one of the regions in `context`, decides.
+  // nullopt when nothing matches.
+  std::optional<zhibiao::v1::Region> ResolvePrefix(absl::string_view text,
+                                                   const RegionCodeSet* context = nullptr) const;
+
+  // Every region name in `text` (full names and the short forms that stand
+  // on their own), longest first at each position, in text order.
+  std::vector<RegionMention> FindMentions(absl::string_view text) const;
+
+  // Of several candidate codes, the one `context` decides: the only
+  // candidate that is in the context or has an ancestor there. "" if none or several.
+  std::string Disambiguate(const std::vector<std::string>& codes, const RegionCodeSet& context) const;
 
   // The region with `code`, or nullopt.
   std::optional<zhibiao::v1::Region> FindByCode(absl::string_view code) const;
 
   // Every region of `level`, in table (code) order.
   std::vector<zhibiao::v1::Region> AtLevel(zhibiao::v1::RegionLevel level) const;
+
+  // Whether `ancestor` is a parent, grandparent, … of `code`.
+  bool IsAncestorCode(absl::string_view ancestor, absl::string_view code) const;
 
   size_t size() const { return entries_.size(); }
 
@@ -43,12 +74,25 @@ class RegionTable {
     int level;
     std::string parent;
   };
+  // How a name refers to its entry.
+  enum class Form : uint8_t {
+    kFull,    // 新乡市, 延边朝鲜族自治州
+    kStrong,  // 河南, 延边州, 长阳县: unambiguous enough to stand alone
+    kWeak,    // 新乡, 郧西: only before a government word or a year
+  };
+  struct NameRef {
+    size_t index;
+    Form form;
+  };
   zhibiao::v1::Region ToRegion(const Entry& e) const;
   bool IsAncestor(const std::string& ancestor, const Entry& e) const;
+  void AddName(std::string name, size_t index, Form form);
+  // Whether a weak short name ending at `end` of `text` stands before a word that makes it a name.
+  static bool WeakNameFits(absl::string_view text, size_t end);
 
   std::vector<Entry> entries_;
   absl::flat_hash_map<std::string, size_t> by_code_;
-  absl::flat_hash_map<std::string, std::vector<size_t>> by_name_;  // full and short names
+  absl::flat_hash_map<std::string, std::vector<NameRef>> by_name_;  // full and short names
   size_t max_name_bytes_ = 0;
 };
 

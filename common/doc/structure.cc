@@ -7,7 +7,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "common/doc/dates.h"
+#include "common/doc/page_chrome.h"
 #include "common/text/normalize.h"
 #include "common/text/numerals.h"
 
@@ -196,42 +198,417 @@ bool EndsWithReportWord(absl::string_view s) {
 
 }  // namespace
 
-DocumentStructure ParseStructure(absl::string_view text) {
-  DocumentStructure out;
-  std::vector<Line> lines = SplitLines(text);
-  if (lines.empty()) return out;
+namespace {
 
-  // Closing lines: a date line last, the signature just before it.
-  size_t end = lines.size();
-  if (end > 1 && ParseDateLine(lines[end - 1].text).has_value()) {
-    out.date_line = std::string(lines[end - 1].text);
-    --end;
-    if (end > 1 && text::CodePointCount(lines[end - 1].text) <= 30 &&
-        !HasSentencePunctuation(lines[end - 1].text) && !MatchHeading(lines[end - 1].text)) {
-      out.signature = std::string(lines[end - 1].text);
-      --end;
+// Lines of a title: the genre word it ends with, no sentence punctuation.
+bool IsTitleLike(absl::string_view line) {
+  const int64_t n = text::CodePointCount(line);
+  return n >= 4 && n <= 80 && EndsWithReportWord(line) && !HasSentencePunctuation(line) &&
+         !absl::StrContains(line, ":") && !MatchHeading(line);
+}
+
+// A line without any punctuation a sentence would have (titles, names).
+bool HasNoPunctuation(absl::string_view s) {
+  for (absl::string_view p : {"。", ",", ";", ":", "!", "?", "、"}) {
+    if (absl::StrContains(s, p)) return false;
+  }
+  return true;
+}
+
+// Leading dashes and brackets of a delivery line: ——, ―, (.
+absl::string_view StripDeliveryDecoration(absl::string_view s) {
+  bool moved = true;
+  while (moved) {
+    moved = false;
+    for (absl::string_view p : {"—", "―", "─", "-", "(", " "}) {
+      if (absl::ConsumePrefix(&s, p)) moved = true;
     }
   }
+  absl::ConsumeSuffix(&s, ")");
+  return s;
+}
 
-  // Title: the first line, joined with the second when the title continues there.
-  size_t next = 1;
-  std::string title(lines[0].text);
-  if (end > 2 && !EndsWithReportWord(title) && !HasSentencePunctuation(title) &&
-      !MatchHeading(lines[1].text) && !HasSentencePunctuation(lines[1].text) &&
-      text::CodePointCount(lines[1].text) <= 40 && !absl::EndsWith(lines[1].text, ":")) {
-    title = absl::StrCat(title, lines[1].text);
-    next = 2;
-  }
-  out.title = text::RemoveSpacesAroundCjk(title);
+// "——2026年1月26日在河南省第十四届人民代表大会第四次会议上": a speech's date
+// and occasion.
+bool IsDeliveryLine(absl::string_view line) {
+  if (text::CodePointCount(line) > 90) return false;
+  absl::string_view s = StripDeliveryDecoration(line);
+  size_t length = 0;
+  if (!ParseDatePrefix(s, &length)) return false;
+  absl::string_view rest = s.substr(length);
+  return absl::StartsWith(rest, "在") &&
+         (absl::StrContains(rest, "会议上") || absl::StrContains(rest, "大会上") ||
+          absl::StrContains(rest, "会上"));
+}
 
-  // Salutation: "XX人民代表大会常务委员会:" right after the title.
-  if (next < end && absl::EndsWith(lines[next].text, ":") &&
-      text::CodePointCount(lines[next].text) <= 40 && !absl::StrContains(lines[next].text, "。") &&
-      !MatchHeading(lines[next].text)) {
-    out.salutation = std::string(lines[next].text);
-    ++next;
+// Offices whose holder delivers a government's report.
+constexpr absl::string_view kSpeakerOffices[] = {
+    "代省长", "省长", "代市长", "市长", "代县长", "县长", "代区长", "区长", "代州长", "州长",
+    "代主席", "主席", "盟长", "旗长", "代旗长"};
+
+// "河南省人民政府省长 王凯", "省长 胡玉亭": an office and a name.
+bool IsSpeakerLine(absl::string_view line) {
+  if (text::CodePointCount(line) > 30 || !HasNoPunctuation(line)) return false;
+  for (absl::string_view office : kSpeakerOffices) {
+    const size_t at = line.find(office);
+    if (at == absl::string_view::npos) continue;
+    absl::string_view name = absl::StripAsciiWhitespace(line.substr(at + office.size()));
+    const int64_t n = text::CodePointCount(name);
+    if (n >= 2 && n <= 4) return true;
   }
-  out.body_end = lines[end - 1].cp_end;
+  return false;
+}
+
+// Words a salutation addresses.
+constexpr absl::string_view kAddressees[] = {"代表", "委员", "常委会", "常务委员会", "同志",
+                                             "人大", "政协", "领导", "主任"};
+
+// "各位代表:", "云溪县人民代表大会常务委员会:". Right after a title any short
+// line ending in a colon counts (`after_title`).
+bool IsSalutation(absl::string_view line, bool after_title) {
+  PageLabel label;
+  if (ReadPageLabel(line, &label)) return false;
+  if (!absl::EndsWith(line, ":") || text::CodePointCount(line) > 40 ||
+      absl::StrContains(line, "。") || absl::StrContains(line, ",") || MatchHeading(line)) {
+    return false;
+  }
+  if (after_title) return true;
+  for (absl::string_view w : kAddressees) {
+    if (absl::StrContains(line, w)) return true;
+  }
+  return false;
+}
+
+// "2026-02-09 09:45:30", "2026-01-31": a page's date line, time allowed.
+bool IsPageDateLine(absl::string_view line) {
+  size_t length = 0;
+  if (!ParseDatePrefix(line, &length)) return false;
+  absl::string_view rest = absl::StripAsciiWhitespace(line.substr(length));
+  for (char c : rest) {
+    if (!absl::ascii_isdigit(c) && c != ':') return false;
+  }
+  return true;
+}
+
+// Splits `line` before each byte offset in `cuts` (ascending, inside the
+// line) into trimmed pieces with their own code-point offsets.
+void AppendPieces(const Line& line, std::vector<size_t> cuts, std::vector<Line>* out) {
+  cuts.push_back(line.text.size());
+  size_t from = 0;
+  int64_t cp = line.cp_begin;
+  for (size_t cut : cuts) {
+    if (cut <= from) continue;
+    absl::string_view piece = line.text.substr(from, cut - from);
+    int64_t piece_cp = cp;
+    while (!piece.empty() && piece.front() == ' ') {
+      piece.remove_prefix(1);
+      ++piece_cp;
+    }
+    cp += text::CodePointCount(line.text.substr(from, cut - from));
+    while (!piece.empty() && piece.back() == ' ') piece.remove_suffix(1);
+    if (!piece.empty()) out->push_back({piece, piece_cp, piece_cp + text::CodePointCount(piece)});
+    from = cut;
+  }
+}
+
+// Characters after which an inline heading may start.
+bool EndsSentence(char32_t c) {
+  return c == U'。' || c == ';' || c == ':' || c == '!' || c == '?' || c == ' ';
+}
+
+// Words an issuer's name ends with (a closing signature).
+constexpr absl::string_view kIssuerWords[] = {"人民政府", "政府", "委员会", "办公室", "办公厅",
+                                              "局", "厅", "委", "办", "院", "中心", "办事处"};
+
+// Where a run-on line breaks: after a title at its start (`first`), after a
+// salutation, before inline headings (`headings`), and before a closing
+// signature and date at its end (`last`).
+std::vector<size_t> RunOnCuts(absl::string_view line, bool first, bool headings, bool last) {
+  std::vector<size_t> cuts;
+  size_t from = 0;
+  if (first) {
+    // "XX县人民政府关于2023年法治政府建设情况的报告 县人大常委会:…"
+    for (absl::string_view word : {"报告", "公报", "总结"}) {
+      const size_t at = line.find(word);
+      if (at == absl::string_view::npos || at > 300) continue;
+      const size_t end = at + word.size();
+      absl::string_view head = line.substr(0, end);
+      absl::string_view rest = line.substr(end);
+      if (!HasNoPunctuation(head) || text::CodePointCount(head) < 6 || rest.empty()) continue;
+      const size_t colon = rest.find(':');
+      const bool salutation_follows =
+          colon != absl::string_view::npos && colon < 120 &&
+          HasNoPunctuation(rest.substr(0, colon));
+      if (rest.front() == ' ' || salutation_follows || absl::ascii_isdigit(rest.front())) {
+        cuts.push_back(end);
+        from = end;
+      }
+      break;
+    }
+    // A salutation right after: "各位代表:…", "县人大常委会:…".
+    absl::string_view rest = line.substr(from);
+    const size_t colon = rest.find(':');
+    if (colon != absl::string_view::npos && colon + 1 < rest.size() &&
+        IsSalutation(absl::StripAsciiWhitespace(rest.substr(0, colon + 1)), from > 0)) {
+      cuts.push_back(from + colon + 1);
+      from += colon + 1;
+    }
+  }
+  size_t body_end = line.size();
+  std::vector<size_t> closing;
+  if (last) {
+    // "…特此报告。 XX县人民政府 2024年3月1日"
+    for (size_t at = line.size() >= 40 ? line.size() - 40 : 0; at < line.size(); ++at) {
+      if ((line[at] & 0xC0) == 0x80) continue;
+      if (at == 0 || !ParseDateLine(line.substr(at))) continue;
+      size_t before = at;
+      const char32_t prev = [&] {
+        size_t k = before;
+        do { --k; } while (k > 0 && (line[k] & 0xC0) == 0x80);
+        size_t j = k;
+        return text::NextCodePoint(line, &j);
+      }();
+      if (absl::ascii_isdigit(static_cast<char>(prev & 0x7F)) && prev < 0x80) continue;
+      body_end = at;
+      closing.push_back(at);
+      const size_t stop = line.rfind("。", at);
+      if (stop != absl::string_view::npos && stop >= from) {
+        absl::string_view signature = absl::StripAsciiWhitespace(line.substr(stop + 3, at - stop - 3));
+        bool issuer = false;
+        for (absl::string_view w : kIssuerWords) issuer = issuer || absl::EndsWith(signature, w);
+        if (issuer && text::CodePointCount(signature) <= 30 && HasNoPunctuation(signature)) {
+          closing.insert(closing.begin(), stop + 3);
+          body_end = stop + 3;
+        }
+      }
+      break;
+    }
+  }
+  if (headings) {
+    char32_t prev = 0;
+    for (size_t i = from; i < body_end;) {
+      const size_t at = i;
+      const char32_t c = text::NextCodePoint(line, &i);
+      if (at > from && EndsSentence(prev)) {
+        std::optional<HeadingMatch> h = MatchHeading(line.substr(at));
+        if (h && !h->rest.empty() && !absl::ascii_isdigit(h->rest.front()) &&
+            h->rest.front() != '%') {
+          cuts.push_back(at);
+        }
+      }
+      prev = c;
+    }
+  }
+  cuts.insert(cuts.end(), closing.begin(), closing.end());
+  return cuts;
+}
+
+// Breaks run-on lines (a report pasted as one line, headings inline) into
+// the lines they would have had.
+std::vector<Line> SplitRunOnLines(std::vector<Line> lines) {
+  // Few lines for much text: headings are inline wherever they stand.
+  const int64_t heading_threshold = lines.size() <= 3 ? 60 : 1000;
+  std::vector<Line> out;
+  out.reserve(lines.size());
+  size_t first_text = 0;
+  while (first_text < lines.size() && ClassifyChromeLine(lines[first_text].text) != ChromeKind::kNone) {
+    ++first_text;
+  }
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const int64_t n = lines[i].cp_end - lines[i].cp_begin;
+    const bool first = i == first_text && n > 120;
+    const bool headings = n > heading_threshold;
+    const bool last = i + 1 == lines.size() && n > 120;
+    if (!first && !headings && !last) {
+      out.push_back(lines[i]);
+      continue;
+    }
+    AppendPieces(lines[i], RunOnCuts(lines[i].text, first, headings, last), &out);
+  }
+  return out;
+}
+
+// Drops site chrome after the report (相关报道:, 编辑:…, 【关闭窗口】) and
+// returns the end of what remains; a page date among it is kept.
+size_t DropTrailingChrome(const std::vector<Line>& lines, DocumentStructure* out) {
+  size_t end = lines.size();
+  while (end > 1) {
+    const absl::string_view line = lines[end - 1].text;
+    if (ClassifyChromeLine(line) == ChromeKind::kNone) break;
+    PageLabel label;
+    if (ReadPageLabel(line, &label) && label.kind == PageLabel::Kind::kSource &&
+        out->page_source.empty()) {
+      out->page_source = label.value;
+    }
+    ++out->chrome_lines;
+    --end;
+  }
+  return end;
+}
+
+// The closing date line and the signature before it; moves *end before them.
+void ReadClosing(const std::vector<Line>& lines, size_t begin, size_t* end, DocumentStructure* out) {
+  if (*end > begin + 1 && ParseDateLine(lines[*end - 1].text).has_value()) {
+    out->date_line = std::string(lines[*end - 1].text);
+    --*end;
+    const absl::string_view before = lines[*end - 1].text;
+    if (*end > begin + 1 && text::CodePointCount(before) <= 30 && !HasSentencePunctuation(before) &&
+        !MatchHeading(before)) {
+      out->signature = std::string(before);
+      --*end;
+    }
+  }
+}
+
+// A title's score: a year or a length says more than a bare genre name.
+int TitleScore(absl::string_view title) {
+  int score = 0;
+  for (size_t i = 0; i + 3 < title.size(); ++i) {
+    if (absl::ascii_isdigit(title[i]) && absl::ascii_isdigit(title[i + 1]) &&
+        absl::ascii_isdigit(title[i + 2]) && absl::ascii_isdigit(title[i + 3])) {
+      score += 2;
+      break;
+    }
+  }
+  if (text::CodePointCount(title) > 8) ++score;
+  return score;
+}
+
+// Reads the lines before the body: chrome (left out), title, delivery and
+// speaker lines, page date and source, salutation. Returns the first body line.
+// A breadcrumb's separator standing on a line of its own.
+bool IsBreadcrumbSeparator(absl::string_view line) {
+  return line == ">" || line == "»" || line == "›" || line == "/" || line == "->";
+}
+
+// A short item of a breadcrumb split over lines ("首页", ">", "政务信息").
+bool IsBreadcrumbItem(const std::vector<Line>& lines, size_t i) {
+  if (text::CodePointCount(lines[i].text) > 16 || !HasNoPunctuation(lines[i].text)) return false;
+  return (i > 0 && IsBreadcrumbSeparator(lines[i - 1].text)) ||
+         (i + 1 < lines.size() && IsBreadcrumbSeparator(lines[i + 1].text));
+}
+
+size_t ReadFrontMatter(const std::vector<Line>& lines, size_t end, DocumentStructure* out) {
+  // A salutation near the top ends the front matter, whatever stands before it.
+  size_t salutation = std::string::npos;
+  for (size_t i = 0; i < end && i < 60; ++i) {
+    const absl::string_view line = lines[i].text;
+    if (text::CodePointCount(line) > 300) break;
+    const bool after_title = i > 0 && IsTitleLike(lines[i - 1].text);
+    if (IsSalutation(line, after_title)) {
+      salutation = i;
+      break;
+    }
+    std::optional<HeadingMatch> h = MatchHeading(line);
+    if (h && h->value == 1 && (h->style == kChinese || h->style == kPart)) break;
+  }
+  const size_t stop = salutation == std::string::npos ? end : salutation;
+  std::vector<std::pair<size_t, std::string>> titles;  // line index, title
+  size_t i = 0;
+  for (; i < stop; ++i) {
+    const absl::string_view line = lines[i].text;
+    const ChromeKind chrome = ClassifyChromeLine(line);
+    if (chrome == ChromeKind::kPageLabel) {
+      PageLabel label;
+      ReadPageLabel(line, &label);
+      ++out->chrome_lines;
+      // "发表时间:" with its value on the next line.
+      if (label.value.empty() && i + 1 < stop && text::CodePointCount(lines[i + 1].text) <= 30 &&
+          ClassifyChromeLine(lines[i + 1].text) == ChromeKind::kNone &&
+          !IsTitleLike(lines[i + 1].text)) {
+        label.value = std::string(lines[++i].text);
+        ++out->chrome_lines;
+      }
+      if (label.kind == PageLabel::Kind::kDate && out->page_date.empty()) out->page_date = label.value;
+      if (label.kind == PageLabel::Kind::kSource && out->page_source.empty()) {
+        out->page_source = label.value;
+      }
+      continue;
+    }
+    if (chrome != ChromeKind::kNone || IsBreadcrumbItem(lines, i)) {
+      ++out->chrome_lines;
+      continue;
+    }
+    if (IsPageDateLine(line)) {
+      if (out->page_date.empty()) out->page_date = std::string(line);
+      continue;
+    }
+    if (IsDeliveryLine(line)) {
+      if (out->delivery_line.empty()) {
+        out->delivery_line = std::string(line);
+        // "…会议上 陕西省省长 赵刚": the speaker on the same line.
+        const size_t at = line.rfind("上 ");
+        if (at != absl::string_view::npos && IsSpeakerLine(line.substr(at + 4)) &&
+            out->speaker_line.empty()) {
+          out->speaker_line = std::string(line.substr(at + 4));
+        }
+      }
+      continue;
+    }
+    if (IsSpeakerLine(line)) {
+      if (out->speaker_line.empty()) out->speaker_line = std::string(line);
+      continue;
+    }
+    if (IsTitleLike(line)) {
+      titles.emplace_back(i, std::string(line));
+      continue;
+    }
+    // A title broken over two lines (PDF): "…法治政府建设情况" + "的报告".
+    if (i + 1 < stop && text::CodePointCount(line) <= 60 && HasNoPunctuation(line) &&
+        !MatchHeading(line) && !MatchHeading(lines[i + 1].text) &&
+        text::CodePointCount(lines[i + 1].text) <= 40 &&
+        IsTitleLike(absl::StrCat(line, lines[i + 1].text))) {
+      titles.emplace_back(i, absl::StrCat(line, lines[i + 1].text));
+      ++i;
+      continue;
+    }
+    if (salutation != std::string::npos) {
+      out->front_lines.emplace_back(line);
+      continue;
+    }
+    // Without a salutation: a short first line without punctuation is the
+    // title, however it ends ("新乡市2021年法治政府建设工作"), and the body
+    // begins at the first other line.
+    if (titles.empty() && out->delivery_line.empty() && i + 1 < stop &&
+        text::CodePointCount(line) <= 50 && HasNoPunctuation(line) && !MatchHeading(line)) {
+      titles.emplace_back(i, std::string(line));
+      continue;
+    }
+    break;
+  }
+  if (!titles.empty()) {
+    size_t best = 0;
+    for (size_t k = 1; k < titles.size(); ++k) {
+      if (TitleScore(titles[k].second) > TitleScore(titles[best].second)) best = k;
+    }
+    out->title = text::RemoveSpacesAroundCjk(titles[best].second);
+    for (size_t k = 0; k < titles.size(); ++k) {
+      if (k != best && titles[k].second != titles[best].second) out->front_lines.push_back(titles[k].second);
+    }
+  }
+  if (salutation != std::string::npos) {
+    out->salutation = std::string(lines[salutation].text);
+    return salutation + 1;
+  }
+  return i;
+}
+
+}  // namespace
+
+DocumentStructure ParseStructure(absl::string_view text) {
+  DocumentStructure out;
+  std::vector<Line> lines = SplitRunOnLines(SplitLines(text));
+  if (lines.empty()) return out;
+
+  size_t end = DropTrailingChrome(lines, &out);
+  size_t next = ReadFrontMatter(lines, end, &out);
+  ReadClosing(lines, next, &end, &out);
+  if (next >= end) {
+    // Nothing but front matter: whatever is not chrome is the body.
+    next = end;
+  }
+  out.body_begin = next < end ? lines[next].cp_begin : (end > 0 ? lines[end - 1].cp_end : 0);
+  out.body_end = end > 0 ? lines[end - 1].cp_end : 0;
 
   // Headings and sections.
   struct Open {
@@ -249,7 +626,7 @@ DocumentStructure ParseStructure(absl::string_view text) {
     zhibiao::v1::Section pre;
     pre.set_section_id("0");
     pre.set_level(0);
-    pre.set_char_begin(next < end ? lines[next].cp_begin : lines[end - 1].cp_end);
+    pre.set_char_begin(out.body_begin);
     out.sections.push_back(pre);
     current = 0;
   }
@@ -260,9 +637,14 @@ DocumentStructure ParseStructure(absl::string_view text) {
     out.sections[current].set_char_end(cp_end);
     current_lines.clear();
   };
-  int64_t last_line_end = next < end ? lines[next].cp_begin : 0;
+  int64_t last_line_end = out.body_begin;
   for (size_t li = next; li < end; ++li) {
     const Line& line = lines[li];
+    const ChromeKind chrome = ClassifyChromeLine(line.text);
+    if (chrome == ChromeKind::kToolbar || chrome == ChromeKind::kCaption) {
+      ++out.chrome_lines;  // a caption or toolbar inside the page's text
+      continue;
+    }
     std::optional<HeadingMatch> h = MatchHeading(line.text);
     if (h) {
       // The ordinal must continue its sequence (or start one at 1) under the

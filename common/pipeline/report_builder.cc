@@ -47,6 +47,14 @@ std::string ReportIdOf(const zhibiao::v1::Report& report) {
 absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
                                                 absl::string_view source_name,
                                                 const BuildOptions& options) {
+  return BuildReport(content, source_name, zhibiao::v1::ReportHints(), options);
+}
+
+absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
+                                                absl::string_view source_name,
+                                                const zhibiao::v1::ReportHints& hints,
+                                                const BuildOptions& options) {
+  if (absl::Status s = doc::ValidateHints(hints, doc::RegionTable::Default()); !s.ok()) return s;
   if (content.size() > options.max_document_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "document of ", content.size(), " bytes is over the limit of ",
@@ -58,14 +66,22 @@ absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
   text::NormalizedText normalized = text::NormalizeNfkc(document->utf8);
   doc::DocumentStructure structure = doc::ParseStructure(normalized.text);
   if (structure.sections.empty()) {
-    return absl::InvalidArgumentError(
-        "document has a title but no body text: nothing to extract");
+    // Only a title (or front matter): it is the whole text, and kept as such.
+    zhibiao::v1::Section only;
+    only.set_section_id("0");
+    only.set_text(structure.title);
+    only.set_char_begin(0);
+    only.set_char_end(text::CodePointCount(normalized.text));
+    structure.sections.push_back(std::move(only));
+    if (structure.title.empty()) {
+      return absl::InvalidArgumentError("document has no text apart from web-page chrome: nothing to extract");
+    }
   }
 
   zhibiao::v1::Report report;
   zhibiao::v1::ReportMeta* meta = report.mutable_meta();
   std::vector<zhibiao::v1::Warning> warnings;
-  doc::DeriveMetadata(structure, normalized.text, doc::RegionTable::Default(), meta, &warnings);
+  doc::DeriveMetadata(structure, doc::RegionTable::Default(), hints, meta, &warnings);
   meta->set_source_name(std::string(source_name));
   meta->set_format(document->format);
   meta->set_detected_encoding(document->encoding);

@@ -24,6 +24,13 @@ struct BuildOptions {
 absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
                                                 absl::string_view source_name,
                                                 const BuildOptions& options = {});
+// The same with what the caller knows about the document: hints win over
+// the text (doc::DeriveMetadata); a hint that cannot be right is
+// INVALID_ARGUMENT naming it.
+absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
+                                                absl::string_view source_name,
+                                                const zhibiao::v1::ReportHints& hints,
+                                                const BuildOptions& options = {});
 
 // The report id of a report's sections: 32 hex digits of SHA-256 over their
 // texts with all white space removed (see ReportMeta.report_id).

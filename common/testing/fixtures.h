@@ -24,6 +24,11 @@ inline std::string SharedFixturePath(const std::string& name) {
   return std::string(ZB_SOURCE_DIR) + "/../shared/fixtures/" + name;
 }
 
+// ../shared/<name>: fixtures/ and corpus/ beside the source tree.
+inline std::string SharedPath(const std::string& name) {
+  return std::string(ZB_SOURCE_DIR) + "/../shared/" + name;
+}
+
 inline bool FileExists(const std::string& path) { return std::ifstream(path).good(); }
 
 // The file's bytes, or "" if it cannot be read.
