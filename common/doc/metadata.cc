@@ -85,10 +85,10 @@ std::optional<Date> DateInUrl(absl::string_view url) {
     while (i + n < url.size() && absl::ascii_isdigit(url[i + n])) ++n;
     if (n == 8) {
       Date d;
-      absl::SimpleAtoi(url.substr(i, 4), &d.year);
-      absl::SimpleAtoi(url.substr(i + 4, 2), &d.month);
-      absl::SimpleAtoi(url.substr(i + 6, 2), &d.day);
-      if (d.year >= 1990 && d.year <= 2100 && d.month >= 1 && d.month <= 12 && d.day >= 1 &&
+      const bool digits = absl::SimpleAtoi(url.substr(i, 4), &d.year) &&
+                          absl::SimpleAtoi(url.substr(i + 4, 2), &d.month) &&
+                          absl::SimpleAtoi(url.substr(i + 6, 2), &d.day);
+      if (digits && d.year >= 1990 && d.year <= 2100 && d.month >= 1 && d.month <= 12 && d.day >= 1 &&
           d.day <= 31) {
         return d;
       }
