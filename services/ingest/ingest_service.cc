@@ -65,7 +65,8 @@ grpc::ServerUnaryReactor* IngestServiceImpl::Parse(grpc::CallbackServerContext* 
       return;
     }
     absl::StatusOr<zhibiao::v1::Report> report =
-        pipeline::BuildReport(request->content(), request->source_name(), options_.build);
+        pipeline::BuildReport(request->content(), request->source_name(), request->hints(),
+                              options_.build);
     if (report.ok()) *response->mutable_report() = *std::move(report);
     reactor->Finish(ToGrpcStatus(report.status()));
   });
@@ -86,6 +87,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::Ingest(grpc::CallbackServerContext*
   job.content = &request->content();
   job.source_name = &request->source_name();
   job.labels = &request->labels();
+  job.hints = &request->hints();
   job.deadline = absl::FromChrono(context->deadline());
   job.request_id = RequestIdOf(*context);
   job.caller = *caller;
@@ -107,7 +109,9 @@ void IngestServiceImpl::IngestDocument(
       return;
     }
     absl::StatusOr<zhibiao::v1::Report> report =
-        pipeline::BuildReport(*job.content, *job.source_name, options_.build);
+        pipeline::BuildReport(*job.content, *job.source_name,
+                              job.hints != nullptr ? *job.hints : zhibiao::v1::ReportHints(),
+                              options_.build);
     if (!report.ok()) {
       Metrics::Global().RecordIngest("failed", 0);
       LogAudit(job.caller, "ingest", "", report.status(), job.request_id);
@@ -317,6 +321,7 @@ class IngestServiceImpl::StreamReactor
     job.content = &slot->request.content();
     job.source_name = &slot->request.source_name();
     job.labels = &slot->request.labels();
+    job.hints = &slot->request.hints();
     job.deadline = absl::FromChrono(context_->deadline());
     job.request_id = absl::StrCat(request_id_, request_id_.empty() ? "" : "/", slot->result.index());
     job.caller = caller_;

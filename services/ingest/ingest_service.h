@@ -37,6 +37,7 @@ struct IngestJob {
   const std::string* content = nullptr;
   const std::string* source_name = nullptr;
   const google::protobuf::Map<std::string, std::string>* labels = nullptr;
+  const zhibiao::v1::ReportHints* hints = nullptr;  // what the caller knows; nullptr for none
   absl::Time deadline = absl::InfiniteFuture();  // the client's
   std::string request_id;                        // passed on to storage as x-request-id
   std::string caller;                            // who asked, for the audit line

@@ -1,4 +1,6 @@
 #include "tools/zhibiao/cli.h"
+#include "common/doc/metadata.h"
+#include "tools/zhibiao/hints.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -98,8 +100,10 @@ void PrintReportSummary(const zhibiao::v1::Report& report, bool with_indicators)
   std::printf("issuer      %s\n", m.issuer().c_str());
   std::printf("region      %s %s %s\n", m.region().name().c_str(), m.region().code().c_str(),
               m.region().province().c_str());
-  std::printf("year        %d\n", m.report_year());
+  std::printf("kind        %s\n", doc::KindName(m.kind()));
+  std::printf("year        %d (reported on)\n", m.report_year());
   std::printf("published   %s\n", m.published_date().c_str());
+  if (!m.delivered_date().empty()) std::printf("delivered   %s\n", m.delivered_date().c_str());
   std::printf("format      %s (%s)\n",
               zhibiao::v1::DocumentFormat_Name(m.format()).c_str(), m.detected_encoding().c_str());
   std::printf("sections    %d\n", report.sections_size());
@@ -213,7 +217,7 @@ int Parse(const CliOptions& options, const std::vector<std::string>& args) {
     return 1;
   }
   absl::StatusOr<zhibiao::v1::Report> report =
-      pipeline::BuildReport(*content, fs::path(args[0]).filename().string());
+      pipeline::BuildReport(*content, fs::path(args[0]).filename().string(), options.hints);
   if (!report.ok()) {
     std::fprintf(stderr, "%s: %s: %s\n", args[0].c_str(),
                  absl::StatusCodeToString(report.status().code()).c_str(),
@@ -252,6 +256,7 @@ bool StreamRetryable(grpc::StatusCode code) { return code == grpc::StatusCode::U
 // (calling `on_result` with the file's index). Returns the stream's status;
 // a broken stream leaves the rest of `todo` without a result.
 grpc::Status IngestOnStream(zhibiao::v1::IngestService::Stub* stub, const CliOptions& options,
+                            const HintBook& book,
                             const std::vector<std::string>& files, const std::vector<size_t>& todo,
                             std::vector<FileResult>* results,
                             const std::function<void(size_t)>& on_result) {
@@ -299,6 +304,7 @@ grpc::Status IngestOnStream(zhibiao::v1::IngestService::Stub* stub, const CliOpt
       zhibiao::v1::IngestRequest request;
       request.set_content(*std::move(content));
       request.set_source_name(fs::path(files[file_index]).filename().string());
+      *request.mutable_hints() = book.For(files[file_index], options.hints);
       {
         absl::MutexLock lock(&mu);
         sent.push_back(file_index);
@@ -339,6 +345,15 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
     return 2;
   }
   const std::vector<std::string> files = ExpandInputs(args);
+  HintBook book;
+  if (!options.manifest.empty()) {
+    absl::StatusOr<HintBook> read = HintBook::FromManifest(options.manifest);
+    if (!read.ok()) {
+      std::fprintf(stderr, "zhibiao: %s\n", std::string(read.status().message()).c_str());
+      return 2;
+    }
+    book = *std::move(read);
+  }
   auto stub = zhibiao::v1::IngestService::NewStub(CliChannel(options, options.ingest_addr));
   const bool progress = !options.json && isatty(STDERR_FILENO);
   std::vector<FileResult> results(files.size());
@@ -384,7 +399,7 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
     const bool last_round = round + 1 == rounds;
     for (size_t i : todo) results[i] = FileResult{};
     grpc::Status stream_status = IngestOnStream(
-        stub.get(), options, files, todo, &results, [&](size_t i) {
+        stub.get(), options, book, files, todo, &results, [&](size_t i) {
           if (!last_round && !results[i].status.ok() && Retryable(results[i].status.error_code())) {
             return;  // sent again next round
           }
@@ -461,11 +476,12 @@ int ReportsList(const CliOptions& options) {
     std::printf("%s\n", ToJson(all).c_str());
     return 0;
   }
-  std::printf("%-32s %-6s %s %-4s %s\n", "report_id", "region", Pad("", 10).c_str(), "year",
-              "title");
+  std::printf("%-32s %-6s %s %-4s %-11s %s  %s\n", "report_id", "region", Pad("", 14).c_str(), "year",
+              "kind", "title", "source");
   for (const auto& m : all.reports()) {
-    std::printf("%-32s %-6s %s %-4d %s\n", m.report_id().c_str(), m.region().code().c_str(),
-                Pad(m.region().name(), 10).c_str(), m.report_year(), m.title().c_str());
+    std::printf("%-32s %-6s %s %-4d %-11s %s  %s\n", m.report_id().c_str(), m.region().code().c_str(),
+                Pad(m.region().name(), 14).c_str(), m.report_year(), doc::KindName(m.kind()),
+                m.title().c_str(), m.source_name().c_str());
   }
   std::printf("%d reports\n", all.reports_size());
   return 0;

@@ -9,6 +9,7 @@
 
 #include "absl/time/time.h"
 #include "common/rpc/auth.h"
+#include "zhibiao/v1/report.pb.h"
 
 namespace zb::cli {
 
@@ -45,6 +46,8 @@ struct CliOptions {
   int in_flight = 16;  // documents sent ahead of their results
   int retries = 3;     // rounds of resending UNAVAILABLE / RESOURCE_EXHAUSTED documents
   int max_document_mb = 32;  // larger files fail without being sent
+  zhibiao::v1::ReportHints hints;  // --hint_*: what the caller knows of the file(s)
+  std::string manifest;            // CSV of per-file hints (tools/zhibiao/hints.h)
   // transport security of every call
   TlsFiles tls;
   std::string token_file;

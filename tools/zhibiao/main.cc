@@ -9,6 +9,7 @@
 #include "common/base/env_flags.h"
 #include "common/base/logging.h"
 #include "tools/zhibiao/cli.h"
+#include "tools/zhibiao/hints.h"
 
 ABSL_FLAG(std::string, ingest, "127.0.0.1:7401", "ingest service address (env ZHIBIAO_INGEST_ADDR)");
 ABSL_FLAG(std::string, query, "127.0.0.1:7402", "query service address (env ZHIBIAO_QUERY_ADDR)");
@@ -39,6 +40,16 @@ ABSL_FLAG(std::string, service, "", "probe: grpc.health.v1 service name (\"\": t
 ABSL_FLAG(int, in_flight, 16, "ingest: documents sent ahead of their results on the stream");
 ABSL_FLAG(int, max_document_mb, 32, "ingest: larger files fail at once, unsent (ingest's own limit)");
 ABSL_FLAG(int, retries, 3, "ingest: times to resend documents that met an unavailable or busy service");
+ABSL_FLAG(std::string, hint_region, "", "ingest/parse: the region code the document is of (wins over the text)");
+ABSL_FLAG(int, hint_year, 0, "ingest/parse: the year the document reports on");
+ABSL_FLAG(std::string, hint_kind, "", "ingest/parse: rule_of_law, work_report, statistics or other");
+ABSL_FLAG(std::string, hint_issuer, "", "ingest/parse: the issuing body (新乡市司法局)");
+ABSL_FLAG(std::string, hint_published, "", "ingest/parse: publication date, YYYY-MM-DD");
+ABSL_FLAG(std::string, hint_url, "", "ingest/parse: the address the document was found at");
+ABSL_FLAG(std::string, hint_title, "", "ingest/parse: the document's title");
+ABSL_FLAG(std::string, manifest, "",
+          "ingest: CSV with a header row: path plus any of region_code, report_year, kind, issuer, "
+          "published_date, source_url, title (paths relative to the manifest)");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA bundle: call the services over TLS, verifying them (env ZHIBIAO_TLS_CA)");
 ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate, for services that require one");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
@@ -60,6 +71,8 @@ constexpr char kUsage[] = R"(zhibiao: turn Chinese government work reports into 
 Usage:
   zhibiao parse FILE [--json]          parse and extract locally, store nothing
   zhibiao ingest FILE|DIR... [--json]  send documents to the ingest service
+        [--hint_region=CODE --hint_year=Y --hint_kind=K --hint_url=URL ...] for one file,
+        [--manifest=hints.csv] for many (path,region_code,report_year,kind,... columns)
   zhibiao reports list [--region=CODE --province=CODE --year=Y] [--json]
   zhibiao reports show ID [--json]
   zhibiao reports section ID SECTION   one section's text (SECTION: 7.2 or 七.(二))
@@ -115,6 +128,21 @@ int main(int argc, char** argv) {
   o.in_flight = absl::GetFlag(FLAGS_in_flight);
   o.retries = absl::GetFlag(FLAGS_retries);
   o.max_document_mb = absl::GetFlag(FLAGS_max_document_mb);
+  o.hints.set_region_code(absl::GetFlag(FLAGS_hint_region));
+  o.hints.set_report_year(absl::GetFlag(FLAGS_hint_year));
+  if (!absl::GetFlag(FLAGS_hint_kind).empty()) {
+    auto kind = zb::cli::ParseKind(absl::GetFlag(FLAGS_hint_kind));
+    if (!kind.ok()) {
+      std::fprintf(stderr, "zhibiao: --hint_kind: %s\n", std::string(kind.status().message()).c_str());
+      return 2;
+    }
+    o.hints.set_kind(*kind);
+  }
+  o.hints.set_issuer(absl::GetFlag(FLAGS_hint_issuer));
+  o.hints.set_published_date(absl::GetFlag(FLAGS_hint_published));
+  o.hints.set_source_url(absl::GetFlag(FLAGS_hint_url));
+  o.hints.set_title(absl::GetFlag(FLAGS_hint_title));
+  o.manifest = absl::GetFlag(FLAGS_manifest);
   o.tls.ca = absl::GetFlag(FLAGS_tls_ca);
   o.tls.cert = absl::GetFlag(FLAGS_tls_cert);
   o.tls.key = absl::GetFlag(FLAGS_tls_key);
