@@ -3,6 +3,7 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -107,6 +108,18 @@ absl::StatusOr<Gold> ParseGold(absl::string_view jsonl) {
       gold.region_code = Str(s, "region_code");
       gold.published = Str(s, "published");
       gold.report_year = static_cast<int>(Num(s, "report_year").value_or(0));
+      gold.source = Str(s, "source");
+      if (auto ex = s.fields().find("excerpts"); ex != s.fields().end()) {
+        for (const auto& range : ex->second.list_value().values()) {
+          const auto& bounds = range.list_value().values();
+          if (bounds.size() != 2) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("gold line ", line_number, ": an excerpt is [first_line, last_line]"));
+          }
+          gold.excerpts.emplace_back(static_cast<int>(bounds[0].number_value()),
+                                     static_cast<int>(bounds[1].number_value()));
+        }
+      }
       auto it = s.fields().find("not_indicators");
       if (it != s.fields().end()) {
         for (const auto& v : it->second.list_value().values()) {
@@ -128,14 +141,56 @@ absl::StatusOr<Gold> ParseGold(absl::string_view jsonl) {
     g.subject = Str(s, "subject");
     g.uncertain = Flag(s, "uncertain");
     g.target = Flag(s, "target");
+    g.period = Str(s, "period");
     gold.indicators.push_back(std::move(g));
   }
   return gold;
 }
 
+std::string PeriodLabel(const zhibiao::v1::Indicator& indicator) {
+  if (indicator.period_start() == 0 || indicator.period_end() == 0) return "";
+  if (indicator.period_start() == indicator.period_end()) return absl::StrCat(indicator.period_end());
+  return absl::StrCat(indicator.period_start(), "-", indicator.period_end());
+}
+
+namespace {
+
+// Code-point ranges of the excerpts' lines in the normalised text (whose
+// lines are the document's: normalisation keeps line breaks).
+std::vector<std::pair<int64_t, int64_t>> ExcerptRanges(absl::string_view text,
+                                                       const std::vector<std::pair<int, int>>& excerpts) {
+  std::vector<int64_t> line_begin{0};
+  int64_t cp = 0;
+  for (size_t i = 0; i < text.size();) {
+    const char32_t c = text::NextCodePoint(text, &i);
+    ++cp;
+    if (c == '\n') line_begin.push_back(cp);
+  }
+  line_begin.push_back(cp + 1);
+  std::vector<std::pair<int64_t, int64_t>> out;
+  const int lines = static_cast<int>(line_begin.size()) - 1;
+  for (const auto& [first, last] : excerpts) {
+    if (first < 1 || last < first || first > lines) continue;
+    out.emplace_back(line_begin[first - 1], line_begin[std::min(last, lines)] - 1);
+  }
+  return out;
+}
+
+bool Inside(const std::vector<std::pair<int64_t, int64_t>>& ranges, int64_t begin, int64_t end) {
+  if (ranges.empty()) return true;
+  for (const auto& [b, e] : ranges) {
+    if (begin >= b && end <= e) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
   Score score;
   const Compact hay = MakeCompact(report.normalized_text());
+  const std::vector<std::pair<int64_t, int64_t>> ranges =
+      ExcerptRanges(report.normalized_text(), gold.excerpts);
   std::map<std::string, std::string> path_of_section;
   for (const auto& s : report.sections()) path_of_section[s.section_id()] = s.path();
 
@@ -147,6 +202,7 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
   };
   std::vector<Figure> figures;
   for (const auto& ind : report.indicators()) {
+    if (!Inside(ranges, ind.char_begin(), ind.char_end())) continue;
     if (!figures.empty() && figures.back().begin == ind.char_begin() &&
         figures.back().end == ind.char_end()) {
       continue;
@@ -160,6 +216,9 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
     if (!g.uncertain) ++score.gold_certain;
     const Compact needle = MakeCompact(text::NormalizeNfkc(g.text).text);
     auto spans = FindAll(hay, needle);
+    spans.erase(std::remove_if(spans.begin(), spans.end(),
+                               [&](const auto& sp) { return !Inside(ranges, sp.first, sp.second); }),
+                spans.end());
     if (spans.empty()) {
       score.unlocated.push_back(g.text);
       if (!g.uncertain) score.misses.push_back(absl::StrCat(g.text, " (not in the text)"));
@@ -221,6 +280,12 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
     else wrong.push_back(absl::StrCat("section ", path, "≠", g.section));
     if (ind.is_target() == g.target) ++score.target_ok;
     else wrong.push_back(absl::StrCat("target ", ind.is_target(), "≠", g.target));
+    if (!g.period.empty()) {
+      ++score.period_checked;
+      const std::string period = PeriodLabel(ind);
+      if (period == g.period) ++score.period_ok;
+      else wrong.push_back(absl::StrCat("period ", period, "≠", g.period));
+    }
     if (!wrong.empty()) {
       score.mismatches.push_back(absl::StrCat(g.text, ": ", absl::StrJoin(wrong, ", ")));
     }
@@ -241,6 +306,7 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
   // Strings the gold says are not quantities must not be reported.
   for (const std::string& s : gold.not_indicators) {
     for (const auto& span : FindAll(hay, MakeCompact(text::NormalizeNfkc(s).text))) {
+      if (!Inside(ranges, span.first, span.second)) continue;
       for (const Figure& f : figures) {
         if (!f.matched && !f.matched_uncertain && f.end > span.first && f.begin < span.second) {
           score.not_indicator_hits.push_back(absl::StrCat(s, " → ", f.indicator->text()));
@@ -256,16 +322,19 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
   score.direction_accuracy = Ratio(score.direction_ok, score.matched);
   score.section_accuracy = Ratio(score.section_ok, score.matched);
   score.target_accuracy = Ratio(score.target_ok, score.matched);
+  score.period_accuracy = Ratio(score.period_ok, score.period_checked);
   return score;
 }
 
 std::string FormatScore(const Score& s, bool details) {
   std::string out = absl::StrFormat(
       "precision %.4f (%d/%d)\nrecall    %.4f (%d/%d)\nunit      %.4f\nqualifier %.4f\n"
-      "direction %.4f\nsection   %.4f\ntarget    %.4f\nnot_indicators reported: %d\n",
+      "direction %.4f\nsection   %.4f\ntarget    %.4f\nperiod    %.4f (%d checked)\n"
+      "not_indicators reported: %d\n",
       s.precision, s.matched, s.extracted_figures, s.recall, s.matched, s.gold_certain,
       s.unit_accuracy, s.qualifier_accuracy, s.direction_accuracy, s.section_accuracy,
-      s.target_accuracy, static_cast<int>(s.not_indicator_hits.size()));
+      s.target_accuracy, s.period_accuracy, s.period_checked,
+      static_cast<int>(s.not_indicator_hits.size()));
   if (!details) return out;
   auto list = [&](const char* title, const std::vector<std::string>& items) {
     if (items.empty()) return;

@@ -33,6 +33,7 @@ struct GoldIndicator {
   std::string subject;
   bool uncertain = false;
   bool target = false;
+  std::string period;  // "2025", "2021-2025", or "" when the gold leaves it open
 };
 
 struct Gold {
@@ -40,6 +41,10 @@ struct Gold {
   int report_year = 0;
   std::vector<std::string> not_indicators;
   std::vector<GoldIndicator> indicators;
+  // For a gold file that annotates part of a document: the ranges of whole
+  // lines (1-based, inclusive) it covers. Only figures there are scored.
+  std::vector<std::pair<int, int>> excerpts;
+  std::string source;  // the document, relative to ../shared ("corpus/gzbg-2026/henan-2026.txt")
 };
 
 absl::StatusOr<Gold> ParseGold(absl::string_view jsonl);
@@ -50,8 +55,9 @@ struct Score {
   int matched = 0;            // certain gold lines matched
   double precision = 0, recall = 0;
   int unit_ok = 0, qualifier_ok = 0, direction_ok = 0, section_ok = 0, target_ok = 0;
+  int period_checked = 0, period_ok = 0;  // matched lines whose gold states a period
   double unit_accuracy = 0, qualifier_accuracy = 0, direction_accuracy = 0;
-  double section_accuracy = 0, target_accuracy = 0;
+  double section_accuracy = 0, target_accuracy = 0, period_accuracy = 0;
   std::vector<std::string> misses;           // gold lines not found
   std::vector<std::string> false_positives;  // extracted figures matching no gold line
   std::vector<std::string> not_indicator_hits;
@@ -60,6 +66,9 @@ struct Score {
 };
 
 Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold);
+
+// An indicator's period as gold writes it: "2025", "2021-2025", "" when unknown.
+std::string PeriodLabel(const zhibiao::v1::Indicator& indicator);
 
 // A human-readable summary, one figure a line, then the lists.
 std::string FormatScore(const Score& score, bool details);
