@@ -46,36 +46,85 @@ namespace {
 bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
 bool IsLatin(char32_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
-// Units and measure words, longest first, with the base unit and factor.
+// The unit lexicon: every measure word and unit the recognizer knows, as
+// written, with the base unit its value is normalised to, the power of ten
+// the written form carries (亿元 = 10^8 元) and the unit kind. Longest forms
+// first within one first character (the index below keeps table order).
 struct UnitSpec {
   absl::string_view written;
   absl::string_view base;
-  double factor;
+  int exp10;
+  UnitKind kind;
 };
+constexpr UnitKind kCount = zhibiao::v1::UNIT_KIND_COUNT;
+constexpr UnitKind kPercent = zhibiao::v1::UNIT_KIND_PERCENT;
+constexpr UnitKind kPoint = zhibiao::v1::UNIT_KIND_PERCENT_POINT;
+constexpr UnitKind kCny = zhibiao::v1::UNIT_KIND_CURRENCY_CNY;
+constexpr UnitKind kDuration = zhibiao::v1::UNIT_KIND_DURATION;
+constexpr UnitKind kMeasure = zhibiao::v1::UNIT_KIND_OTHER;
 constexpr UnitSpec kUnits[] = {
-    {"个百分点", "个百分点", 1}, {"百分点", "个百分点", 1},
-    {"万亿元", "元", 1e12}, {"千万元", "元", 1e7}, {"百万元", "元", 1e6},
-    {"亿元", "元", 1e8}, {"万元", "元", 1e4}, {"千元", "元", 1e3}, {"元", "元", 1},
-    {"个工作日", "工作日", 1}, {"工作日", "工作日", 1}, {"个小时", "小时", 1},
-    {"小时", "小时", 1}, {"分钟", "分钟", 1}, {"学时", "学时", 1}, {"课时", "课时", 1},
-    {"个月", "个月", 1}, {"天", "天", 1}, {"日", "日", 1}, {"周", "周", 1},
-    {"人次", "人次", 1}, {"户次", "户次", 1}, {"家次", "家次", 1}, {"批次", "批次", 1},
-    {"件次", "件次", 1}, {"场次", "场次", 1}, {"车次", "车次", 1}, {"架次", "架次", 1},
-    {"人(次)", "人次", 1}, {"次", "次", 1},
-    {"平方公里", "平方公里", 1}, {"平方米", "平方米", 1}, {"立方米", "立方米", 1},
-    {"公里", "公里", 1}, {"千米", "公里", 1}, {"公顷", "公顷", 1}, {"亩", "亩", 1},
-    {"吨", "吨", 1}, {"千瓦", "千瓦", 1}, {"米", "米", 1},
-    {"件", "件", 1}, {"起", "起", 1}, {"名", "名", 1}, {"人", "人", 1}, {"个", "个", 1},
-    {"项", "项", 1}, {"家", "家", 1}, {"所", "所", 1}, {"场", "场", 1}, {"条", "条", 1},
-    {"部", "部", 1}, {"卷", "卷", 1}, {"份", "份", 1}, {"户", "户", 1}, {"期", "期", 1},
-    {"批", "批", 1}, {"篇", "篇", 1}, {"本", "本", 1}, {"册", "册", 1}, {"套", "套", 1},
-    {"台", "台", 1}, {"辆", "辆", 1}, {"处", "处", 1}, {"座", "座", 1}, {"间", "间", 1},
-    {"类", "类", 1}, {"种", "种", 1}, {"支", "支", 1}, {"位", "位", 1}, {"宗", "宗", 1},
-    {"笔", "笔", 1}, {"轮", "轮", 1}, {"班", "班", 1}, {"堂", "堂", 1}, {"节", "节", 1},
-    {"例", "例", 1}, {"床", "床", 1}, {"栋", "栋", 1}, {"幢", "幢", 1}, {"张", "张", 1},
-    {"封", "封", 1}, {"块", "块", 1}, {"岁", "岁", 1}, {"倍", "倍", 1}, {"分", "分", 1},
-    {"%", "%", 1}, {"‰", "‰", 1},
+    // Rates and shares.
+    {"个百分点", "个百分点", 0, kPoint}, {"百分点", "个百分点", 0, kPoint},
+    {"%", "%", 0, kPercent}, {"‰", "‰", 0, kPercent}, {"倍", "倍", 0, kMeasure},
+    {"成", "成", 0, kMeasure},
+    // Money: 元 with its written multipliers; foreign currencies in their own unit.
+    {"万亿元", "元", 12, kCny}, {"千万元", "元", 7, kCny}, {"百万元", "元", 6, kCny},
+    {"亿元", "元", 8, kCny}, {"万元", "元", 4, kCny}, {"千元", "元", 3, kCny}, {"元", "元", 0, kCny},
+    {"美元", "美元", 0, kMeasure}, {"欧元", "欧元", 0, kMeasure}, {"港元", "港元", 0, kMeasure},
+    {"港币", "港元", 0, kMeasure}, {"日元", "日元", 0, kMeasure},
+    // Time.
+    {"个工作日", "工作日", 0, kDuration}, {"工作日", "工作日", 0, kDuration},
+    {"个小时", "小时", 0, kDuration}, {"小时", "小时", 0, kDuration}, {"分钟", "分钟", 0, kDuration},
+    {"学时", "学时", 0, kDuration}, {"课时", "课时", 0, kDuration}, {"个月", "个月", 0, kDuration},
+    {"天", "天", 0, kDuration}, {"日", "日", 0, kDuration}, {"周", "周", 0, kDuration},
+    // Counts of events and people, compounds with 次 first.
+    {"人次", "人次", 0, kCount}, {"户次", "户次", 0, kCount}, {"家次", "家次", 0, kCount},
+    {"批次", "批次", 0, kCount}, {"件次", "件次", 0, kCount}, {"场次", "场次", 0, kCount},
+    {"车次", "车次", 0, kCount}, {"架次", "架次", 0, kCount}, {"航次", "航次", 0, kCount},
+    {"艘次", "艘次", 0, kCount}, {"班次", "班次", 0, kCount}, {"人(次)", "人次", 0, kCount},
+    {"百亿亿次/秒", "次/秒", 18, kMeasure}, {"亿亿次/秒", "次/秒", 16, kMeasure},
+    {"次", "次", 0, kCount},
+    // Length, area, volume, mass, energy and power, concentration.
+    {"平方公里", "平方公里", 0, kMeasure}, {"平方千米", "平方公里", 0, kMeasure},
+    {"平方米", "平方米", 0, kMeasure}, {"立方米", "立方米", 0, kMeasure},
+    {"公里", "公里", 0, kMeasure}, {"千米", "公里", 0, kMeasure}, {"公顷", "公顷", 0, kMeasure},
+    {"亩", "亩", 0, kMeasure}, {"吨标准煤", "吨标准煤", 0, kMeasure}, {"吨标煤", "吨标准煤", 0, kMeasure},
+    {"标准煤", "吨标准煤", 0, kMeasure}, {"吨", "吨", 0, kMeasure},
+    {"公斤", "公斤", 0, kMeasure}, {"千克", "公斤", 0, kMeasure}, {"斤", "斤", 0, kMeasure},
+    {"千瓦时", "千瓦时", 0, kMeasure}, {"千瓦", "千瓦", 0, kMeasure}, {"兆瓦", "千瓦", 3, kMeasure},
+    {"吉瓦时", "吉瓦时", 0, kMeasure}, {"吉瓦", "千瓦", 6, kMeasure},
+    {"微克/立方米", "微克/立方米", 0, kMeasure}, {"毫克/立方米", "毫克/立方米", 0, kMeasure},
+    {"标箱", "标箱", 0, kMeasure}, {"标准箱", "标箱", 0, kMeasure}, {"米", "米", 0, kMeasure},
+    {"摄氏度", "℃", 0, kMeasure}, {"℃", "℃", 0, kMeasure},
+    // Measure words of things counted.
+    {"件", "件", 0, kCount}, {"起", "起", 0, kCount}, {"名", "名", 0, kCount}, {"人", "人", 0, kCount},
+    {"个", "个", 0, kCount}, {"项", "项", 0, kCount}, {"家", "家", 0, kCount}, {"所", "所", 0, kCount},
+    {"场", "场", 0, kCount}, {"条", "条", 0, kCount}, {"部", "部", 0, kCount}, {"卷", "卷", 0, kCount},
+    {"份", "份", 0, kCount}, {"户", "户", 0, kCount}, {"期", "期", 0, kCount}, {"批", "批", 0, kCount},
+    {"篇", "篇", 0, kCount}, {"本", "本", 0, kCount}, {"册", "册", 0, kCount}, {"套", "套", 0, kCount},
+    {"台", "台", 0, kCount}, {"辆", "辆", 0, kCount}, {"艘", "艘", 0, kCount}, {"架", "架", 0, kCount},
+    {"列", "列", 0, kCount}, {"款", "款", 0, kCount}, {"处", "处", 0, kCount}, {"座", "座", 0, kCount},
+    {"间", "间", 0, kCount}, {"类", "类", 0, kCount}, {"种", "种", 0, kCount}, {"支", "支", 0, kCount},
+    {"位", "位", 0, kCount}, {"宗", "宗", 0, kCount}, {"笔", "笔", 0, kCount}, {"轮", "轮", 0, kCount},
+    {"班", "班", 0, kCount}, {"堂", "堂", 0, kCount}, {"节", "节", 0, kCount}, {"例", "例", 0, kCount},
+    {"床", "床", 0, kCount}, {"栋", "栋", 0, kCount}, {"幢", "幢", 0, kCount}, {"张", "张", 0, kCount},
+    {"封", "封", 0, kCount}, {"块", "块", 0, kCount}, {"头", "头", 0, kCount}, {"只", "只", 0, kCount},
+    {"棵", "棵", 0, kCount}, {"株", "株", 0, kCount}, {"枚", "枚", 0, kCount}, {"颗", "颗", 0, kCount},
+    {"岁", "岁", 0, kMeasure}, {"分", "分", 0, kMeasure},
 };
+
+// Units written in Latin letters right after the number (55GWh, 160Eflops).
+constexpr UnitSpec kLatinUnits[] = {
+    {"EFLOPS", "EFLOPS", 0, kMeasure}, {"Eflops", "EFLOPS", 0, kMeasure}, {"EFlops", "EFLOPS", 0, kMeasure},
+    {"PFLOPS", "PFLOPS", 0, kMeasure}, {"Pflops", "PFLOPS", 0, kMeasure}, {"PFlops", "PFLOPS", 0, kMeasure},
+    {"GWh", "GWh", 0, kMeasure}, {"TWh", "GWh", 3, kMeasure}, {"kWh", "千瓦时", 0, kMeasure},
+    {"GW", "千瓦", 6, kMeasure}, {"MW", "千瓦", 3, kMeasure}, {"kW", "千瓦", 0, kMeasure},
+    {"km", "公里", 0, kMeasure},
+};
+
+// What a unit is per: 元/月, 元/人, 吨/年 (after the unit, a slash and one of these).
+constexpr absl::string_view kPerUnits[] = {"人·年", "平方米", "立方米", "人", "月", "年", "日", "天",
+                                           "小时", "吨", "亩", "户", "次", "公里", "千瓦时", "辆"};
 
 // Nouns counted without a measure word (9县区, 12乡镇): the noun is the unit.
 constexpr absl::string_view kCountedNouns[] = {
@@ -85,10 +134,10 @@ constexpr absl::string_view kCountedNouns[] = {
 // Scale words after an Arabic number.
 struct ScaleSpec {
   absl::string_view written;
-  double factor;
+  int exp10;
 };
-constexpr ScaleSpec kScales[] = {
-    {"万亿", 1e12}, {"千万", 1e7}, {"百万", 1e6}, {"亿", 1e8}, {"万", 1e4}, {"千", 1e3}};
+constexpr ScaleSpec kScales[] = {{"万亿", 12}, {"千亿", 11}, {"百亿", 10}, {"千万", 7},
+                                 {"百万", 6},  {"亿", 8},    {"万", 4},    {"千", 3}};
 
 enum class Qual { kExact, kApprox, kAtLeast, kAtMost };
 
@@ -101,6 +150,7 @@ constexpr QualSpec kPreQualifiers[] = {
     {"不少于", Qual::kAtLeast}, {"不低于", Qual::kAtLeast}, {"不超过", Qual::kAtMost},
     {"不高于", Qual::kAtMost}, {"超过", Qual::kAtLeast}, {"多于", Qual::kAtLeast},
     {"高于", Qual::kAtLeast}, {"大于", Qual::kAtLeast}, {"至少", Qual::kAtLeast},
+    {"突破", Qual::kAtLeast},
     {"不到", Qual::kAtMost}, {"不足", Qual::kAtMost}, {"少于", Qual::kAtMost},
     {"低于", Qual::kAtMost}, {"最多", Qual::kAtMost}, {"大约", Qual::kApprox},
     {"将近", Qual::kApprox}, {"接近", Qual::kApprox}, {"约", Qual::kApprox},
@@ -174,11 +224,14 @@ struct Number {
   int64_t begin = 0;
   int64_t end = 0;
   double value = 0;
+  std::string decimal;  // the digits as written, without separators ("3.26"); the integer for Chinese
   bool chinese = false;
-  bool only_scale_char = false;  // 千, 万, 百 alone
+  bool scale_only = false;  // 千, 万, 万亿 alone: a magnitude, not a count
   bool integer_digits_only = false;
   size_t digit_count = 0;
 };
+
+bool IsScaleChar(char32_t c) { return c == U'百' || c == U'千' || c == U'万' || c == U'亿'; }
 
 // A number (Arabic or Chinese) at i, or nullopt.
 std::optional<Number> ReadNumber(const CodePointText& t, int64_t i) {
@@ -190,6 +243,9 @@ std::optional<Number> ReadNumber(const CodePointText& t, int64_t i) {
     if (!ParseArabic(digits, &n.value)) return std::nullopt;
     n.integer_digits_only = digits.find_first_of(",.") == std::string::npos;
     n.digit_count = digits.size();
+    for (char c : digits) {
+      if (c != ',') n.decimal.push_back(c);
+    }
     return n;
   }
   if (!text::IsChineseNumeralChar(t.at(i))) return std::nullopt;
@@ -201,13 +257,24 @@ std::optional<Number> ReadNumber(const CodePointText& t, int64_t i) {
     if (v) {
       n.end = end;
       n.value = static_cast<double>(*v);
+      n.decimal = std::to_string(*v);
       n.chinese = true;
-      n.only_scale_char = end - i == 1 && text::ChineseUnitValue(t.at(i)) > 0;
+      n.scale_only = true;
+      for (int64_t k = i; k < end; ++k) n.scale_only = n.scale_only && IsScaleChar(t.at(k));
       return n;
     }
     --end;
   }
   return std::nullopt;
+}
+
+// The value of a number written with `exp10` more powers of ten (3.26 and
+// 万 → 32600), computed from the written digits so that it is the double
+// nearest the exact decimal, never a product carrying float noise.
+double ScaledValue(const Number& n, int exp10) {
+  if (exp10 == 0) return n.value;
+  const std::string scientific = absl::StrCat(n.decimal, "e", exp10);
+  return std::strtod(scientific.c_str(), nullptr);
 }
 
 // kUnits by their first code point, longest first within each list.
@@ -281,18 +348,116 @@ const char* QualifierName(zhibiao::v1::Qualifier qualifier) {
 }
 
 UnitKind UnitKindOf(absl::string_view unit) {
-  if (unit == "%" || unit == "‰") return zhibiao::v1::UNIT_KIND_PERCENT;
-  if (unit == "个百分点") return zhibiao::v1::UNIT_KIND_PERCENT_POINT;
-  if (unit == "元") return zhibiao::v1::UNIT_KIND_CURRENCY_CNY;
-  for (absl::string_view d : {"工作日", "小时", "分钟", "学时", "课时", "个月", "天", "日", "周", "年"}) {
-    if (unit == d) return zhibiao::v1::UNIT_KIND_DURATION;
+  for (const UnitSpec& u : kUnits) {
+    if (u.base == unit) return u.kind;
   }
-  for (absl::string_view o : {"平方公里", "平方米", "立方米", "公里", "公顷", "亩", "吨", "千瓦", "米",
-                              "岁", "倍", "分"}) {
-    if (unit == o) return zhibiao::v1::UNIT_KIND_OTHER;
+  for (const UnitSpec& u : kLatinUnits) {
+    if (u.base == unit) return u.kind;
   }
+  if (unit == "年") return zhibiao::v1::UNIT_KIND_DURATION;
+  // Compound units (元/月, 人次/年) are rates of their numerator.
+  const size_t slash = unit.find('/');
+  if (slash != absl::string_view::npos) return zhibiao::v1::UNIT_KIND_OTHER;
   return zhibiao::v1::UNIT_KIND_COUNT;
 }
+
+namespace {
+
+bool IsCjk(char32_t c) { return c >= 0x4E00 && c <= 0x9FFF; }
+
+bool IsRangeSeparator(char32_t c) {
+  return c == '-' || c == '~' || c == U'—' || c == U'–' || c == U'至' || c == U'到' || c == U'～';
+}
+
+// The scale word (万, 亿, 千万, ...) at j, unless a unit that carries its own
+// scale is written there (万元, 千瓦, 百亿亿次/秒): the unit wins.
+const ScaleSpec* MatchScale(const CodePointText& t, int64_t j) {
+  int64_t unit_end = 0;
+  if (MatchUnit(t, j, &unit_end) != nullptr) return nullptr;
+  for (const ScaleSpec& s : kScales) {
+    if (t.Matches(j, s.written)) return &s;
+  }
+  return nullptr;
+}
+
+// What follows a unit that makes the figure a name, a rank or a threshold of
+// something else rather than a measured quantity; each rule is named.
+struct FollowerRule {
+  absl::string_view name;
+  absl::string_view unit;       // the base unit the rule applies to ("" any)
+  bool chinese_only;            // only after Chinese numerals (十一届九次全会, 二期)
+  absl::string_view follower;   // written right after the unit
+};
+constexpr FollowerRule kFollowerRules[] = {
+    {"session ordinal (九次全会, 三次会议)", "次", true, "全会"},
+    {"session ordinal", "次", true, "会议"},
+    {"session ordinal", "次", true, "全体会议"},
+    {"session ordinal", "次", true, "代表大会"},
+    {"session ordinal", "次", true, "党代会"},
+    {"three sectors (三次产业)", "次", true, "产业"},
+    {"rule name (中央八项规定)", "项", true, "规定"},
+    {"solar terms (二十四节气)", "节", true, "气"},
+    {"anniversary (80周年)", "周", false, "年"},
+    {"specification (30万吨级, 10万千瓦级)", "", false, "级"},
+    {"milestone (迈上4个万亿元台阶)", "", false, "台阶"},
+    {"age band (3岁以下)", "岁", false, "以下"},
+    {"age band", "岁", false, "以上"},
+    {"age band", "岁", false, "及以下"},
+};
+
+const FollowerRule* FollowerRuleAt(const CodePointText& t, int64_t j, absl::string_view base_unit,
+                                   bool chinese) {
+  for (const FollowerRule& r : kFollowerRules) {
+    if (!r.unit.empty() && r.unit != base_unit) continue;
+    if (r.chinese_only && !chinese) continue;
+    if (t.Matches(j, r.follower)) return &r;
+  }
+  return nullptr;
+}
+
+// A milestone counted in magnitudes: 迈上4个万亿元台阶, 连跨3个千亿级台阶
+// (the count and the magnitude both describe the step, not a level).
+bool IsMilestone(const CodePointText& t, int64_t j) {
+  for (int64_t k = j; k < j + 8 && k < t.size(); ++k) {
+    if (t.Matches(k, "台阶")) return true;
+    const char32_t c = t.at(k);
+    if (!IsCjk(c) || c == U'，' || c == U'、') return false;
+  }
+  return false;
+}
+
+// A threshold names the things it bounds: 亿元以上项目, 10万千瓦及以下机组,
+// 20户以上自然村. After 以上/以下 (and an optional 的) comes a head noun of
+// the things counted, not the end of the clause.
+constexpr absl::string_view kThresholdHeads[] = {
+    "项目", "重大项目", "大项目", "企业", "工业企业", "机组", "自然村", "村", "城市", "县城", "工程",
+    "园区", "集群", "产业集群", "医院", "学校", "老年人", "老人", "人口", "家庭", "景区", "港口",
+    "码头", "河流", "湖泊", "水库", "道路", "公路", "商户", "经营主体", "规模", "客户", "船舶",
+    "车辆", "货车", "煤矿", "矿山", "锅炉", "建筑", "楼", "职工", "人员", "婴幼儿", "儿童"};
+bool IsThreshold(const CodePointText& t, int64_t after_qualifier) {
+  const int64_t at = t.at(after_qualifier) == U'的' ? after_qualifier + 1 : after_qualifier;
+  for (absl::string_view head : kThresholdHeads) {
+    if (t.Matches(at, head)) return true;
+  }
+  return false;
+}
+
+// Arabic fraction a/b (1/4, 1/10以上): a share, in percent. Not a date (2025/1/2).
+bool ReadArabicFraction(const CodePointText& t, int64_t i, int64_t* end, double* percent) {
+  int64_t j = i;
+  while (IsDigit(t.at(j))) ++j;
+  if (j == i || j - i > 2 || t.at(j) != '/' || !IsDigit(t.at(j + 1))) return false;
+  int64_t k = j + 1;
+  while (IsDigit(t.at(k))) ++k;
+  if (k - j - 1 > 3 || t.at(k) == '/' || t.at(i - 1) == '/' || IsDigit(t.at(k)) || t.at(k) == '.') return false;
+  double a = 0, b = 0;
+  if (!ParseArabic(t.Slice(i, j), &a) || !ParseArabic(t.Slice(j + 1, k), &b) || b < 2 || a >= b) return false;
+  *percent = std::round(a / b * 100.0 * 10000.0) / 10000.0;
+  *end = k;
+  return true;
+}
+
+}  // namespace
 
 std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
   std::vector<FoundQuantity> out;
@@ -315,9 +480,11 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
     double value = 0, low = 0, high = 0;
     bool is_range = false;
     std::string unit_written, base_unit, scale_written;
-    double unit_factor = 1;
+    UnitKind kind = zhibiao::v1::UNIT_KIND_UNSPECIFIED;
     int64_t j = 0;
     int64_t number_begin = i;
+    double fraction_percent = 0;
+    int64_t fraction_end = 0;
 
     // 百分之X / 千分之X
     if (t.Matches(i, "百分之") || t.Matches(i, "千分之")) {
@@ -331,6 +498,14 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
       j = n->end;
       base_unit = permille ? "‰" : "%";
       unit_written = permille ? "千分之" : "百分之";
+      kind = zhibiao::v1::UNIT_KIND_PERCENT;
+    } else if (ReadArabicFraction(t, i, &fraction_end, &fraction_percent) &&
+               !IsLatin(t.at(i - 1)) && !IsLatin(t.at(fraction_end))) {
+      value = fraction_percent;
+      j = fraction_end;
+      base_unit = "%";
+      unit_written = "/";
+      kind = zhibiao::v1::UNIT_KIND_PERCENT;
     } else {
       auto n = ReadNumber(t, i);
       if (!n) {
@@ -347,6 +522,7 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
           j = numerator->end;
           base_unit = "%";
           unit_written = "分之";
+          kind = zhibiao::v1::UNIT_KIND_PERCENT;
           goto have_value;
         }
         i = j;
@@ -355,7 +531,7 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
       // Exclusions before the number.
       {
         const char32_t prev = t.at(i - 1);
-        if (prev == U'第' || IsLatin(prev) || prev == U'·' || prev == '.' ||
+        if (prev == U'第' || IsLatin(prev) || prev == U'·' || prev == '.' || prev == U'届' ||
             (prev == ':' && IsDigit(t.at(i - 2)))) {
           i = j;
           continue;
@@ -366,24 +542,15 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
           continue;
         }
       }
-      value = n->value;
-      // Scale word after an Arabic number: 3.2万, 4.5亿.
+      int exp10 = 0;
+      // Scale word after an Arabic number: 3.2万, 4.5亿 (a unit with its own scale wins).
       if (!n->chinese) {
-        for (const ScaleSpec& s : kScales) {
-          if (t.Matches(j, s.written)) {
-            // 万元/亿元 are units that carry their own scale.
-            bool unit_follows = false;
-            for (absl::string_view money : {"万元", "亿元", "万亿元", "千万元", "百万元", "千元"}) {
-              unit_follows = unit_follows || t.Matches(j, money);
-            }
-            if (unit_follows) break;
-            value *= s.factor;
-            scale_written = std::string(s.written);
-            j += text::CodePointCount(s.written);
-            break;
-          }
+        if (const ScaleSpec* s = MatchScale(t, j)) {
+          exp10 += s->exp10;
+          scale_written = std::string(s->written);
+          j += text::CodePointCount(s->written);
         }
-      } else if (n->end - n->begin >= 1) {
+      } else {
         // Record the scale a Chinese numeral used, e.g. 两千三百 (none) or 三万 (万).
         absl::string_view written = t.Slice(n->begin, n->end);
         if (absl::EndsWith(written, "亿")) scale_written = "亿";
@@ -399,73 +566,114 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
           break;
         }
       }
-      // Scale after the inner qualifier: 3万余 → handled; 30余万 (30余万人).
+      // Scale after the inner qualifier: 30余万人.
       if (had_inner && !n->chinese && scale_written.empty()) {
-        for (const ScaleSpec& s : kScales) {
-          if (t.Matches(j, s.written) && !t.Matches(j, "万元") && !t.Matches(j, "亿元")) {
-            value *= s.factor;
-            scale_written = std::string(s.written);
-            j += text::CodePointCount(s.written);
-            break;
-          }
+        if (const ScaleSpec* s = MatchScale(t, j)) {
+          exp10 += s->exp10;
+          scale_written = std::string(s->written);
+          j += text::CodePointCount(s->written);
         }
       }
-      // A lone scale character (千, 万) is a quantity only with 余/多: 千余人次.
-      if (n->only_scale_char && !had_inner) {
-        i = j;
-        continue;
+      // A magnitude alone (千, 万, 万亿) is a quantity only when bounded: 千余人次,
+      // 超万列, 近万人, 突破万亿元.
+      bool bounded_magnitude = false;
+      if (n->scale_only && !had_inner) {
+        for (absl::string_view pre : {"超", "近", "逾", "约", "突破", "超过"}) {
+          bounded_magnitude = bounded_magnitude || t.MatchesBefore(number_begin, pre);
+        }
+        if (!bounded_magnitude) {
+          i = j;
+          continue;
+        }
       }
-      // Range: 5-8名, 3至5次, 15~20学时.
-      if (!had_inner) {
-        const char32_t sep = t.at(j);
-        const bool sep_ok = sep == '-' || sep == '~' || sep == U'—' || sep == U'–' ||
-                            sep == U'至' || sep == U'到' || sep == U'～';
-        if (sep_ok) {
-          int64_t k = j + 1;
-          auto second = ReadNumber(t, k);
-          if (second && second->chinese == n->chinese && second->value > n->value) {
-            int64_t after = second->end;
-            double second_value = second->value;
-            if (!scale_written.empty()) {
-              // 3-5万: the scale follows the second number.
-            } else if (!n->chinese) {
-              for (const ScaleSpec& s : kScales) {
-                if (t.Matches(after, s.written) && !t.Matches(after, "万元") && !t.Matches(after, "亿元")) {
-                  value *= s.factor;
-                  second_value *= s.factor;
-                  scale_written = std::string(s.written);
-                  after += text::CodePointCount(s.written);
-                  break;
-                }
-              }
+      // Range: 5-8名, 3至5次, 15~20学时, 3-5万人 (the scale follows the second number).
+      std::optional<Number> range_high;
+      if (!had_inner && IsRangeSeparator(t.at(j))) {
+        auto second = ReadNumber(t, j + 1);
+        if (second && second->chinese == n->chinese && second->value > n->value) {
+          int64_t after = second->end;
+          int second_exp = exp10;
+          std::string second_scale;
+          if (scale_written.empty() && !n->chinese) {
+            if (const ScaleSpec* s = MatchScale(t, after)) {
+              second_exp = s->exp10;
+              second_scale = std::string(s->written);
+              after += text::CodePointCount(s->written);
             }
-            int64_t unit_end = 0;
-            if (MatchUnit(t, after, &unit_end) != nullptr || t.at(after) == '%') {
-              is_range = true;
-              low = value;
-              high = second_value;
-              j = after;
-            }
+          }
+          int64_t unit_end = 0;
+          if (MatchUnit(t, after, &unit_end) != nullptr) {
+            range_high = *second;
+            exp10 = second_exp;
+            if (!second_scale.empty()) scale_written = second_scale;
+            j = after;
           }
         }
       }
       // Unit, possibly after a space (PDF exports and some portals write "856 名").
+      int unit_exp10 = 0;
       {
         int64_t unit_end = 0;
         const int64_t unit_at = t.at(j) == ' ' && !IsDigit(t.at(j + 1)) ? j + 1 : j;
         const UnitSpec* u = MatchUnit(t, unit_at, &unit_end);
+        if (u == nullptr && !n->chinese && unit_at == j) {
+          for (const UnitSpec& latin : kLatinUnits) {
+            if (t.Matches(j, latin.written) && !IsLatin(t.at(j + text::CodePointCount(latin.written)))) {
+              u = &latin;
+              unit_end = j + text::CodePointCount(latin.written);
+              break;
+            }
+          }
+        }
+        // Measure words that are also verbs or nouns after Chinese numerals: 建成, 头等.
+        if (u != nullptr && n->chinese && (u->base == "头" || u->base == "只")) u = nullptr;
+        if (u != nullptr && u->base == "成") {
+          for (absl::string_view w : {"为", "立", "功", "效", "果", "本", "员", "都", "熟", "绩", "型", "交", "就", "长"}) {
+            if (t.Matches(unit_end, w)) u = nullptr;
+          }
+          if (u != nullptr && !n->chinese) u = nullptr;  // 5成 is rare; 10成 never a share
+        }
         if (u != nullptr) {
-          unit_written = std::string(u->written);
+          unit_written = std::string(t.Slice(unit_at, unit_end));
           base_unit = std::string(u->base);
-          unit_factor = u->factor;
+          unit_exp10 = u->exp10;
+          kind = u->kind;
           j = unit_end;
+          // A rate per something: 645元/月, 1.2万元/人, 30吨/年.
+          if (t.at(j) == '/') {
+            for (absl::string_view per : kPerUnits) {
+              if (t.Matches(j + 1, per)) {
+                const int64_t per_end = j + 1 + text::CodePointCount(per);
+                unit_written = std::string(t.Slice(unit_at, per_end));
+                base_unit = absl::StrCat(base_unit, "/", per);
+                kind = zhibiao::v1::UNIT_KIND_OTHER;
+                j = per_end;
+                break;
+              }
+            }
+          }
         } else if (!n->chinese) {
           for (absl::string_view noun : kCountedNouns) {
             if (unit_at == j && t.Matches(j, noun)) {
               unit_written = std::string(noun);
               base_unit = std::string(noun);
+              kind = zhibiao::v1::UNIT_KIND_COUNT;
               j += text::CodePointCount(noun);
               break;
+            }
+          }
+          // Years as a length of time, not a date: 9.6年, 10.2年左右, 年限达11年.
+          if (base_unit.empty() && t.at(j) == U'年' && scale_written.empty()) {
+            const bool decimal = !n->integer_digits_only;
+            const bool bounded = t.Matches(j + 1, "左右") || t.Matches(j + 1, "以上");
+            const bool span = t.MatchesBefore(number_begin, "年限达") ||
+                              t.MatchesBefore(number_begin, "年限为") ||
+                              t.MatchesBefore(number_begin, "年限") || t.MatchesBefore(number_begin, "期限");
+            if ((decimal || bounded || span) && n->value < 100) {
+              unit_written = "年";
+              base_unit = "年";
+              kind = zhibiao::v1::UNIT_KIND_DURATION;
+              j += 1;
             }
           }
         }
@@ -473,6 +681,23 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
       if (base_unit.empty()) {
         i = j > i ? j : i + 1;
         continue;
+      }
+      // A range written with the unit twice: 5%-5.5%, 4.5%—5%.
+      if (!range_high && !had_inner && IsRangeSeparator(t.at(j)) && IsDigit(t.at(j + 1)) && !n->chinese) {
+        auto second = ReadNumber(t, j + 1);
+        int64_t unit_end = 0;
+        if (second && second->value > n->value && MatchUnit(t, second->end, &unit_end) != nullptr &&
+            t.Slice(second->end, unit_end) == unit_written) {
+          range_high = *second;
+          j = unit_end;
+        }
+      }
+      // Values from the written digits and every power of ten written with them.
+      value = ScaledValue(*n, exp10 + unit_exp10);
+      if (range_high) {
+        is_range = true;
+        low = value;
+        high = ScaledValue(*range_high, exp10 + unit_exp10);
       }
       // Exclusions after the unit.
       // Dates: 2月25日, 25日 after 月; months are never a measure here.
@@ -492,12 +717,22 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
         continue;
       }
       // "24小时" names an around-the-clock service unless it bounds a time (24小时内).
-      if (base_unit == "小时" && value == 24 && !t.Matches(j, "内") && !t.Matches(j, "以内")) {
+      if (base_unit == "小时" && n->value == 24 && !t.Matches(j, "内") && !t.Matches(j, "以内")) {
         i = j;
         continue;
       }
       // A number glued to Latin letters or a version: 5G, 4.0版.
       if (IsLatin(t.at(j)) || (base_unit == "分" && t.Matches(j, "之"))) {
+        i = j;
+        continue;
+      }
+      // Names, ranks, specifications and milestones (kFollowerRules).
+      if (FollowerRuleAt(t, j, base_unit, n->chinese) != nullptr || IsMilestone(t, j)) {
+        i = j;
+        continue;
+      }
+      // Phases of a project: 二期, 三期工程 (Arabic counts of sessions stay: 举办40期).
+      if (n->chinese && base_unit == "期") {
         i = j;
         continue;
       }
@@ -514,14 +749,23 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
       }
     }
   have_value:
-    // Post qualifiers: 以上, 以下, 以内, 左右.
-    for (const QualSpec& qs : kPostQualifiers) {
-      if (qs.written == "余" || qs.written == "多") continue;
-      if (t.Matches(j, qs.written)) {
-        // 内 only as a bound of time or count: 3日内, 5次内.
-        qual = Combine(qual, qs.qual);
-        j += text::CodePointCount(qs.written);
-        break;
+    // Post qualifiers: 以上, 以下, 以内, 左右, 及以下.
+    {
+      bool bounded_after = false;
+      for (const QualSpec& qs : kPostQualifiers) {
+        if (qs.written == "余" || qs.written == "多") continue;
+        const int64_t at = t.Matches(j, "及") && (t.Matches(j + 1, "以上") || t.Matches(j + 1, "以下")) ? j + 1 : j;
+        if (t.Matches(at, qs.written)) {
+          qual = Combine(qual, qs.qual);
+          j = at + text::CodePointCount(qs.written);
+          bounded_after = qs.written == "以上" || qs.written == "以下";
+          break;
+        }
+      }
+      // A threshold (亿元以上项目, 10万千瓦及以下机组) bounds what it names.
+      if (bounded_after && IsThreshold(t, j)) {
+        i = j;
+        continue;
       }
     }
     // Pre qualifiers: the longest match right before the number.
@@ -544,19 +788,19 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
     Quantity& quantity = q.quantity;
     if (is_range) {
       quantity.set_qualifier(zhibiao::v1::QUALIFIER_RANGE);
-      quantity.set_low(low * unit_factor);
-      quantity.set_high(high * unit_factor);
-      quantity.set_value((low + high) / 2 * unit_factor);
+      quantity.set_low(low);
+      quantity.set_high(high);
+      quantity.set_value((low + high) / 2);
     } else {
       quantity.set_qualifier(ToProto(qual));
-      quantity.set_value(value * unit_factor);
-      quantity.set_low(value * unit_factor);
-      quantity.set_high(value * unit_factor);
+      quantity.set_value(value);
+      quantity.set_low(value);
+      quantity.set_high(value);
     }
     quantity.set_unit(base_unit);
     quantity.set_unit_written(unit_written);
     quantity.set_scale_written(scale_written);
-    quantity.set_kind(UnitKindOf(base_unit));
+    quantity.set_kind(kind != zhibiao::v1::UNIT_KIND_UNSPECIFIED ? kind : UnitKindOf(base_unit));
     out.push_back(std::move(q));
     i = j;
   }

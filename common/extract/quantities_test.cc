@@ -48,6 +48,20 @@ TEST(QuantitiesTest, TableOfForms) {
       {"共9县区参加", "9县区", 9, 0, "县区", Q::QUALIFIER_EXACT},
       {"规模达3.2万亿元", "3.2万亿元", 3.2e12, 0, "元", Q::QUALIFIER_EXACT},
       {"出生率3.2‰", "3.2‰", 3.2, 0, "‰", Q::QUALIFIER_EXACT},
+      // Units of work reports and statistics bulletins.
+      {"粮食产量1350.97亿斤,", "1350.97亿斤", 1350.97e8, 0, "斤", Q::QUALIFIER_EXACT},
+      {"算力达10.36百亿亿次/秒。", "10.36百亿亿次/秒", 10.36e18, 0, "次/秒", Q::QUALIFIER_EXACT},
+      {"能源综合生产能力达2.3亿吨标准煤左右", "2.3亿吨标准煤左右", 2.3e8, 0, "吨标准煤", Q::QUALIFIER_APPROX},
+      {"进出口总额达1200亿美元", "1200亿美元", 1.2e11, 0, "美元", Q::QUALIFIER_EXACT},
+      {"电力装机突破1亿千瓦", "突破1亿千瓦", 1e8, 0, "千瓦", Q::QUALIFIER_AT_LEAST},
+      {"集装箱吞吐量350万标箱", "350万标箱", 3.5e6, 0, "标箱", Q::QUALIFIER_EXACT},
+      {"低保标准提高到801元/月", "801元/月", 801, 0, "元/月", Q::QUALIFIER_EXACT},
+      {"中欧班列开行超万列", "超万列", 1e4, 0, "列", Q::QUALIFIER_AT_LEAST},
+      {"财政支出八成以上用于民生", "八成以上", 8, 0, "成", Q::QUALIFIER_AT_LEAST},
+      {"占全国增量的1/4。", "1/4", 25, 0, "%", Q::QUALIFIER_EXACT},
+      {"平均受教育年限达10.2年左右", "10.2年左右", 10.2, 0, "年", Q::QUALIFIER_APPROX},
+      {"地区生产总值增长5%-5.5%。", "5%-5.5%", 5, 5.5, "%", Q::QUALIFIER_RANGE},
+      {"新能源电池产能达55GWh,", "55GWh", 55, 0, "GWh", Q::QUALIFIER_EXACT},
   };
   for (const Expected& c : cases) {
     CodePointText t(c.text);
@@ -75,10 +89,26 @@ TEST(QuantitiesTest, NotQuantities) {
            "锚定“两个确保”", "认真落实“四个亲自”要求", "《条例》第十二条规定", "电话0373-12345678",
            "一是部分乡镇执法力量薄弱", "“千名干部进万家”活动", "百年一遇的洪水", "第三产业",
            "4.0版系统上线", "(新乡市第十三届人民代表大会常务委员会公告第6号)",
-           "一次办妥", "10时30分", "三是加强培训"}) {
+           "一次办妥", "10时30分", "三是加强培训",
+           // Names, phases, specifications, milestones and thresholds.
+           "严格落实中央八项规定精神", "十一届九次全会", "国家区域医疗中心二期项目", "二十四节气",
+           "纪念抗战胜利80周年", "建成30万吨级码头", "地区生产总值迈上4个万亿元台阶",
+           "亿元以上项目开工", "关停10万千瓦及以下机组", "3岁以下婴幼儿照护", "三次产业结构"}) {
     CodePointText t(s);
     auto found = FindQuantities(t);
     EXPECT_TRUE(found.empty()) << s << " -> " << (found.empty() ? "" : std::string(t.Slice(found[0].begin, found[0].end)));
+  }
+}
+
+// Values are the written digits times the written powers of ten, exactly.
+TEST(QuantitiesTest, ValuesExactAsWritten) {
+  for (auto [text, expected] : std::vector<std::pair<const char*, double>>{
+           {"3.26万件", 32600}, {"0.07亿元", 7000000}, {"1.1万亿元", 1.1e12}, {"12.3万人次", 123000},
+           {"4.35万户", 43500}}) {
+    CodePointText t(text);
+    auto found = FindQuantities(t);
+    ASSERT_EQ(found.size(), 1u) << text;
+    EXPECT_EQ(found[0].quantity.value(), expected) << text;
   }
 }
 
