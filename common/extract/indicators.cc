@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/extract/periods.h"
 #include "common/text/numerals.h"
 
 namespace zb::extract {
@@ -71,6 +73,9 @@ constexpr absl::string_view kChangeFillers[] = {"了", "分别", "约", "近", "
 // the figure ("完成…5-8名…的目标") was achieved.
 constexpr absl::string_view kTargetWords[] = {"力争", "争取", "目标是", "目标为", "目标任务",
                                               "计划", "预计", "拟", "将达到", "要达到"};
+// Of those, the words that also report the past where the passage is about
+// it: 争取国家资金超千亿元 (obtained), 预计年均增长11% (estimated).
+constexpr absl::string_view kPastToleratedTargetWords[] = {"争取", "预计"};
 // Section headings about next year's plans.
 constexpr absl::string_view kPlanHeadings[] = {"打算", "工作计划", "工作安排", "工作思路",
                                                "下一步", "下步", "展望", "明年", "工作重点"};
@@ -151,8 +156,22 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
 
 std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     const CodePointText& t, const std::vector<zhibiao::v1::Section>& sections, int report_year) {
+  return ExtractIndicators(t, sections, ReportTime{report_year, zhibiao::v1::DOCUMENT_KIND_UNSPECIFIED});
+}
+
+std::vector<zhibiao::v1::Indicator> ExtractIndicators(
+    const CodePointText& t, const std::vector<zhibiao::v1::Section>& sections, const ReportTime& time) {
+  const int report_year = time.report_year;
   std::vector<zhibiao::v1::Indicator> out;
   const std::vector<FoundQuantity> found = FindQuantities(t);
+  const TimeMarkers time_markers(t, report_year, time.kind);
+  // The previous figure, for enumerations that share its change word and period.
+  struct Previous {
+    int64_t end = -1;
+    zhibiao::v1::Change change = zhibiao::v1::CHANGE_NONE;
+    bool is_target = false;
+    Period period;
+  } previous;
 
   // Sections whose heading (or an ancestor's) is about next year's plans.
   std::vector<bool> plan_section(sections.size(), false);
@@ -185,14 +204,24 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     if (clause_begin < previous_end) clause_begin = previous_end;
     previous_end = q.end;
 
-    // Section: the last section starting at or before the figure.
+    // Section: the last section starting at or before the figure; its
+    // top-level ancestor bounds how far back time markers are looked for.
     const zhibiao::v1::Section* section = nullptr;
     size_t section_index = 0;
+    int64_t time_floor = 0;
     for (size_t k = 0; k < sections.size(); ++k) {
       if (sections[k].char_begin() <= q.begin && q.begin < sections[k].char_end()) {
         section = &sections[k];
         section_index = k;
+        if (sections[k].section_id().find('.') == std::string::npos) time_floor = sections[k].char_begin();
       }
+    }
+    // An item of an enumeration (分别增长3.9%和5.7%, 3.5%左右、6%左右) shares the
+    // change word, goal and period of the item before it.
+    bool enumerated = false;
+    if (previous.end >= 0 && previous.end <= q.begin && q.begin - previous.end <= 2) {
+      const absl::string_view gap = t.Slice(previous.end, q.begin);
+      enumerated = gap == "、" || gap == "和" || gap == "与" || gap == "及";
     }
 
     zhibiao::v1::Change change = DetectChange(t, q.begin, clause_begin);
@@ -207,9 +236,24 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
 
     bool is_target = section != nullptr && plan_section[section_index];
     const absl::string_view before_in_clause = t.Slice(clause_begin, q.begin);
+    // A figure in a passage about the coming year or plan period is a goal.
+    const TimeMarker* scope = time_markers.ScopeAt(q.begin, time_floor);
+    const bool past_scope = scope != nullptr && !scope->period.future;
     for (absl::string_view w : kTargetWords) {
+      if (past_scope && absl::c_linear_search(kPastToleratedTargetWords, w)) continue;
       is_target = is_target || absl::StrContains(before_in_clause, w);
     }
+    if (scope != nullptr && scope->period.future) is_target = true;
+    if (enumerated) {
+      if (change == zhibiao::v1::CHANGE_NONE) change = previous.change;
+      is_target = is_target || previous.is_target;
+    }
+    const bool starting_level = t.MatchesBefore(q.begin, "从") || t.MatchesBefore(q.begin, "由") ||
+                                t.MatchesBefore(q.begin, "由上年");
+    Period period = PeriodOf(time_markers, clause_begin, q.begin, time_floor,
+                             change != zhibiao::v1::CHANGE_NONE, is_target, starting_level, report_year);
+    if (enumerated && previous.period.start != 0) period = previous.period;
+    previous = {q.end, change, is_target, period};
 
     // Subject: the clause before the figure, minus the change word.
     std::string clause(t.Slice(clause_begin, q.begin));
@@ -277,6 +321,8 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
       *ind.mutable_quantity() = q.quantity;
       ind.set_change(change);
       ind.set_is_target(is_target);
+      ind.set_period_start(period.start);
+      ind.set_period_end(period.end);
       ind.set_text(std::string(t.Slice(q.begin, q.end)));
       ind.set_sentence(std::string(t.Slice(sentence_begin, sentence_end)));
       ind.set_sentence_char_begin(sentence_begin);

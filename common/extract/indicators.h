@@ -16,18 +16,27 @@ namespace zb::extract {
 
 // Version of the extraction rules; stored on every report (with the taxonomy
 // version) so reports can be re-extracted when it changes.
-inline constexpr absl::string_view kExtractorVersion = "extract-1";
+inline constexpr absl::string_view kExtractorVersion = "extract-2";
+
+// What the extractor knows about the report as a whole.
+struct ReportTime {
+  int report_year = 0;  // the year reported on; 0 if unknown
+  zhibiao::v1::DocumentKind kind = zhibiao::v1::DOCUMENT_KIND_UNSPECIFIED;
+};
 
 // Extracts indicators from `text` (NFKC-normalised) whose sections (with
-// code-point offsets into `text`) are `sections`. `report_year` (0 if unknown)
-// tells targets for the coming year from achieved figures. Indicators get
-// seq, text, sentence, offsets, subject, change, is_target and section_id;
-// report_id and metric_key are left for the caller.
+// code-point offsets into `text`) are `sections`. The report year tells
+// targets for the coming year from achieved figures and dates each figure
+// (period_start/period_end). Indicators get seq, text, sentence, offsets,
+// subject, change, is_target, period and section_id; report_id and
+// metric_key are left for the caller.
 std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     absl::string_view text, const std::vector<zhibiao::v1::Section>& sections, int report_year);
 // The same over text already decoded into code points (shared with the taxonomy stage).
 std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     const CodePointText& text, const std::vector<zhibiao::v1::Section>& sections, int report_year);
+std::vector<zhibiao::v1::Indicator> ExtractIndicators(
+    const CodePointText& text, const std::vector<zhibiao::v1::Section>& sections, const ReportTime& time);
 
 // The subject a clause gives the figure that ends it: scope words (全市, 全年,
 // 共, 累计) and linking verbs (达, 为) dropped. Exposed for tests.

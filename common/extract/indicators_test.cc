@@ -11,6 +11,17 @@ std::vector<zhibiao::v1::Indicator> Extract(const std::string& text, int year = 
   return ExtractIndicators(text, s.sections, year);
 }
 
+std::vector<zhibiao::v1::Indicator> ExtractWorkReport(const std::string& text, int year = 2025) {
+  doc::DocumentStructure s = doc::ParseStructure(text);
+  const CodePointText t(text);
+  return ExtractIndicators(t, s.sections, ReportTime{year, zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT});
+}
+
+std::string PeriodOf(const zhibiao::v1::Indicator& ind) {
+  if (ind.period_start() == ind.period_end()) return std::to_string(ind.period_end());
+  return std::to_string(ind.period_start()) + "-" + std::to_string(ind.period_end());
+}
+
 TEST(SubjectTest, DropsScopeAndLinkWords) {
   EXPECT_EQ(SubjectFromClause("全市共排查矛盾纠纷"), "排查矛盾纠纷");
   EXPECT_EQ(SubjectFromClause("问题解决率为"), "问题解决率");
@@ -48,6 +59,39 @@ TEST(IndicatorsTest, EnumerationSharingOneFigureGivesOneIndicatorEach) {
   EXPECT_EQ(inds[0].subject(), "报备及时率");
   EXPECT_EQ(inds[1].subject(), "合法合规率");
   EXPECT_EQ(inds[0].char_begin(), inds[1].char_begin());
+}
+
+// The periods of a work report: the year reviewed, the five-year plan, the
+// coming year's targets and the next plan's goals, each from the markers the
+// text itself writes.
+TEST(IndicatorsTest, PeriodsOfAWorkReport) {
+  auto inds = ExtractWorkReport(
+      "政府工作报告\n一、2025年和“十四五”时期工作回顾\n2025年是极不平凡的一年。地区生产总值增长5.2%。\n"
+      "过去五年,地区生产总值年均增长5.5%,城镇化率从2020年的53.2%提升到2025年的57.7%,"
+      "较2020年提高4.5个百分点。\n"
+      "二、“十五五”时期主要目标任务\n地区生产总值年均增长5%左右。\n"
+      "三、2026年重点工作\n今年主要预期目标是:地区生产总值增长5%左右;城镇新增就业60万人以上。\n");
+  ASSERT_EQ(inds.size(), 8u);
+  const char* expected[] = {"2025", "2021-2025", "2020", "2025", "2021-2025", "2026-2030", "2026", "2026"};
+  const bool targets[] = {false, false, false, false, false, true, true, true};
+  for (size_t k = 0; k < inds.size(); ++k) {
+    EXPECT_EQ(PeriodOf(inds[k]), expected[k]) << inds[k].text();
+    EXPECT_EQ(inds[k].is_target(), targets[k]) << inds[k].text();
+  }
+}
+
+TEST(IndicatorsTest, EnumeratedFiguresShareTheChangeWord) {
+  auto inds = ExtractWorkReport("报告\n一、回顾\n城镇和农村居民人均可支配收入分别增长3.9%和5.7%。\n");
+  ASSERT_EQ(inds.size(), 2u);
+  EXPECT_EQ(inds[0].change(), zhibiao::v1::CHANGE_INCREASE);
+  EXPECT_EQ(inds[1].change(), zhibiao::v1::CHANGE_INCREASE);
+}
+
+TEST(IndicatorsTest, ObtainedIsNotATargetInAReview) {
+  auto inds = ExtractWorkReport("报告\n一、“十四五”时期工作回顾\n过去五年,争取国家政策性资金超千亿元。\n");
+  ASSERT_EQ(inds.size(), 1u);
+  EXPECT_FALSE(inds[0].is_target());
+  EXPECT_EQ(PeriodOf(inds[0]), "2021-2025");
 }
 
 TEST(IndicatorsTest, SectionsAndOffsets) {

@@ -90,7 +90,8 @@ absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
 
   const extract::CodePointText code_points(normalized.text);
   std::vector<zhibiao::v1::Indicator> indicators =
-      extract::ExtractIndicators(code_points, structure.sections, meta->report_year());
+      extract::ExtractIndicators(code_points, structure.sections,
+                                 extract::ReportTime{meta->report_year(), meta->kind()});
   taxonomy::AssignMetricKeys(taxonomy::Taxonomy::Default(), code_points, structure.sections,
                              &indicators);
   for (auto& section : structure.sections) *report.add_sections() = std::move(section);

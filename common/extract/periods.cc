@@ -1,0 +1,268 @@
+#include "common/extract/periods.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "absl/strings/string_view.h"
+
+namespace zb::extract {
+namespace {
+
+constexpr int64_t kForever = std::numeric_limits<int64_t>::max();
+
+bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
+
+// A future marker this far into its line opens the paragraph (or is a
+// heading) and speaks for what follows; further in, only for its sentence.
+constexpr int64_t kOpenerCodePoints = 30;
+// A year written this close to the line's start (after 一、 or ——) dates the
+// paragraph; anywhere else (2025年人均生产总值…) only its own sentence.
+constexpr int64_t kYearOpenerCodePoints = 4;
+// How far 从2020年的 reaches: the figure written right after it.
+constexpr int64_t kFromYearReach = 14;
+
+// Five-year plans by their ordinal: 十四五 is 2021–2025.
+struct PlanName {
+  absl::string_view written;
+  int first_year;
+};
+constexpr PlanName kPlans[] = {{"十二五", 2011}, {"十三五", 2016}, {"十四五", 2021},
+                               {"十五五", 2026}, {"十六五", 2031}};
+
+enum class Span { kFiveYearsPast, kYearPast, kThisYear, kLastYear, kNextYear, kNextFiveYears, kGoal };
+struct SpanWord {
+  absl::string_view written;
+  Span span;
+};
+// Longest first where one contains another.
+constexpr SpanWord kSpanWords[] = {
+    {"过去的五年", Span::kFiveYearsPast}, {"过去五年", Span::kFiveYearsPast},
+    {"五年来", Span::kFiveYearsPast},     {"这五年", Span::kFiveYearsPast},
+    {"五年间", Span::kFiveYearsPast},     {"五年里", Span::kFiveYearsPast},
+    {"过去的一年", Span::kYearPast},      {"过去一年", Span::kYearPast},
+    {"这一年", Span::kYearPast},          {"一年来", Span::kYearPast},
+    {"刚刚过去的", Span::kYearPast},      {"今年以来", Span::kYearPast},
+    {"今年", Span::kThisYear},            {"去年", Span::kLastYear},
+    {"上年", Span::kLastYear},
+    {"明年", Span::kNextYear},            {"下一步", Span::kNextYear},
+    {"下步", Span::kNextYear},            {"未来五年", Span::kNextFiveYears},
+    {"今后五年", Span::kNextFiveYears},   {"主要预期目标", Span::kGoal},
+    {"预期目标是", Span::kGoal},          {"预期目标为", Span::kGoal},
+    {"主要目标是", Span::kGoal},          {"目标任务是", Span::kGoal},
+};
+
+bool IsBaseBefore(const CodePointText& t, int64_t at) {
+  int64_t k = at;
+  if (t.at(k - 1) == U'“' || t.at(k - 1) == '"') --k;
+  for (absl::string_view w : {"比", "较", "与", "同", "相比", "对比"}) {
+    if (t.MatchesBefore(k, w)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TimeMarkers::TimeMarkers(const CodePointText& t, int year, zhibiao::v1::DocumentKind kind) {
+  if (year <= 0) return;
+  const bool work_report = kind == zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT;
+  int64_t line_begin = 0;
+  int64_t next_sentence_end = -1;
+  int64_t next_clause_end = -1;
+  auto clause_end_after = [&](int64_t i) {
+    if (next_clause_end < i) {
+      next_clause_end = i;
+      while (next_clause_end < t.size() && t.at(next_clause_end) != '\n' && t.at(next_clause_end) != U'。' &&
+             t.at(next_clause_end) != ';' && t.at(next_clause_end) != ',' && t.at(next_clause_end) != U'，') {
+        ++next_clause_end;
+      }
+    }
+    return next_clause_end;
+  };
+  auto sentence_end_after = [&](int64_t i) {
+    if (next_sentence_end < i) {
+      next_sentence_end = i;
+      while (next_sentence_end < t.size() && t.at(next_sentence_end) != '\n' &&
+             t.at(next_sentence_end) != U'。' && t.at(next_sentence_end) != ';') {
+        ++next_sentence_end;
+      }
+    }
+    return next_sentence_end;
+  };
+  auto add = [&](int64_t at, Period period, bool base, bool written_year, bool topic = false,
+                 bool plan = false) {
+    TimeMarker m;
+    m.at = at;
+    m.period = period;
+    m.base = base;
+    m.applies_until = kForever;
+    const int64_t into_line = at - line_begin;
+    if ((period.future && into_line >= kOpenerCodePoints) || (plan && into_line >= kOpenerCodePoints)) {
+      m.applies_until = sentence_end_after(at);
+    }
+    // A year written inside a paragraph dates its clause (2025年医疗旅游人次86.5万、收入83.9亿元);
+    // 从2020年的51% only the figure right after it.
+    if (written_year && (into_line > kYearOpenerCodePoints || !topic)) {
+      m.applies_until = std::min(m.applies_until, clause_end_after(at));
+      if (t.MatchesBefore(at, "从") || t.MatchesBefore(at, "由")) {
+        m.applies_until = std::min(m.applies_until, at + kFromYearReach);
+      }
+    }
+    markers_.push_back(m);
+  };
+  const Period reported{year, year, false};
+  const Period next{year + 1, year + 1, true};
+
+  for (int64_t i = 0; i < t.size(); ++i) {
+    const char32_t c = t.at(i);
+    if (c == '\n') {
+      line_begin = i + 1;
+      continue;
+    }
+    // A year: 2025年, 2021—2025年, 2020年以来; not a date (2026年1月26日).
+    if (IsDigit(c) && !IsDigit(t.at(i - 1)) && IsDigit(t.at(i + 1)) && IsDigit(t.at(i + 2)) &&
+        IsDigit(t.at(i + 3)) && !IsDigit(t.at(i + 4))) {
+      int written = 0;
+      for (int k = 0; k < 4; ++k) written = written * 10 + static_cast<int>(t.at(i + k) - '0');
+      int64_t j = i + 4;
+      int first = written;
+      // A span of years: 2021-2025年.
+      if ((t.at(j) == '-' || t.at(j) == U'—' || t.at(j) == U'–' || t.at(j) == U'至') && IsDigit(t.at(j + 1)) &&
+          IsDigit(t.at(j + 4)) && t.at(j + 5) == U'年') {
+        int last = 0;
+        for (int k = 1; k <= 4; ++k) last = last * 10 + static_cast<int>(t.at(j + k) - '0');
+        if (last > first) {
+          written = last;
+          j += 5;
+        }
+      }
+      if (t.at(j) != U'年' || written < year - 30 || written > year + 30) {
+        i = j;
+        continue;
+      }
+      // A full date names a day, not the period a paragraph speaks of.
+      int64_t k = j + 1;
+      while (IsDigit(t.at(k))) ++k;
+      if (k > j + 1 && t.at(k) == U'月') {
+        i = k;
+        continue;
+      }
+      const bool since = t.Matches(j + 1, "以来");
+      Period p;
+      if (since) {
+        p = {first, year, false};
+      } else if (first > year) {
+        p = {year + 1, written, true};
+      } else if (written > year) {
+        p = {first, written, true};
+      } else {
+        p = {first, written, false};
+      }
+      // A year opens its paragraph as a topic (2025年，… 2025年是… 2025年在…);
+      // a year written before a noun (2025年四大主导产业占…) dates one sentence.
+      const char32_t after_year = t.at(j + 1);
+      const bool topic = after_year == ',' || after_year == U'，' || after_year == U'是' ||
+                         after_year == U'在' || after_year == U'以' || after_year == U'我' ||
+                         after_year == U'全' || after_year == U'工' || since;
+      add(i, p, IsBaseBefore(t, i), /*written_year=*/true, topic);
+      i = j;
+      continue;
+    }
+    // A five-year plan: “十四五”时期; the one before the current is only ever a base.
+    bool matched = false;
+    for (const PlanName& plan : kPlans) {
+      if (!t.Matches(i, plan.written)) continue;
+      const int first = plan.first_year, last = plan.first_year + 4;
+      const int64_t after = i + 3 + (t.at(i + 3) == U'”' ? 1 : 0);
+      Period p;
+      bool base = IsBaseBefore(t, i);
+      if (t.Matches(after, "开局") || t.Matches(after, "的开局") || t.Matches(after, "第一年")) {
+        p = {first, first, first > year};  // 今年是“十五五”开局之年
+      } else if (t.Matches(after, "收官") || t.Matches(after, "规划收官") || t.Matches(after, "最后一年")) {
+        p = {last, last, last > year};  // 2025年是“十四五”收官之年
+      } else if (first > year) {
+        p = {first, last, true};
+      } else if (last < year - 4) {
+        base = true;
+        p = {first, last, false};
+      } else {
+        p = {first, std::min(last, year), false};
+      }
+      // A plan named in passing (提前完成“十四五”…目标) dates its sentence only.
+      add(i, p, base, false, false, /*plan=*/true);
+      i += 2;
+      matched = true;
+      break;
+    }
+    if (matched) continue;
+    for (const SpanWord& w : kSpanWords) {
+      if (!t.Matches(i, w.written)) continue;
+      Period p;
+      bool base = false;
+      switch (w.span) {
+        case Span::kFiveYearsPast: p = {year - 4, year, false}; break;
+        case Span::kYearPast: p = reported; break;
+        case Span::kThisYear: p = work_report ? next : reported; break;
+        case Span::kLastYear:
+          // 去年 in a work report is the year reported on; 上年 always the one before.
+          p = work_report && w.written == "去年" ? reported : Period{year - 1, year - 1, false};
+          base = IsBaseBefore(t, i);
+          break;
+        case Span::kNextYear: p = next; break;
+        case Span::kNextFiveYears: p = {year + 1, year + 5, true}; break;
+        case Span::kGoal: {
+          // 目标是: the goals of the period just named (“十五五”时期…主要目标是), or next year's.
+          p = next;
+          for (auto it = markers_.rbegin(); it != markers_.rend(); ++it) {
+            if (it->base) continue;
+            if (it->period.future && it->applies_until >= i && it->at >= line_begin) p = it->period;
+            break;
+          }
+          break;
+        }
+      }
+      add(i, p, base, /*written_year=*/w.span == Span::kLastYear);
+      i += static_cast<int64_t>(w.written.size() / 3) - 1;
+      break;
+    }
+  }
+}
+
+const TimeMarker* TimeMarkers::ScopeAt(int64_t at, int64_t floor) const {
+  auto it = std::lower_bound(markers_.begin(), markers_.end(), at,
+                             [](const TimeMarker& m, int64_t pos) { return m.at < pos; });
+  while (it != markers_.begin()) {
+    --it;
+    if (it->at < floor) return nullptr;
+    if (it->base || it->applies_until < at) continue;
+    return &*it;
+  }
+  return nullptr;
+}
+
+const TimeMarker* TimeMarkers::BaseIn(int64_t begin, int64_t end) const {
+  auto it = std::lower_bound(markers_.begin(), markers_.end(), end,
+                             [](const TimeMarker& m, int64_t pos) { return m.at < pos; });
+  while (it != markers_.begin()) {
+    --it;
+    if (it->at < begin) return nullptr;
+    if (it->base) return &*it;
+  }
+  return nullptr;
+}
+
+Period PeriodOf(const TimeMarkers& markers, int64_t clause_begin, int64_t figure_begin, int64_t floor,
+                bool is_change, bool is_target, bool starting_level, int year) {
+  if (year <= 0) return {};
+  const TimeMarker* scope = markers.ScopeAt(figure_begin, floor);
+  Period p = scope != nullptr ? scope->period : Period{year, year, false};
+  if (is_target && !p.future) p = {year + 1, year + 1, true};
+  if (starting_level && !p.future && p.start < p.end) p = {p.start - 1, p.start - 1, false};
+  if (is_change && !p.future) {
+    if (const TimeMarker* base = markers.BaseIn(clause_begin, figure_begin)) {
+      if (base->period.end + 1 <= p.end) p.start = base->period.end + 1;
+    }
+  }
+  return p;
+}
+
+}  // namespace zb::extract
