@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -117,6 +118,15 @@ double Round(double v, int decimals) {
   return std::round(v * p) / p;
 }
 
+// The value a reader takes from the written digits and the unit's scale: 1306.87万
+// is 13068700 exactly, as the extractor reads it, not 1306.87 * 10000 in binary.
+double WrittenValue(const std::string& digits, double scale) {
+  double value = 0;
+  const int exponent = static_cast<int>(std::lround(std::log10(scale)));
+  if (!absl::SimpleAtod(absl::StrCat(digits, "e", exponent), &value)) return std::stod(digits) * scale;
+  return value;
+}
+
 class Writer {
  public:
   explicit Writer(uint64_t seed) : rng_(seed) {}
@@ -136,7 +146,7 @@ class Writer {
     double number = Round(Real(spec.min, spec.max), spec.decimals);
     if (spec.kind == zhibiao::v1::UNIT_KIND_PERCENT && number > 100) number = 100;
     std::string text = FormatNumber(number, spec.decimals);
-    f.value = f.low = f.high = number * spec.scale;
+    f.value = f.low = f.high = WrittenValue(text, spec.scale);
     const int form = force_exact || !spec.inexact_allowed ? 0 : Uniform(0, 9);
     if (form == 1) {
       f.qualifier = zhibiao::v1::QUALIFIER_APPROX;
