@@ -53,6 +53,11 @@ struct ChangeWord {
 };
 constexpr ChangeWord kChangeWords[] = {
     {"同比增长", zhibiao::v1::CHANGE_INCREASE}, {"同比下降", zhibiao::v1::CHANGE_DECREASE},
+    {"年均增长", zhibiao::v1::CHANGE_INCREASE}, {"年均下降", zhibiao::v1::CHANGE_DECREASE},
+    {"涨幅", zhibiao::v1::CHANGE_INCREASE}, {"上涨", zhibiao::v1::CHANGE_INCREASE},
+    {"增幅", zhibiao::v1::CHANGE_INCREASE}, {"增速", zhibiao::v1::CHANGE_INCREASE},
+    {"微涨", zhibiao::v1::CHANGE_INCREASE}, {"微降", zhibiao::v1::CHANGE_DECREASE},
+    {"净增", zhibiao::v1::CHANGE_INCREASE}, {"净减少", zhibiao::v1::CHANGE_DECREASE},
     {"同比减少", zhibiao::v1::CHANGE_DECREASE}, {"同比增加", zhibiao::v1::CHANGE_INCREASE},
     {"增长", zhibiao::v1::CHANGE_INCREASE}, {"增加", zhibiao::v1::CHANGE_INCREASE},
     {"提高", zhibiao::v1::CHANGE_INCREASE}, {"提升", zhibiao::v1::CHANGE_INCREASE},

@@ -18,8 +18,8 @@ constexpr int64_t kOpenerCodePoints = 30;
 // A year written this close to the line's start (after 一、 or ——) dates the
 // paragraph; anywhere else (2025年人均生产总值…) only its own sentence.
 constexpr int64_t kYearOpenerCodePoints = 4;
-// How far 从2020年的 reaches: the figure written right after it.
-constexpr int64_t kFromYearReach = 14;
+// How far 从2020年的 reaches: a figure starting right after it (从2020年底的82.4岁).
+constexpr int64_t kFromYearReach = 8;
 
 // Five-year plans by their ordinal: 十四五 is 2021–2025.
 struct PlanName {

@@ -44,6 +44,7 @@ bool CodePointText::MatchesBefore(int64_t i, absl::string_view word) const {
 namespace {
 
 bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
+bool IsCjkLetter(char32_t c) { return c >= 0x4E00 && c <= 0x9FFF; }
 bool IsLatin(char32_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 // The unit lexicon: every measure word and unit the recognizer knows, as
@@ -95,7 +96,7 @@ constexpr UnitSpec kUnits[] = {
     {"吉瓦时", "吉瓦时", 0, kMeasure}, {"吉瓦", "千瓦", 6, kMeasure},
     {"微克/立方米", "微克/立方米", 0, kMeasure}, {"毫克/立方米", "毫克/立方米", 0, kMeasure},
     {"标箱", "标箱", 0, kMeasure}, {"标准箱", "标箱", 0, kMeasure}, {"米", "米", 0, kMeasure},
-    {"摄氏度", "℃", 0, kMeasure}, {"℃", "℃", 0, kMeasure},
+    {"摄氏度", "℃", 0, kMeasure}, {"℃", "℃", 0, kMeasure}, {"°C", "℃", 0, kMeasure},
     // Measure words of things counted.
     {"件", "件", 0, kCount}, {"起", "起", 0, kCount}, {"名", "名", 0, kCount}, {"人", "人", 0, kCount},
     {"个", "个", 0, kCount}, {"项", "项", 0, kCount}, {"家", "家", 0, kCount}, {"所", "所", 0, kCount},
@@ -123,13 +124,21 @@ constexpr UnitSpec kLatinUnits[] = {
 };
 
 // What a unit is per: 元/月, 元/人, 吨/年 (after the unit, a slash and one of these).
-constexpr absl::string_view kPerUnits[] = {"人·年", "平方米", "立方米", "人", "月", "年", "日", "天",
+constexpr absl::string_view kPerUnits[] = {"百亿元", "亿元", "万元", "万人", "千人", "人·年", "平方米", "立方米", "人", "月", "年", "日", "天",
                                            "小时", "吨", "亩", "户", "次", "公里", "千瓦时", "辆"};
 
 // Nouns counted without a measure word (9县区, 12乡镇): the noun is the unit.
 constexpr absl::string_view kCountedNouns[] = {
     "县(市、区)", "县(市)", "县市区", "县区", "乡镇(街道)", "乡镇", "街道", "社区", "村(社区)",
     "行政村", "部门", "单位"};
+
+// People counted in magnitudes without a measure word (71.3万监测对象,
+// 惠及17万婴幼儿, 100多万群众): counted in 人.
+constexpr absl::string_view kPeopleNouns[] = {
+    "监测对象", "脱贫人口", "婴幼儿", "儿童", "学生", "老年人", "老人", "群众", "农民工", "劳动力",
+    "居民", "职工", "农户", "游客", "人口", "患者", "残疾人", "妇女", "青年", "毕业生", "考生"};
+// Units written before a magnitude that has none after it (医疗旅游人次86.5万).
+constexpr absl::string_view kUnitsBefore[] = {"人次", "人数", "户数"};
 
 // Scale words after an Arabic number.
 struct ScaleSpec {
@@ -398,6 +407,8 @@ constexpr FollowerRule kFollowerRules[] = {
     {"rule name (中央八项规定)", "项", true, "规定"},
     {"solar terms (二十四节气)", "节", true, "气"},
     {"anniversary (80周年)", "周", false, "年"},
+    {"digit count (两位数增长)", "位", true, "数"},
+    {"vehicle class (三四轮车)", "轮", true, "车"},
     {"specification (30万吨级, 10万千瓦级)", "", false, "级"},
     {"milestone (迈上4个万亿元台阶)", "", false, "台阶"},
     {"age band (3岁以下)", "岁", false, "以下"},
@@ -419,7 +430,7 @@ const FollowerRule* FollowerRuleAt(const CodePointText& t, int64_t j, absl::stri
 // (the count and the magnitude both describe the step, not a level).
 bool IsMilestone(const CodePointText& t, int64_t j) {
   for (int64_t k = j; k < j + 8 && k < t.size(); ++k) {
-    if (t.Matches(k, "台阶")) return true;
+    if (t.Matches(k, "台阶") || t.Matches(k, "大关") || t.Matches(k, "关口")) return true;
     const char32_t c = t.at(k);
     if (!IsCjk(c) || c == U'，' || c == U'、') return false;
   }
@@ -430,7 +441,7 @@ bool IsMilestone(const CodePointText& t, int64_t j) {
 // 20户以上自然村. After 以上/以下 (and an optional 的) comes a head noun of
 // the things counted, not the end of the clause.
 constexpr absl::string_view kThresholdHeads[] = {
-    "项目", "重大项目", "大项目", "企业", "工业企业", "机组", "自然村", "村", "城市", "县城", "工程",
+    "项目", "重大项目", "大项目", "企业", "农村", "村寨", "工业企业", "机组", "自然村", "村", "城市", "县城", "工程",
     "园区", "集群", "产业集群", "医院", "学校", "老年人", "老人", "人口", "家庭", "景区", "港口",
     "码头", "河流", "湖泊", "水库", "道路", "公路", "商户", "经营主体", "规模", "客户", "船舶",
     "车辆", "货车", "煤矿", "矿山", "锅炉", "建筑", "楼", "职工", "人员", "婴幼儿", "儿童"};
@@ -440,6 +451,30 @@ bool IsThreshold(const CodePointText& t, int64_t after_qualifier) {
     if (t.Matches(at, head)) return true;
   }
   return false;
+}
+
+// Heads of service and policy names that hours are written before.
+bool NamesAService(const CodePointText& t, int64_t j) {
+  for (absl::string_view head : {"过境", "免签", "自助", "服务", "经济圈", "值班", "在线", "不打烊",
+                                 "营业", "热线", "全天候", "通关", "生活圈"}) {
+    if (t.Matches(j, head)) return true;
+  }
+  return false;
+}
+
+bool NamesATotal(absl::string_view between) {
+  for (absl::string_view verb : {"带动", "撬动", "吸引", "完成", "实现", "累计", "投入", "带来", "合计", "共计", "总计"}) {
+    if (absl::StrContains(between, verb)) return true;
+  }
+  return false;
+}
+
+bool SameClause(const CodePointText& t, int64_t begin, int64_t end) {
+  for (int64_t k = begin; k < end; ++k) {
+    const char32_t c = t.at(k);
+    if (c == ',' || c == U'，' || c == U'。' || c == ';' || c == '\n' || c == ':' || c == U'、') return false;
+  }
+  return true;
 }
 
 // Arabic fraction a/b (1/4, 1/10以上): a share, in percent. Not a date (2025/1/2).
@@ -490,6 +525,11 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
     if (t.Matches(i, "百分之") || t.Matches(i, "千分之")) {
       const bool permille = t.Matches(i, "千分之");
       auto n = ReadNumber(t, i + 3);
+      // 进入ESI前千分之一: a rank, not a share.
+      if (n && t.MatchesBefore(i, "前")) {
+        i = n->end;
+        continue;
+      }
       if (!n) {
         i += 3;
         continue;
@@ -531,7 +571,8 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
       // Exclusions before the number.
       {
         const char32_t prev = t.at(i - 1);
-        if (prev == U'第' || IsLatin(prev) || prev == U'·' || prev == '.' || prev == U'届' ||
+        // 每10万人 is a denominator of a rate, not a count.
+        if (prev == U'第' || IsLatin(prev) || prev == U'·' || prev == '.' || prev == U'届' || prev == U'每' ||
             (prev == ':' && IsDigit(t.at(i - 2)))) {
           i = j;
           continue;
@@ -678,6 +719,35 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
           }
         }
       }
+      // A magnitude without a measure word: 17万婴幼儿, 人次86.5万, 2000多亿方.
+      if (base_unit.empty() && !n->chinese && !scale_written.empty()) {
+        for (absl::string_view noun : kPeopleNouns) {
+          if (t.Matches(j, noun)) {
+            unit_written = std::string(noun);
+            base_unit = "人";
+            kind = zhibiao::v1::UNIT_KIND_COUNT;
+            j += text::CodePointCount(noun);
+            break;
+          }
+        }
+        if (base_unit.empty() && t.at(j) == U'方' && !IsCjkLetter(t.at(j + 1))) {
+          unit_written = "方";  // colloquial 立方米 (亿方 of gas and water)
+          base_unit = "立方米";
+          kind = zhibiao::v1::UNIT_KIND_OTHER;
+          j += 1;
+        }
+        if (base_unit.empty() && !IsCjkLetter(t.at(j)) && !IsDigit(t.at(j))) {
+          for (absl::string_view before : kUnitsBefore) {
+            if (t.MatchesBefore(number_begin, before)) {
+              unit_written = "";
+              base_unit = before == "户数" ? "户" : "人次";
+              if (before == "人数") base_unit = "人";
+              kind = zhibiao::v1::UNIT_KIND_COUNT;
+              break;
+            }
+          }
+        }
+      }
       if (base_unit.empty()) {
         i = j > i ? j : i + 1;
         continue;
@@ -716,8 +786,18 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
         i = j;
         continue;
       }
-      // "24小时" names an around-the-clock service unless it bounds a time (24小时内).
-      if (base_unit == "小时" && n->value == 24 && !t.Matches(j, "内") && !t.Matches(j, "以内")) {
+      // "24小时" names an around-the-clock service unless it bounds a time (24小时内);
+      // any number of hours before a service or policy names it (240小时过境免签).
+      if (base_unit == "小时" && ((n->value == 24 && !t.Matches(j, "内") && !t.Matches(j, "以内")) ||
+                                 NamesAService(t, j))) {
+        i = j;
+        continue;
+      }
+      // A bounded magnitude right after a count in the same clause is the
+      // threshold the counted things pass (191家工业企业营业收入超百亿元).
+      // What the counted things did together (8支基金带动社会投资超千亿元) is a total.
+      if (n->scale_only && !out.empty() && out.back().quantity.kind() == zhibiao::v1::UNIT_KIND_COUNT &&
+          SameClause(t, out.back().end, number_begin) && !NamesATotal(t.Slice(out.back().end, number_begin))) {
         i = j;
         continue;
       }
@@ -725,6 +805,19 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
       if (IsLatin(t.at(j)) || (base_unit == "分" && t.Matches(j, "之"))) {
         i = j;
         continue;
+      }
+      // A product's specification after a superlative: 全球最高10米液压支架,
+      // 世界最大100万千瓦机组 (the figure describes the product, not a result).
+      if (kind == zhibiao::v1::UNIT_KIND_OTHER && IsCjkLetter(t.at(j)) && !t.Matches(j, "以") &&
+          !t.Matches(j, "左右") && !t.Matches(j, "的")) {
+        bool superlative = false;
+        for (absl::string_view w : {"最高", "最大", "最长", "最深", "最重", "最宽", "最快"}) {
+          superlative = superlative || t.MatchesBefore(number_begin, w);
+        }
+        if (superlative) {
+          i = j;
+          continue;
+        }
       }
       // Names, ranks, specifications and milestones (kFollowerRules).
       if (FollowerRuleAt(t, j, base_unit, n->chinese) != nullptr || IsMilestone(t, j)) {

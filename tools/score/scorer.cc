@@ -4,6 +4,8 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
 #include <cmath>
 #include <map>
 #include <set>
@@ -189,6 +191,15 @@ bool Inside(const std::vector<std::pair<int64_t, int64_t>>& ranges, int64_t begi
 Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
   Score score;
   const Compact hay = MakeCompact(report.normalized_text());
+  const extract::CodePointText code_points(report.normalized_text());
+  // A gold text starting or ending with a digit is a whole number in the text:
+  // "5%" is not located inside "15%" or "2.5%".
+  auto cuts_a_number = [&](const std::pair<int64_t, int64_t>& sp) {
+    auto digit = [](char32_t c) { return c >= '0' && c <= '9'; };
+    const char32_t before = code_points.at(sp.first - 1), first = code_points.at(sp.first);
+    const char32_t last = code_points.at(sp.second - 1), after = code_points.at(sp.second);
+    return (digit(first) && (digit(before) || before == '.')) || (digit(last) && (digit(after) || after == '.'));
+  };
   const std::vector<std::pair<int64_t, int64_t>> ranges =
       ExcerptRanges(report.normalized_text(), gold.excerpts);
   std::map<std::string, std::string> path_of_section;
@@ -219,6 +230,9 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
     spans.erase(std::remove_if(spans.begin(), spans.end(),
                                [&](const auto& sp) { return !Inside(ranges, sp.first, sp.second); }),
                 spans.end());
+    if (std::any_of(spans.begin(), spans.end(), [&](const auto& sp) { return !cuts_a_number(sp); })) {
+      spans.erase(std::remove_if(spans.begin(), spans.end(), cuts_a_number), spans.end());
+    }
     if (spans.empty()) {
       score.unlocated.push_back(g.text);
       if (!g.uncertain) score.misses.push_back(absl::StrCat(g.text, " (not in the text)"));
@@ -229,8 +243,14 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
     // preferring those after it.
     std::pair<int64_t, int64_t> span = spans.front();
     int64_t best = -1;
+    auto overlaps_used = [&](const std::pair<int64_t, int64_t>& sp) {
+      auto it = used_spans.lower_bound({sp.first, INT64_MIN});
+      if (it != used_spans.end() && it->first < sp.second) return true;
+      return it != used_spans.begin() && std::prev(it)->second > sp.first;
+    };
     for (const auto& candidate : spans) {
-      if (used_spans.count(candidate)) continue;
+      // A text already located (5%左右) does not hold a second gold line (5%).
+      if (overlaps_used(candidate)) continue;
       const int64_t distance = candidate.first >= cursor ? candidate.first - cursor
                                                          : 4 * (cursor - candidate.first);
       if (best < 0 || distance < best) {
