@@ -36,6 +36,7 @@ void AppendGroupValue(zhibiao::v1::GroupBy dimension, const IndicatorRow& row, s
     case zhibiao::v1::GROUP_BY_REGION: out->append(row.region.data(), row.region.size()); break;
     case zhibiao::v1::GROUP_BY_PROVINCE: out->append(row.province.data(), row.province.size()); break;
     case zhibiao::v1::GROUP_BY_YEAR: absl::StrAppend(out, row.year); break;
+    case zhibiao::v1::GROUP_BY_PERIOD_END: absl::StrAppend(out, row.period_end); break;
     case zhibiao::v1::GROUP_BY_SUBJECT: out->append(row.subject.data(), row.subject.size()); break;
     case zhibiao::v1::GROUP_BY_REPORT: out->append(row.report_id.data(), row.report_id.size()); break;
     default: break;
@@ -120,6 +121,15 @@ absl::Status ValidateFilter(const zhibiao::v1::IndicatorFilter& filter) {
           absl::StrCat("filter.years[", i, "]: ", filter.years(i), " is not a year"));
     }
   }
+  for (int i = 0; i < filter.period_end_years_size(); ++i) {
+    if (filter.period_end_years(i) < 1 || filter.period_end_years(i) > 9999) {
+      return absl::InvalidArgumentError(absl::StrCat("filter.period_end_years[", i, "]: ",
+                                                     filter.period_end_years(i), " is not a year"));
+    }
+  }
+  if (filter.targets_only() && filter.exclude_targets()) {
+    return absl::InvalidArgumentError("filter: targets_only and exclude_targets exclude each other");
+  }
   return absl::OkStatus();
 }
 
@@ -148,7 +158,8 @@ IndicatorMatcher::IndicatorMatcher(const zhibiao::v1::IndicatorFilter& filter) :
   const auto& f = filter_;
   matches_all_ = f.metric_keys().empty() && f.years().empty() && f.region_codes().empty() &&
                  f.province_codes().empty() && f.report_ids().empty() && f.units().empty() &&
-                 f.qualifiers().empty() && !f.exclude_targets() &&
+                 f.qualifiers().empty() && !f.exclude_targets() && !f.targets_only() &&
+                 f.period_end_years().empty() &&
                  f.change() == zhibiao::v1::CHANGE_FILTER_UNSPECIFIED && f.subject_contains().empty();
 }
 
@@ -162,6 +173,8 @@ bool IndicatorMatcher::Matches(const IndicatorRow& row) const {
   if (!f.units().empty() && !ContainsView(f.units(), row.unit)) return false;
   if (!f.qualifiers().empty() && !Contains(f.qualifiers(), row.qualifier)) return false;
   if (f.exclude_targets() && row.is_target) return false;
+  if (f.targets_only() && !row.is_target) return false;
+  if (!f.period_end_years().empty() && !Contains(f.period_end_years(), row.period_end)) return false;
   const bool is_change =
       row.change == zhibiao::v1::CHANGE_INCREASE || row.change == zhibiao::v1::CHANGE_DECREASE;
   if (f.change() == zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY && is_change) return false;

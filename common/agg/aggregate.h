@@ -23,6 +23,7 @@ namespace zb::agg {
 struct IndicatorRow {
   absl::string_view metric_key;
   int32_t year = 0;
+  int32_t period_end = 0;      // the year the figure is about (the report year when open)
   absl::string_view region;    // six digits, "000000" if unknown
   absl::string_view province;  // six digits, "000000" if unknown
   absl::string_view report_id;

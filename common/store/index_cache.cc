@@ -111,6 +111,7 @@ void IndexCache::AddLocked(const IndicatorKeyParts& key, const IndexValue& value
   if (report_info_.size() <= report) report_info_.resize(report + 1);
   report_.push_back(report);
   year_.push_back(key.year);
+  period_end_.push_back(value.period_end != 0 ? value.period_end : key.year);
   qualifier_.push_back(value.qualifier);
   change_.push_back(value.change);
   unit_kind_.push_back(value.unit_kind);
@@ -207,6 +208,7 @@ void IndexCache::CompactIfNeeded() {
     subject_[out] = subject_[row];
     report_[out] = report_[row];
     year_[out] = year_[row];
+    period_end_[out] = period_end_[row];
     qualifier_[out] = qualifier_[row];
     change_[out] = change_[row];
     unit_kind_[out] = unit_kind_[row];
@@ -229,6 +231,7 @@ void IndexCache::CompactIfNeeded() {
     column->resize(out);
   }
   year_.resize(out);
+  period_end_.resize(out);
   qualifier_.resize(out);
   change_.resize(out);
   unit_kind_.resize(out);
@@ -349,6 +352,8 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
     }
   }
   const absl::flat_hash_set<int32_t> years(filter.years().begin(), filter.years().end());
+  const absl::flat_hash_set<int32_t> period_end_years(filter.period_end_years().begin(),
+                                                      filter.period_end_years().end());
   const absl::flat_hash_set<int> qualifiers(filter.qualifiers().begin(), filter.qualifiers().end());
 
   // Group keys are ids: up to four dimensions and the unit.
@@ -377,8 +382,10 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
       return;
     }
     if (!years.empty() && !years.contains(year_[row])) return;
+    if (!period_end_years.empty() && !period_end_years.contains(period_end_[row])) return;
     if (!qualifiers.empty() && !qualifiers.contains(qualifier_[row])) return;
     if (filter.exclude_targets() && (flags & kTarget)) return;
+    if (filter.targets_only() && !(flags & kTarget)) return;
     const bool is_change = change_[row] == zhibiao::v1::CHANGE_INCREASE ||
                            change_[row] == zhibiao::v1::CHANGE_DECREASE;
     if (filter.change() == zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY && is_change) return;
@@ -399,6 +406,7 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
         case zhibiao::v1::GROUP_BY_REGION: key[d] = region_[row]; break;
         case zhibiao::v1::GROUP_BY_PROVINCE: key[d] = province_[row]; break;
         case zhibiao::v1::GROUP_BY_YEAR: key[d] = year_[row]; break;
+        case zhibiao::v1::GROUP_BY_PERIOD_END: key[d] = period_end_[row]; break;
         case zhibiao::v1::GROUP_BY_SUBJECT: key[d] = subject_[row]; break;
         case zhibiao::v1::GROUP_BY_REPORT: key[d] = report_[row]; break;
         default: break;
@@ -494,7 +502,8 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
         case zhibiao::v1::GROUP_BY_METRIC: n.values.push_back(metrics_.Get(key[d])); break;
         case zhibiao::v1::GROUP_BY_REGION:
         case zhibiao::v1::GROUP_BY_PROVINCE: n.values.push_back(regions_.Get(key[d])); break;
-        case zhibiao::v1::GROUP_BY_YEAR: n.values.push_back(absl::StrCat(key[d])); break;
+        case zhibiao::v1::GROUP_BY_YEAR:
+        case zhibiao::v1::GROUP_BY_PERIOD_END: n.values.push_back(absl::StrCat(key[d])); break;
         case zhibiao::v1::GROUP_BY_SUBJECT: n.values.push_back(subjects_.Get(key[d])); break;
         case zhibiao::v1::GROUP_BY_REPORT: n.values.push_back(reports_.Get(key[d])); break;
         default: n.values.emplace_back(); break;

@@ -31,6 +31,13 @@ zhibiao::v1::Report RandomReport(int n, std::mt19937* rng, const std::string& ve
     ind->set_subject((*rng)() % 2 ? "受理案件" : "化解率");
     ind->set_is_target((*rng)() % 7 == 0);
     ind->set_change(static_cast<zhibiao::v1::Change>((*rng)() % 3 + 1));
+    // Targets for the next year; other figures mostly with the period left open.
+    if (ind->is_target()) {
+      ind->set_period_start(r.meta().report_year() + 1);
+      ind->set_period_end(r.meta().report_year() + 1 + (*rng)() % 2 * 4);
+    } else if ((*rng)() % 3 == 0) {
+      ind->set_period_end(r.meta().report_year());
+    }
     auto* q = ind->mutable_quantity();
     q->set_value(static_cast<double>((*rng)() % 1000) / 4);
     q->set_qualifier(static_cast<zhibiao::v1::Qualifier>((*rng)() % 5 + 1));
@@ -62,7 +69,8 @@ TEST(IndexCacheTest, AgreesWithTheRocksDbScan) {
 
   const std::vector<std::vector<int>> groupings = {
       {}, {zhibiao::v1::GROUP_BY_REGION}, {zhibiao::v1::GROUP_BY_METRIC, zhibiao::v1::GROUP_BY_YEAR},
-      {zhibiao::v1::GROUP_BY_PROVINCE, zhibiao::v1::GROUP_BY_SUBJECT}};
+      {zhibiao::v1::GROUP_BY_PROVINCE, zhibiao::v1::GROUP_BY_SUBJECT},
+      {zhibiao::v1::GROUP_BY_REGION, zhibiao::v1::GROUP_BY_PERIOD_END}};
   for (int q = 0; q < 60; ++q) {
     zhibiao::v1::IndicatorFilter filter;
     if (rng() % 2) filter.add_metric_keys(absl::StrCat("m", rng() % 5));
@@ -75,7 +83,12 @@ TEST(IndexCacheTest, AgreesWithTheRocksDbScan) {
     }
     if (rng() % 4 == 0) filter.add_units("件");
     if (rng() % 4 == 0) filter.set_subject_contains("率");
-    if (rng() % 4 == 0) filter.set_exclude_targets(true);
+    if (rng() % 4 == 0) {
+      filter.set_exclude_targets(true);
+    } else if (rng() % 4 == 0) {
+      filter.set_targets_only(true);
+    }
+    if (rng() % 4 == 0) filter.add_period_end_years(2020 + rng() % 8);
     if (rng() % 4 == 0) filter.set_change(zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY);
     if (rng() % 5 == 0) filter.add_qualifiers(zhibiao::v1::QUALIFIER_EXACT);
     google::protobuf::RepeatedField<int> group_by;
@@ -109,6 +122,61 @@ TEST(IndexCacheTest, AgreesWithTheRocksDbScan) {
   ASSERT_TRUE((*reopened)->Aggregate({}, &scan).ok());
   EXPECT_EQ(Dump(cached), Dump(scan.Finish()));
   (*reopened)->Close();
+  std::filesystem::remove_all(options.data_dir);
+}
+
+// Targets are found in the year they are set for, results in their report
+// year; figures with an open period count in their report year.
+TEST(IndexCacheTest, TargetsAreFoundInTheYearTheyAreSetFor) {
+  StoreOptions options;
+  options.data_dir = absl::StrCat(::testing::TempDir(), "/index_cache_period_test_", getpid());
+  std::filesystem::remove_all(options.data_dir);
+  auto store = IndicatorStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  zhibiao::v1::Report r;
+  r.mutable_meta()->set_report_id(absl::StrFormat("%032x", 1));
+  r.mutable_meta()->set_report_year(2025);
+  r.mutable_meta()->mutable_region()->set_code("410000");
+  r.mutable_meta()->mutable_region()->set_province_code("410000");
+  auto add = [&r](double value, bool target, int period_end, zhibiao::v1::Change change) {
+    auto* ind = r.add_indicators();
+    ind->set_seq(r.indicators_size() - 1);
+    ind->set_metric_key("economy.gdp");
+    ind->set_is_target(target);
+    ind->set_change(change);
+    ind->set_period_start(period_end);
+    ind->set_period_end(period_end);
+    ind->mutable_quantity()->set_value(value);
+    ind->mutable_quantity()->set_unit("%");
+    ind->mutable_quantity()->set_kind(zhibiao::v1::UNIT_KIND_PERCENT);
+  };
+  add(5.6, false, 2025, zhibiao::v1::CHANGE_INCREASE);  // 2025年增长5.6%
+  add(5.0, true, 2026, zhibiao::v1::CHANGE_INCREASE);   // 2026年目标增长5%左右
+  add(4.5, true, 2030, zhibiao::v1::CHANGE_INCREASE);   // 十五五 goal
+  add(6.0, false, 0, zhibiao::v1::CHANGE_INCREASE);     // period left open
+  ASSERT_TRUE((*store)->Put(r).ok());
+  auto sum_of = [&](const zhibiao::v1::IndicatorFilter& filter) {
+    zhibiao::v1::AggregateIndicatorsRequest request;
+    *request.mutable_filter() = filter;
+    std::vector<zhibiao::v1::PartialAggregate> cached;
+    EXPECT_TRUE((*store)->AggregatePartials(request, &cached).ok());
+    agg::PartialAggregator scan(request.group_by());
+    EXPECT_TRUE((*store)->Aggregate(filter, &scan).ok());
+    const auto scanned = scan.Finish();
+    EXPECT_EQ(Dump(cached), Dump(scanned));
+    return cached.empty() ? 0.0 : cached[0].sum();
+  };
+  zhibiao::v1::IndicatorFilter targets;
+  targets.set_targets_only(true);
+  targets.add_period_end_years(2026);
+  EXPECT_DOUBLE_EQ(sum_of(targets), 5.0);
+  targets.set_period_end_years(0, 2030);
+  EXPECT_DOUBLE_EQ(sum_of(targets), 4.5);
+  zhibiao::v1::IndicatorFilter results;
+  results.set_exclude_targets(true);
+  results.add_period_end_years(2025);
+  EXPECT_DOUBLE_EQ(sum_of(results), 11.6);  // the open period counts in the report year
+  (*store)->Close();
   std::filesystem::remove_all(options.data_dir);
 }
 

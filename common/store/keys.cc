@@ -178,6 +178,9 @@ std::string EncodeIndexValue(const zhibiao::v1::ReportMeta& meta,
   AppendLengthPrefixed(ind.quantity().unit(), &out);
   AppendLengthPrefixed(ind.subject(), &out);
   AppendLengthPrefixed(ind.section_id(), &out);
+  const int32_t period_end = ind.period_end() >= 0 && ind.period_end() <= 9999 ? ind.period_end() : 0;
+  out.push_back(static_cast<char>(period_end & 0xff));
+  out.push_back(static_cast<char>(period_end >> 8));
   return out;
 }
 
@@ -192,8 +195,15 @@ bool DecodeIndexValue(absl::string_view in, IndexValue* out) {
   out->unit_kind = static_cast<uint8_t>(in[27]);
   out->province = in.substr(28, kRegionBytes);
   in.remove_prefix(28 + kRegionBytes);
-  return ReadLengthPrefixed(&in, &out->unit) && ReadLengthPrefixed(&in, &out->subject) &&
-         ReadLengthPrefixed(&in, &out->section_id);
+  if (!ReadLengthPrefixed(&in, &out->unit) || !ReadLengthPrefixed(&in, &out->subject) ||
+      !ReadLengthPrefixed(&in, &out->section_id)) {
+    return false;
+  }
+  out->period_end = 0;
+  if (in.size() >= 2) {
+    out->period_end = static_cast<uint16_t>(static_cast<uint8_t>(in[0]) | (static_cast<uint8_t>(in[1]) << 8));
+  }
+  return true;
 }
 
 }  // namespace zb::store

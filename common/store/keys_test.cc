@@ -75,6 +75,18 @@ TEST(KeysTest, IndicatorKeyRoundTripsAndSortsByMetricYearRegion) {
   EXPECT_EQ(value.unit, "%");
   EXPECT_EQ(value.subject, "矛盾纠纷化解率");
   EXPECT_EQ(value.province, "410000");
+  EXPECT_EQ(value.period_end, 0);
+
+  // The period's end year rides at the end; entries written before it decode with 0.
+  ind.set_period_start(2026);
+  ind.set_period_end(2030);
+  std::string encoded = EncodeIndexValue(meta, ind);
+  ASSERT_TRUE(DecodeIndexValue(encoded, &value));
+  EXPECT_EQ(value.period_end, 2030);
+  encoded.resize(encoded.size() - 2);
+  ASSERT_TRUE(DecodeIndexValue(encoded, &value));
+  EXPECT_EQ(value.period_end, 0);
+  EXPECT_EQ(value.subject, "矛盾纠纷化解率");
 
   zhibiao::v1::ReportMeta later = meta;
   later.set_report_year(2022);

@@ -176,12 +176,37 @@ absl::StatusOr<MetricValues> SettleMetricValues(const taxonomy::Entry& metric,
 // Partials grouped by region first: those of a known region (no region, no rank).
 bool OfKnownRegion(const PartialAggregate& p) { return p.group_values(0) != "000000"; }
 
+bool OfTargets(const zhibiao::v1::MetricQueryOptions& options) {
+  return options.figures() == zhibiao::v1::METRIC_FIGURES_TARGET_LEVELS ||
+         options.figures() == zhibiao::v1::METRIC_FIGURES_TARGET_CHANGES;
+}
+
+// Places the figures in their year: results in the report year, targets in
+// the year they are set for.
+void AddYear(const zhibiao::v1::MetricQueryOptions& options, int32_t year, zhibiao::v1::IndicatorFilter* f) {
+  if (OfTargets(options)) {
+    f->add_period_end_years(year);
+  } else {
+    f->add_years(year);
+  }
+}
+zhibiao::v1::GroupBy YearDimension(const zhibiao::v1::MetricQueryOptions& options) {
+  return OfTargets(options) ? zhibiao::v1::GROUP_BY_PERIOD_END : zhibiao::v1::GROUP_BY_YEAR;
+}
+
 void SetCommonFilter(absl::string_view metric_key, const zhibiao::v1::MetricQueryOptions& options,
                      AggregateIndicatorsRequest* shard) {
   auto* f = shard->mutable_filter();
   f->add_metric_keys(std::string(metric_key));
-  f->set_change(zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY);
-  f->set_exclude_targets(true);
+  const auto figures = options.figures();
+  const bool changes = figures == zhibiao::v1::METRIC_FIGURES_RESULT_CHANGES ||
+                       figures == zhibiao::v1::METRIC_FIGURES_TARGET_CHANGES;
+  f->set_change(changes ? zhibiao::v1::CHANGE_FILTER_CHANGES_ONLY : zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY);
+  if (OfTargets(options)) {
+    f->set_targets_only(true);
+  } else {
+    f->set_exclude_targets(true);
+  }
   if (!options.unit().empty()) f->add_units(options.unit());
   shard->set_qualified_values(options.qualified_values());
   shard->set_include_superseded(options.include_superseded());
@@ -209,6 +234,10 @@ absl::Status ValidateOptions(const zhibiao::v1::MetricQueryOptions& options) {
   if (!zhibiao::v1::QualifiedValues_IsValid(options.qualified_values())) {
     return absl::InvalidArgumentError(absl::StrCat("options.qualified_values: ",
                                                    options.qualified_values(), " is not a policy"));
+  }
+  if (!zhibiao::v1::MetricFigures_IsValid(options.figures())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("options.figures: ", options.figures(), " is not a kind of figures"));
   }
   return absl::OkStatus();
 }
@@ -443,7 +472,7 @@ AggregateIndicatorsRequest ShardRequestForTimeSeries(const zhibiao::v1::TimeSeri
   AggregateIndicatorsRequest shard;
   SetCommonFilter(request.metric_key(), request.options(), &shard);
   shard.mutable_filter()->add_region_codes(request.region_code());
-  shard.add_group_by(zhibiao::v1::GROUP_BY_YEAR);
+  shard.add_group_by(YearDimension(request.options()));
   shard.add_group_by(zhibiao::v1::GROUP_BY_REPORT);
   return shard;
 }
@@ -506,7 +535,7 @@ AggregateIndicatorsRequest ShardRequestForRank(const zhibiao::v1::RankRequest& r
   shard.mutable_ranking()->set_bottom(request.bottom());
   shard.mutable_ranking()->set_metric_additive(metric.additive);
   SetCommonFilter(request.metric_key(), request.options(), &shard);
-  shard.mutable_filter()->add_years(request.year());
+  AddYear(request.options(), request.year(), shard.mutable_filter());
   *shard.mutable_filter()->mutable_province_codes() = request.province_codes();
   shard.add_group_by(zhibiao::v1::GROUP_BY_REGION);
   shard.add_group_by(zhibiao::v1::GROUP_BY_PROVINCE);
@@ -566,13 +595,13 @@ AggregateIndicatorsRequest ShardRequestForCompare(const zhibiao::v1::CompareRequ
                                                   const taxonomy::Entry&) {
   AggregateIndicatorsRequest shard;
   SetCommonFilter(request.metric_key(), request.options(), &shard);
-  shard.mutable_filter()->add_years(request.base_year());
-  shard.mutable_filter()->add_years(request.year());
+  AddYear(request.options(), request.base_year(), shard.mutable_filter());
+  AddYear(request.options(), request.year(), shard.mutable_filter());
   *shard.mutable_filter()->mutable_region_codes() = request.region_codes();
   *shard.mutable_filter()->mutable_province_codes() = request.province_codes();
   shard.add_group_by(zhibiao::v1::GROUP_BY_REGION);
   shard.add_group_by(zhibiao::v1::GROUP_BY_PROVINCE);
-  shard.add_group_by(zhibiao::v1::GROUP_BY_YEAR);
+  shard.add_group_by(YearDimension(request.options()));
   return shard;
 }
 

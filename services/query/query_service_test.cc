@@ -444,6 +444,59 @@ TEST_F(QuerySemanticsTest, RankSharesRanksOnTiesAndKeepsEveryoneTiedWithTheLast)
   EXPECT_NE(s.error_message().find("no.such.metric"), std::string::npos);
 }
 
+// A work report delivered in 2026 reviews 2025 (its report year) and sets
+// 2026's goals: results rank under 2025, targets under the year they are set for.
+TEST_F(QuerySemanticsTest, RanksTargetsInTheYearTheyAreSetFor) {
+  auto work_report = [](int n, const std::string& region, double result, double target, double goal) {
+    zhibiao::v1::Report r = ReportOf(n, region, 2025, "2026-02-01", {});
+    auto add = [&r](double value, bool is_target, int period_start, int period_end) {
+      auto* ind = r.add_indicators();
+      ind->set_seq(r.indicators_size() - 1);
+      ind->set_metric_key("enforcement.cases");
+      ind->set_change(zhibiao::v1::CHANGE_INCREASE);
+      ind->set_is_target(is_target);
+      ind->set_period_start(period_start);
+      ind->set_period_end(period_end);
+      auto* q = ind->mutable_quantity();
+      q->set_value(value);
+      q->set_low(value);
+      q->set_high(value);
+      q->set_unit("%");
+      q->set_kind(zhibiao::v1::UNIT_KIND_PERCENT);
+      q->set_qualifier(zhibiao::v1::QUALIFIER_APPROX);
+    };
+    add(result, false, 2025, 2025);  // 2025年增长5.6%
+    add(target, true, 2026, 2026);   // 今年预期目标: 增长5%左右
+    add(goal, true, 2026, 2030);     // 十五五 goal: 年均增长
+    return r;
+  };
+  Put(work_report(30, "410000", 5.6, 5.0, 4.5));
+  Put(work_report(31, "320000", 5.3, 5.5, 5.0));
+  Put(work_report(32, "110000", 5.4, 5.2, 4.8));
+  auto rank = [&](int year, zhibiao::v1::MetricFigures figures) {
+    zhibiao::v1::RankRequest request;
+    request.set_metric_key("enforcement.cases");
+    request.set_year(year);
+    request.mutable_options()->set_figures(figures);
+    zhibiao::v1::RankResponse response;
+    grpc::ClientContext c;
+    grpc::Status s = stub_->Rank(&c, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::vector<std::pair<std::string, double>> got;
+    for (const auto& r : response.regions()) got.emplace_back(r.region_code(), r.value());
+    return got;
+  };
+  using Ranked = std::vector<std::pair<std::string, double>>;
+  EXPECT_EQ(rank(2026, zhibiao::v1::METRIC_FIGURES_TARGET_CHANGES),
+            (Ranked{{"320000", 5.5}, {"110000", 5.2}, {"410000", 5.0}}));
+  EXPECT_EQ(rank(2030, zhibiao::v1::METRIC_FIGURES_TARGET_CHANGES),
+            (Ranked{{"320000", 5.0}, {"110000", 4.8}, {"410000", 4.5}}));
+  EXPECT_EQ(rank(2025, zhibiao::v1::METRIC_FIGURES_RESULT_CHANGES),
+            (Ranked{{"410000", 5.6}, {"110000", 5.4}, {"320000", 5.3}}));
+  EXPECT_TRUE(rank(2025, zhibiao::v1::METRIC_FIGURES_RESULT_LEVELS).empty());  // no levels were written
+  EXPECT_TRUE(rank(2026, zhibiao::v1::METRIC_FIGURES_RESULT_CHANGES).empty());  // no results of 2026 yet
+}
+
 TEST_F(QuerySemanticsTest, PagesFollowTheOrderAndTokensBelongToTheirRequest) {
   zhibiao::v1::AggregateRequest request;
   request.mutable_filter()->add_metric_keys("case.count");

@@ -589,6 +589,15 @@ bool QualifiedValuesOf(const CliOptions& options, zhibiao::v1::QualifiedValues* 
 bool MetricOptionsOf(const CliOptions& options, zhibiao::v1::MetricQueryOptions* out) {
   zhibiao::v1::QualifiedValues qualified;
   if (!QualifiedValuesOf(options, &qualified)) return false;
+  zhibiao::v1::MetricFigures figures = zhibiao::v1::METRIC_FIGURES_UNSPECIFIED;
+  if (!options.figures.empty() &&
+      !ParseEnum("METRIC_FIGURES_", options.figures, &zhibiao::v1::MetricFigures_Parse, &figures)) {
+    std::fprintf(stderr,
+                 "--figures: \"%s\" is not result_levels, result_changes, target_levels or target_changes\n",
+                 options.figures.c_str());
+    return false;
+  }
+  out->set_figures(figures);
   out->set_qualified_values(qualified);
   out->set_include_superseded(options.include_superseded);
   out->set_allow_partial(options.allow_partial);

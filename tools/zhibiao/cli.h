@@ -35,6 +35,7 @@ struct CliOptions {
   bool descending = false;
   bool split_by_unit = false;
   std::string qualified;
+  std::string figures;  // result_levels, result_changes, target_levels, target_changes
   bool include_superseded = false;
   bool allow_partial = false;
   int k = 10;

@@ -30,6 +30,9 @@ ABSL_FLAG(std::string, aggregations, "", "query aggregate: count,sum,avg,min,max
 ABSL_FLAG(std::string, order_by, "", "query aggregate: order rows by count, sum, avg, min, max or weighted_avg");
 ABSL_FLAG(bool, desc, false, "query aggregate: descending order");
 ABSL_FLAG(bool, split_by_unit, false, "query aggregate: one row per group and unit instead of refusing mixed units");
+ABSL_FLAG(std::string, figures, "",
+          "query rank/series/compare: result_levels (default), result_changes, target_levels, target_changes; "
+          "targets are placed in the year they are set for");
 ABSL_FLAG(std::string, qualified, "", "how inexact figures count: as_stated, exact_only, range_low, range_high");
 ABSL_FLAG(bool, include_superseded, false, "count figures of revised (superseded) reports too");
 ABSL_FLAG(bool, allow_partial, false, "answer from the shards that respond, naming the others");
@@ -119,6 +122,7 @@ int main(int argc, char** argv) {
   o.descending = absl::GetFlag(FLAGS_desc);
   o.split_by_unit = absl::GetFlag(FLAGS_split_by_unit);
   o.qualified = absl::GetFlag(FLAGS_qualified);
+  o.figures = absl::GetFlag(FLAGS_figures);
   o.include_superseded = absl::GetFlag(FLAGS_include_superseded);
   o.allow_partial = absl::GetFlag(FLAGS_allow_partial);
   o.k = absl::GetFlag(FLAGS_k);
