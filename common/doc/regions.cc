@@ -1,5 +1,8 @@
 #include "common/doc/regions.h"
 
+#include <algorithm>
+#include <functional>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/ascii.h"
@@ -50,6 +53,18 @@ void RegionTable::AddName(std::string name, size_t index, Form form) {
   }
   refs.push_back({index, form});
   max_name_bytes_ = std::max(max_name_bytes_, name.size());
+  std::vector<size_t>& lengths = name_lengths_by_prefix_[name.substr(0, 6)];
+  if (std::find(lengths.begin(), lengths.end(), name.size()) == lengths.end()) {
+    lengths.insert(std::upper_bound(lengths.begin(), lengths.end(), name.size(), std::greater<size_t>()),
+                   name.size());
+  }
+}
+
+const std::vector<size_t>& RegionTable::NameLengthsAt(absl::string_view text, size_t pos) const {
+  static const std::vector<size_t> kNone;
+  if (text.size() - pos < 6) return kNone;
+  auto it = name_lengths_by_prefix_.find(text.substr(pos, 6));
+  return it == name_lengths_by_prefix_.end() ? kNone : it->second;
 }
 
 RegionTable::RegionTable(absl::string_view tsv) {
@@ -178,9 +193,10 @@ std::optional<zhibiao::v1::Region> RegionTable::ResolvePrefix(absl::string_view 
   while (pos < text.size()) {
     const Entry* best = nullptr;
     size_t best_len = 0;
-    const size_t max_len = std::min(max_name_bytes_, text.size() - pos);
     bool ambiguous = false;
-    for (size_t len = max_len; len >= 6 && best == nullptr && !ambiguous; --len) {
+    for (const size_t len : NameLengthsAt(text, pos)) {
+      if (best != nullptr || ambiguous) break;
+      if (len > text.size() - pos) continue;
       auto it = by_name_.find(text.substr(pos, len));
       if (it == by_name_.end()) continue;
       // The strongest form the name has decides which candidates count.
@@ -219,9 +235,9 @@ std::vector<RegionMention> RegionTable::FindMentions(absl::string_view text) con
   std::vector<RegionMention> out;
   size_t pos = 0;
   while (pos < text.size()) {
-    const size_t max_len = std::min(max_name_bytes_, text.size() - pos);
     size_t matched = 0;
-    for (size_t len = max_len; len >= 6; --len) {
+    for (const size_t len : NameLengthsAt(text, pos)) {
+      if (len > text.size() - pos) continue;
       auto it = by_name_.find(text.substr(pos, len));
       if (it == by_name_.end()) continue;
       Form strongest = Form::kWeak;

@@ -94,6 +94,10 @@ class RegionTable {
   absl::flat_hash_map<std::string, size_t> by_code_;
   absl::flat_hash_map<std::string, std::vector<NameRef>> by_name_;  // full and short names
   size_t max_name_bytes_ = 0;
+  // The byte lengths of the names that begin with each 6-byte prefix (two CJK
+  // characters), longest first: a scan tries only those at each position.
+  absl::flat_hash_map<std::string, std::vector<size_t>> name_lengths_by_prefix_;
+  const std::vector<size_t>& NameLengthsAt(absl::string_view text, size_t pos) const;
 };
 
 }  // namespace zb::doc

@@ -1,9 +1,11 @@
 #include "common/extract/periods.h"
 
 #include <algorithm>
+#include <bitset>
 #include <limits>
 
 #include "absl/strings/string_view.h"
+#include "common/text/numerals.h"
 
 namespace zb::extract {
 namespace {
@@ -50,6 +52,22 @@ constexpr SpanWord kSpanWords[] = {
     {"预期目标是", Span::kGoal},          {"预期目标为", Span::kGoal},
     {"主要目标是", Span::kGoal},          {"目标任务是", Span::kGoal},
 };
+
+// Whether a plan name or span word can start with `c`: the scan looks at the
+// word lists only where one of them could begin.
+bool MayStartAWord(char32_t c) {
+  static const auto* firsts = [] {
+    auto* bits = new std::bitset<0x10000>();
+    auto add_first = [bits](absl::string_view word) {
+      size_t i = 0;
+      bits->set(text::NextCodePoint(word, &i) & 0xFFFF);
+    };
+    for (const PlanName& plan : kPlans) add_first(plan.written);
+    for (const SpanWord& w : kSpanWords) add_first(w.written);
+    return bits;
+  }();
+  return c < 0x10000 && firsts->test(c);
+}
 
 bool IsBaseBefore(const CodePointText& t, int64_t at) {
   int64_t k = at;
@@ -167,6 +185,7 @@ TimeMarkers::TimeMarkers(const CodePointText& t, int year, zhibiao::v1::Document
       i = j;
       continue;
     }
+    if (!MayStartAWord(c)) continue;
     // A five-year plan: “十四五”时期; the one before the current is only ever a base.
     bool matched = false;
     for (const PlanName& plan : kPlans) {
