@@ -68,7 +68,9 @@ constexpr ChangeWord kChangeWords[] = {
     {"缩短", zhibiao::v1::CHANGE_DECREASE}, {"删除", zhibiao::v1::CHANGE_DECREASE},
     {"削减", zhibiao::v1::CHANGE_DECREASE}, {"精简", zhibiao::v1::CHANGE_DECREASE},
     {"下调", zhibiao::v1::CHANGE_DECREASE}, {"减", zhibiao::v1::CHANGE_DECREASE},
-    {"少", zhibiao::v1::CHANGE_DECREASE}, {"下降了", zhibiao::v1::CHANGE_DECREASE}};
+    {"少", zhibiao::v1::CHANGE_DECREASE}, {"下降了", zhibiao::v1::CHANGE_DECREASE},
+    // Of a pollutant's concentration or an intensity: PM2.5浓度改善24.7%.
+    {"改善", zhibiao::v1::CHANGE_DECREASE}};
 
 // Fillers allowed between a change word and its figure.
 constexpr absl::string_view kChangeFillers[] = {"了", "分别", "约", "近", "超过", "达", "逾", "超"};
@@ -122,9 +124,9 @@ zhibiao::v1::Change DetectChange(const CodePointText& t, int64_t figure_begin,
   return zhibiao::v1::CHANGE_NONE;
 }
 
-}  // namespace
-
-std::string SubjectFromClause(absl::string_view clause) {
+// The front of a subject: list markers (一是), a leading date (截至2021年底,
+// 2025年) and scope words (全市, 其中, 累计) dropped.
+std::string StripLeadingScope(absl::string_view clause) {
   std::string s(absl::StripAsciiWhitespace(clause));
   // Leading list markers and connectives.
   for (absl::string_view marker : {"一是", "二是", "三是", "四是", "五是", "六是", "七是", "八是",
@@ -146,7 +148,96 @@ std::string SubjectFromClause(absl::string_view clause) {
     changed = false;
     for (absl::string_view p : kScopePrefixes) changed = StripPrefix(&s, p) || changed;
   }
-  changed = true;
+  return s;
+}
+
+int64_t CodePoints(absl::string_view s) {
+  int64_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// The first `n` code points of `s` dropped.
+absl::string_view DropCodePoints(absl::string_view s, int64_t n) {
+  size_t i = 0;
+  while (i < s.size() && n > 0) {
+    ++i;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+    --n;
+  }
+  return s.substr(i);
+}
+
+// Adverbs between a respective list and 分别 that belong to neither item.
+constexpr absl::string_view kListTrailers[] = {"年均", "同比", "均", "各", "累计"};
+// Words an item ends with when it names a whole measure, not a modifier
+// that shares the last item's head (城镇、农村居民人均可支配收入).
+constexpr absl::string_view kMeasureEnds[] = {"率", "度", "数", "量", "额", "值", "入", "费", "比",
+                                              "重", "价", "积", "资", "次", "人", "户", "家", "项"};
+
+}  // namespace
+
+std::vector<std::string> RespectiveItems(absl::string_view list, size_t count) {
+  std::string s = StripLeadingScope(list);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (absl::string_view w : kListTrailers) changed = StripSuffix(&s, w) || changed;
+  }
+  std::vector<std::string> items = absl::StrSplit(s, "、");
+  if (items.size() < count) {
+    // 生产安全事故起数和死亡人数: the conjunctions join items too.
+    std::vector<std::string> finer;
+    for (const std::string& item : items) {
+      std::string rest = item;
+      size_t at;
+      while ((at = std::min({rest.find("和"), rest.find("与"), rest.find("及")})) != std::string::npos &&
+             at > 0 && at + 3 < rest.size()) {
+        finer.push_back(rest.substr(0, at));
+        rest.erase(0, at + 3);
+      }
+      finer.push_back(rest);
+    }
+    items = std::move(finer);
+  }
+  if (items.size() == 1 && count >= 2) {
+    const std::string& only = items[0];
+    if (count == 2 && absl::StartsWith(only, "城乡") && only.size() > 6) {
+      // 城乡居民人均可支配收入 = 城镇居民… and 农村居民….
+      items = {absl::StrCat("城镇", only.substr(6)), absl::StrCat("农村", only.substr(6))};
+    } else {
+      // 一二三产增加值: numerals written together before 产.
+      const size_t chan = only.find("产");
+      if (chan != std::string::npos && chan == count * 3) {
+        std::vector<std::string> expanded;
+        for (size_t k = 0; k < count; ++k) {
+          const std::string numeral = only.substr(k * 3, 3);
+          if (numeral != "一" && numeral != "二" && numeral != "三") break;
+          expanded.push_back(absl::StrCat(numeral, only.substr(chan)));
+        }
+        if (expanded.size() == count) items = std::move(expanded);
+      }
+    }
+  }
+  if (items.size() != count) return {};
+  for (const std::string& item : items) {
+    if (item.empty()) return {};
+  }
+  // Short modifiers share the last item's head: 城镇、农村居民人均可支配收入.
+  const std::string last = items.back();
+  for (size_t k = 0; k + 1 < items.size(); ++k) {
+    const int64_t n = CodePoints(items[k]);
+    bool whole = false;
+    for (absl::string_view w : kMeasureEnds) whole = whole || absl::EndsWith(items[k], w);
+    if (n <= 3 && !whole && CodePoints(last) >= n + 2) {
+      items[k] = absl::StrCat(items[k], DropCodePoints(last, n));
+    }
+  }
+  return items;
+}
+
+std::string SubjectFromClause(absl::string_view clause) {
+  std::string s = StripLeadingScope(clause);
+  bool changed = true;
   while (changed) {
     changed = false;
     for (absl::string_view p : kLinkSuffixes) changed = StripSuffix(&s, p) || changed;
@@ -194,6 +285,19 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     }
     plan_section[k] = plan;
   }
+
+  // Whether found[k] follows found[k - 1] as the next item of an enumeration.
+  auto continues_enumeration = [&](size_t k) {
+    if (k == 0 || found[k - 1].end > found[k].begin || found[k].begin - found[k - 1].end > 2) return false;
+    const absl::string_view gap = t.Slice(found[k - 1].end, found[k].begin);
+    return gap == "、" || gap == "和" || gap == "与" || gap == "及";
+  };
+  // The items of the last respective list (A、B分别增长x、y) and its sentence,
+  // for a run of figures later in the sentence that names nothing itself
+  // (分别达6.9万元、3.4万元，增长4.2%、5.3%).
+  std::vector<std::string> respective;
+  int64_t respective_sentence = -1;
+  size_t run_start = 0, run_length = 0;
 
   int64_t previous_end = 0;
   for (size_t index = 0; index < found.size(); ++index) {
@@ -270,7 +374,8 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     }
     std::string subject = SubjectFromClause(clause);
     // Clauses that name nothing (同比增长12.4%) borrow the previous clause's subject.
-    if (subject.size() < 6) {  // fewer than two CJK characters
+    const bool clause_names_nothing = subject.size() < 6;
+    if (clause_names_nothing) {  // fewer than two CJK characters
       int64_t prev_clause_end = clause_begin - 1;
       int64_t prev_clause_begin = prev_clause_end;
       while (prev_clause_begin > sentence_begin && !IsClauseEnd(t.at(prev_clause_begin - 1))) {
@@ -287,9 +392,67 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
       }
     }
 
+    // A respective enumeration pairs its items with its figures in order.
+    if (!continues_enumeration(index)) {
+      run_start = index;
+      run_length = 1;
+      while (continues_enumeration(index + run_length) && index + run_length < found.size()) ++run_length;
+      std::vector<std::string> items;
+      if (run_length >= 2) {
+        int64_t whole_clause_begin = q.begin;
+        while (whole_clause_begin > sentence_begin && !IsClauseEnd(t.at(whole_clause_begin - 1))) {
+          --whole_clause_begin;
+        }
+        const absl::string_view before_run = t.Slice(whole_clause_begin, q.begin);
+        const size_t respectively = before_run.rfind("分别");
+        if (respectively != absl::string_view::npos) {
+          absl::string_view list = before_run.substr(0, respectively);
+          // A comparison base before 分别 (比2020年, 较“十三五”末) is no item.
+          for (absl::string_view base : {"比", "较"}) {
+            const size_t at = list.rfind(base);
+            if (at == absl::string_view::npos) continue;
+            const absl::string_view rest = list.substr(at);
+            if (absl::StrContains(rest, "年") || absl::StrContains(rest, "末") ||
+                absl::StrContains(rest, "时期")) {
+              list = list.substr(0, at);
+            }
+          }
+          if (!absl::c_any_of(list, [](char c) { return absl::ascii_isdigit(c); })) {
+            items = RespectiveItems(list, run_length);
+          }
+        } else if (respective_sentence == sentence_begin && respective.size() == run_length &&
+                   clause_names_nothing) {
+          items = respective;
+        } else {
+          // Without 分别 the pairing holds as well when the items and the
+          // figures are as many: 城乡居民人均收入年均增长5.3%、7.7%.
+          std::string list(before_run);
+          for (bool stripped = true; stripped;) {
+            stripped = false;
+            for (absl::string_view w : kChangeFillers) stripped = StripSuffix(&list, w) || stripped;
+            for (const ChangeWord& w : kChangeWords) {
+              if (w.word.size() >= 6) stripped = StripSuffix(&list, w.word) || stripped;
+            }
+          }
+          if (!absl::c_any_of(list, [](char c) { return absl::ascii_isdigit(c); })) {
+            items = RespectiveItems(list, run_length);
+          }
+        }
+      }
+      if (!items.empty()) {
+        respective = items;
+        respective_sentence = sentence_begin;
+      } else {
+        respective.clear();
+      }
+    }
+    const bool respective_item = !respective.empty() && respective_sentence == sentence_begin &&
+                                 index - run_start < respective.size() && run_length == respective.size();
+    if (respective_item) subject = respective[index - run_start];
+
     // A clause that names nothing before the figure names it after the unit:
     // 全市12个公共法律服务中心, 选配786名法律服务人员.
-    if (subject.size() <= 12) {
+    if (subject.size() <= 12 && !respective_item) {
       int64_t k = q.end;
       if (t.at(k) == U'的') ++k;
       const int64_t noun_begin = k;
@@ -302,7 +465,7 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
 
     // Enumerations sharing one figure: A率、B率达100% → one indicator each.
     std::vector<std::string> subjects;
-    if (absl::StrContains(subject, "、")) {
+    if (!respective_item && absl::StrContains(subject, "、")) {
       std::vector<std::string> parts = absl::StrSplit(subject, "、");
       const std::string& last = parts.back();
       bool all_metrics = parts.size() >= 2;

@@ -16,7 +16,7 @@ namespace zb::extract {
 
 // Version of the extraction rules; stored on every report (with the taxonomy
 // version) so reports can be re-extracted when it changes.
-inline constexpr absl::string_view kExtractorVersion = "extract-2";
+inline constexpr absl::string_view kExtractorVersion = "extract-3";
 
 // What the extractor knows about the report as a whole.
 struct ReportTime {
@@ -41,6 +41,13 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
 // The subject a clause gives the figure that ends it: scope words (全市, 全年,
 // 共, 累计) and linking verbs (达, 为) dropped. Exposed for tests.
 std::string SubjectFromClause(absl::string_view clause);
+
+// The items of a respective list, the words before 分别 in "A、B分别增长x、y",
+// one per figure of the run that follows (`count`): split at 、 (and at 和,
+// 与, 及 when 、 gives too few), 城乡 and 一二三产 expanded, short modifiers
+// completed with the last item's head (城镇、农村居民收入 → 城镇居民收入).
+// Empty when the list does not give exactly `count` items.
+std::vector<std::string> RespectiveItems(absl::string_view list, size_t count);
 
 }  // namespace zb::extract
 

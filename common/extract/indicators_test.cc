@@ -87,6 +87,31 @@ TEST(IndicatorsTest, EnumeratedFiguresShareTheChangeWord) {
   EXPECT_EQ(inds[1].change(), zhibiao::v1::CHANGE_INCREASE);
 }
 
+TEST(IndicatorsTest, RespectiveEnumerationsPairItemsWithFigures) {
+  auto inds = ExtractWorkReport(
+      "报告\n一、回顾\n城镇和农村常住居民人均可支配收入分别增长3.9%和5.7%。"
+      "其中一二三产增加值年均分别增长3.5%、6%、5%。"
+      "生产安全事故起数、死亡人数比2020年分别下降65.3%、58.3%。"
+      "城乡居民人均可支配收入分别达6.9万元、3.4万元,增长4.2%、5.3%。"
+      "城乡居民人均收入年均增长5.3%、7.7%。"
+      "林木覆盖率、湿地保护率分别达24.1%和50.2%。\n");
+  std::vector<std::string> subjects;
+  for (const auto& ind : inds) subjects.push_back(ind.subject());
+  const std::vector<std::string> expected = {
+      "城镇常住居民人均可支配收入", "农村常住居民人均可支配收入", "一产增加值", "二产增加值", "三产增加值",
+      "生产安全事故起数", "死亡人数", "城镇居民人均可支配收入", "农村居民人均可支配收入",
+      "城镇居民人均可支配收入", "农村居民人均可支配收入", "城镇居民人均收入", "农村居民人均收入",
+      "林木覆盖率", "湿地保护率"};
+  EXPECT_EQ(subjects, expected);
+}
+
+TEST(IndicatorsTest, RespectiveItemsNeedAsManyItemsAsFigures) {
+  EXPECT_EQ(RespectiveItems("交通、水利、能源领域投资额", 3),
+            (std::vector<std::string>{"交通领域投资额", "水利领域投资额", "能源领域投资额"}));
+  EXPECT_TRUE(RespectiveItems("地区生产总值", 2).empty());
+  EXPECT_TRUE(RespectiveItems("甲、乙、丙", 2).empty());
+}
+
 TEST(IndicatorsTest, ObtainedIsNotATargetInAReview) {
   auto inds = ExtractWorkReport("报告\n一、“十四五”时期工作回顾\n过去五年,争取国家政策性资金超千亿元。\n");
   ASSERT_EQ(inds.size(), 1u);

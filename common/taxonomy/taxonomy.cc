@@ -40,6 +40,11 @@ bool ContainsAny(absl::string_view text, const std::vector<std::string>& words) 
   return false;
 }
 
+bool IsClauseBreak(char32_t c) { return c == ',' || c == ';' || c == ':' || c == U'。' || c == '\n'; }
+// A clause of at most this many code points before its figure (同比增长) names
+// nothing; its figure is mapped from the sentence before it.
+constexpr int64_t kClauseNamingNothing = 6;
+
 bool IsBreak(char32_t c) {
   return c == U'。' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == U'、' ||
          c == '\n';
@@ -114,13 +119,26 @@ const Entry* Taxonomy::Find(absl::string_view key) const {
   return it == by_key_.end() ? nullptr : &entries_[it->second];
 }
 
+namespace {
+
+// Keys whose figures can change by a ratio (增长5%, 增长2.5倍): counts, money,
+// physical measures and averages; not rates, whose changes are in points.
+bool IsRelativeChangeKind(absl::string_view unit_kind) {
+  return unit_kind == "count" || unit_kind == "currency_cny" || unit_kind == "measure" ||
+         unit_kind == "average";
+}
+
+}  // namespace
+
 bool Taxonomy::UnitFits(const Entry& e, const FigureContext& f) const {
   bool listed = false;
   for (const std::string& u : e.units) listed = listed || u == f.unit || u == f.unit_written;
   switch (f.kind) {
     case zhibiao::v1::UNIT_KIND_PERCENT:
-      // A percentage is a rate key's value, or the relative change of a count or money key.
-      return e.unit_kind == "percent" || (f.is_change && (e.unit_kind == "count" || e.unit_kind == "currency_cny"));
+      // A percentage is a rate key's value, or the relative change of a count,
+      // money or physical-measure key (粮食产量增长2%).
+      return e.unit_kind == "percent" ||
+             (f.is_change && IsRelativeChangeKind(e.unit_kind));
     case zhibiao::v1::UNIT_KIND_PERCENT_POINT:
       return e.unit_kind == "percent";
     case zhibiao::v1::UNIT_KIND_CURRENCY_CNY:
@@ -129,6 +147,11 @@ bool Taxonomy::UnitFits(const Entry& e, const FigureContext& f) const {
       return (e.unit_kind == "duration" || e.unit_kind == "average") && listed;
     case zhibiao::v1::UNIT_KIND_COUNT:
       return (e.unit_kind == "count" || e.unit_kind == "average") && listed;
+    case zhibiao::v1::UNIT_KIND_OTHER:
+      // 增长2.5倍 is a relative change, as a percentage is.
+      if (f.unit == "倍" && f.is_change) return IsRelativeChangeKind(e.unit_kind);
+      // Physical measures (吨, 千瓦, 平方公里, 微克/立方米, 美元) fit only in the units listed.
+      return (e.unit_kind == "measure" || e.unit_kind == "score" || e.unit_kind == "average") && listed;
     default:
       return (e.unit_kind == "score" || e.unit_kind == "average") && listed;
   }
@@ -203,7 +226,8 @@ void AssignMetricKeys(const Taxonomy& taxonomy, const extract::CodePointText& t,
       id = it->second->parent_id();
     }
   }
-  for (auto& ind : *indicators) {
+  for (size_t i = 0; i < indicators->size(); ++i) {
+    zhibiao::v1::Indicator& ind = (*indicators)[i];
     // Sentence bounds around the figure.
     int64_t sentence_begin = ind.char_begin();
     while (sentence_begin > 0 && t.at(sentence_begin - 1) != U'。' && t.at(sentence_begin - 1) != '\n' &&
@@ -231,6 +255,43 @@ void AssignMetricKeys(const Taxonomy& taxonomy, const extract::CodePointText& t,
     f.kind = ind.quantity().kind();
     f.is_change = ind.change() == zhibiao::v1::CHANGE_INCREASE ||
                   ind.change() == zhibiao::v1::CHANGE_DECREASE;
+    // An item of an enumeration (A、B分别增长x、y; A率、B率均达100%) is mapped
+    // from its own subject first: the nearest words are the last item's.
+    auto enumerated = [&](size_t a, size_t b) {  // indicators a and b share a figure or follow on
+      const auto& x = (*indicators)[a];
+      const auto& y = (*indicators)[b];
+      if (x.char_begin() == y.char_begin()) return true;
+      if (x.char_end() > y.char_begin() || y.char_begin() - x.char_end() > 2) return false;
+      const absl::string_view gap = t.Slice(x.char_end(), y.char_begin());
+      return gap == "、" || gap == "和" || gap == "与" || gap == "及";
+    };
+    const bool item = (i > 0 && enumerated(i - 1, i)) || (i + 1 < indicators->size() && enumerated(i, i + 1));
+    if ((item || absl::StrContains(f.before, "分别")) && !ind.subject().empty()) {
+      FigureContext own = f;
+      own.before = ind.subject();
+      std::string key = taxonomy.Map(own);
+      // The words around an item belong to the other items: no fallback.
+      if (!key.empty() || item) {
+        ind.set_metric_key(std::move(key));
+        continue;
+      }
+    }
+    // The figure's own clause first: a cue in an earlier clause of the
+    // sentence (高速公路…, 西安地铁运营里程422公里) measures something else.
+    // Only a clause that names nothing itself (同比增长5%) looks further back.
+    int64_t clause_begin = ind.char_begin();
+    while (clause_begin > before_begin && !IsClauseBreak(t.at(clause_begin - 1))) --clause_begin;
+    if (clause_begin > before_begin) {
+      FigureContext own = f;
+      own.before = t.Slice(clause_begin, ind.char_begin());
+      std::string key = taxonomy.Map(own);
+      // A comparison (较上年增长, 比2020年下降, 较“十三五”末净增) names nothing either.
+      const bool comparison = t.at(clause_begin) == U'较' || t.at(clause_begin) == U'比';
+      if (!key.empty() || (ind.char_begin() - clause_begin > kClauseNamingNothing && !comparison)) {
+        ind.set_metric_key(std::move(key));
+        continue;
+      }
+    }
     ind.set_metric_key(taxonomy.Map(f));
   }
 }

@@ -21,11 +21,11 @@ TEST(TaxonomyTest, ShippedFileParses) {
     EXPECT_FALSE(e.patterns.empty()) << e.key;
     EXPECT_TRUE(e.unit_kind == "count" || e.unit_kind == "percent" ||
                 e.unit_kind == "currency_cny" || e.unit_kind == "duration" ||
-                e.unit_kind == "average" || e.unit_kind == "score")
+                e.unit_kind == "average" || e.unit_kind == "score" || e.unit_kind == "measure")
         << e.key;
     // Only counts and money add up across regions.
     if (e.additive) {
-      EXPECT_TRUE(e.unit_kind == "count" || e.unit_kind == "currency_cny") << e.key;
+      EXPECT_TRUE(e.unit_kind == "count" || e.unit_kind == "currency_cny" || e.unit_kind == "measure") << e.key;
     }
   }
   EXPECT_FALSE(Taxonomy::Parse("{").ok());

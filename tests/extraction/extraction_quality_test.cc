@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/pipeline/report_builder.h"
 #include "common/testing/fixtures.h"
 #include "gtest/gtest.h"
@@ -123,6 +125,65 @@ TEST(DevelopmentSetTest, CoversEightReportsOfSixProvinces) {
   }
   EXPECT_GE(DevelopmentSet().size(), 8u);
   EXPECT_GE(provinces.size(), 6u);
+}
+
+// The taxonomy mapping on the development set: every gold line has an
+// expected key in tests/data/corpus/<name>.keys.tsv (judged by reading the
+// sentence; empty when no key of the taxonomy has that meaning). Of the
+// figures with an expected key, at least 85 % must get it. The listing of
+// every keyed line is printed so that a change to the taxonomy can be read.
+TEST(TaxonomyMappingTest, DevelopmentSetFiguresGetTheirKeys) {
+  int keyed = 0, right = 0, names = 0, unkeyed = 0, wrongly_keyed = 0;
+  std::string listing;
+  for (const std::string& name : DevelopmentSet()) {
+    const std::string keys_text = testing::ReadFileOrEmpty(testing::TestDataPath("corpus/" + name + ".keys.tsv"));
+    ASSERT_FALSE(keys_text.empty()) << name << " has no keys.tsv";
+    auto gold = score::ParseGold(testing::ReadFileOrEmpty(testing::TestDataPath("corpus/" + name + ".gold.jsonl")));
+    ASSERT_TRUE(gold.ok()) << name << ": " << gold.status();
+    std::vector<std::vector<std::string>> rows;
+    for (absl::string_view line : absl::StrSplit(keys_text, '\n')) {
+      if (line.empty() || line[0] == '#') continue;
+      rows.push_back(absl::StrSplit(line, '\t'));
+    }
+    ASSERT_EQ(rows.size(), gold->indicators.size()) << name << ": one keys.tsv line per gold indicator line";
+    const std::string document = testing::ReadFileOrEmpty(testing::SharedPath(gold->source));
+    if (document.empty()) continue;
+    ++names;
+    auto report = pipeline::BuildReport(document, gold->source);
+    ASSERT_TRUE(report.ok()) << report.status();
+    const score::Score s = score::ScoreReport(*report, *gold);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      ASSERT_GE(rows[i].size(), 3u) << name << " keys.tsv line " << i + 1;
+      ASSERT_EQ(rows[i][0], gold->indicators[i].text) << name << " keys.tsv line " << i + 1 << " is out of step";
+      const std::string& expected = rows[i][2];
+      if (expected.empty()) {
+        // A key where the meaning has none puts a figure into the wrong ranking.
+        const int index = s.matched_indicator[i];
+        if (index >= 0 && !report->indicators(index).metric_key().empty()) {
+          ++wrongly_keyed;
+          absl::StrAppend(&listing, "  EXTRA ", name, "  ", rows[i][0], "  ", report->indicators(index).subject(),
+                          "  got ", report->indicators(index).metric_key(), "\n");
+        }
+        ++unkeyed;
+        continue;
+      }
+      ++keyed;
+      const int index = s.matched_indicator[i];
+      const std::string got = index < 0 ? "(not extracted)" : report->indicators(index).metric_key();
+      const bool ok = got == expected;
+      right += ok;
+      absl::StrAppend(&listing, ok ? "  ok   " : "  MISS ", name, "  ", rows[i][0], "  ",
+                      index < 0 ? "" : report->indicators(index).subject(), "  expected ", expected,
+                      ok ? "" : absl::StrCat("  got ", got.empty() ? "(none)" : got), "\n");
+    }
+  }
+  if (names == 0) GTEST_SKIP() << "../shared/corpus is absent";
+  const double share = keyed == 0 ? 0 : static_cast<double>(right) / keyed;
+  std::printf("%s", listing.c_str());
+  std::printf("taxonomy mapping: %d of %d keyed figures get their key (%.1f %%); %d of %d figures without one get a key\n",
+              right, keyed, 100 * share, wrongly_keyed, unkeyed);
+  EXPECT_GE(keyed, 300);
+  EXPECT_GE(share, 0.85);
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, DevelopmentSetTest, ::testing::ValuesIn(DevelopmentSet()),

@@ -209,21 +209,25 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
   struct Figure {
     int64_t begin, end;
     const zhibiao::v1::Indicator* indicator;
+    int index;  // in report.indicators()
     bool matched = false, matched_uncertain = false;
   };
   std::vector<Figure> figures;
-  for (const auto& ind : report.indicators()) {
+  for (int i = 0; i < report.indicators_size(); ++i) {
+    const auto& ind = report.indicators(i);
     if (!Inside(ranges, ind.char_begin(), ind.char_end())) continue;
     if (!figures.empty() && figures.back().begin == ind.char_begin() &&
         figures.back().end == ind.char_end()) {
       continue;
     }
-    figures.push_back({ind.char_begin(), ind.char_end(), &ind});
+    figures.push_back({ind.char_begin(), ind.char_end(), &ind, i});
   }
 
   int64_t cursor = 0;  // code point after the last located gold text
   std::set<std::pair<int64_t, int64_t>> used_spans;
-  for (const GoldIndicator& g : gold.indicators) {
+  score.matched_indicator.assign(gold.indicators.size(), -1);
+  for (size_t line = 0; line < gold.indicators.size(); ++line) {
+    const GoldIndicator& g = gold.indicators[line];
     if (!g.uncertain) ++score.gold_certain;
     const Compact needle = MakeCompact(text::NormalizeNfkc(g.text).text);
     auto spans = FindAll(hay, needle);
@@ -287,6 +291,7 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
     }
     match->matched = true;
     ++score.matched;
+    score.matched_indicator[line] = match->index;
     const auto& ind = *match->indicator;
     std::vector<std::string> wrong;
     if (ind.quantity().unit() == g.unit) ++score.unit_ok;

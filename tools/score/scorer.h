@@ -63,6 +63,9 @@ struct Score {
   std::vector<std::string> not_indicator_hits;
   std::vector<std::string> mismatches;       // matched with a wrong unit/qualifier/...
   std::vector<std::string> unlocated;        // gold texts not found in the document
+  // Per gold indicator line, in order: the index in report.indicators() of
+  // the figure it matched, -1 when none.
+  std::vector<int> matched_indicator;
 };
 
 Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold);
