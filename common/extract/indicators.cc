@@ -288,7 +288,7 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
 
   // Whether found[k] follows found[k - 1] as the next item of an enumeration.
   auto continues_enumeration = [&](size_t k) {
-    if (k == 0 || found[k - 1].end > found[k].begin || found[k].begin - found[k - 1].end > 2) return false;
+    if (k == 0 || k >= found.size() || found[k - 1].end > found[k].begin || found[k].begin - found[k - 1].end > 2) return false;
     const absl::string_view gap = t.Slice(found[k - 1].end, found[k].begin);
     return gap == "、" || gap == "和" || gap == "与" || gap == "及";
   };
@@ -396,7 +396,7 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     if (!continues_enumeration(index)) {
       run_start = index;
       run_length = 1;
-      while (continues_enumeration(index + run_length) && index + run_length < found.size()) ++run_length;
+      while (continues_enumeration(index + run_length)) ++run_length;
       std::vector<std::string> items;
       if (run_length >= 2) {
         int64_t whole_clause_begin = q.begin;
