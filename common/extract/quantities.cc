@@ -31,16 +31,6 @@ absl::string_view CodePointText::Slice(int64_t begin, int64_t end) const {
   return utf8_.substr(byte_offsets_[begin], byte_offsets_[end] - byte_offsets_[begin]);
 }
 
-bool CodePointText::Matches(int64_t i, absl::string_view word) const {
-  if (i < 0 || i >= size()) return false;
-  return absl::StartsWith(utf8_.substr(byte_offsets_[i]), word);
-}
-
-bool CodePointText::MatchesBefore(int64_t i, absl::string_view word) const {
-  if (i <= 0 || i > size()) return false;
-  return absl::EndsWith(utf8_.substr(0, byte_offsets_[i]), word);
-}
-
 namespace {
 
 bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }

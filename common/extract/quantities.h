@@ -25,10 +25,29 @@ class CodePointText {
   // UTF-8 of code points [begin, end).
   absl::string_view Slice(int64_t begin, int64_t end) const;
   absl::string_view utf8() const { return utf8_; }
-  // Whether code points at i spell `word` (UTF-8).
-  bool Matches(int64_t i, absl::string_view word) const;
+  // Whether code points at i spell `word` (UTF-8). Inline byte loops: the
+  // words are a few bytes and mostly differ in the first, so this beats a
+  // memcmp call on the extractor's hot path.
+  bool Matches(int64_t i, absl::string_view word) const {
+    if (i < 0 || i >= size()) return false;
+    const size_t at = byte_offsets_[i];
+    if (utf8_.size() - at < word.size()) return false;
+    for (size_t k = 0; k < word.size(); ++k) {
+      if (utf8_[at + k] != word[k]) return false;
+    }
+    return true;
+  }
   // Whether the code points just before i spell `word`.
-  bool MatchesBefore(int64_t i, absl::string_view word) const;
+  bool MatchesBefore(int64_t i, absl::string_view word) const {
+    if (i <= 0 || i > size()) return false;
+    const size_t end = byte_offsets_[i];
+    if (end < word.size()) return false;
+    const size_t at = end - word.size();
+    for (size_t k = word.size(); k-- > 0;) {  // the last byte differs first
+      if (utf8_[at + k] != word[k]) return false;
+    }
+    return true;
+  }
 
  private:
   absl::string_view utf8_;
