@@ -379,6 +379,7 @@ void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regio
   meta->set_signature(structure.signature);
   meta->set_speaker(structure.speaker_line);
   meta->set_source_url(hints.source_url());
+  if (hints.ByteSizeLong() > 0) *meta->mutable_hints() = hints;
   if (auto d = FirstDate(structure.delivery_line)) meta->set_delivered_date(d->Iso());
 
   // Kind.

@@ -1,4 +1,5 @@
 #include "tools/zhibiao/cli.h"
+#include "tools/zhibiao/cli_calls.h"
 #include "common/doc/metadata.h"
 #include "tools/zhibiao/hints.h"
 
@@ -39,22 +40,6 @@ namespace zb::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ToJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string out;
-  auto status = google::protobuf::util::MessageToJsonString(message, &out, options);
-  if (!status.ok()) return absl::StrCat("{\"error\":\"", status.ToString(), "\"}");
-  return out;
-}
-
-void PrintError(absl::string_view what, const grpc::Status& status) {
-  std::fprintf(stderr, "%s: %s: %s\n", std::string(what).c_str(),
-               absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())).c_str(),
-               status.error_message().c_str());
-}
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -129,35 +114,6 @@ void PrintReportSummary(const zhibiao::v1::Report& report, bool with_indicators)
 }
 
 // Files named on the command line, folders expanded (recursively, sorted).
-// A channel to `address` with the CLI's TLS files and token, if any; exits
-// with status 2 when they cannot be read. With `connect`, it first waits up
-// to 2 s (or --timeout if shorter) for the connection, through failed
-// attempts (see WaitForConnection); if there is none, the first call says
-// why.
-std::shared_ptr<grpc::Channel> CliChannel(const CliOptions& options, const std::string& address,
-                                          bool connect = true) {
-  ChannelOptions channel;
-  if (options.tls.enabled()) {
-    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-        MakeChannelCredentials(options.tls);
-    if (!credentials.ok()) {
-      std::fprintf(stderr, "%s\n", std::string(credentials.status().message()).c_str());
-      std::exit(2);
-    }
-    channel.credentials = *credentials;
-  }
-  if (!options.token_file.empty()) {
-    absl::StatusOr<std::shared_ptr<BearerToken>> token = BearerToken::Load(options.token_file);
-    if (!token.ok()) {
-      std::fprintf(stderr, "%s\n", std::string(token.status().message()).c_str());
-      std::exit(2);
-    }
-    channel.token = *token;
-  }
-  std::shared_ptr<grpc::Channel> made = MakeChannel(address, channel);
-  if (connect) (void)WaitForConnection(made, std::min(options.timeout, absl::Seconds(2)));
-  return made;
-}
 
 std::vector<std::string> ExpandInputs(const std::vector<std::string>& args) {
   std::vector<std::string> files;
@@ -194,14 +150,6 @@ const char* OutcomeWord(zhibiao::v1::IngestOutcome outcome) {
     case zhibiao::v1::INGEST_OUTCOME_REPLACED: return "replaced";
     default: return "unknown";
   }
-}
-
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  for (absl::string_view part : absl::StrSplit(s, ',', absl::SkipWhitespace())) {
-    out.emplace_back(absl::StripAsciiWhitespace(part));
-  }
-  return out;
 }
 
 }  // namespace

@@ -83,6 +83,9 @@ int Up(const CliOptions& options);
 int AdminVerify(const CliOptions& options);
 int AdminStats(const CliOptions& options);
 int AdminCheckpoint(const CliOptions& options, const std::vector<std::string>& args);
+// Re-extracts every report stored by another extractor version or on a shard
+// its region does not route to, through ingest (tools/zhibiao/reextract.cc).
+int AdminReextract(const CliOptions& options);
 // Every indicator of every shard as tab-separated lines on stdout.
 int AdminExport(const CliOptions& options);
 

@@ -87,6 +87,9 @@ Usage:
   zhibiao admin verify|stats           consistency check / figures of every storage shard
   zhibiao admin checkpoint DIR         consistent backup of each shard into DIR/shard-N
   zhibiao admin export                 every indicator of every shard as TSV on stdout
+  zhibiao admin reextract              re-extract reports of older extractor versions (or on the
+                                       wrong shard) through ingest, moving them where their region
+                                       routes; safe to interrupt and run again
   zhibiao up [--storage-shards=N --ingest=N --query=N --data_dir=DIR --base_port=P]
                                        start the suite locally (N processes each; dead
                                        ones are restarted); Ctrl-C stops it
@@ -196,6 +199,7 @@ int main(int argc, char** argv) {
   if (command == "admin" && !rest.empty() && rest[0] == "verify") return zb::cli::AdminVerify(o);
   if (command == "admin" && !rest.empty() && rest[0] == "stats") return zb::cli::AdminStats(o);
   if (command == "admin" && !rest.empty() && rest[0] == "export") return zb::cli::AdminExport(o);
+  if (command == "admin" && !rest.empty() && rest[0] == "reextract") return zb::cli::AdminReextract(o);
   if (command == "admin" && !rest.empty() && rest[0] == "checkpoint") {
     return zb::cli::AdminCheckpoint(o, std::vector<std::string>(rest.begin() + 1, rest.end()));
   }

@@ -1,0 +1,234 @@
+// `zhibiao admin reextract` against the real suite (issue 13): reports stored
+// by an older extractor version, without their region and all on shard 0 of
+// three, are brought up to date through ingest, each onto the shard its new
+// region routes to, once; with the source shard SIGKILLed mid-run (and
+// restarted by `zhibiao up`) the command fails, and run again it finishes
+// the job. `zhibiao admin verify` is clean afterwards and a third run finds
+// nothing to do. The hints a report was ingested with are given again.
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/pipeline/report_builder.h"
+#include "common/process/process.h"
+#include "common/rpc/channels.h"
+#include "common/rpc/storage_shards.h"
+#include "common/testing/fixtures.h"
+#include "gtest/gtest.h"
+#include "tests/testing/corpus.h"
+#include "tests/testing/service_process.h"
+#include "zhibiao/v1/storage.grpc.pb.h"
+
+namespace zb {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kOldVersion[] = "extract-0+taxonomy-0";
+
+std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> WaitForEnv(const std::string& path, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    auto env = ReadEnvFile(path);
+    if (!env.empty()) return env;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return {};
+}
+
+int CountLines(const std::string& path, absl::string_view containing) {
+  std::ifstream in(path);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) n += absl::StrContains(line, containing);
+  return n;
+}
+
+// Every report's meta on the shard at `address`, over a channel of its own
+// (a local subchannel pool: nothing shared with channels that saw a kill).
+std::vector<zhibiao::v1::ReportMeta> ListAll(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  auto stub = zhibiao::v1::StorageService::NewStub(
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+  std::vector<zhibiao::v1::ReportMeta> out;
+  zhibiao::v1::ListReportsRequest request;
+  request.set_page_size(1000);
+  do {
+    grpc::ClientContext context;
+    context.set_wait_for_ready(true);
+    SetTimeout(&context, absl::Seconds(30));
+    zhibiao::v1::ListReportsResponse page;
+    grpc::Status status = stub->ListReports(&context, request, &page);
+    EXPECT_TRUE(status.ok()) << address << ": " << status.error_message();
+    if (!status.ok()) break;
+    out.insert(out.end(), page.reports().begin(), page.reports().end());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  return out;
+}
+
+TEST(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKilled) {
+  const std::string work = testing::MakeTempDir("reextract");
+  const std::string bin = ZB_BINARY_DIR;
+  auto up = Process::Start({bin + "/zhibiao", "up", "--storage-shards=3", "--base_port=0",
+                            absl::StrCat("--data_dir=", work, "/data")},
+                           work + "/up.log");
+  ASSERT_TRUE(up.ok()) << up.status();
+  std::map<std::string, std::string> env = WaitForEnv(work + "/data/run/env", absl::Seconds(60));
+  ASSERT_FALSE(env.empty()) << "zhibiao up did not write run/env; see " << work << "/up.log";
+  const std::vector<std::string> storage = absl::StrSplit(env["ZHIBIAO_STORAGE_ADDR"], ',');
+  ASSERT_EQ(storage.size(), 3u);
+  std::vector<std::unique_ptr<zhibiao::v1::StorageService::Stub>> stubs;
+  for (const std::string& address : storage) {
+    auto channel = MakeChannel(address);
+    ASSERT_TRUE(WaitForConnection(channel, absl::Seconds(20)).ok()) << address;
+    stubs.push_back(zhibiao::v1::StorageService::NewStub(channel));
+  }
+
+  // What an older extractor stored: no region, an old version, all on shard 0.
+  struct Stored {
+    std::string region;  // the region the current extractor gives it
+  };
+  std::map<std::string, Stored> expected;  // by report id
+  auto put_old = [&](const std::string& content, const std::string& name,
+                     const zhibiao::v1::ReportHints& hints) {
+    auto report = pipeline::BuildReport(content, name, hints);
+    ASSERT_TRUE(report.ok()) << name << ": " << report.status();
+    expected[report->meta().report_id()] = {report->meta().region().code()};
+    report->mutable_meta()->clear_region();
+    report->mutable_meta()->set_extractor_version(kOldVersion);
+    zhibiao::v1::PutReportRequest request;
+    *request.mutable_report() = *std::move(report);
+    zhibiao::v1::PutReportResponse response;
+    grpc::ClientContext context;
+    SetTimeout(&context, absl::Seconds(30));
+    grpc::Status status = stubs[0]->PutReport(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << name << ": " << status.error_message();
+  };
+  for (int n = 0; n < 240; ++n) {
+    put_old(testing::SampleVariant(n), absl::StrCat("variant-", n, ".txt"), {});
+  }
+  // Two real work reports, one ingested with a region hint the text does not
+  // bear out: re-extraction must give the hint again, and it wins.
+  const std::string henan = testing::ReadFileOrEmpty(testing::SharedPath("corpus/gzbg-2026/henan-2026.txt"));
+  const std::string hubei = testing::ReadFileOrEmpty(testing::SharedPath("corpus/gzbg-2026/hubei-2026.txt"));
+  ASSERT_FALSE(henan.empty() || hubei.empty()) << "../shared/corpus/gzbg-2026 is absent";
+  put_old(henan, "henan-2026.txt", {});
+  zhibiao::v1::ReportHints xinxiang;
+  xinxiang.set_region_code("410700");
+  put_old(hubei, "hubei-2026.txt", xinxiang);
+  ASSERT_EQ(expected.size(), 242u);
+  int routed_elsewhere = 0;
+  for (const auto& [id, s] : expected) routed_elsewhere += ShardForRegion(s.region, 3) != 0;
+  ASSERT_GT(routed_elsewhere, 100);
+
+  const std::vector<std::string> cli = {
+      bin + "/zhibiao", "admin", "reextract", "--json",
+      absl::StrCat("--storage=", env["ZHIBIAO_STORAGE_ADDR"]),
+      absl::StrCat("--ingest=", env["ZHIBIAO_INGEST_ADDR"])};
+
+  // Run 1: shard 0, the one every report is read from and deleted on, is
+  // SIGKILLed once some reports have moved.
+  const std::string run1 = work + "/reextract-1.log";
+  auto first = Process::Start(cli, run1);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const absl::Time deadline = absl::Now() + absl::Seconds(120);
+  while (CountLines(run1, "\"moved\"") < 20 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const int moved_before_kill = CountLines(run1, "\"moved\"");
+  int storage0_pid = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(env["ZHIBIAO_PID_STORAGE_0"], &storage0_pid));
+  ASSERT_EQ(::kill(storage0_pid, SIGKILL), 0);
+  std::optional<int> first_exit = first->Wait(absl::Seconds(120));
+  ASSERT_TRUE(first_exit.has_value());
+  EXPECT_EQ(*first_exit, 1) << "the kill came after the run ended; see " << run1;
+  EXPECT_GE(moved_before_kill, 20);
+
+  // `zhibiao up` restarts the shard on its address.
+  const absl::Time restart_deadline = absl::Now() + absl::Seconds(60);
+  while (ReadEnvFile(work + "/data/run/env")["ZHIBIAO_PID_STORAGE_0"] == env["ZHIBIAO_PID_STORAGE_0"] &&
+         absl::Now() < restart_deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_NE(ReadEnvFile(work + "/data/run/env")["ZHIBIAO_PID_STORAGE_0"], env["ZHIBIAO_PID_STORAGE_0"]);
+  {
+    auto probe = Process::Start({bin + "/zhibiao", "health", absl::StrCat("--storage=", storage[0]),
+                                 absl::StrCat("--ingest=", env["ZHIBIAO_INGEST_ADDR"]),
+                                 absl::StrCat("--query=", env["ZHIBIAO_QUERY_ADDR"])},
+                                work + "/health.log");
+    ASSERT_TRUE(probe.ok());
+    probe->Wait(absl::Seconds(30));  // the restarted shard answers
+  }
+
+  // Run 2 finishes; run 3 finds nothing to do.
+  auto second = Process::Start(cli, work + "/reextract-2.log");
+  ASSERT_TRUE(second.ok());
+  std::optional<int> second_exit = second->Wait(absl::Seconds(300));
+  ASSERT_TRUE(second_exit.has_value());
+  ASSERT_EQ(*second_exit, 0) << "see " << work << "/reextract-2.log";
+  auto third = Process::Start(cli, work + "/reextract-3.log");
+  ASSERT_TRUE(third.ok());
+  ASSERT_EQ(third->Wait(absl::Seconds(300)).value_or(-1), 0);
+  EXPECT_EQ(CountLines(work + "/reextract-3.log", "\"action\""), 0)
+      << "a second full run changed reports; see " << work << "/reextract-3.log";
+  EXPECT_EQ(CountLines(work + "/reextract-3.log", "\"current\":242"), 1);
+
+  // Every report once, on the shard its region routes to, re-extracted.
+  std::map<std::string, int> copies;
+  int hinted_seen = 0;
+  for (int shard = 0; shard < 3; ++shard) {
+    for (const auto& meta : ListAll(storage[shard])) {
+      ++copies[meta.report_id()];
+      EXPECT_NE(meta.extractor_version(), kOldVersion) << meta.report_id();
+      EXPECT_EQ(ShardForRegion(meta.region().code(), 3), shard)
+          << meta.report_id() << " region " << meta.region().code();
+      auto it = expected.find(meta.report_id());
+      ASSERT_NE(it, expected.end()) << "a report nobody stored: " << meta.report_id();
+      EXPECT_EQ(meta.region().code(), it->second.region) << meta.source_name();
+      if (meta.source_name() == "hubei-2026.txt") {
+        EXPECT_EQ(meta.region().code(), "410700");
+        EXPECT_EQ(meta.hints().region_code(), "410700");
+        ++hinted_seen;
+      }
+    }
+  }
+  EXPECT_EQ(hinted_seen, 1);
+  EXPECT_EQ(copies.size(), expected.size());
+  for (const auto& [id, n] : copies) EXPECT_EQ(n, 1) << id;
+
+  auto verify = Process::Start({bin + "/zhibiao", "admin", "verify",
+                                absl::StrCat("--storage=", env["ZHIBIAO_STORAGE_ADDR"])},
+                               work + "/verify.log");
+  ASSERT_TRUE(verify.ok());
+  EXPECT_EQ(verify->Wait(absl::Seconds(120)).value_or(-1), 0) << "see " << work << "/verify.log";
+  std::printf("reextract: %zu reports, %d moved before shard 0 was killed\n", expected.size(),
+              moved_before_kill);
+
+  ASSERT_TRUE(up->Signal(SIGTERM));
+  EXPECT_TRUE(up->Wait(absl::Seconds(60)).has_value());
+}
+
+}  // namespace
+}  // namespace zb

@@ -1,0 +1,66 @@
+#include "tools/zhibiao/cli_calls.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/rpc/channels.h"
+
+namespace zb::cli {
+
+std::string ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string out;
+  auto status = google::protobuf::util::MessageToJsonString(message, &out, options);
+  if (!status.ok()) return absl::StrCat("{\"error\":\"", status.ToString(), "\"}");
+  return out;
+}
+
+void PrintError(absl::string_view what, const grpc::Status& status) {
+  std::fprintf(stderr, "%s: %s: %s\n", std::string(what).c_str(),
+               absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())).c_str(),
+               status.error_message().c_str());
+}
+
+std::shared_ptr<grpc::Channel> CliChannel(const CliOptions& options, const std::string& address,
+                                          bool connect) {
+  ChannelOptions channel;
+  if (options.tls.enabled()) {
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+        MakeChannelCredentials(options.tls);
+    if (!credentials.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(credentials.status().message()).c_str());
+      std::exit(2);
+    }
+    channel.credentials = *credentials;
+  }
+  if (!options.token_file.empty()) {
+    absl::StatusOr<std::shared_ptr<BearerToken>> token = BearerToken::Load(options.token_file);
+    if (!token.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(token.status().message()).c_str());
+      std::exit(2);
+    }
+    channel.token = *token;
+  }
+  std::shared_ptr<grpc::Channel> made = MakeChannel(address, channel);
+  if (connect) (void)WaitForConnection(made, std::min(options.timeout, absl::Seconds(2)));
+  return made;
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  for (absl::string_view part : absl::StrSplit(s, ',', absl::SkipWhitespace())) {
+    out.emplace_back(absl::StripAsciiWhitespace(part));
+  }
+  return out;
+}
+
+}  // namespace zb::cli
