@@ -127,6 +127,12 @@ absl::Status ValidateFilter(const zhibiao::v1::IndicatorFilter& filter) {
                                                      filter.period_end_years(i), " is not a year"));
     }
   }
+  for (int i = 0; i < filter.document_kinds_size(); ++i) {
+    if (!zhibiao::v1::DocumentKind_IsValid(filter.document_kinds(i))) {
+      return absl::InvalidArgumentError(absl::StrCat("filter.document_kinds[", i, "]: ",
+                                                     filter.document_kinds(i), " is not a DocumentKind"));
+    }
+  }
   if (filter.targets_only() && filter.exclude_targets()) {
     return absl::InvalidArgumentError("filter: targets_only and exclude_targets exclude each other");
   }
@@ -159,7 +165,7 @@ IndicatorMatcher::IndicatorMatcher(const zhibiao::v1::IndicatorFilter& filter) :
   matches_all_ = f.metric_keys().empty() && f.years().empty() && f.region_codes().empty() &&
                  f.province_codes().empty() && f.report_ids().empty() && f.units().empty() &&
                  f.qualifiers().empty() && !f.exclude_targets() && !f.targets_only() &&
-                 f.period_end_years().empty() &&
+                 f.period_end_years().empty() && f.document_kinds().empty() &&
                  f.change() == zhibiao::v1::CHANGE_FILTER_UNSPECIFIED && f.subject_contains().empty();
 }
 
@@ -175,6 +181,7 @@ bool IndicatorMatcher::Matches(const IndicatorRow& row) const {
   if (f.exclude_targets() && row.is_target) return false;
   if (f.targets_only() && !row.is_target) return false;
   if (!f.period_end_years().empty() && !Contains(f.period_end_years(), row.period_end)) return false;
+  if (!f.document_kinds().empty() && !Contains(f.document_kinds(), row.document_kind)) return false;
   const bool is_change =
       row.change == zhibiao::v1::CHANGE_INCREASE || row.change == zhibiao::v1::CHANGE_DECREASE;
   if (f.change() == zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY && is_change) return false;

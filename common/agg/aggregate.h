@@ -24,6 +24,7 @@ struct IndicatorRow {
   absl::string_view metric_key;
   int32_t year = 0;
   int32_t period_end = 0;      // the year the figure is about (the report year when open)
+  int32_t document_kind = 0;   // its report's DocumentKind (0 in entries older than the field)
   absl::string_view region;    // six digits, "000000" if unknown
   absl::string_view province;  // six digits, "000000" if unknown
   absl::string_view report_id;

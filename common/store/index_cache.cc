@@ -16,6 +16,10 @@ namespace {
 constexpr uint8_t kTarget = 1;
 constexpr uint8_t kDead = 2;
 constexpr uint8_t kSuperseded = 4;
+// Superseded by a later report of the same document kind: what a query with
+// a document kind filter goes by (a 统计公报 does not supersede a 政府工作报告
+// for someone who asks for work reports).
+constexpr uint8_t kSupersededInKind = 8;
 
 // "2022-02-25" as 20220225; 0 when it is not such a date.
 int32_t ParsePublishedDate(absl::string_view date) {
@@ -112,6 +116,7 @@ void IndexCache::AddLocked(const IndicatorKeyParts& key, const IndexValue& value
   report_.push_back(report);
   year_.push_back(key.year);
   period_end_.push_back(value.period_end != 0 ? value.period_end : key.year);
+  document_kind_.push_back(value.document_kind);
   qualifier_.push_back(value.qualifier);
   change_.push_back(value.change);
   unit_kind_.push_back(value.unit_kind);
@@ -177,15 +182,17 @@ void IndexCache::SettleDirtyCells() {
       continue;
     }
     uint32_t latest = report_[rows.front()];
+    std::array<int64_t, 256> latest_of_kind;
+    latest_of_kind.fill(-1);
     for (uint32_t row : rows) {
       if (Later(report_[row], latest)) latest = report_[row];
+      int64_t& of_kind = latest_of_kind[document_kind_[row]];
+      if (of_kind < 0 || Later(report_[row], static_cast<uint32_t>(of_kind))) of_kind = report_[row];
     }
     for (uint32_t row : rows) {
-      if (report_[row] == latest) {
-        flags_[row] &= ~kSuperseded;
-      } else {
-        flags_[row] |= kSuperseded;
-      }
+      flags_[row] &= ~(kSuperseded | kSupersededInKind);
+      if (report_[row] != latest) flags_[row] |= kSuperseded;
+      if (report_[row] != latest_of_kind[document_kind_[row]]) flags_[row] |= kSupersededInKind;
     }
   }
   dirty_cells_.clear();
@@ -209,6 +216,7 @@ void IndexCache::CompactIfNeeded() {
     report_[out] = report_[row];
     year_[out] = year_[row];
     period_end_[out] = period_end_[row];
+    document_kind_[out] = document_kind_[row];
     qualifier_[out] = qualifier_[row];
     change_[out] = change_[row];
     unit_kind_[out] = unit_kind_[row];
@@ -232,6 +240,7 @@ void IndexCache::CompactIfNeeded() {
   }
   year_.resize(out);
   period_end_.resize(out);
+  document_kind_.resize(out);
   qualifier_.resize(out);
   change_.resize(out);
   unit_kind_.resize(out);
@@ -354,6 +363,9 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
   const absl::flat_hash_set<int32_t> years(filter.years().begin(), filter.years().end());
   const absl::flat_hash_set<int32_t> period_end_years(filter.period_end_years().begin(),
                                                       filter.period_end_years().end());
+  const absl::flat_hash_set<int32_t> document_kinds(filter.document_kinds().begin(),
+                                                    filter.document_kinds().end());
+  const uint8_t superseded = document_kinds.empty() ? kSuperseded : kSupersededInKind;
   const absl::flat_hash_set<int> qualifiers(filter.qualifiers().begin(), filter.qualifiers().end());
 
   // Group keys are ids: up to four dimensions and the unit.
@@ -375,7 +387,7 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
     const uint8_t flags = flags_[row];
     if (flags & kDead) return;
     ++examined;
-    if ((flags & kSuperseded) && !request.include_superseded()) return;
+    if ((flags & superseded) && !request.include_superseded()) return;
     if (!metrics.Pass(metric_[row]) || !regions.Pass(region_[row]) ||
         !provinces.Pass(province_[row]) || !units.Pass(unit_[row]) ||
         !reports.Pass(report_[row]) || !subjects.Pass(subject_[row])) {
@@ -383,6 +395,7 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
     }
     if (!years.empty() && !years.contains(year_[row])) return;
     if (!period_end_years.empty() && !period_end_years.contains(period_end_[row])) return;
+    if (!document_kinds.empty() && !document_kinds.contains(document_kind_[row])) return;
     if (!qualifiers.empty() && !qualifiers.contains(qualifier_[row])) return;
     if (filter.exclude_targets() && (flags & kTarget)) return;
     if (filter.targets_only() && !(flags & kTarget)) return;

@@ -143,6 +143,7 @@ class IndexCache {
   std::vector<uint32_t> report_ ABSL_GUARDED_BY(mu_);
   std::vector<uint16_t> year_ ABSL_GUARDED_BY(mu_);
   std::vector<uint16_t> period_end_ ABSL_GUARDED_BY(mu_);  // the report year when open
+  std::vector<uint8_t> document_kind_ ABSL_GUARDED_BY(mu_);
   std::vector<uint8_t> qualifier_ ABSL_GUARDED_BY(mu_);
   std::vector<uint8_t> change_ ABSL_GUARDED_BY(mu_);
   std::vector<uint8_t> unit_kind_ ABSL_GUARDED_BY(mu_);

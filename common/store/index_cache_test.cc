@@ -20,6 +20,7 @@ zhibiao::v1::Report RandomReport(int n, std::mt19937* rng, const std::string& ve
   r.mutable_meta()->set_report_id(absl::StrFormat("%032x", n));
   r.mutable_meta()->set_report_year(2019 + (*rng)() % 4);
   r.mutable_meta()->set_extractor_version(version);
+  r.mutable_meta()->set_kind(static_cast<zhibiao::v1::DocumentKind>(n % 5));
   const int region = (*rng)() % 12;
   r.mutable_meta()->mutable_region()->set_code(absl::StrFormat("%02d%02d00", 41 + region % 3, 1 + region));
   r.mutable_meta()->mutable_region()->set_province_code(absl::StrFormat("%02d0000", 41 + region % 3));
@@ -91,6 +92,10 @@ TEST(IndexCacheTest, AgreesWithTheRocksDbScan) {
     if (rng() % 4 == 0) filter.add_period_end_years(2020 + rng() % 8);
     if (rng() % 4 == 0) filter.set_change(zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY);
     if (rng() % 5 == 0) filter.add_qualifiers(zhibiao::v1::QUALIFIER_EXACT);
+    if (rng() % 4 == 0) {
+      filter.add_document_kinds(static_cast<zhibiao::v1::DocumentKind>(rng() % 5));
+      if (rng() % 2) filter.add_document_kinds(zhibiao::v1::DOCUMENT_KIND_STATISTICAL_BULLETIN);
+    }
     google::protobuf::RepeatedField<int> group_by;
     for (int g : groupings[q % groupings.size()]) group_by.Add(g);
 
@@ -176,6 +181,56 @@ TEST(IndexCacheTest, TargetsAreFoundInTheYearTheyAreSetFor) {
   results.set_exclude_targets(true);
   results.add_period_end_years(2025);
   EXPECT_DOUBLE_EQ(sum_of(results), 11.6);  // the open period counts in the report year
+  (*store)->Close();
+  std::filesystem::remove_all(options.data_dir);
+}
+
+// A document kind filter keeps the figures of reports of those kinds, and the
+// revised-report rule then applies within each kind: the later 统计公报 of a
+// region and year supersedes its 政府工作报告's figure for everyone but those
+// who ask for work reports.
+TEST(IndexCacheTest, DocumentKindsKeepTheFiguresOfReportsOfThoseKinds) {
+  StoreOptions options;
+  options.data_dir = absl::StrCat(::testing::TempDir(), "/index_cache_kind_test_", getpid());
+  std::filesystem::remove_all(options.data_dir);
+  auto store = IndicatorStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto put = [&](int n, zhibiao::v1::DocumentKind kind, const char* published, double value) {
+    zhibiao::v1::Report r;
+    r.mutable_meta()->set_report_id(absl::StrFormat("%032x", n));
+    r.mutable_meta()->set_report_year(2025);
+    r.mutable_meta()->set_kind(kind);
+    r.mutable_meta()->set_published_date(published);
+    r.mutable_meta()->mutable_region()->set_code("410000");
+    r.mutable_meta()->mutable_region()->set_province_code("410000");
+    auto* ind = r.add_indicators();
+    ind->set_metric_key("economy.gdp");
+    ind->set_subject("地区生产总值");
+    ind->mutable_quantity()->set_value(value);
+    ind->mutable_quantity()->set_unit("元");
+    ind->mutable_quantity()->set_kind(zhibiao::v1::UNIT_KIND_CURRENCY_CNY);
+    ASSERT_TRUE((*store)->Put(r).ok());
+  };
+  put(1, zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT, "2026-01-26", 5);
+  put(2, zhibiao::v1::DOCUMENT_KIND_STATISTICAL_BULLETIN, "2026-03-10", 7);
+  auto sum_of = [&](std::vector<zhibiao::v1::DocumentKind> kinds) {
+    zhibiao::v1::AggregateIndicatorsRequest request;
+    for (auto kind : kinds) request.mutable_filter()->add_document_kinds(kind);
+    EXPECT_TRUE(agg::ValidateFilter(request.filter()).ok());
+    std::vector<zhibiao::v1::PartialAggregate> cached;
+    EXPECT_TRUE((*store)->AggregatePartials(request, &cached).ok());
+    return cached.empty() ? 0.0 : cached[0].sum();
+  };
+  EXPECT_DOUBLE_EQ(sum_of({}), 7);  // the later report counts
+  EXPECT_DOUBLE_EQ(sum_of({zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT}), 5);
+  EXPECT_DOUBLE_EQ(sum_of({zhibiao::v1::DOCUMENT_KIND_STATISTICAL_BULLETIN}), 7);
+  EXPECT_DOUBLE_EQ(sum_of({zhibiao::v1::DOCUMENT_KIND_STATISTICAL_BULLETIN,
+                           zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT}),
+                   12);
+  EXPECT_DOUBLE_EQ(sum_of({zhibiao::v1::DOCUMENT_KIND_RULE_OF_LAW_REPORT}), 0);
+  zhibiao::v1::IndicatorFilter bad;
+  bad.add_document_kinds(static_cast<zhibiao::v1::DocumentKind>(9));
+  EXPECT_EQ(agg::ValidateFilter(bad).code(), absl::StatusCode::kInvalidArgument);
   (*store)->Close();
   std::filesystem::remove_all(options.data_dir);
 }

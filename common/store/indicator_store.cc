@@ -610,6 +610,7 @@ absl::StatusOr<int64_t> IndicatorStore::Scan(const zhibiao::v1::IndicatorFilter&
       row.metric_key = parts.metric_key;
       row.year = parts.year;
       row.period_end = value.period_end != 0 ? value.period_end : parts.year;
+      row.document_kind = value.document_kind;
       row.region = parts.region;
       row.province = value.province;
       row.report_id = parts.report_id;

@@ -181,6 +181,7 @@ std::string EncodeIndexValue(const zhibiao::v1::ReportMeta& meta,
   const int32_t period_end = ind.period_end() >= 0 && ind.period_end() <= 9999 ? ind.period_end() : 0;
   out.push_back(static_cast<char>(period_end & 0xff));
   out.push_back(static_cast<char>(period_end >> 8));
+  out.push_back(static_cast<char>(meta.kind()));
   return out;
 }
 
@@ -203,6 +204,7 @@ bool DecodeIndexValue(absl::string_view in, IndexValue* out) {
   if (in.size() >= 2) {
     out->period_end = static_cast<uint16_t>(static_cast<uint8_t>(in[0]) | (static_cast<uint8_t>(in[1]) << 8));
   }
+  out->document_kind = in.size() >= 3 ? static_cast<uint8_t>(in[2]) : 0;
   return true;
 }
 

@@ -67,7 +67,8 @@ bool ParseIndicatorKey(absl::string_view key, IndicatorKeyParts* parts);
 // the report. Layout: value, low, high (IEEE double, little-endian), qualifier,
 // change, flags (bit 0: is_target), unit kind (one byte each), province(6),
 // then unit, subject and section_id as varint-length-prefixed strings, then
-// period_end (uint16, little-endian; absent in entries written before it).
+// period_end (uint16, little-endian), the report's DocumentKind (one byte);
+// each absent in entries written before it.
 // Views point into the encoded value.
 struct IndexValue {
   double value = 0;
@@ -82,6 +83,7 @@ struct IndexValue {
   absl::string_view subject;
   absl::string_view section_id;
   uint16_t period_end = 0;  // Indicator.period_end, 0 when open
+  uint8_t document_kind = 0;  // ReportMeta.kind, 0 (unspecified) in older entries
 };
 
 std::string EncodeIndexValue(const zhibiao::v1::ReportMeta& meta, const zhibiao::v1::Indicator& ind);

@@ -208,6 +208,7 @@ void SetCommonFilter(absl::string_view metric_key, const zhibiao::v1::MetricQuer
     f->set_exclude_targets(true);
   }
   if (!options.unit().empty()) f->add_units(options.unit());
+  *f->mutable_document_kinds() = options.document_kinds();
   shard->set_qualified_values(options.qualified_values());
   shard->set_include_superseded(options.include_superseded());
 }
@@ -238,6 +239,12 @@ absl::Status ValidateOptions(const zhibiao::v1::MetricQueryOptions& options) {
   if (!zhibiao::v1::MetricFigures_IsValid(options.figures())) {
     return absl::InvalidArgumentError(
         absl::StrCat("options.figures: ", options.figures(), " is not a kind of figures"));
+  }
+  for (int i = 0; i < options.document_kinds_size(); ++i) {
+    if (!zhibiao::v1::DocumentKind_IsValid(options.document_kinds(i))) {
+      return absl::InvalidArgumentError(absl::StrCat("options.document_kinds[", i, "]: ",
+                                                     options.document_kinds(i), " is not a DocumentKind"));
+    }
   }
   return absl::OkStatus();
 }

@@ -550,6 +550,7 @@ bool MetricOptionsOf(const CliOptions& options, zhibiao::v1::MetricQueryOptions*
   out->set_include_superseded(options.include_superseded);
   out->set_allow_partial(options.allow_partial);
   if (!options.unit.empty()) out->set_unit(options.unit);
+  for (zhibiao::v1::DocumentKind kind : options.kinds) out->add_document_kinds(kind);
   return true;
 }
 
@@ -581,6 +582,7 @@ int QueryAggregate(const CliOptions& options) {
   if (!options.region.empty()) f->add_region_codes(options.region);
   if (!options.province.empty()) f->add_province_codes(options.province);
   if (options.year > 0) f->add_years(options.year);
+  for (zhibiao::v1::DocumentKind kind : options.kinds) f->add_document_kinds(kind);
   for (const std::string& u : SplitList(options.unit)) f->add_units(u);
   for (const std::string& g : SplitList(options.group_by)) {
     zhibiao::v1::GroupBy dimension;
@@ -727,6 +729,7 @@ int QuerySearch(const CliOptions& options, const std::vector<std::string>& words
   if (!options.region.empty()) request.mutable_filter()->add_region_codes(options.region);
   if (!options.province.empty()) request.mutable_filter()->add_province_codes(options.province);
   if (options.year > 0) request.mutable_filter()->add_years(options.year);
+  for (zhibiao::v1::DocumentKind kind : options.kinds) request.mutable_filter()->add_document_kinds(kind);
   request.set_page_size(options.page_size);
   zhibiao::v1::SearchIndicatorsResponse response;
   if (!CallQuery(options, "query search", &zhibiao::v1::QueryService::Stub::SearchIndicators, request,

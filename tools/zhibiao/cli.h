@@ -36,6 +36,7 @@ struct CliOptions {
   bool split_by_unit = false;
   std::string qualified;
   std::string figures;  // result_levels, result_changes, target_levels, target_changes
+  std::vector<zhibiao::v1::DocumentKind> kinds;  // --kind: only figures of reports of these kinds
   bool include_superseded = false;
   bool allow_partial = false;
   int k = 10;

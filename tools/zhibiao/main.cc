@@ -5,6 +5,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/flags/usage.h"
 #include "common/base/env_flags.h"
 #include "common/base/logging.h"
@@ -33,6 +34,9 @@ ABSL_FLAG(bool, split_by_unit, false, "query aggregate: one row per group and un
 ABSL_FLAG(std::string, figures, "",
           "query rank/series/compare: result_levels (default), result_changes, target_levels, target_changes; "
           "targets are placed in the year they are set for");
+ABSL_FLAG(std::string, kind, "",
+          "query aggregate/rank/series/compare/search: only figures of these report kinds, comma-separated "
+          "(rule_of_law, work_report, statistics, other)");
 ABSL_FLAG(std::string, qualified, "", "how inexact figures count: as_stated, exact_only, range_low, range_high");
 ABSL_FLAG(bool, include_superseded, false, "count figures of revised (superseded) reports too");
 ABSL_FLAG(bool, allow_partial, false, "answer from the shards that respond, naming the others");
@@ -135,6 +139,14 @@ int main(int argc, char** argv) {
   o.in_flight = absl::GetFlag(FLAGS_in_flight);
   o.retries = absl::GetFlag(FLAGS_retries);
   o.max_document_mb = absl::GetFlag(FLAGS_max_document_mb);
+  for (absl::string_view name : absl::StrSplit(absl::GetFlag(FLAGS_kind), ',', absl::SkipWhitespace())) {
+    auto kind = zb::cli::ParseKind(name);
+    if (!kind.ok()) {
+      std::fprintf(stderr, "zhibiao: --kind: %s\n", std::string(kind.status().message()).c_str());
+      return 2;
+    }
+    o.kinds.push_back(*kind);
+  }
   o.hints.set_region_code(absl::GetFlag(FLAGS_hint_region));
   o.hints.set_report_year(absl::GetFlag(FLAGS_hint_year));
   if (!absl::GetFlag(FLAGS_hint_kind).empty()) {
