@@ -268,6 +268,52 @@ TEST_F(SuiteTest, IngestStreamHoldsAFastClientBackWhileStorageIsStuck) {
               kDocuments);
 }
 
+// Hints through the real ingest (issue 13): a body-only excerpt that names no
+// region is stored without one; the same kind of excerpt with a region hint
+// gets the hint's region; a hint the body contradicts wins with a warning; a
+// code that is not in GB/T 2260 is refused, naming the field.
+TEST_F(SuiteTest, RegionHintsWinWarnWhenContradictedAndBadCodesAreRefused) {
+  auto stub = zhibiao::v1::IngestService::NewStub(ingest_->channel());
+  auto ingest = [&](const std::string& text, const std::string& region_hint,
+                    zhibiao::v1::IngestResponse* response) {
+    zhibiao::v1::IngestRequest request;
+    request.set_content(text);
+    request.set_source_name("excerpt.txt");
+    if (!region_hint.empty()) request.mutable_hints()->set_region_code(region_hint);
+    grpc::ClientContext context;
+    SetTimeout(&context, absl::Seconds(30));
+    return stub->Ingest(&context, request, response);
+  };
+  auto has_warning = [](const zhibiao::v1::IngestResponse& r, const std::string& code) {
+    for (const auto& w : r.warnings()) {
+      if (w.code() == code) return true;
+    }
+    return false;
+  };
+  zhibiao::v1::IngestResponse plain;
+  ASSERT_TRUE(ingest("全市办理行政复议案件356件,行政机关负责人出庭应诉率100%。\n", "", &plain).ok());
+  EXPECT_EQ(plain.meta().region().code(), "");
+
+  zhibiao::v1::IngestResponse hinted;
+  ASSERT_TRUE(ingest("全市办理行政复议案件357件,行政机关负责人出庭应诉率99%。\n", "410700", &hinted).ok());
+  EXPECT_EQ(hinted.meta().region().code(), "410700");
+  EXPECT_EQ(hinted.meta().hints().region_code(), "410700");
+  EXPECT_FALSE(has_warning(hinted, "hint_contradicts_text"));
+  zhibiao::v1::GetReportResponse stored;
+  ASSERT_TRUE(GetReport(hinted.report_id(), &stored).ok());
+  EXPECT_EQ(stored.report().meta().region().code(), "410700");
+
+  zhibiao::v1::IngestResponse contradicted;
+  ASSERT_TRUE(ingest("2023年以来,新乡市坚持依法行政,全市办理行政复议案件358件。\n", "410100", &contradicted).ok());
+  EXPECT_EQ(contradicted.meta().region().code(), "410100");
+  EXPECT_TRUE(has_warning(contradicted, "hint_contradicts_text"));
+
+  zhibiao::v1::IngestResponse refused;
+  grpc::Status bad = ingest("全市办理行政复议案件359件。\n", "999999", &refused);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bad.error_message().find("hints.region_code"), std::string::npos) << bad.error_message();
+}
+
 TEST_F(SuiteTest, UnknownReportIsNotFoundAndEmptyDocumentIsInvalid) {
   zhibiao::v1::GetReportResponse got;
   grpc::Status missing = GetReport(std::string(32, '0'), &got);
