@@ -35,27 +35,6 @@ namespace fs = std::filesystem;
 
 constexpr char kOldVersion[] = "extract-0+taxonomy-0";
 
-std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
-  std::map<std::string, std::string> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t eq = line.find('=');
-    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return out;
-}
-
-std::map<std::string, std::string> WaitForEnv(const std::string& path, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    auto env = ReadEnvFile(path);
-    if (!env.empty()) return env;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  return {};
-}
-
 int CountLines(const std::string& path, absl::string_view containing) {
   std::ifstream in(path);
   std::string line;
@@ -95,7 +74,7 @@ TEST(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKilled
                             absl::StrCat("--data_dir=", work, "/data")},
                            work + "/up.log");
   ASSERT_TRUE(up.ok()) << up.status();
-  std::map<std::string, std::string> env = WaitForEnv(work + "/data/run/env", absl::Seconds(60));
+  std::map<std::string, std::string> env = testing::WaitForEnvFile(work + "/data/run/env", absl::Seconds(60));
   ASSERT_FALSE(env.empty()) << "zhibiao up did not write run/env; see " << work << "/up.log";
   const std::vector<std::string> storage = absl::StrSplit(env["ZHIBIAO_STORAGE_ADDR"], ',');
   ASSERT_EQ(storage.size(), 3u);
@@ -168,11 +147,11 @@ TEST(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKilled
 
   // `zhibiao up` restarts the shard on its address.
   const absl::Time restart_deadline = absl::Now() + absl::Seconds(60);
-  while (ReadEnvFile(work + "/data/run/env")["ZHIBIAO_PID_STORAGE_0"] == env["ZHIBIAO_PID_STORAGE_0"] &&
+  while (testing::ReadEnvFile(work + "/data/run/env")["ZHIBIAO_PID_STORAGE_0"] == env["ZHIBIAO_PID_STORAGE_0"] &&
          absl::Now() < restart_deadline) {
     absl::SleepFor(absl::Milliseconds(100));
   }
-  ASSERT_NE(ReadEnvFile(work + "/data/run/env")["ZHIBIAO_PID_STORAGE_0"], env["ZHIBIAO_PID_STORAGE_0"]);
+  ASSERT_NE(testing::ReadEnvFile(work + "/data/run/env")["ZHIBIAO_PID_STORAGE_0"], env["ZHIBIAO_PID_STORAGE_0"]);
   {
     auto probe = Process::Start({bin + "/zhibiao", "health", absl::StrCat("--storage=", storage[0]),
                                  absl::StrCat("--ingest=", env["ZHIBIAO_INGEST_ADDR"]),

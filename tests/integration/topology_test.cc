@@ -34,25 +34,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// KEY=VALUE lines of `zhibiao up`'s run/env, once it exists.
-std::map<std::string, std::string> ReadEnvFile(const std::string& path, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    std::ifstream in(path);
-    if (in) {
-      std::map<std::string, std::string> out;
-      std::string line;
-      while (std::getline(in, line)) {
-        const size_t eq = line.find('=');
-        if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
-      }
-      if (!out.empty()) return out;
-    }
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  return {};
-}
-
 // "report_id" and "status" of each JSON line `zhibiao ingest --json` printed.
 std::vector<std::pair<std::string, std::string>> ReadIngestLines(const std::string& path) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -92,7 +73,7 @@ TEST(TopologyTest, ThreeShardsTwoIngestTwoQueryLoseNothingWhenReplicasAreKilled)
                             "--base_port=0", absl::StrCat("--data_dir=", work, "/data")},
                            work + "/up.log");
   ASSERT_TRUE(up.ok()) << up.status();
-  std::map<std::string, std::string> env = ReadEnvFile(work + "/data/run/env", absl::Seconds(60));
+  std::map<std::string, std::string> env = testing::WaitForEnvFile(work + "/data/run/env", absl::Seconds(60));
   ASSERT_FALSE(env.empty()) << "zhibiao up did not write run/env; see " << work << "/up.log";
   const std::string ingest_target = env["ZHIBIAO_INGEST_ADDR"];
   const std::string query_target = env["ZHIBIAO_QUERY_ADDR"];

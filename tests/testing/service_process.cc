@@ -203,4 +203,25 @@ double MetricSample(const std::string& metrics, const std::string& series) {
   return -1;
 }
 
+std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> WaitForEnvFile(const std::string& path, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    std::map<std::string, std::string> env = ReadEnvFile(path);
+    if (!env.empty()) return env;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return {};
+}
+
 }  // namespace zb::testing

@@ -5,6 +5,7 @@
 #ifndef ZHIBIAO_TESTS_TESTING_SERVICE_PROCESS_H_
 #define ZHIBIAO_TESTS_TESTING_SERVICE_PROCESS_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,12 @@ class ServiceProcess {
   std::string log_path_;
   std::shared_ptr<grpc::Channel> channel_;
 };
+
+// The KEY=VALUE lines of a file such as `zhibiao up`'s DATA_DIR/run/env
+// (empty when it cannot be read).
+std::map<std::string, std::string> ReadEnvFile(const std::string& path);
+// The same, waiting up to `timeout` for the file to hold a line.
+std::map<std::string, std::string> WaitForEnvFile(const std::string& path, absl::Duration timeout);
 
 // The full names of the services a server lists through reflection.
 absl::StatusOr<std::vector<std::string>> ListServicesByReflection(

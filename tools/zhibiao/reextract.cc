@@ -95,7 +95,7 @@ bool ReextractOne(const CliOptions& options, const std::vector<std::string>& add
   for (size_t k = 0; k < addresses.size(); ++k) {
     if (addresses[k] == ingested.shard()) new_shard = static_cast<int>(k);
   }
-  if (new_shard < 0 || (same_id && new_shard == shard)) {
+  if (new_shard < 0) {
     std::fprintf(stderr,
                  "reextract %s: ingest stored it on %s, which is not one of --storage (%s); the "
                  "old copy on %s is kept. Give --storage the list ingest has, in its order.\n",
