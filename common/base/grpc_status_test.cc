@@ -1,4 +1,7 @@
 #include "common/base/grpc_status.h"
+#include <string>
+
+#include "absl/strings/str_cat.h"
 
 #include "gtest/gtest.h"
 
@@ -22,6 +25,18 @@ TEST(GrpcStatusTest, FromGrpcStatusNamesThePeer) {
                      "storage 127.0.0.1:7400");
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(s.message(), "storage 127.0.0.1:7400: connection refused");
+}
+
+TEST(GrpcStatusTest, LongMessagesAreCutOnACharacterBoundary) {
+  std::string name;
+  for (int i = 0; i < 10000; ++i) name += "节";  // 30,000 bytes
+  grpc::Status s = ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("no section ", name)));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LE(s.error_message().size(), kMaxStatusMessageBytes);
+  EXPECT_NE(s.error_message().find("bytes cut)"), std::string::npos);
+  EXPECT_EQ(s.error_message().rfind("no section 节", 0), 0u);
+  EXPECT_EQ(ShortQuote("报告", 4), "报…");
+  EXPECT_EQ(ShortQuote("short"), "short");
 }
 
 }  // namespace
