@@ -4,9 +4,11 @@
 #include <libxml/tree.h>
 #include <zip.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/doc/formats.h"
 
@@ -14,7 +16,6 @@ namespace zb::doc {
 namespace {
 
 constexpr char kWordNs[] = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
-constexpr zip_uint64_t kMaxDocumentXmlBytes = 256u << 20;
 
 struct ZipCloser {
   void operator()(zip_t* z) const { zip_discard(z); }
@@ -33,6 +34,8 @@ bool IsWord(const xmlNode* node, const char* name) {
 }
 
 // Text of a paragraph's runs: w:t, w:tab as a tab, w:br as a line break.
+// Recursion is bounded by libxml2's own nesting limit (256 without
+// XML_PARSE_HUGE).
 void ParagraphText(const xmlNode* node, std::string* out) {
   for (const xmlNode* c = node->children; c != nullptr; c = c->next) {
     if (IsWord(c, "t")) {
@@ -51,7 +54,7 @@ void ParagraphText(const xmlNode* node, std::string* out) {
   }
 }
 
-void BlockText(const xmlNode* node, std::string* out);
+absl::Status BlockText(const xmlNode* node, const CallBudget& budget, std::string* out);
 
 void TableText(const xmlNode* table, std::string* out) {
   for (const xmlNode* row = table->children; row != nullptr; row = row->next) {
@@ -77,8 +80,9 @@ void TableText(const xmlNode* table, std::string* out) {
   }
 }
 
-void BlockText(const xmlNode* node, std::string* out) {
+absl::Status BlockText(const xmlNode* node, const CallBudget& budget, std::string* out) {
   for (const xmlNode* c = node->children; c != nullptr; c = c->next) {
+    if (absl::Status s = budget.CheckEvery(256, "reading the DOCX"); !s.ok()) return s;
     if (IsWord(c, "p")) {
       std::string para;
       ParagraphText(c, &para);
@@ -86,14 +90,23 @@ void BlockText(const xmlNode* node, std::string* out) {
     } else if (IsWord(c, "tbl")) {
       TableText(c, out);
     } else if (IsWord(c, "sdt") || IsWord(c, "sdtContent") || IsWord(c, "customXml")) {
-      BlockText(c, out);
+      if (absl::Status s = BlockText(c, budget, out); !s.ok()) return s;
     }
   }
+  return absl::OkStatus();
+}
+
+// Word never writes a DTD into document.xml; one that declares entities is
+// the "billion laughs" expansion bomb. Refused before libxml2 sees it.
+bool DeclaresDtd(absl::string_view xml) {
+  const absl::string_view head = xml.substr(0, std::min<size_t>(xml.size(), 64 << 10));
+  return absl::StrContains(head, "<!DOCTYPE") || absl::StrContains(xml, "<!ENTITY");
 }
 
 }  // namespace
 
-absl::StatusOr<DocumentText> ReadDocxDocument(absl::string_view bytes) {
+absl::StatusOr<DocumentText> ReadDocxDocument(absl::string_view bytes, const ReadLimits& limits,
+                                              const CallBudget& budget) {
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
@@ -109,8 +122,13 @@ absl::StatusOr<DocumentText> ReadDocxDocument(absl::string_view bytes) {
   if (zip_stat(archive.get(), "word/document.xml", 0, &stat) != 0) {
     return absl::InvalidArgumentError("ZIP archive that is not DOCX (no word/document.xml)");
   }
-  if ((stat.valid & ZIP_STAT_SIZE) == 0 || stat.size > kMaxDocumentXmlBytes) {
-    return absl::InvalidArgumentError("DOCX word/document.xml is too large or of unknown size");
+  if ((stat.valid & ZIP_STAT_SIZE) == 0) {
+    return absl::InvalidArgumentError("damaged DOCX: word/document.xml has no recorded size");
+  }
+  if (stat.size > limits.max_docx_xml_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "DOCX word/document.xml decompresses to ", stat.size, " bytes, over the limit of ",
+        limits.max_docx_xml_bytes, " bytes (--max_docx_xml_mb)"));
   }
   std::unique_ptr<zip_file_t, ZipFileCloser> file(zip_fopen(archive.get(), "word/document.xml", 0));
   if (file == nullptr) {
@@ -121,10 +139,22 @@ absl::StatusOr<DocumentText> ReadDocxDocument(absl::string_view bytes) {
   if (read < 0 || static_cast<zip_uint64_t>(read) != stat.size) {
     return absl::InvalidArgumentError("damaged DOCX: word/document.xml cannot be decompressed");
   }
+  if (DeclaresDtd(xml)) {
+    return absl::InvalidArgumentError(
+        "DOCX word/document.xml declares a DTD or entities (<!DOCTYPE/<!ENTITY): Word never "
+        "writes one, and zhibiao does not expand entities");
+  }
+  if (absl::Status s = budget.Check("reading the DOCX"); !s.ok()) return s;
+  // No entity substitution, no DTD loading, no network, and libxml2's
+  // default limits on depth and text node size (no XML_PARSE_HUGE).
   std::unique_ptr<xmlDoc, XmlDocFree> doc(xmlReadMemory(
       xml.data(), static_cast<int>(xml.size()), "document.xml", nullptr,
-      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE));
-  if (doc == nullptr) return absl::InvalidArgumentError("damaged DOCX: word/document.xml is not XML");
+      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+  if (doc == nullptr) {
+    return absl::InvalidArgumentError(
+        "damaged DOCX: word/document.xml is not well-formed XML (or nests elements more than "
+        "256 deep)");
+  }
   const xmlNode* root = xmlDocGetRootElement(doc.get());
   const xmlNode* body = nullptr;
   for (const xmlNode* c = root != nullptr ? root->children : nullptr; c != nullptr; c = c->next) {
@@ -134,7 +164,7 @@ absl::StatusOr<DocumentText> ReadDocxDocument(absl::string_view bytes) {
   DocumentText out;
   out.format = zhibiao::v1::DOCUMENT_FORMAT_DOCX;
   out.encoding = "UTF-8";
-  BlockText(body, &out.utf8);
+  if (absl::Status s = BlockText(body, budget, &out.utf8); !s.ok()) return s;
   return out;
 }
 

@@ -81,16 +81,17 @@ absl::StatusOr<DocumentText> ReadTextDocument(absl::string_view bytes) {
   return out;
 }
 
-absl::StatusOr<DocumentText> ReadDocument(absl::string_view bytes) {
+absl::StatusOr<DocumentText> ReadDocument(absl::string_view bytes, const ReadLimits& limits,
+                                          const CallBudget& budget) {
   const Detection detection = DetectFormat(bytes);
   absl::StatusOr<DocumentText> text = absl::InternalError("unreachable");
   switch (detection.kind) {
     case DetectedKind::kEmpty:
       return absl::InvalidArgumentError("empty document: the request has no content bytes");
     case DetectedKind::kText: text = ReadTextDocument(bytes); break;
-    case DetectedKind::kHtml: text = ReadHtmlDocument(bytes); break;
-    case DetectedKind::kPdf: text = ReadPdfDocument(bytes); break;
-    case DetectedKind::kDocx: text = ReadDocxDocument(bytes); break;
+    case DetectedKind::kHtml: text = ReadHtmlDocument(bytes, limits, budget); break;
+    case DetectedKind::kPdf: text = ReadPdfDocument(bytes, limits, budget); break;
+    case DetectedKind::kDocx: text = ReadDocxDocument(bytes, limits, budget); break;
     case DetectedKind::kZipNotDocx:
     case DetectedKind::kOdt:
     case DetectedKind::kOle2:

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/base/call_budget.h"
 #include "zhibiao/v1/report.pb.h"
 
 namespace zb::doc {
@@ -33,17 +34,35 @@ struct DocumentText {
   std::string utf8;      // one paragraph (or heading, or table row) a line
 };
 
+// Bounds on what reading one document may cost, beyond its byte size.
+// Exceeding one is INVALID_ARGUMENT naming the limit and its flag.
+struct ReadLimits {
+  // DOCX: word/document.xml once decompressed (--max_docx_xml_mb).
+  size_t max_docx_xml_bytes = 64u << 20;
+  // HTML: elements open inside each other (--max_html_depth), and elements
+  // in all (--max_html_elements); real pages stay far below both.
+  int max_html_depth = 512;
+  int64_t max_html_elements = 500000;
+  // PDF: pages (--max_pdf_pages).
+  int max_pdf_pages = 5000;
+};
+
 // Detects the format and reads the text. INVALID_ARGUMENT names the problem:
 // an empty or blank document, an unsupported format (naming the detected one),
 // undecodable text, a damaged, truncated or password-protected PDF, a ZIP that
-// is not DOCX, an HTML page with no article text.
-absl::StatusOr<DocumentText> ReadDocument(absl::string_view bytes);
+// is not DOCX, an HTML page with no article text, a document over one of
+// `limits`. Reading stops with the budget's status when it runs out.
+absl::StatusOr<DocumentText> ReadDocument(absl::string_view bytes, const ReadLimits& limits = {},
+                                          const CallBudget& budget = CallBudget());
 
 // Per-format readers (exposed for tests and fuzzers).
 absl::StatusOr<DocumentText> ReadTextDocument(absl::string_view bytes);
-absl::StatusOr<DocumentText> ReadHtmlDocument(absl::string_view bytes);
-absl::StatusOr<DocumentText> ReadPdfDocument(absl::string_view bytes);
-absl::StatusOr<DocumentText> ReadDocxDocument(absl::string_view bytes);
+absl::StatusOr<DocumentText> ReadHtmlDocument(absl::string_view bytes, const ReadLimits& limits = {},
+                                              const CallBudget& budget = CallBudget());
+absl::StatusOr<DocumentText> ReadPdfDocument(absl::string_view bytes, const ReadLimits& limits = {},
+                                             const CallBudget& budget = CallBudget());
+absl::StatusOr<DocumentText> ReadDocxDocument(absl::string_view bytes, const ReadLimits& limits = {},
+                                              const CallBudget& budget = CallBudget());
 
 }  // namespace zb::doc
 

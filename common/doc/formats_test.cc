@@ -1,6 +1,7 @@
 #include "common/doc/formats.h"
 
 #include "common/testing/fixtures.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
 namespace zb::doc {
@@ -76,13 +77,60 @@ TEST(ReadDocumentTest, HtmlKeepsArticleAndDropsPageFurniture) {
       << text->utf8.substr(0, 200);
 }
 
-TEST(ReadDocumentTest, DeeplyNestedHtmlIsBoundedNotRecursedWithoutLimit) {
-  std::string html = "<html><body><div><p>一、工作</p><p>办理案件3件。</p></div>";
-  for (int i = 0; i < 5000; ++i) html += "<span>";
-  html += "深处</body></html>";
-  auto text = ReadDocument(html);
+TEST(ReadDocumentTest, NestingUnderTheHtmlDepthLimitIsReadAndOverItRefusedByName) {
+  auto nested = [](int depth) {
+    std::string html = "<html><body><div><p>一、工作</p><p>办理案件3件。</p></div>";
+    for (int i = 0; i < depth; ++i) html += "<span>";
+    return html + "深处</body></html>";
+  };
+  auto text = ReadDocument(nested(400));
   ASSERT_TRUE(text.ok()) << text.status();
   EXPECT_NE(text->utf8.find("办理案件3件"), std::string::npos);
+  // gumbo's tree building is quadratic in the open elements: 100,000
+  // unclosed ones are refused before gumbo sees them, in milliseconds.
+  const absl::Time start = absl::Now();
+  auto deep = ReadDocument(nested(100000));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  ASSERT_EQ(deep.status().code(), absl::StatusCode::kInvalidArgument) << deep.status();
+  EXPECT_NE(deep.status().message().find("--max_html_depth"), absl::string_view::npos) << deep.status();
+  std::string many = "<html><body><div><p>办理案件3件。</p>";
+  for (int i = 0; i < 600; ++i) many += "<i>x</i>";
+  ReadLimits limits;
+  limits.max_html_elements = 500;
+  auto wide = ReadDocument(many + "</div></body></html>", limits);
+  EXPECT_NE(wide.status().message().find("--max_html_elements"), absl::string_view::npos) << wide.status();
+}
+
+TEST(ReadDocumentTest, UnclosedParagraphsAndVoidElementsAreNoNesting) {
+  std::string html = "<html><body><div>";
+  for (int i = 0; i < 3000; ++i) html += "<p>办理案件3件<br><img src=a.png>";
+  auto text = ReadDocument(html + "</div></body></html>");
+  ASSERT_TRUE(text.ok()) << text.status();
+}
+
+TEST(ReadDocumentTest, Utf16WithoutByteOrderMarkIsRead) {
+  const std::string utf8 = "一、工作\n办理案件3件,同比增长5%。\n";
+  // UTF-16LE by hand from the code points (all in the BMP).
+  std::string le, be;
+  for (size_t i = 0; i < utf8.size();) {
+    unsigned char c = utf8[i];
+    uint32_t cp;
+    int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : 3;
+    cp = len == 1 ? c : len == 2 ? (c & 0x1F) : (c & 0x0F);
+    for (int k = 1; k < len; ++k) cp = (cp << 6) | (utf8[i + k] & 0x3F);
+    i += len;
+    le.push_back(static_cast<char>(cp & 0xFF));
+    le.push_back(static_cast<char>(cp >> 8));
+    be.push_back(static_cast<char>(cp >> 8));
+    be.push_back(static_cast<char>(cp & 0xFF));
+  }
+  auto from_le = ReadDocument(le);
+  ASSERT_TRUE(from_le.ok()) << from_le.status();
+  EXPECT_EQ(from_le->encoding, "UTF-16LE");
+  EXPECT_NE(from_le->utf8.find("办理案件3件"), std::string::npos);
+  auto from_be = ReadDocument(be);
+  ASSERT_TRUE(from_be.ok()) << from_be.status();
+  EXPECT_EQ(from_be->encoding, "UTF-16BE");
 }
 
 TEST(ReadDocumentTest, HtmlDeclaredCharsetIsHonoured) {

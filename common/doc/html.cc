@@ -173,6 +173,87 @@ std::string JoinedText(const GumboNode* node) {
   return std::string(absl::StripAsciiWhitespace(out));
 }
 
+// Elements a parser closes by itself (void elements, and those whose end
+// tag may be omitted), which an unclosed-tag count must not take for nesting.
+bool ClosesItself(absl::string_view tag) {
+  static constexpr absl::string_view kTags[] = {
+      "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+      "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup",
+      "thead", "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rp", "html", "head",
+      "body", "!doctype", "keygen", "basefont", "bgsound", "frame", "command"};
+  for (absl::string_view t : kTags) {
+    if (tag == t) return true;
+  }
+  return false;
+}
+
+// Before gumbo sees a page: gumbo's tree construction walks the stack of
+// open elements for every tag, so a page of 100,000 unclosed elements costs
+// it minutes, and it cannot be stopped once started. This scan counts
+// elements and estimates the nesting of the elements that need an end tag,
+// in one pass with a bounded stack, and refuses a page over the limits.
+absl::Status CheckHtmlShape(absl::string_view html, const ReadLimits& limits) {
+  std::vector<std::string> open;
+  int64_t elements = 0;
+  size_t i = 0;
+  while ((i = html.find('<', i)) != absl::string_view::npos) {
+    if (html.substr(i, 4) == "<!--") {
+      const size_t end = html.find("-->", i + 4);
+      if (end == absl::string_view::npos) break;
+      i = end + 3;
+      continue;
+    }
+    size_t j = i + 1;
+    const bool closing = j < html.size() && html[j] == '/';
+    if (closing) ++j;
+    size_t name_end = j;
+    while (name_end < html.size() &&
+           (absl::ascii_isalnum(static_cast<unsigned char>(html[name_end])) || html[name_end] == '!')) {
+      ++name_end;
+    }
+    if (name_end == j) {
+      i = j;
+      continue;
+    }
+    const std::string name = absl::AsciiStrToLower(html.substr(j, name_end - j));
+    const size_t tag_end = html.find('>', name_end);
+    const bool self_closed = tag_end != absl::string_view::npos && tag_end > 0 && html[tag_end - 1] == '/';
+    i = tag_end == absl::string_view::npos ? html.size() : tag_end + 1;
+    if (closing) {
+      // Close up to the innermost element of that name, if any is open near the top.
+      for (size_t k = open.size(), looked = 0; k-- > 0 && looked < 64; ++looked) {
+        if (open[k] == name) {
+          open.resize(k);
+          break;
+        }
+      }
+      continue;
+    }
+    if (++elements > limits.max_html_elements) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "HTML page has more than ", limits.max_html_elements, " elements (--max_html_elements)"));
+    }
+    if (name == "script" || name == "style" || name == "textarea" || name == "title") {
+      // Raw text up to the end tag: no elements inside.
+      const std::string end_tag = absl::StrCat("</", name);
+      size_t k = i;
+      for (; k < html.size(); ++k) {
+        if (html[k] == '<' && absl::EqualsIgnoreCase(html.substr(k, end_tag.size()), end_tag)) break;
+      }
+      i = k;
+      continue;
+    }
+    if (self_closed || ClosesItself(name)) continue;
+    open.push_back(name);
+    if (static_cast<int>(open.size()) > limits.max_html_depth) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "HTML page nests elements more than ", limits.max_html_depth,
+          " deep (unclosed <", name, "> elements; --max_html_depth)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // "报告标题_政府信息公开_某某市人民政府门户网站" → "报告标题".
 std::string CleanPageTitle(absl::string_view title) {
   for (absl::string_view sep : {"_", " - ", " | ", "|", " — ", "--"}) {
@@ -184,7 +265,8 @@ std::string CleanPageTitle(absl::string_view title) {
 
 }  // namespace
 
-absl::StatusOr<DocumentText> ReadHtmlDocument(absl::string_view bytes) {
+absl::StatusOr<DocumentText> ReadHtmlDocument(absl::string_view bytes, const ReadLimits& limits,
+                                              const CallBudget& budget) {
   DocumentText out;
   out.format = zhibiao::v1::DOCUMENT_FORMAT_HTML;
   std::string utf8;
@@ -204,6 +286,8 @@ absl::StatusOr<DocumentText> ReadHtmlDocument(absl::string_view bytes) {
     out.encoding = decoded->encoding;
   }
   if (absl::StartsWith(utf8, "\xEF\xBB\xBF")) utf8.erase(0, 3);
+  if (absl::Status s = CheckHtmlShape(utf8, limits); !s.ok()) return s;
+  if (absl::Status s = budget.Check("reading the HTML"); !s.ok()) return s;
 
   std::unique_ptr<GumboOutput, GumboDeleter> parsed(
       gumbo_parse_with_options(&kGumboDefaultOptions, utf8.data(), utf8.size()));
@@ -217,6 +301,7 @@ absl::StatusOr<DocumentText> ReadHtmlDocument(absl::string_view bytes) {
         "HTML page has no article text: no element with paragraphs outside navigation, "
         "headers and footers");
   }
+  if (absl::Status s = budget.Check("reading the HTML"); !s.ok()) return s;
   std::vector<std::string> lines;
   CollectText(article, &lines);
 

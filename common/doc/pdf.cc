@@ -55,7 +55,8 @@ bool EndsSentence(absl::string_view line) {
 
 }  // namespace
 
-absl::StatusOr<DocumentText> ReadPdfDocument(absl::string_view bytes) {
+absl::StatusOr<DocumentText> ReadPdfDocument(absl::string_view bytes, const ReadLimits& limits,
+                                             const CallBudget& budget) {
   poppler::set_debug_error_function(IgnorePopplerMessage, nullptr);
   // A file cut short loses its cross-reference table and trailer; poppler
   // would reconstruct what it can and silently drop the rest.
@@ -75,9 +76,14 @@ absl::StatusOr<DocumentText> ReadPdfDocument(absl::string_view bytes) {
   }
   const int pages = document->pages();
   if (pages <= 0) return absl::InvalidArgumentError("PDF has no pages");
+  if (pages > limits.max_pdf_pages) {
+    return absl::InvalidArgumentError(absl::StrCat("PDF has ", pages, " pages, over the limit of ",
+                                                   limits.max_pdf_pages, " (--max_pdf_pages)"));
+  }
 
   std::vector<std::string> lines;
   for (int i = 0; i < pages; ++i) {
+    if (absl::Status s = budget.Check("reading the PDF"); !s.ok()) return s;
     std::unique_ptr<poppler::page> page(document->create_page(i));
     if (page == nullptr) continue;
     poppler::byte_array utf8 =

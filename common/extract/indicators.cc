@@ -1,8 +1,11 @@
 #include "common/extract/indicators.h"
 
 #include <algorithm>
+#include <iterator>
+#include <limits>
 
 #include "absl/algorithm/container.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -257,10 +260,29 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
 
 std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     const CodePointText& t, const std::vector<zhibiao::v1::Section>& sections, const ReportTime& time) {
+  ExtractBounds unbounded;
+  unbounded.max_figures = std::numeric_limits<int64_t>::max();
+  return *ExtractIndicators(t, sections, time, unbounded);
+}
+
+absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
+    const CodePointText& t, const std::vector<zhibiao::v1::Section>& sections, const ReportTime& time,
+    const ExtractBounds& bounds) {
+  const CallBudget unlimited;
+  const CallBudget& budget = bounds.budget != nullptr ? *bounds.budget : unlimited;
   const int report_year = time.report_year;
   std::vector<zhibiao::v1::Indicator> out;
-  const std::vector<FoundQuantity> found = FindQuantities(t);
+  const size_t most = static_cast<size_t>(std::max<int64_t>(bounds.max_figures, 0));
+  const std::vector<FoundQuantity> found =
+      FindQuantities(t, most == std::numeric_limits<size_t>::max() ? most : most + 1);
+  if (found.size() > most) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "document has more than ", bounds.max_figures,
+        " figures, the limit for one report (--max_indicators); split it"));
+  }
+  if (absl::Status s = budget.Check("extracting figures"); !s.ok()) return s;
   const TimeMarkers time_markers(t, report_year, time.kind);
+  if (absl::Status s = budget.Check("extracting figures"); !s.ok()) return s;
   // The previous figure, for enumerations that share its change word and period.
   struct Previous {
     int64_t end = -1;
@@ -270,7 +292,10 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
   } previous;
 
   // Sections whose heading (or an ancestor's) is about next year's plans.
+  // A section is about plans when an earlier section whose id prefixes its
+  // own (an ancestor) is: the ids seen so far that were plan sections.
   std::vector<bool> plan_section(sections.size(), false);
+  absl::flat_hash_set<std::string> plan_ids;
   for (size_t k = 0; k < sections.size(); ++k) {
     const auto& s = sections[k];
     bool plan = false;
@@ -278,13 +303,24 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     if (report_year > 0 && absl::StrContains(s.heading(), absl::StrCat(report_year + 1, "年"))) {
       plan = true;
     }
-    for (size_t p = 0; p < k && !plan; ++p) {
-      if (plan_section[p] && absl::StartsWith(s.section_id(), sections[p].section_id() + ".")) {
-        plan = true;
-      }
+    const absl::string_view id = s.section_id();
+    for (size_t dot = id.find('.'); !plan && dot != absl::string_view::npos; dot = id.find('.', dot + 1)) {
+      plan = plan_ids.contains(id.substr(0, dot));
     }
     plan_section[k] = plan;
+    if (plan) plan_ids.insert(std::string(id));
   }
+  // Sections are disjoint and in text order (doc::ParseStructure): the one
+  // holding a figure is found by binary search.
+  bool sections_ordered = true;
+  for (size_t k = 1; k < sections.size() && sections_ordered; ++k) {
+    sections_ordered = sections[k - 1].char_begin() <= sections[k].char_begin() &&
+                       sections[k - 1].char_end() <= sections[k].char_begin();
+  }
+  // Sentences longer than this (none in real reports, whose longest is
+  // about 400 characters) are cut around the figure, bounding the work and
+  // the text kept per figure.
+  constexpr int64_t kSentenceReach = 1024;
 
   // Whether found[k] follows found[k - 1] as the next item of an enumeration.
   auto continues_enumeration = [&](size_t k) {
@@ -301,12 +337,15 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
 
   int64_t previous_end = 0;
   for (size_t index = 0; index < found.size(); ++index) {
+    if (absl::Status s = budget.CheckEvery(256, "extracting figures"); !s.ok()) return s;
     const FoundQuantity& q = found[index];
     // Sentence and clause around the figure.
     int64_t sentence_begin = q.begin;
-    while (sentence_begin > 0 && !IsSentenceEnd(t.at(sentence_begin - 1))) --sentence_begin;
+    const int64_t reach_begin = std::max<int64_t>(0, q.begin - kSentenceReach);
+    while (sentence_begin > reach_begin && !IsSentenceEnd(t.at(sentence_begin - 1))) --sentence_begin;
     int64_t sentence_end = q.end;
-    while (sentence_end < t.size() && !IsSentenceEnd(t.at(sentence_end))) ++sentence_end;
+    const int64_t reach_end = std::min<int64_t>(t.size(), q.end + kSentenceReach);
+    while (sentence_end < reach_end && !IsSentenceEnd(t.at(sentence_end))) ++sentence_end;
     int64_t clause_begin = q.begin;
     while (clause_begin > sentence_begin && !IsClauseEnd(t.at(clause_begin - 1))) --clause_begin;
     // A figure right after the previous one in the same clause shares its start.
@@ -318,12 +357,26 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     const zhibiao::v1::Section* section = nullptr;
     size_t section_index = 0;
     int64_t time_floor = 0;
-    for (size_t k = 0; k < sections.size(); ++k) {
+    auto consider = [&](size_t k) {
       if (sections[k].char_begin() <= q.begin && q.begin < sections[k].char_end()) {
         section = &sections[k];
         section_index = k;
         if (sections[k].section_id().find('.') == std::string::npos) time_floor = sections[k].char_begin();
       }
+    };
+    if (sections_ordered) {
+      const auto after = std::upper_bound(
+          sections.begin(), sections.end(), q.begin,
+          [](int64_t at, const zhibiao::v1::Section& s) { return at < s.char_begin(); });
+      // The last section starting at or before the figure, and any before it
+      // starting at the same offset (an empty section before its first child).
+      for (auto it = after; it != sections.begin();) {
+        --it;
+        if (it->char_begin() != std::prev(after)->char_begin()) break;
+        if (section == nullptr) consider(static_cast<size_t>(it - sections.begin()));
+      }
+    } else {
+      for (size_t k = 0; k < sections.size(); ++k) consider(k);
     }
     // An item of an enumeration (分别增长3.9%和5.7%, 3.5%左右、6%左右) shares the
     // change word, goal and period of the item before it.

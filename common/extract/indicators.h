@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/base/call_budget.h"
 #include "common/extract/quantities.h"
 #include "zhibiao/v1/report.pb.h"
 
@@ -37,6 +39,18 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     const CodePointText& text, const std::vector<zhibiao::v1::Section>& sections, int report_year);
 std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     const CodePointText& text, const std::vector<zhibiao::v1::Section>& sections, const ReportTime& time);
+
+// What one extraction may cost.
+struct ExtractBounds {
+  // More figures than this in one document is RESOURCE_EXHAUSTED
+  // (--max_indicators): real reports have hundreds to a few thousand.
+  int64_t max_figures = 200000;
+  const CallBudget* budget = nullptr;  // checked between figures; nullptr for none
+};
+// The same, stopping with the budget's status when it runs out.
+absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
+    const CodePointText& text, const std::vector<zhibiao::v1::Section>& sections, const ReportTime& time,
+    const ExtractBounds& bounds);
 
 // The subject a clause gives the figure that ends it: scope words (全市, 全年,
 // 共, 累计) and linking verbs (达, 为) dropped. Exposed for tests.

@@ -249,7 +249,10 @@ TimeMarkers::TimeMarkers(const CodePointText& t, int year, zhibiao::v1::Document
 const TimeMarker* TimeMarkers::ScopeAt(int64_t at, int64_t floor) const {
   auto it = std::lower_bound(markers_.begin(), markers_.end(), at,
                              [](const TimeMarker& m, int64_t pos) { return m.at < pos; });
-  while (it != markers_.begin()) {
+  // Markers that no longer apply are passed over, but not without end: a
+  // text of nothing but time markers must not make this quadratic.
+  constexpr int kMaxMarkersPassed = 4096;
+  for (int passed = 0; it != markers_.begin() && passed < kMaxMarkersPassed; ++passed) {
     --it;
     if (it->at < floor) return nullptr;
     if (it->base || it->applies_until < at) continue;

@@ -484,7 +484,7 @@ bool ReadArabicFraction(const CodePointText& t, int64_t i, int64_t* end, double*
 
 }  // namespace
 
-std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
+std::vector<FoundQuantity> FindQuantities(const CodePointText& t, size_t max_found) {
   std::vector<FoundQuantity> out;
   const std::vector<bool> protect = ProtectedSpans(t);
   int64_t i = 0;
@@ -885,6 +885,7 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t) {
     quantity.set_scale_written(scale_written);
     quantity.set_kind(kind != zhibiao::v1::UNIT_KIND_UNSPECIFIED ? kind : UnitKindOf(base_unit));
     out.push_back(std::move(q));
+    if (out.size() >= max_found) break;
     i = j;
   }
   return out;

@@ -7,6 +7,7 @@
 #define ZHIBIAO_COMMON_EXTRACT_QUANTITIES_H_
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -63,8 +64,10 @@ struct FoundQuantity {
   zhibiao::v1::Quantity quantity;
 };
 
-// Finds every quantity in `text`, in order, without overlaps.
-std::vector<FoundQuantity> FindQuantities(const CodePointText& text);
+// Finds every quantity in `text`, in order, without overlaps; stops after
+// `max_found` of them (a caller refusing more than N asks for N + 1).
+std::vector<FoundQuantity> FindQuantities(const CodePointText& text,
+                                          size_t max_found = std::numeric_limits<size_t>::max());
 
 // The gold-format name of a qualifier: "exact", "approx", "at_least",
 // "at_most" or "range".

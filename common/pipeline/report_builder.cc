@@ -53,18 +53,23 @@ absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
 absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
                                                 absl::string_view source_name,
                                                 const zhibiao::v1::ReportHints& hints,
-                                                const BuildOptions& options) {
+                                                const BuildOptions& options,
+                                                const CallBudget& budget) {
   if (absl::Status s = doc::ValidateHints(hints, doc::RegionTable::Default()); !s.ok()) return s;
   if (content.size() > options.max_document_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "document of ", content.size(), " bytes is over the limit of ",
         options.max_document_bytes, " bytes (--max_document_bytes)"));
   }
-  absl::StatusOr<doc::DocumentText> document = doc::ReadDocument(content);
+  absl::StatusOr<doc::DocumentText> document = doc::ReadDocument(content, options.read, budget);
   if (!document.ok()) return document.status();
+  if (absl::Status s = budget.Check("normalising the text"); !s.ok()) return s;
 
   text::NormalizedText normalized = text::NormalizeNfkc(document->utf8);
+  document->utf8 = std::string();  // the normalised copy is the one kept
+  if (absl::Status s = budget.Check("finding the structure"); !s.ok()) return s;
   doc::DocumentStructure structure = doc::ParseStructure(normalized.text);
+  if (absl::Status s = budget.Check("deriving the metadata"); !s.ok()) return s;
   if (structure.sections.empty()) {
     // Only a title (or front matter): it is the whole text, and kept as such.
     zhibiao::v1::Section only;
@@ -89,9 +94,14 @@ absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
   meta->set_content_sha256(Sha256Hex(normalized.text));
 
   const extract::CodePointText code_points(normalized.text);
-  std::vector<zhibiao::v1::Indicator> indicators =
-      extract::ExtractIndicators(code_points, structure.sections,
-                                 extract::ReportTime{meta->report_year(), meta->kind()});
+  extract::ExtractBounds bounds;
+  bounds.max_figures = options.max_indicators;
+  bounds.budget = &budget;
+  absl::StatusOr<std::vector<zhibiao::v1::Indicator>> extracted = extract::ExtractIndicators(
+      code_points, structure.sections, extract::ReportTime{meta->report_year(), meta->kind()}, bounds);
+  if (!extracted.ok()) return extracted.status();
+  std::vector<zhibiao::v1::Indicator> indicators = *std::move(extracted);
+  if (absl::Status s = budget.Check("mapping figures to metrics"); !s.ok()) return s;
   taxonomy::AssignMetricKeys(taxonomy::Taxonomy::Default(), code_points, structure.sections,
                              &indicators);
   for (auto& section : structure.sections) *report.add_sections() = std::move(section);

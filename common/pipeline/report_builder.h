@@ -9,6 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/base/call_budget.h"
+#include "common/doc/formats.h"
 #include "zhibiao/v1/report.pb.h"
 
 namespace zb::pipeline {
@@ -16,6 +18,10 @@ namespace zb::pipeline {
 struct BuildOptions {
   // Larger documents are refused with RESOURCE_EXHAUSTED.
   size_t max_document_bytes = 32u << 20;
+  // What reading one document may cost (DOCX XML size, HTML shape, PDF pages).
+  doc::ReadLimits read;
+  // More figures in one document is RESOURCE_EXHAUSTED.
+  int64_t max_indicators = 200000;
 };
 
 // Builds the report for `content`. `source_name` is informational only (the
@@ -27,10 +33,13 @@ absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
 // The same with what the caller knows about the document: hints win over
 // the text (doc::DeriveMetadata); a hint that cannot be right is
 // INVALID_ARGUMENT naming it.
+// Every stage checks `budget` and stops with its status (DEADLINE_EXCEEDED,
+// CANCELLED) when it runs out.
 absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
                                                 absl::string_view source_name,
                                                 const zhibiao::v1::ReportHints& hints,
-                                                const BuildOptions& options = {});
+                                                const BuildOptions& options = {},
+                                                const CallBudget& budget = CallBudget());
 
 // The report id of a report's sections: 32 hex digits of SHA-256 over their
 // texts with all white space removed (see ReportMeta.report_id).

@@ -40,6 +40,7 @@ absl::string_view ScopeName(Scope scope) {
     case Scope::kIngest: return "ingest";
     case Scope::kQuery: return "query";
     case Scope::kAdmin: return "admin";
+    case Scope::kStore: return "store";
   }
   return "unknown";
 }
@@ -122,9 +123,12 @@ absl::StatusOr<absl::flat_hash_map<std::string, TokenStore::Identity>> TokenStor
         identity.scopes |= static_cast<uint32_t>(Scope::kQuery);
       } else if (scope == "admin") {
         identity.scopes |= static_cast<uint32_t>(Scope::kAdmin);
+      } else if (scope == "store") {
+        identity.scopes |= static_cast<uint32_t>(Scope::kStore);
       } else {
         return absl::InvalidArgumentError(absl::StrCat(
-            "tokens line ", line_number, ": unknown scope \"", scope, "\" (ingest, query, admin)"));
+            "tokens line ", line_number, ": unknown scope \"", ShortQuote(scope, 40),
+            "\" (ingest, query, admin, store)"));
       }
     }
     if (fields[2].size() < 16) {

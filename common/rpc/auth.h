@@ -5,8 +5,9 @@
 // a token on every outgoing call.
 //
 // Tokens file: one token a line, `NAME SCOPES TOKEN`, SCOPES a comma list of
-// ingest, query and admin; blank lines and lines starting with '#' are
-// skipped. Only SHA-256 digests of the tokens are kept in memory.
+// ingest, query, admin and store; blank lines and lines starting with '#' are
+// skipped. Only SHA-256 digests of the tokens are kept in memory. Scope
+// store (storage's PutReport) belongs to the ingest service alone.
 #ifndef ZHIBIAO_COMMON_RPC_AUTH_H_
 #define ZHIBIAO_COMMON_RPC_AUTH_H_
 
@@ -27,9 +28,11 @@ namespace zb {
 
 // What a token allows. Health checks need none.
 enum class Scope : uint32_t {
-  kIngest = 1,  // ingest's Ingest/IngestStream/Parse; storage's PutReport
+  kIngest = 1,  // ingest's Ingest/IngestStream/Parse
   kQuery = 2,   // every query RPC; storage's reads
   kAdmin = 4,   // storage's DeleteReport, Checkpoint, GetStats, Verify
+  kStore = 8,   // storage's PutReport: the ingest service's own identity, so
+                // a client's ingest token cannot write around extraction
 };
 absl::string_view ScopeName(Scope scope);
 

@@ -15,7 +15,9 @@
 namespace zb {
 
 struct ChannelOptions {
-  int max_message_bytes = 64 << 20;
+  // Largest message either way: a stored report (GetReport, PutReport) can be
+  // as large as ingest's --max_report_mb.
+  int max_message_bytes = 256 << 20;
   // Reconnect quickly after a backend restarts (gRPC's default backoff grows
   // to 120 s, which would keep a recovered storage shard unused for minutes).
   absl::Duration max_reconnect_backoff = absl::Seconds(1);

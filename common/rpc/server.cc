@@ -125,7 +125,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                                                             : grpc::InsecureServerCredentials());
   }
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
-  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_send_message_bytes > 0 ? options.max_send_message_bytes
+                                                                   : options.max_message_bytes);
   // Keepalive: detect dead peers on idle connections; tolerate client pings.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);

@@ -33,8 +33,11 @@ struct ServerOptions {
   // When not empty, the selected port is written here (atomically, by rename)
   // once the server accepts calls, so tests and launchers never guess ports.
   std::string port_file;
-  // Largest request or response message, in bytes.
+  // Largest request message, in bytes; larger ones are refused by gRPC with
+  // RESOURCE_EXHAUSTED before any handler runs.
   int max_message_bytes = 64 << 20;
+  // Largest response message, in bytes (0: the same as max_message_bytes).
+  int max_send_message_bytes = 0;
   // How long Shutdown() lets in-flight calls finish before cancelling them.
   absl::Duration shutdown_grace = absl::Seconds(4);
   // Name used in log lines ("ingest", "storage", "query").

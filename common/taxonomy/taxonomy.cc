@@ -228,14 +228,19 @@ void AssignMetricKeys(const Taxonomy& taxonomy, const extract::CodePointText& t,
   }
   for (size_t i = 0; i < indicators->size(); ++i) {
     zhibiao::v1::Indicator& ind = (*indicators)[i];
-    // Sentence bounds around the figure.
+    // Sentence bounds around the figure, cut kSentenceReach code points away
+    // (real sentences are far shorter; a text without full stops must not
+    // make this quadratic).
+    constexpr int64_t kSentenceReach = 1024;
     int64_t sentence_begin = ind.char_begin();
-    while (sentence_begin > 0 && t.at(sentence_begin - 1) != U'。' && t.at(sentence_begin - 1) != '\n' &&
-           t.at(sentence_begin - 1) != ';') {
+    const int64_t reach_begin = std::max<int64_t>(0, ind.char_begin() - kSentenceReach);
+    while (sentence_begin > reach_begin && t.at(sentence_begin - 1) != U'。' &&
+           t.at(sentence_begin - 1) != '\n' && t.at(sentence_begin - 1) != ';') {
       --sentence_begin;
     }
     int64_t sentence_end = ind.char_end();
-    while (sentence_end < t.size() && t.at(sentence_end) != U'。' && t.at(sentence_end) != '\n' &&
+    const int64_t reach_end = std::min<int64_t>(t.size(), ind.char_end() + kSentenceReach);
+    while (sentence_end < reach_end && t.at(sentence_end) != U'。' && t.at(sentence_end) != '\n' &&
            t.at(sentence_end) != ';') {
       ++sentence_end;
     }

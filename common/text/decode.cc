@@ -1,6 +1,8 @@
 #include "common/text/decode.h"
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_err.h>
@@ -86,6 +88,38 @@ absl::StatusOr<std::string> ConvertStrict(absl::string_view bytes, const char* c
   return out;
 }
 
+// UTF-16 without a byte order mark, as some Windows tools save text: its
+// NUL bytes (the high bytes of ASCII digits, punctuation and line ends) sit
+// on one parity, and read in that byte order nearly every code unit is
+// text. Returns the byte order (true: little-endian) or nothing.
+bool IsTextCodeUnit(uint32_t u) {
+  return (u >= 0x20 && u < 0x7F) || u == '\n' || u == '\r' || u == '\t' ||
+         (u >= 0x4E00 && u <= 0x9FFF) || (u >= 0x3000 && u <= 0x303F) ||
+         (u >= 0xFF00 && u <= 0xFFEF) || (u >= 0x2000 && u <= 0x206F) || u == 0xA0 ||
+         (u >= 0x3400 && u <= 0x4DBF) || (u >= 0x2460 && u <= 0x24FF) || u == 0xB7 || u == 0xD7;
+}
+
+std::optional<bool> DetectUtf16WithoutBom(absl::string_view bytes) {
+  if (bytes.size() < 4 || bytes.size() % 2 != 0) return std::nullopt;
+  const absl::string_view head = bytes.substr(0, std::min<size_t>(bytes.size(), 1 << 16) & ~size_t{1});
+  int64_t nul_even = 0, nul_odd = 0;
+  for (size_t i = 0; i < head.size(); ++i) {
+    if (head[i] == '\0') ++(i % 2 == 0 ? nul_even : nul_odd);
+  }
+  if (nul_even + nul_odd == 0) return std::nullopt;
+  const bool little = nul_odd > nul_even;
+  if ((little ? nul_odd : nul_even) < (nul_even + nul_odd) * 95 / 100) return std::nullopt;
+  const auto* p = reinterpret_cast<const unsigned char*>(head.data());
+  int64_t text = 0;
+  const int64_t units = static_cast<int64_t>(head.size() / 2);
+  for (int64_t k = 0; k < units; ++k) {
+    const uint32_t u = little ? (p[2 * k] | (p[2 * k + 1] << 8)) : ((p[2 * k] << 8) | p[2 * k + 1]);
+    if (IsTextCodeUnit(u)) ++text;
+  }
+  if (text < units * 9 / 10) return std::nullopt;
+  return little;
+}
+
 }  // namespace
 
 size_t FindInvalidUtf8(absl::string_view bytes) {
@@ -141,6 +175,17 @@ absl::StatusOr<DecodedText> DecodeToUtf8(absl::string_view bytes) {
     if (!converted.ok()) return converted.status();
     out.utf8 = *std::move(converted);
     out.encoding = little ? "UTF-16LE" : "UTF-16BE";
+    return out;
+  }
+  if (std::optional<bool> little = DetectUtf16WithoutBom(bytes)) {
+    absl::StatusOr<std::string> converted = ConvertStrict(bytes, *little ? "UTF-16LE" : "UTF-16BE");
+    if (!converted.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "text looks like UTF-16", *little ? "LE" : "BE", " without a byte order mark but does not "
+          "decode as such (", converted.status().message(), "); save it as UTF-8 or with a BOM"));
+    }
+    out.utf8 = *std::move(converted);
+    out.encoding = *little ? "UTF-16LE" : "UTF-16BE";
     return out;
   }
   const size_t bad = FindInvalidUtf8(bytes);

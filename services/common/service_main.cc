@@ -36,7 +36,7 @@ ABSL_FLAG(std::string, tls_ca, "",
 ABSL_FLAG(bool, tls_require_client_cert, false,
           "mutual TLS: refuse clients without a certificate signed by --tls_ca");
 ABSL_FLAG(std::string, tokens_file, "",
-          "bearer tokens accepted, lines NAME SCOPES TOKEN (scopes ingest,query,admin); "
+          "bearer tokens accepted, lines NAME SCOPES TOKEN (scopes ingest,query,admin,store); "
           "re-read on SIGHUP; empty: no token needed");
 ABSL_FLAG(std::string, storage_token_file, "",
           "ingest and query: file holding the bearer token sent to storage; re-read on SIGHUP");
@@ -133,7 +133,8 @@ void Init(int argc, char** argv, const ServiceSpec& spec) {
   }
 }
 
-ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_bytes) {
+ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_bytes,
+                                     int max_send_message_bytes) {
   ServerOptions options;
   options.name = spec.name;
   options.listen = absl::GetFlag(FLAGS_listen).empty() ? spec.default_listen
@@ -141,6 +142,7 @@ ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_by
   options.port_file = absl::GetFlag(FLAGS_port_file);
   options.unix_socket = absl::GetFlag(FLAGS_unix_socket);
   options.max_message_bytes = max_message_bytes;
+  options.max_send_message_bytes = max_send_message_bytes;
   options.shutdown_grace = absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms));
   options.slow_call = absl::Milliseconds(absl::GetFlag(FLAGS_slow_call_ms));
   options.health_service_names = {spec.grpc_service};

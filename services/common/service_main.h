@@ -38,7 +38,9 @@ const Authorizer* CallAuthorizer();
 ChannelOptions StorageChannelOptions(ChannelOptions base);
 
 // Server options from the common flags; `max_message_bytes` is the service's own.
-ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_bytes);
+// `max_send_message_bytes` its largest response (0: the same).
+ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_bytes,
+                                     int max_send_message_bytes = 0);
 
 // Starts the server for `service`; reports SERVING at once, or, when `shards`
 // is given, once every storage shard has answered; waits for SIGTERM or

@@ -1,5 +1,6 @@
 #include "services/ingest/ingest_service.h"
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <vector>
@@ -8,9 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/base/call_budget.h"
 #include "common/base/grpc_status.h"
 #include "common/base/logging.h"
 #include "common/metrics/metrics.h"
+#include "common/pipeline/report_check.h"
 #include "common/rpc/server.h"
 
 namespace zb::ingest {
@@ -54,6 +57,29 @@ IngestServiceImpl::IngestServiceImpl(StorageShards* shards, Executor* parsers,
                                      const Authorizer* authorizer, IngestOptions options)
     : shards_(shards), parsers_(parsers), authorizer_(authorizer), options_(std::move(options)) {}
 
+absl::StatusOr<zhibiao::v1::Report> IngestServiceImpl::Build(
+    const std::string& content, const std::string& source_name, const zhibiao::v1::ReportHints& hints,
+    absl::Time deadline, std::function<bool()> cancelled) const {
+  // What the caller sends besides the document is checked before parsing.
+  zhibiao::v1::ReportMeta caller_fields;
+  caller_fields.set_source_name(source_name);
+  if (absl::Status s = pipeline::CheckCallerFields(caller_fields, pipeline::ReportLimits()); !s.ok()) {
+    return s;
+  }
+  const CallBudget budget(std::min(deadline, absl::Now() + options_.max_parse_time), std::move(cancelled));
+  absl::StatusOr<zhibiao::v1::Report> report =
+      pipeline::BuildReport(content, source_name, hints, options_.build, budget);
+  if (!report.ok()) return report;
+  const size_t bytes = report->ByteSizeLong();
+  if (static_cast<int64_t>(bytes) > options_.max_report_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the report of this document would be ", bytes >> 20, " MiB (text, sections and ",
+        report->indicators_size(), " figures), over the limit of ", options_.max_report_bytes >> 20,
+        " MiB (--max_report_mb)"));
+  }
+  return report;
+}
+
 grpc::ServerUnaryReactor* IngestServiceImpl::Parse(grpc::CallbackServerContext* context,
                                                    const zhibiao::v1::ParseRequest* request,
                                                    zhibiao::v1::ParseResponse* response) {
@@ -65,8 +91,8 @@ grpc::ServerUnaryReactor* IngestServiceImpl::Parse(grpc::CallbackServerContext* 
       return;
     }
     absl::StatusOr<zhibiao::v1::Report> report =
-        pipeline::BuildReport(request->content(), request->source_name(), request->hints(),
-                              options_.build);
+        Build(request->content(), request->source_name(), request->hints(),
+              absl::FromChrono(context->deadline()), [context] { return context->IsCancelled(); });
     if (report.ok()) *response->mutable_report() = *std::move(report);
     reactor->Finish(ToGrpcStatus(report.status()));
   });
@@ -102,6 +128,16 @@ grpc::ServerUnaryReactor* IngestServiceImpl::Ingest(grpc::CallbackServerContext*
 
 void IngestServiceImpl::IngestDocument(
     IngestJob job, std::function<void(absl::Status, zhibiao::v1::IngestResponse)> done) {
+  // Labels and source name are checked before the document waits for a parser.
+  zhibiao::v1::ReportMeta caller_fields;
+  if (job.source_name != nullptr) caller_fields.set_source_name(*job.source_name);
+  if (job.labels != nullptr) *caller_fields.mutable_labels() = *job.labels;
+  if (absl::Status s = pipeline::CheckCallerFields(caller_fields, pipeline::ReportLimits()); !s.ok()) {
+    Metrics::Global().RecordIngest("failed", 0);
+    LogAudit(job.caller, "ingest", "", s, job.request_id);
+    done(s, {});
+    return;
+  }
   auto shared_done = std::make_shared<decltype(done)>(std::move(done));
   const bool queued = parsers_->TrySubmit([this, job, shared_done]() mutable {
     if (job.cancelled && job.cancelled()) {
@@ -109,9 +145,9 @@ void IngestServiceImpl::IngestDocument(
       return;
     }
     absl::StatusOr<zhibiao::v1::Report> report =
-        pipeline::BuildReport(*job.content, *job.source_name,
-                              job.hints != nullptr ? *job.hints : zhibiao::v1::ReportHints(),
-                              options_.build);
+        Build(*job.content, *job.source_name,
+              job.hints != nullptr ? *job.hints : zhibiao::v1::ReportHints(), job.deadline,
+              job.cancelled);
     if (!report.ok()) {
       Metrics::Global().RecordIngest("failed", 0);
       LogAudit(job.caller, "ingest", "", report.status(), job.request_id);

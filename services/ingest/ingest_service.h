@@ -30,6 +30,10 @@ struct IngestOptions {
   absl::Duration max_retry_backoff = absl::Seconds(1);
   // Documents of one IngestStream parsed or stored at once.
   int stream_window = 16;
+  // Longest parse of one document, whatever the client's deadline.
+  absl::Duration max_parse_time = absl::Seconds(60);
+  // Largest report sent to storage (storage's own message limit must allow it).
+  int64_t max_report_bytes = 256 << 20;
 };
 
 // One document to ingest. The strings and labels must outlive the job.
@@ -72,6 +76,11 @@ class IngestServiceImpl final : public zhibiao::v1::IngestService::CallbackServi
   // shard after a backoff while the job's deadline allows.
   struct StoreState;
   void StoreAttempt(std::shared_ptr<StoreState> state);
+  // Builds the report of one document within the job's deadline and
+  // max_parse_time, and refuses one larger than max_report_bytes.
+  absl::StatusOr<zhibiao::v1::Report> Build(const std::string& content, const std::string& source_name,
+                                            const zhibiao::v1::ReportHints& hints, absl::Time deadline,
+                                            std::function<bool()> cancelled) const;
 
   StorageShards* const shards_;
   Executor* const parsers_;

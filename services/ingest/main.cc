@@ -17,6 +17,16 @@ ABSL_FLAG(std::string, storage, "127.0.0.1:7410",
 ABSL_FLAG(int, parse_threads, 0, "threads that parse documents (0: one per core)");
 ABSL_FLAG(int, parse_queue, 256, "documents waiting for a parser before RESOURCE_EXHAUSTED");
 ABSL_FLAG(int64_t, max_document_mb, 32, "largest document accepted, in MiB");
+ABSL_FLAG(int64_t, max_report_mb, 256,
+          "largest report one document may make, in MiB (text, sections and figures); must not "
+          "exceed storage's --max_message_mb");
+ABSL_FLAG(int, max_parse_seconds, 60,
+          "longest one document may be parsed and extracted, whatever the client's deadline");
+ABSL_FLAG(int64_t, max_indicators, 200000, "most figures one document may have");
+ABSL_FLAG(int64_t, max_docx_xml_mb, 64, "largest DOCX word/document.xml once decompressed, in MiB");
+ABSL_FLAG(int, max_html_depth, 512, "deepest nesting of HTML elements left open");
+ABSL_FLAG(int64_t, max_html_elements, 500000, "most elements in one HTML page");
+ABSL_FLAG(int, max_pdf_pages, 5000, "most pages in one PDF");
 ABSL_FLAG(int, storage_timeout_ms, 10000,
           "how long storing one report may take, retries of an unavailable shard included");
 ABSL_FLAG(int, stream_window, 16, "documents of one IngestStream parsed or stored at once");
@@ -30,8 +40,14 @@ int main(int argc, char** argv) {
   auto addresses = zb::ParseAddressList(absl::GetFlag(FLAGS_storage), "storage");
   if (!addresses.ok()) zb::service::ExitWithUsageError(std::string(addresses.status().message()));
   const int64_t max_document_bytes = absl::GetFlag(FLAGS_max_document_mb) << 20;
+  const int64_t max_report_bytes = absl::GetFlag(FLAGS_max_report_mb) << 20;
+  if (absl::GetFlag(FLAGS_max_document_mb) < 1 || max_report_bytes < max_document_bytes ||
+      max_report_bytes > (int64_t{2000} << 20)) {
+    zb::service::ExitWithUsageError(
+        "--max_document_mb must be at least 1 and --max_report_mb between it and 2000");
+  }
   zb::ChannelOptions channel_options;
-  channel_options.max_message_bytes = static_cast<int>(max_document_bytes * 3 + (8 << 20));
+  channel_options.max_message_bytes = static_cast<int>(max_report_bytes + (1 << 20));
   zb::StorageShards shards(*addresses, zb::service::StorageChannelOptions(channel_options));
 
   int threads = absl::GetFlag(FLAGS_parse_threads);
@@ -39,6 +55,16 @@ int main(int argc, char** argv) {
   zb::Executor parsers("ingest-parsers", threads, absl::GetFlag(FLAGS_parse_queue));
   zb::ingest::IngestOptions options;
   options.build.max_document_bytes = static_cast<size_t>(max_document_bytes);
+  options.build.max_indicators = absl::GetFlag(FLAGS_max_indicators);
+  options.build.read.max_docx_xml_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_docx_xml_mb) << 20);
+  options.build.read.max_html_depth = absl::GetFlag(FLAGS_max_html_depth);
+  options.build.read.max_html_elements = absl::GetFlag(FLAGS_max_html_elements);
+  options.build.read.max_pdf_pages = absl::GetFlag(FLAGS_max_pdf_pages);
+  options.max_report_bytes = max_report_bytes;
+  options.max_parse_time = absl::Seconds(absl::GetFlag(FLAGS_max_parse_seconds));
+  if (options.max_parse_time <= absl::ZeroDuration() || options.build.max_indicators < 1) {
+    zb::service::ExitWithUsageError("--max_parse_seconds and --max_indicators must be positive");
+  }
   options.storage_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_storage_timeout_ms));
   options.stream_window = absl::GetFlag(FLAGS_stream_window);
   if (options.stream_window < 1 || options.stream_window > 1024) {
@@ -46,10 +72,13 @@ int main(int argc, char** argv) {
   }
   zb::ingest::IngestServiceImpl service(&shards, &parsers, zb::service::CallAuthorizer(), options);
 
-  // A request carries the whole document; leave room for protobuf framing.
-  // Larger bodies are refused by gRPC with RESOURCE_EXHAUSTED before parsing.
+  // A request carries the whole document. Requests up to twice the limit
+  // reach the service, which refuses a document over the limit naming it;
+  // only larger bodies are refused by gRPC itself. Parse answers with a
+  // whole report.
   const int status = zb::service::ServeUntilTerminated(
-      zb::service::ServerOptionsFromFlags(spec, static_cast<int>(max_document_bytes + (1 << 20))),
+      zb::service::ServerOptionsFromFlags(spec, static_cast<int>(2 * max_document_bytes + (1 << 20)),
+                                          static_cast<int>(max_report_bytes + (1 << 20))),
       &service, &shards);
   parsers.Shutdown();
   zb::LogInfo("exited", {{"code", status}});

@@ -17,7 +17,9 @@
 
 ABSL_FLAG(std::string, storage, "127.0.0.1:7410", "storage shards, ADDR[,ADDR...] (all of them)");
 ABSL_FLAG(int, shard_timeout_ms, 10000, "deadline of each storage shard call");
-ABSL_FLAG(int, max_message_mb, 64, "largest request or response in MiB");
+ABSL_FLAG(int, max_message_mb, 256,
+          "largest response in MiB (GetReport answers a whole report: at least ingest's --max_report_mb)");
+ABSL_FLAG(int, max_request_mb, 4, "largest request in MiB (queries are small)");
 ABSL_FLAG(int, result_cache_mb, 64,
           "memory for storage answers kept while current (read leases from every shard); "
           "0: ask the shards every time");
@@ -73,7 +75,8 @@ int main(int argc, char** argv) {
   zb::query::QueryServiceImpl service(&shards, options);
 
   const int status = zb::service::ServeUntilTerminated(
-      zb::service::ServerOptionsFromFlags(spec, absl::GetFlag(FLAGS_max_message_mb) << 20),
+      zb::service::ServerOptionsFromFlags(spec, absl::GetFlag(FLAGS_max_request_mb) << 20,
+                                          absl::GetFlag(FLAGS_max_message_mb) << 20),
       &service, &shards);
   zb::Metrics::Global().StopServing();  // its scrape callback reads the cache
   leases.reset();

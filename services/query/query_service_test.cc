@@ -63,6 +63,7 @@ class QueryServiceTest : public ::testing::Test {
       s.store = *store::IndicatorStore::Open(options);
       s.readers = std::make_unique<Executor>("r", 1, 16);
       s.service = std::make_unique<storage::StorageServiceImpl>(s.store.get(), s.readers.get());
+      s.service->AcceptSyntheticReportsForTesting();
       ServerOptions shard_options;  // health as storage's main reports it
       shard_options.health_service_names = {"zhibiao.v1.StorageService"};
       s.server = *Server::Start(shard_options, {s.service.get()});

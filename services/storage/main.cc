@@ -23,7 +23,9 @@ ABSL_FLAG(bool, index_prefix_extractor, true, "prefix extractor and prefix bloom
 ABSL_FLAG(std::string, rocksdb_options, "", "extra RocksDB options, \"key=value;key=value\"");
 ABSL_FLAG(int, read_threads, 2, "threads for reads, scans and aggregations");
 ABSL_FLAG(int, scan_threads, 2, "threads for streaming ScanIndicators calls");
-ABSL_FLAG(int, max_message_mb, 64, "largest request or response in MiB");
+ABSL_FLAG(int, max_message_mb, 256,
+          "largest request or response in MiB (PutReport carries a whole report: at least ingest's "
+          "--max_report_mb)");
 ABSL_FLAG(int, read_lease_ms, 1000,
           "longest read lease granted to a result cache (query's); writes wait up to this long "
           "for a cache that stopped answering, and after a restart for what the last run "

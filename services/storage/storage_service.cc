@@ -69,7 +69,7 @@ grpc::ServerUnaryReactor* StorageServiceImpl::PutReport(grpc::CallbackServerCont
                                                         const zhibiao::v1::PutReportRequest* request,
                                                         zhibiao::v1::PutReportResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<std::string> who = authorizer_->Check(*context, Scope::kIngest);
+  absl::StatusOr<std::string> who = authorizer_->Check(*context, Scope::kStore);
   if (!who.ok()) {
     reactor->Finish(ToGrpcStatus(who.status()));
     return reactor;
@@ -77,6 +77,13 @@ grpc::ServerUnaryReactor* StorageServiceImpl::PutReport(grpc::CallbackServerCont
   if (!request->has_report() || request->report().meta().report_id().empty()) {
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                  "report.meta.report_id is required"));
+    return reactor;
+  }
+  if (absl::Status checked = pipeline::CheckReport(request->report(), report_limits_, require_content_id_);
+      !checked.ok()) {
+    LogAudit(*who, "put_report", ShortQuote(request->report().meta().report_id(), 40), checked,
+             RequestIdOf(*context));
+    reactor->Finish(ToGrpcStatus(checked));
     return reactor;
   }
   const std::string id = request->report().meta().report_id();

@@ -5,6 +5,7 @@
 #define ZHIBIAO_SERVICES_STORAGE_STORAGE_SERVICE_H_
 
 #include "common/rpc/auth.h"
+#include "common/pipeline/report_check.h"
 #include "common/rpc/executor.h"
 #include "common/store/indicator_store.h"
 #include "services/storage/write_watchers.h"
@@ -25,6 +26,12 @@ class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackSer
   StorageServiceImpl(store::IndicatorStore* store, Executor* readers,
                      Executor* scanners = nullptr, const Authorizer* authorizer = nullptr,
                      WriteWatchers* watchers = nullptr);
+
+  // PutReport refuses reports that are not what ingest makes of a document
+  // (pipeline::CheckReport). Tests and benchmarks that store synthetic
+  // reports, without text, turn the content checks off (limits still hold).
+  void AcceptSyntheticReportsForTesting() { require_content_id_ = false; }
+  void set_report_limits(const pipeline::ReportLimits& limits) { report_limits_ = limits; }
 
   grpc::ServerUnaryReactor* PutReport(grpc::CallbackServerContext* context,
                                       const zhibiao::v1::PutReportRequest* request,
@@ -75,6 +82,8 @@ class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackSer
   Executor* const scanners_;
   const Authorizer* const authorizer_;
   WriteWatchers* const watchers_;
+  bool require_content_id_ = true;
+  pipeline::ReportLimits report_limits_;
 };
 
 }  // namespace zb::storage

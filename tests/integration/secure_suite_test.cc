@@ -57,7 +57,7 @@ class SecureSuiteTest : public ::testing::Test {
     work_ = testing::MakeTempDir("secure");
     MakeCertificates();
     Write(work_ + "/storage.tokens",
-          absl::StrCat("# services and operators that may call storage\n", "ingest-svc ingest ",
+          absl::StrCat("# services and operators that may call storage\n", "ingest-svc store ",
                        kIngestServiceToken, "\nquery-svc query ", kQueryServiceToken, "\nops admin ",
                        kAdminToken, "\n"));
     Write(work_ + "/client.tokens", absl::StrCat("portal ingest,query ", kClientToken,

@@ -147,9 +147,18 @@ class Load {
     const size_t c = static_cast<size_t>(n) % storage_.size();
     if (rpc_ == "put") {
       auto request = std::make_shared<zhibiao::v1::PutReportRequest>();
-      *request->mutable_report() = template_report_;
-      request->mutable_report()->mutable_meta()->set_report_id(
-          absl::StrFormat("%016x%016x", run_id_, static_cast<uint64_t>(n)));
+      // A new report each call, as storage accepts it: its id derives from
+      // its section texts, so the last section gets the call's own mark.
+      zhibiao::v1::Report* report = request->mutable_report();
+      *report = template_report_;
+      zhibiao::v1::Section* last = report->mutable_sections(report->sections_size() - 1);
+      last->set_text(absl::StrFormat("%s\n%016x%016x", last->text(), run_id_, static_cast<uint64_t>(n)));
+      const std::string id = zb::pipeline::ReportIdOf(*report);
+      report->mutable_meta()->set_report_id(id);
+      for (auto& indicator : *report->mutable_indicators()) {
+        indicator.set_report_id(id);
+        indicator.set_indicator_id(absl::StrCat(id, ":", indicator.seq()));
+      }
       auto response = std::make_shared<zhibiao::v1::PutReportResponse>();
       if (blocking_) return done(storage_[c]->PutReport(context.get(), *request, response.get()));
       storage_[c]->async()->PutReport(context.get(), request.get(), response.get(),
