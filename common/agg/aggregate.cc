@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/base/grpc_status.h"
 
 namespace zb::agg {
 namespace {
@@ -101,17 +102,55 @@ size_t SelectTopRegions(std::vector<RankCandidate>* candidates, int k, bool bott
 }
 
 absl::Status ValidateFilter(const zhibiao::v1::IndicatorFilter& filter) {
+  // Sizes first: a filter is a handful of values, and every value costs
+  // work on every shard.
+  struct Bound {
+    const char* field;
+    int size;
+    int limit;
+  };
+  for (const Bound& b : {Bound{"metric_keys", filter.metric_keys_size(), kMaxFilterMetricKeys},
+                         Bound{"region_codes", filter.region_codes_size(), kMaxFilterRegions},
+                         Bound{"province_codes", filter.province_codes_size(), kMaxFilterProvinces},
+                         Bound{"years", filter.years_size(), kMaxFilterYears},
+                         Bound{"report_ids", filter.report_ids_size(), kMaxFilterReportIds},
+                         Bound{"units", filter.units_size(), kMaxFilterUnits},
+                         Bound{"qualifiers", filter.qualifiers_size(), kMaxFilterUnits},
+                         Bound{"period_end_years", filter.period_end_years_size(), kMaxFilterYears},
+                         Bound{"document_kinds", filter.document_kinds_size(), kMaxFilterUnits}}) {
+    if (b.size > b.limit) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("filter.", b.field, ": ", b.size, " values, over the limit of ", b.limit));
+    }
+  }
+  if (filter.subject_contains().size() > kMaxFilterTextBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("filter.subject_contains: ", filter.subject_contains().size(),
+                                                   " bytes, over the limit of ", kMaxFilterTextBytes));
+  }
+  for (int i = 0; i < filter.metric_keys_size(); ++i) {
+    if (filter.metric_keys(i).size() > kMaxFilterTextBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("filter.metric_keys[", i, "] is ",
+                                                     filter.metric_keys(i).size(), " bytes, over the limit of ",
+                                                     kMaxFilterTextBytes));
+    }
+  }
+  for (int i = 0; i < filter.units_size(); ++i) {
+    if (filter.units(i).size() > kMaxFilterTextBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("filter.units[", i, "] is ", filter.units(i).size(),
+                                                     " bytes, over the limit of ", kMaxFilterTextBytes));
+    }
+  }
   for (int i = 0; i < filter.region_codes_size(); ++i) {
     if (!IsSixDigits(filter.region_codes(i))) {
       return absl::InvalidArgumentError(absl::StrCat("filter.region_codes[", i, "]: \"",
-                                                     filter.region_codes(i),
+                                                     ShortQuote(filter.region_codes(i), 40),
                                                      "\" is not a six-digit GB/T 2260 code"));
     }
   }
   for (int i = 0; i < filter.province_codes_size(); ++i) {
     if (!IsSixDigits(filter.province_codes(i)) || !absl::EndsWith(filter.province_codes(i), "0000")) {
       return absl::InvalidArgumentError(absl::StrCat("filter.province_codes[", i, "]: \"",
-                                                     filter.province_codes(i),
+                                                     ShortQuote(filter.province_codes(i), 40),
                                                      "\" is not a province code like 410000"));
     }
   }
@@ -135,6 +174,20 @@ absl::Status ValidateFilter(const zhibiao::v1::IndicatorFilter& filter) {
   }
   if (filter.targets_only() && filter.exclude_targets()) {
     return absl::InvalidArgumentError("filter: targets_only and exclude_targets exclude each other");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSearchWords(const google::protobuf::RepeatedPtrField<std::string>& words) {
+  if (words.size() > kMaxSearchWords) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("words: ", words.size(), " words, over the limit of ", kMaxSearchWords));
+  }
+  for (int i = 0; i < words.size(); ++i) {
+    if (words[i].size() > kMaxSearchWordBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("words[", i, "] is ", words[i].size(),
+                                                     " bytes, over the limit of ", kMaxSearchWordBytes));
+    }
   }
   return absl::OkStatus();
 }

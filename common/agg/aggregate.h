@@ -40,10 +40,24 @@ struct IndicatorRow {
 };
 
 inline constexpr int kMaxGroupBy = 4;
+// Most values of one filter field (a county-level filter names a few
+// thousand regions at most), and the longest text value.
+inline constexpr int kMaxFilterRegions = 5000;
+inline constexpr int kMaxFilterProvinces = 64;
+inline constexpr int kMaxFilterYears = 200;
+inline constexpr int kMaxFilterMetricKeys = 1000;
+inline constexpr int kMaxFilterReportIds = 1000;
+inline constexpr int kMaxFilterUnits = 64;
+inline constexpr size_t kMaxFilterTextBytes = 256;
+// SearchIndicators: most words, and the longest.
+inline constexpr int kMaxSearchWords = 16;
+inline constexpr size_t kMaxSearchWordBytes = 256;
 
 // INVALID_ARGUMENT naming the field when a filter value is malformed (region
 // codes must be six digits, years 1..9999).
 absl::Status ValidateFilter(const zhibiao::v1::IndicatorFilter& filter);
+// At most kMaxSearchWords words of at most kMaxSearchWordBytes each.
+absl::Status ValidateSearchWords(const google::protobuf::RepeatedPtrField<std::string>& words);
 // INVALID_ARGUMENT for unspecified or repeated dimensions, or more than kMaxGroupBy.
 absl::Status ValidateGroupBy(const google::protobuf::RepeatedField<int>& group_by);
 

@@ -318,9 +318,9 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
                        sections[k - 1].char_end() <= sections[k].char_begin();
   }
   // Sentences longer than this (none in real reports, whose longest is
-  // about 400 characters) are cut around the figure, bounding the work and
+  // about 420 characters) are cut around the figure, bounding the work and
   // the text kept per figure.
-  constexpr int64_t kSentenceReach = 1024;
+  constexpr int64_t kSentenceReach = 512;
 
   // Whether found[k] follows found[k - 1] as the next item of an enumeration.
   auto continues_enumeration = [&](size_t k) {

@@ -34,9 +34,22 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
   ~RequestLogInterceptor() override { in_flight_->fetch_sub(1); }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    // A request whose bytes do not parse reaches no handler: gRPC answers
+    // UNIMPLEMENTED with no message. Say what is wrong instead.
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() == nullptr) {
+      request_undecodable_ = true;
+    }
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();
+      if (request_undecodable_ && status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+        status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              absl::StrCat("the request is not a valid protobuf message for ",
+                                           info_->method()));
+        methods->ModifySendStatus(status);
+      }
       const absl::Duration latency = absl::Now() - start_;
       if (options_->on_call_done) options_->on_call_done(info_->method(), status.error_code(), latency);
       const LogLevel level = !status.ok()                     ? LogLevel::kWarning
@@ -71,6 +84,7 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
   absl::Time start_;
   std::atomic<int>* in_flight_;
   const ServerOptions* options_;
+  bool request_undecodable_ = false;
 };
 
 class RequestLogInterceptorFactory

@@ -231,7 +231,7 @@ void AssignMetricKeys(const Taxonomy& taxonomy, const extract::CodePointText& t,
     // Sentence bounds around the figure, cut kSentenceReach code points away
     // (real sentences are far shorter; a text without full stops must not
     // make this quadratic).
-    constexpr int64_t kSentenceReach = 1024;
+    constexpr int64_t kSentenceReach = 512;
     int64_t sentence_begin = ind.char_begin();
     const int64_t reach_begin = std::max<int64_t>(0, ind.char_begin() - kSentenceReach);
     while (sentence_begin > reach_begin && t.at(sentence_begin - 1) != U'。' &&

@@ -107,16 +107,19 @@ std::optional<bool> DetectUtf16WithoutBom(absl::string_view bytes) {
     if (head[i] == '\0') ++(i % 2 == 0 ? nul_even : nul_odd);
   }
   if (nul_even + nul_odd == 0) return std::nullopt;
-  const bool little = nul_odd > nul_even;
-  if ((little ? nul_odd : nul_even) < (nul_even + nul_odd) * 95 / 100) return std::nullopt;
+  // CJK characters such as 一 (U+4E00) put NULs on the other parity too, so
+  // the parity only suggests the order; the text share decides.
   const auto* p = reinterpret_cast<const unsigned char*>(head.data());
-  int64_t text = 0;
   const int64_t units = static_cast<int64_t>(head.size() / 2);
+  int64_t text_le = 0, text_be = 0;
   for (int64_t k = 0; k < units; ++k) {
-    const uint32_t u = little ? (p[2 * k] | (p[2 * k + 1] << 8)) : ((p[2 * k] << 8) | p[2 * k + 1]);
-    if (IsTextCodeUnit(u)) ++text;
+    if (IsTextCodeUnit(p[2 * k] | (p[2 * k + 1] << 8))) ++text_le;
+    if (IsTextCodeUnit((p[2 * k] << 8) | p[2 * k + 1])) ++text_be;
   }
-  if (text < units * 9 / 10) return std::nullopt;
+  const bool little = text_le >= text_be;
+  const int64_t best = little ? text_le : text_be, other = little ? text_be : text_le;
+  if (best < units * 9 / 10 || other > units * 6 / 10) return std::nullopt;
+  if ((little ? nul_odd : nul_even) * 2 < nul_even + nul_odd) return std::nullopt;
   return little;
 }
 

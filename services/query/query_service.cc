@@ -118,8 +118,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetReport(grpc::CallbackServerContex
           reactor->Finish(ToGrpcStatus(AllShardsOk(failed)));
           return;
         }
-        reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                     absl::StrCat("report ", id, " is not stored on any shard")));
+        reactor->Finish(ToGrpcStatus(absl::NotFoundError(
+            absl::StrCat("report ", ShortQuote(id), " is not stored on any shard"))));
       });
   return reactor;
 }
@@ -430,6 +430,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::SearchIndicators(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!authorizer_->Allow(context, Scope::kQuery, reactor)) return reactor;
   absl::Status valid = agg::ValidateFilter(request->filter());
+  if (valid.ok()) valid = agg::ValidateSearchWords(request->words());
   if (valid.ok() && (request->page_size() < 0 || request->page_size() > 1000)) {
     valid = absl::InvalidArgumentError(
         absl::StrCat("page_size ", request->page_size(), " is outside 0..1000"));
@@ -520,9 +521,9 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetSection(
         if (report == nullptr) {
           reactor->Finish(!failed.empty()
                               ? ToGrpcStatus(AllShardsOk(failed))
-                              : grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                             absl::StrCat("report ", request->report_id(),
-                                                          " is not stored on any shard")));
+                              : ToGrpcStatus(absl::NotFoundError(
+                                    absl::StrCat("report ", ShortQuote(request->report_id()),
+                                                 " is not stored on any shard"))));
           return;
         }
         const zhibiao::v1::Section* found = nullptr;
@@ -532,10 +533,10 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetSection(
           known.push_back(s.section_id());
         }
         if (found == nullptr) {
-          reactor->Finish(grpc::Status(
-              grpc::StatusCode::NOT_FOUND,
-              absl::StrCat("report ", request->report_id(), " has no section \"", request->section(),
-                           "\"; its sections are ", absl::StrJoin(known, ", "))));
+          reactor->Finish(ToGrpcStatus(absl::NotFoundError(
+              absl::StrCat("report ", ShortQuote(request->report_id()), " has no section \"",
+                           ShortQuote(request->section()), "\"; its sections are ",
+                           absl::StrJoin(known, ", ")))));
           return;
         }
         *response->mutable_section() = *found;

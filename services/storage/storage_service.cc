@@ -234,6 +234,7 @@ grpc::ServerUnaryReactor* StorageServiceImpl::SearchIndicators(
     zhibiao::v1::SearchIndicatorsResponse* response) {
   return OnReader(context, Scope::kQuery, [this, request, response]() -> absl::Status {
     absl::Status valid = agg::ValidateFilter(request->filter());
+    if (valid.ok()) valid = agg::ValidateSearchWords(request->words());
     if (!valid.ok()) return valid;
     absl::StatusOr<zhibiao::v1::SearchIndicatorsResponse> found = store_->Search(*request);
     if (!found.ok()) return found.status();

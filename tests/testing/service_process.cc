@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/rpc/channels.h"
 #include "gtest/gtest.h"
@@ -222,6 +223,21 @@ std::map<std::string, std::string> WaitForEnvFile(const std::string& path, absl:
     absl::SleepFor(absl::Milliseconds(100));
   }
   return {};
+}
+
+int64_t ProcessMemoryKb(pid_t pid, const std::string& field) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) != 0) continue;
+    int64_t kb = -1;
+    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(absl::StripSuffix(
+                             absl::StripAsciiWhitespace(line.substr(field.size() + 1)), "kB")),
+                         &kb)) {
+      return kb;
+    }
+  }
+  return -1;
 }
 
 }  // namespace zb::testing

@@ -40,6 +40,7 @@ class ServiceProcess {
   int port() const { return port_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   const std::string& log_path() const { return log_path_; }
+  pid_t pid() const { return process_.pid(); }
   std::string ReadLog() const;
 
   bool Signal(int signal_number) { return process_.Signal(signal_number); }
@@ -59,6 +60,10 @@ class ServiceProcess {
 std::map<std::string, std::string> ReadEnvFile(const std::string& path);
 // The same, waiting up to `timeout` for the file to hold a line.
 std::map<std::string, std::string> WaitForEnvFile(const std::string& path, absl::Duration timeout);
+
+// Resident set size of process `pid` now ("VmRSS") or at its peak
+// ("VmHWM"), in KiB from /proc; -1 when it cannot be read.
+int64_t ProcessMemoryKb(pid_t pid, const std::string& field);
 
 // The full names of the services a server lists through reflection.
 absl::StatusOr<std::vector<std::string>> ListServicesByReflection(
