@@ -18,6 +18,12 @@ absl::Status WritePortFile(const std::string& path, int port);
 // fsync). UNAVAILABLE naming the file on error.
 absl::Status WriteFileAtomically(const std::string& path, const std::string& content);
 
+// The same, and durable when it returns: the temporary file is fsynced
+// before the rename and the directory after it, so a host crash leaves
+// either the old or the new content. For state a restart relies on (storage's
+// read-lease file). Takes milliseconds: not for a hot path under a lock.
+absl::Status WriteFileDurably(const std::string& path, const std::string& content);
+
 }  // namespace zb
 
 #endif  // ZHIBIAO_COMMON_BASE_PORT_FILE_H_

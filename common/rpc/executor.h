@@ -15,6 +15,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace zb {
 
@@ -39,6 +41,18 @@ class Executor {
   // Tasks queued and not yet started.
   int queued() const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Whether the pool is getting through its work: for health checks.
+  struct Progress {
+    int threads = 0;
+    int running = 0;        // tasks started and not finished
+    int queued = 0;         // tasks waiting for a thread
+    absl::Time last_progress;  // last time a task started or finished (or the pool started)
+  };
+  Progress progress() const ABSL_LOCKS_EXCLUDED(mu_);
+  // True when work is queued, every thread is busy, and no task has started
+  // or finished for `quiet`: the pool is wedged, not merely busy.
+  static bool Stalled(const Progress& progress, absl::Time now, absl::Duration quiet);
+
  private:
   void WorkerLoop() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -47,6 +61,9 @@ class Executor {
   mutable absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int running_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time last_progress_ ABSL_GUARDED_BY(mu_);
+  const int thread_count_;
   std::vector<std::thread> threads_;
 };
 

@@ -40,5 +40,38 @@ TEST(ExecutorTest, RejectsAfterShutdown) {
   EXPECT_FALSE(executor.TrySubmit([] {}));
 }
 
+TEST(ExecutorTest, StalledOnlyWhenEveryThreadIsStuckAndWorkWaits) {
+  Executor executor("test", 1, 4);
+  Executor::Progress idle = executor.progress();
+  EXPECT_EQ(idle.threads, 1);
+  EXPECT_EQ(idle.running, 0);
+  // Idle for an hour is not a stall: nothing waits.
+  EXPECT_FALSE(Executor::Stalled(idle, absl::Now() + absl::Hours(1), absl::Seconds(60)));
+
+  absl::Notification release;
+  absl::Notification started;
+  ASSERT_TRUE(executor.TrySubmit([&] {
+    started.Notify();
+    release.WaitForNotification();
+  }));
+  started.WaitForNotification();
+  // Busy with nothing queued is not a stall either.
+  EXPECT_FALSE(Executor::Stalled(executor.progress(), absl::Now() + absl::Hours(1), absl::Seconds(60)));
+
+  ASSERT_TRUE(executor.TrySubmit([] {}));
+  const Executor::Progress stuck = executor.progress();
+  EXPECT_EQ(stuck.running, 1);
+  EXPECT_EQ(stuck.queued, 1);
+  EXPECT_FALSE(Executor::Stalled(stuck, absl::Now(), absl::Seconds(60)));  // just started
+  EXPECT_TRUE(Executor::Stalled(stuck, absl::Now() + absl::Seconds(61), absl::Seconds(60)));
+
+  release.Notify();
+  executor.Shutdown();
+  const Executor::Progress done = executor.progress();
+  EXPECT_EQ(done.running, 0);
+  EXPECT_EQ(done.queued, 0);
+  EXPECT_FALSE(Executor::Stalled(done, absl::Now() + absl::Hours(1), absl::Seconds(60)));
+}
+
 }  // namespace
 }  // namespace zb

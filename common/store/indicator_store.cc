@@ -12,6 +12,14 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <fcntl.h>
+#include <algorithm>
+#include <sys/file.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -100,6 +108,69 @@ absl::StatusOr<std::unique_ptr<IndicatorStore>> IndicatorStore::Open(const Store
   return store;
 }
 
+absl::Status IndicatorStore::LockDataDir() {
+  dir_lock_fd_ = open(options_.data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_lock_fd_ < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open data directory ", options_.data_dir, ": ", std::strerror(errno)));
+  }
+  if (flock(dir_lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    close(dir_lock_fd_);
+    dir_lock_fd_ = -1;
+    if (error == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data directory ", options_.data_dir,
+          " is open in another storage process (it holds the directory's lock); stop it, or "
+          "give this one its own --data_dir"));
+    }
+    return absl::UnavailableError(
+        absl::StrCat("cannot lock data directory ", options_.data_dir, ": ", std::strerror(error)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IndicatorStore::CheckFreeDisk() const {
+  if (options_.min_free_disk_bytes <= 0) return absl::OkStatus();
+  struct statvfs fs;
+  if (statvfs(options_.data_dir.c_str(), &fs) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot read the free space of ", options_.data_dir,
+                                               ": ", std::strerror(errno)));
+  }
+  const int64_t free_bytes = static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
+  if (free_bytes < options_.min_free_disk_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the disk of ", options_.data_dir, " has ", free_bytes >> 20, " MiB free, below the floor of ",
+        options_.min_free_disk_bytes >> 20, " MiB (--min_free_disk_mb): free space or move the shard"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IndicatorStore::Health() {
+  std::string failure;
+  {
+    absl::MutexLock lock(&health_mu_);
+    failure = write_failure_;
+  }
+  if (!failure.empty()) {
+    // RocksDB stops writing after a background error (a full disk among
+    // them); try to resume, then prove a synced write gets through.
+    rocksdb::Status s = db_->Resume();
+    if (s.ok()) {
+      rocksdb::WriteOptions wo;
+      wo.sync = options_.sync;
+      s = db_->Put(wo, handles_[kDefault], "health_probe", absl::StrCat(absl::ToUnixMillis(absl::Now())));
+    }
+    if (!s.ok()) {
+      return absl::UnavailableError(absl::StrCat("writes fail: ", failure, " (probe: ", s.ToString(), ")"));
+    }
+    absl::MutexLock lock(&health_mu_);
+    if (write_failure_ == failure) write_failure_.clear();
+    LogInfo("store_writes_recovered", {{"after", failure}});
+  }
+  return CheckFreeDisk();
+}
+
 absl::Status IndicatorStore::OpenDb() {
   std::error_code ec;
   std::filesystem::create_directories(options_.data_dir, ec);
@@ -107,6 +178,7 @@ absl::Status IndicatorStore::OpenDb() {
     return absl::UnavailableError(
         absl::StrCat("cannot create data directory ", options_.data_dir, ": ", ec.message()));
   }
+  if (absl::Status locked = LockDataDir(); !locked.ok()) return locked;
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -243,6 +315,10 @@ void IndicatorStore::Close() {
     if (!s.ok()) LogWarning("store_close_failed", {{"error", s.ToString()}});
     db_.reset();
   }
+  if (dir_lock_fd_ >= 0) {
+    close(dir_lock_fd_);  // releases the flock
+    dir_lock_fd_ = -1;
+  }
 }
 
 absl::Status IndicatorStore::Enqueue(Mutation* mutation) {
@@ -261,6 +337,10 @@ void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done) {
     done(absl::InvalidArgumentError(absl::StrCat("report.meta.report_id \"",
                                                  report.meta().report_id(),
                                                  "\" is not 32 lowercase hex digits")));
+    return;
+  }
+  if (absl::Status disk = CheckFreeDisk(); !disk.ok()) {
+    done(disk);
     return;
   }
   Mutation m;
@@ -436,7 +516,13 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync;
     written = FromRocksStatus(db_->Write(wo, &batch), "write batch");
-    if (!written.ok()) LogError("store_write_failed", {{"error", written.message()}});
+    absl::MutexLock lock(&health_mu_);
+    if (!written.ok()) {
+      LogError("store_write_failed", {{"error", written.message()}});
+      write_failure_ = std::string(written.message());
+    } else {
+      write_failure_.clear();
+    }
   }
   if (written.ok()) {
     // Bring the in-memory index to the state just made durable, in group
@@ -751,6 +837,17 @@ absl::StatusOr<int64_t> IndicatorStore::Checkpoint(const std::string& directory)
   std::error_code ec;
   if (std::filesystem::exists(directory, ec)) {
     return absl::AlreadyExistsError(absl::StrCat("checkpoint directory ", directory, " exists"));
+  }
+  // A checkpoint inside the live directory would be read as part of it (and
+  // hard-link its files into itself): refuse it, through symlinks too.
+  const std::filesystem::path live = std::filesystem::weakly_canonical(options_.data_dir, ec);
+  const std::filesystem::path target = std::filesystem::weakly_canonical(directory, ec);
+  if (!ec) {
+    if (std::mismatch(live.begin(), live.end(), target.begin(), target.end()).first == live.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "checkpoint directory ", directory, " lies inside the live data directory ",
+          options_.data_dir, "; give a path outside it"));
+    }
   }
   // RocksDB makes only the last level ("DIR/shard-N"); make the parents.
   const std::filesystem::path parent = std::filesystem::path(directory).parent_path();

@@ -61,6 +61,9 @@ struct StoreOptions {
   // index family, for scans filtered by metric.
   bool index_prefix_extractor = true;
   std::string rocksdb_options;    // extra "key=value;..." applied to DB options
+  // Puts are refused (RESOURCE_EXHAUSTED) and Health fails while the data
+  // directory's file system has less free space than this; 0: no floor.
+  int64_t min_free_disk_bytes = int64_t{256} << 20;
 };
 
 struct PutResult {
@@ -89,7 +92,10 @@ void RestoreSentences(zhibiao::v1::Report* report);
 class IndicatorStore {
  public:
   // Opens (creating if needed) the database in options.data_dir. Refuses a
-  // database written by a newer schema with FAILED_PRECONDITION.
+  // database written by a newer schema with FAILED_PRECONDITION, and a data
+  // directory another process has open (an exclusive flock on the directory
+  // itself, held until Close: unlike RocksDB's LOCK file it cannot be
+  // deleted from under a running shard).
   static absl::StatusOr<std::unique_ptr<IndicatorStore>> Open(const StoreOptions& options);
   ~IndicatorStore();
 
@@ -154,11 +160,18 @@ class IndicatorStore {
   absl::StatusOr<zhibiao::v1::SearchIndicatorsResponse> Search(
       const zhibiao::v1::SearchIndicatorsRequest& request) const;
 
-  // Writes a consistent checkpoint into `directory` (which must not exist);
-  // returns the number of reports in it.
+  // Writes a consistent checkpoint into `directory` (which must not exist
+  // and must lie outside the data directory); returns the number of reports
+  // in it.
   absl::StatusOr<int64_t> Checkpoint(const std::string& directory) const;
 
   zhibiao::v1::GetStatsResponse Stats() const;
+
+  // OK while the shard can take writes: its last group commit succeeded (or,
+  // after one failed, RocksDB resumed and a synced probe write got through)
+  // and its file system has min_free_disk_bytes free. Else UNAVAILABLE or
+  // RESOURCE_EXHAUSTED saying why. For the health loop (about once a second).
+  absl::Status Health();
 
   // Compacts every column family fully (an operator action after a bulk load:
   // scans then read one sorted run instead of merging many).
@@ -195,6 +208,9 @@ class IndicatorStore {
 
   explicit IndicatorStore(StoreOptions options);
   absl::Status OpenDb();
+  absl::Status LockDataDir();
+  // OK, or RESOURCE_EXHAUSTED when the disk is below min_free_disk_bytes.
+  absl::Status CheckFreeDisk() const;
   // OK, or UNAVAILABLE (closing) or RESOURCE_EXHAUSTED (queue full).
   absl::Status Enqueue(Mutation* mutation) ABSL_LOCKS_EXCLUDED(mu_);
   void WriterLoop() ABSL_LOCKS_EXCLUDED(mu_);
@@ -205,6 +221,11 @@ class IndicatorStore {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
   std::shared_ptr<rocksdb::Statistics> statistics_;
   std::unique_ptr<IndexCache> cache_;
+  int dir_lock_fd_ = -1;  // flock(LOCK_EX) on data_dir while open
+
+  absl::Mutex health_mu_;
+  // Why the last group commit failed; empty once a write succeeded again.
+  std::string write_failure_ ABSL_GUARDED_BY(health_mu_);
 
   absl::Mutex mu_;
   std::deque<Mutation> queue_ ABSL_GUARDED_BY(mu_);

@@ -1,5 +1,9 @@
 #include "common/store/indicator_store.h"
 
+#include <fcntl.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -208,6 +212,92 @@ TEST(IndicatorStoreSchemaTest, NewerSchemaIsRefused) {
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(store.status().message().find("schema version 99"), absl::string_view::npos)
       << store.status();
+}
+
+TEST_F(IndicatorStoreTest, ASecondOpenOfTheSameDirectoryIsRefusedEvenWithoutRocksDbsLock) {
+  // An operator deleting RocksDB's LOCK file must not let a second process in.
+  std::filesystem::remove(options_.data_dir + "/LOCK");
+  auto second = IndicatorStore::Open(options_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find("another storage process"), absl::string_view::npos)
+      << second.status();
+  // The first keeps working, and once it closes the directory opens again.
+  ASSERT_TRUE(store_->Put(MakeReport(1)).ok());
+  store_->Close();
+  store_.reset();
+  auto reopened = IndicatorStore::Open(options_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_TRUE((*reopened)->Get(MakeReport(1).meta().report_id()).ok());
+}
+
+TEST_F(IndicatorStoreTest, CheckpointInsideTheLiveDirectoryIsRefused) {
+  ASSERT_TRUE(store_->Put(MakeReport(1)).ok());
+  for (const std::string& inside :
+       {options_.data_dir + "/backup", options_.data_dir + "/./x/../backup2"}) {
+    const std::string absolute = std::filesystem::absolute(inside).string();
+    auto refused = store_->Checkpoint(absolute);
+    ASSERT_FALSE(refused.ok()) << inside;
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << refused.status();
+    EXPECT_NE(refused.status().message().find("inside the live data directory"),
+              absl::string_view::npos);
+  }
+  // Through a symbolic link that points into it, too.
+  const std::string link = std::filesystem::absolute(options_.data_dir + "-link").string();
+  std::filesystem::remove(link);
+  std::filesystem::create_directory_symlink(std::filesystem::absolute(options_.data_dir), link);
+  EXPECT_EQ(store_->Checkpoint(link + "/backup").status().code(), absl::StatusCode::kInvalidArgument);
+  std::filesystem::remove(link);
+  // Beside it is fine.
+  auto beside = store_->Checkpoint(std::filesystem::absolute(options_.data_dir + "-checkpoint").string());
+  ASSERT_TRUE(beside.ok()) << beside.status();
+  std::filesystem::remove_all(options_.data_dir + "-checkpoint");
+}
+
+TEST(IndicatorStoreHealthTest, ADiskBelowTheFloorRefusesPutsAndRecoversByItself) {
+  StoreOptions options;
+  options.data_dir = FreshDir();
+  std::filesystem::create_directories(options.data_dir);
+  struct statvfs fs;
+  ASSERT_EQ(statvfs(options.data_dir.c_str(), &fs), 0);
+  const int64_t free_bytes = static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
+  constexpr int64_t kMargin = int64_t{256} << 20;  // beyond what parallel tests write meanwhile
+  if (free_bytes < 4 * kMargin) GTEST_SKIP() << "needs 1 GiB free on " << options.data_dir;
+  options.min_free_disk_bytes = free_bytes - kMargin;
+  auto store = IndicatorStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_TRUE((*store)->Health().ok()) << (*store)->Health();
+
+  // Fill the disk past the floor.
+  const std::string filler = options.data_dir + "/../filler-" + std::to_string(getpid());
+  const int fd = open(filler.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  if (posix_fallocate(fd, 0, 2 * kMargin) != 0) {
+    close(fd);
+    std::filesystem::remove(filler);
+    GTEST_SKIP() << "the file system cannot preallocate";
+  }
+  close(fd);
+  absl::Status health = (*store)->Health();
+  EXPECT_EQ(health.code(), absl::StatusCode::kResourceExhausted) << health;
+  EXPECT_NE(health.message().find("--min_free_disk_mb"), absl::string_view::npos) << health;
+  auto refused = (*store)->Put(MakeReport(1));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted) << refused.status();
+  EXPECT_TRUE((*store)->Get(MakeReport(1).meta().report_id()).status().code() ==
+              absl::StatusCode::kNotFound);  // reads still answer
+
+  std::filesystem::remove(filler);
+  EXPECT_TRUE((*store)->Health().ok()) << (*store)->Health();
+  EXPECT_TRUE((*store)->Put(MakeReport(1)).ok());
+}
+
+TEST(IndicatorStoreHealthTest, NoFloorMeansHealthyWhateverTheDisk) {
+  StoreOptions options;
+  options.data_dir = FreshDir();
+  options.min_free_disk_bytes = 0;
+  auto store = IndicatorStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_TRUE((*store)->Health().ok());
 }
 
 }  // namespace

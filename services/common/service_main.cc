@@ -1,11 +1,15 @@
 #include "services/common/service_main.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "common/base/env_flags.h"
 #include "common/base/logging.h"
 #include "common/metrics/metrics.h"
@@ -24,6 +28,8 @@ ABSL_FLAG(int, slow_call_ms, 1000,
 ABSL_FLAG(std::string, health_listen, "",
           "also serve grpc.health.v1 alone, in plaintext, on this HOST:PORT (for probes that "
           "cannot speak TLS)");
+ABSL_FLAG(int, health_check_ms, 1000,
+          "how often the service checks itself (disk, writes, parsers) and sets its health");
 ABSL_FLAG(std::string, health_port_file, "", "write the health port here once serving");
 ABSL_FLAG(std::string, metrics_listen, "",
           "serve Prometheus metrics at http://HOST:PORT/metrics (empty: off)");
@@ -159,20 +165,58 @@ ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_by
 }
 
 int ServeUntilTerminated(const ServerOptions& options, grpc::Service* service,
-                         StorageShards* shards, const std::function<void()>& before_shutdown) {
+                         StorageShards* shards, const std::function<void()>& before_shutdown,
+                         const SelfCheck& self_check) {
   auto server = Server::Start(options, {service});
   if (!server.ok()) {
     LogError("startup_failed", {{"error", server.status().ToString()}});
     return 1;
   }
   Server* raw_server = server->get();
-  if (shards == nullptr) {
-    raw_server->SetServing(true);
-  } else {
-    // SERVING once every storage shard has answered; see StorageShards.
-    shards->StartMonitor(absl::Seconds(1), [raw_server] { raw_server->SetServing(true); });
+  // SERVING once every storage shard has answered (see StorageShards) and
+  // for as long as the service's own check passes; rechecked every
+  // --health_check_ms, so it comes back by itself when the cause goes.
+  auto shards_ready = std::make_shared<std::atomic<bool>>(shards == nullptr);
+  if (shards != nullptr) {
+    shards->StartMonitor(absl::Seconds(1), [shards_ready] { shards_ready->store(true); });
   }
+  auto serving = std::make_shared<std::atomic<int>>(0);
+  Metrics::Global().AddScrapeCallback([serving] {
+    return std::vector<Metrics::Sample>{
+        {"zhibiao_serving", "1 while health says SERVING (0: starting, or a self-check failed)",
+         false, static_cast<double>(serving->load())}};
+  });
+  absl::Notification stop;
+  const absl::Duration interval = absl::Milliseconds(std::max(50, absl::GetFlag(FLAGS_health_check_ms)));
+  std::thread health_loop([&] {
+    bool first = true;
+    bool was_serving = false;
+    std::string last_reason;
+    do {
+      absl::Status check = absl::OkStatus();
+      if (!shards_ready->load()) {
+        check = absl::UnavailableError("waiting for every storage shard to answer");
+      } else if (self_check) {
+        check = self_check();
+      }
+      const bool now_serving = check.ok();
+      if (first || now_serving != was_serving) {
+        raw_server->SetServing(now_serving);
+        serving->store(now_serving ? 1 : 0);
+        if (now_serving) {
+          if (!first) LogInfo("health_serving", {{"after", last_reason}});
+        } else if (shards_ready->load()) {
+          LogError("health_not_serving", {{"reason", check.ToString()}});
+        }
+      }
+      if (!now_serving) last_reason = check.ToString();
+      was_serving = now_serving;
+      first = false;
+    } while (!stop.WaitForNotificationWithTimeout(interval));
+  });
   WaitForTerminationSignal(&ReloadTokens);
+  stop.Notify();
+  health_loop.join();
   if (shards != nullptr) shards->StopMonitor();
   if (before_shutdown) before_shutdown();
   raw_server->Shutdown();

@@ -9,6 +9,8 @@
 #include <functional>
 #include <string>
 
+#include "absl/status/status.h"
+
 #include "common/rpc/auth.h"
 #include "common/rpc/channels.h"
 #include "common/rpc/server.h"
@@ -42,15 +44,24 @@ ChannelOptions StorageChannelOptions(ChannelOptions base);
 ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_bytes,
                                      int max_send_message_bytes = 0);
 
-// Starts the server for `service`; reports SERVING at once, or, when `shards`
-// is given, once every storage shard has answered; waits for SIGTERM or
-// SIGINT; then drains in-flight calls and stops. Returns the exit status:
-// 1 if the server could not start, else 0. The caller then releases its own
+// What a service knows about its own health: OK, or why it cannot do its
+// work now (disk full, writes failing, parsers wedged). Called every
+// --health_check_ms from one thread; must be quick.
+using SelfCheck = std::function<absl::Status()>;
+
+// Starts the server for `service` and keeps its health current: SERVING
+// once every storage shard has answered (when `shards` is given) and while
+// `self_check` (when given) passes, NOT_SERVING with a log line naming the
+// reason while it fails, SERVING again by itself when it passes again (the
+// gauge zhibiao_serving says the same). Waits for SIGTERM or SIGINT; then
+// drains in-flight calls and stops. Returns the exit status: 1 if the
+// server could not start, else 0. The caller then releases its own
 // resources (executors, database) in order. `before_shutdown`, when given,
 // runs after the signal and before the server drains (to end long streams).
 int ServeUntilTerminated(const ServerOptions& options, grpc::Service* service,
                          StorageShards* shards,
-                         const std::function<void()>& before_shutdown = nullptr);
+                         const std::function<void()>& before_shutdown = nullptr,
+                         const SelfCheck& self_check = nullptr);
 
 // Prints `message` and exits with status 2 (a usage error at start-up).
 [[noreturn]] void ExitWithUsageError(const std::string& message);

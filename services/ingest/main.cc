@@ -4,6 +4,8 @@
 #include <thread>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/base/logging.h"
 #include "common/rpc/channels.h"
 #include "common/rpc/executor.h"
@@ -20,6 +22,9 @@ ABSL_FLAG(int64_t, max_document_mb, 32, "largest document accepted, in MiB");
 ABSL_FLAG(int64_t, max_report_mb, 256,
           "largest report one document may make, in MiB (text, sections and figures); must not "
           "exceed storage's --max_message_mb");
+ABSL_FLAG(int, parser_stall_seconds, 120,
+          "health is NOT_SERVING while documents wait and every parser has been on the same "
+          "documents this long (more than --max_parse_seconds, which stops a parse); 0: off");
 ABSL_FLAG(int, max_parse_seconds, 60,
           "longest one document may be parsed and extracted, whatever the client's deadline");
 ABSL_FLAG(int64_t, max_indicators, 200000, "most figures one document may have");
@@ -65,6 +70,11 @@ int main(int argc, char** argv) {
   if (options.max_parse_time <= absl::ZeroDuration() || options.build.max_indicators < 1) {
     zb::service::ExitWithUsageError("--max_parse_seconds and --max_indicators must be positive");
   }
+  const absl::Duration parser_stall = absl::Seconds(absl::GetFlag(FLAGS_parser_stall_seconds));
+  if (parser_stall > absl::ZeroDuration() && parser_stall <= options.max_parse_time) {
+    zb::service::ExitWithUsageError(
+        "--parser_stall_seconds must exceed --max_parse_seconds (a parse that long is stopped), or be 0");
+  }
   options.storage_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_storage_timeout_ms));
   options.stream_window = absl::GetFlag(FLAGS_stream_window);
   if (options.stream_window < 1 || options.stream_window > 1024) {
@@ -79,7 +89,17 @@ int main(int argc, char** argv) {
   const int status = zb::service::ServeUntilTerminated(
       zb::service::ServerOptionsFromFlags(spec, static_cast<int>(2 * max_document_bytes + (1 << 20)),
                                           static_cast<int>(max_report_bytes + (1 << 20))),
-      &service, &shards);
+      &service, &shards, nullptr, [&parsers, parser_stall]() -> absl::Status {
+        const zb::Executor::Progress p = parsers.progress();
+        if (parser_stall <= absl::ZeroDuration() ||
+            !zb::Executor::Stalled(p, absl::Now(), parser_stall)) {
+          return absl::OkStatus();
+        }
+        return absl::UnavailableError(absl::StrCat(
+            "every parser (", p.threads, ") has been on the same documents for ",
+            absl::FormatDuration(absl::Now() - p.last_progress), " with ", p.queued,
+            " waiting (--parser_stall_seconds)"));
+      });
   parsers.Shutdown();
   zb::LogInfo("exited", {{"code", status}});
   return status;

@@ -21,6 +21,9 @@ ABSL_FLAG(int, bloom_bits, 10, "bloom filter bits per key (0: no bloom filters)"
 ABSL_FLAG(std::string, compression, "lz4", "compression of report data: lz4 (zstd at the bottom), zstd or none");
 ABSL_FLAG(bool, index_prefix_extractor, true, "prefix extractor and prefix blooms on the metric index");
 ABSL_FLAG(std::string, rocksdb_options, "", "extra RocksDB options, \"key=value;key=value\"");
+ABSL_FLAG(int64_t, min_free_disk_mb, 256,
+          "below this much free space on the data directory's disk, PutReport is refused "
+          "(RESOURCE_EXHAUSTED) and health is NOT_SERVING until space is freed; 0: no floor");
 ABSL_FLAG(int, read_threads, 2, "threads for reads, scans and aggregations");
 ABSL_FLAG(int, scan_threads, 2, "threads for streaming ScanIndicators calls");
 ABSL_FLAG(int, max_message_mb, 256,
@@ -49,6 +52,7 @@ int main(int argc, char** argv) {
   store_options.bloom_bits_per_key = absl::GetFlag(FLAGS_bloom_bits);
   store_options.compression = absl::GetFlag(FLAGS_compression);
   store_options.index_prefix_extractor = absl::GetFlag(FLAGS_index_prefix_extractor);
+  store_options.min_free_disk_bytes = absl::GetFlag(FLAGS_min_free_disk_mb) << 20;
   auto store = zb::store::IndicatorStore::Open(store_options);
   if (!store.ok()) {
     zb::LogError("startup_failed", {{"error", store.status().ToString()}});
@@ -94,10 +98,11 @@ int main(int argc, char** argv) {
     };
   });
 
-  // SERVING at once: the database is open.
+  // SERVING while the database takes writes and the disk has room.
   const int status = zb::service::ServeUntilTerminated(
       zb::service::ServerOptionsFromFlags(spec, absl::GetFlag(FLAGS_max_message_mb) << 20),
-      &service, nullptr, [&watchers] { watchers.FinishStreams(); });
+      &service, nullptr, [&watchers] { watchers.FinishStreams(); },
+      [raw_store] { return raw_store->Health(); });
   zb::Metrics::Global().StopServing();  // its scrape callback reads the store
   readers.Shutdown();
   scanners.Shutdown();

@@ -68,6 +68,15 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
     Actions actions;
     std::vector<std::function<void()>> released;
     bool read_again = false;
+    // A renewal needs the lease file to cover it first; that write (synced)
+    // happens before the lock is taken, off the writer's path. incoming_ is
+    // this reactor's alone until the next StartRead.
+    absl::Duration granted = owner_->max_lease_;
+    if (ok && incoming_.lease_ms() > 0) {
+      granted = std::min(granted, absl::Milliseconds(incoming_.lease_ms()));
+    }
+    const bool remembered =
+        ok && incoming_.heartbeat() != 0 && owner_->RememberLease(absl::Now() + granted);
     {
       absl::MutexLock lock(&owner_->mu_);
       if (!ok) {
@@ -75,14 +84,9 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
       } else {
         const absl::Time now = MonotonicNow();
         lease_->confirmed = std::max(lease_->confirmed, incoming_.confirmed_generation());
-        absl::Duration granted = owner_->max_lease_;
-        if (incoming_.lease_ms() > 0) {
-          granted = std::min(granted, absl::Milliseconds(incoming_.lease_ms()));
-        }
         // Renewed only for a watcher that keeps up (it has not left a write
         // waiting longer than a lease) and once the lease file covers it.
-        if (incoming_.heartbeat() != 0 && !owner_->StuckBehind(*lease_, now) &&
-            owner_->RememberLease(absl::Now() + granted)) {
+        if (remembered && !owner_->StuckBehind(*lease_, now)) {
           lease_->expiry = std::max(lease_->expiry, now + granted);
           echo_heartbeat_ = incoming_.heartbeat();
           echo_lease_ms_ = static_cast<int32_t>(absl::ToInt64Milliseconds(granted));
@@ -244,12 +248,14 @@ bool WriteWatchers::StuckBehind(const Lease& lease, absl::Time now) const {
 }
 
 bool WriteWatchers::RememberLease(absl::Time expiry) {
-  if (lease_file_.empty() || expiry <= remembered_until_) return true;
+  if (lease_file_.empty()) return true;
+  absl::MutexLock lock(&file_mu_);
+  if (expiry <= remembered_until_) return true;
   // Half a lease ahead, so the file is rewritten about twice a lease (not
   // on every heartbeat) and a restart waits at most a lease and a half.
   const absl::Time until = expiry + max_lease_ / 2;
   absl::Status written =
-      WriteFileAtomically(lease_file_, absl::StrCat(absl::ToUnixMillis(until), "\n"));
+      WriteFileDurably(lease_file_, absl::StrCat(absl::ToUnixMillis(until), "\n"));
   if (!written.ok()) {
     // A restart would not wait for this lease: say so when it starts failing.
     if (!lease_file_failing_) LogError("lease_file_unwritable", {{"error", written.ToString()}});

@@ -100,9 +100,11 @@ class WriteWatchers {
   // Drops leases that ran out; returns the streams to end for it.
   std::vector<Stream*> ExpireLeases(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void LeaseLoop() ABSL_LOCKS_EXCLUDED(mu_);
-  // Makes the lease file say leases may run until at least `expiry` (wall);
-  // false when it cannot (then no lease may be granted).
-  bool RememberLease(absl::Time expiry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes the lease file say leases may run until at least `expiry` (wall),
+  // durably (file and directory fsynced); false when it cannot (then no
+  // lease may be granted). Never under mu_: the shard's writer needs mu_
+  // for every group commit, and a sync takes milliseconds.
+  bool RememberLease(absl::Time expiry) ABSL_LOCKS_EXCLUDED(mu_, file_mu_);
   // Whether `lease` has left the oldest held write waiting longer than a
   // lease: such a watcher is not renewed, so it loses its lease.
   bool StuckBehind(const Lease& lease, absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
@@ -111,9 +113,10 @@ class WriteWatchers {
   const std::function<uint64_t()> generation_;
   const uint64_t epoch_;
   const std::string lease_file_;
+  absl::Mutex file_mu_;  // the lease file; never taken with mu_ held
+  absl::Time remembered_until_ ABSL_GUARDED_BY(file_mu_) = absl::InfinitePast();  // wall clock
+  bool lease_file_failing_ ABSL_GUARDED_BY(file_mu_) = false;
   mutable absl::Mutex mu_;
-  absl::Time remembered_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();  // wall clock
-  bool lease_file_failing_ ABSL_GUARDED_BY(mu_) = false;
   absl::CondVar lease_changed_;  // wakes the lease thread
   std::vector<std::shared_ptr<Lease>> leases_ ABSL_GUARDED_BY(mu_);
   Held held_ ABSL_GUARDED_BY(mu_);

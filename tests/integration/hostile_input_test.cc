@@ -5,8 +5,10 @@
 // precise status in bounded time; afterwards every service is SERVING and
 // answers ordinary calls, ingest's memory is back within bounds, and
 // storage's own consistency check is clean.
+#include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <thread>
 
 #include <grpcpp/generic/generic_stub.h>
@@ -14,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/pipeline/report_builder.h"
+#include "common/process/process.h"
 #include "common/rpc/channels.h"
 #include "common/testing/fixtures.h"
 #include "gtest/gtest.h"
@@ -437,6 +440,67 @@ TEST_F(HostileInputTest, ForgedAndMalformedRequestsAreRefusedWithTheRightStatus)
   grpc::Status status = storage->Verify(&context, verify, &verified);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(verified.problems(), 0) << verified.DebugString();
+}
+
+// Operator mistakes: a second storage process on a live data directory
+// (RocksDB's LOCK file deleted first), a checkpoint into the live directory,
+// a shard whose disk is below its floor.
+TEST_F(HostileInputTest, OperatorMistakesAreRefusedAndHealthSaysWhy) {
+  std::filesystem::remove(*work_ + "/data/LOCK");
+  absl::StatusOr<Process> second = Process::Start(
+      {absl::StrCat(ZB_BINARY_DIR, "/zhibiao-storage"), "--listen=127.0.0.1:0",
+       absl::StrCat("--data_dir=", *work_, "/data")},
+      *work_ + "/second-storage.log");
+  ASSERT_TRUE(second.ok()) << second.status();
+  std::optional<int> exit_code = second->Wait(absl::Seconds(20));
+  ASSERT_TRUE(exit_code.has_value()) << "a second storage process runs on the live data directory";
+  EXPECT_EQ(*exit_code, 1);
+  EXPECT_NE(testing::ReadFileOrEmpty(*work_ + "/second-storage.log").find("another storage process"),
+            std::string::npos);
+
+  auto storage = zhibiao::v1::StorageService::NewStub(storage_->channel());
+  for (const std::string& inside : {*work_ + "/data/backup", *work_ + "/data/x/../../data/y"}) {
+    zhibiao::v1::CheckpointRequest request;
+    request.set_directory(inside);
+    zhibiao::v1::CheckpointResponse response;
+    grpc::ClientContext context;
+    SetTimeout(&context, absl::Seconds(10));
+    Authorize(&context, kAdminToken);
+    grpc::Status status = storage->Checkpoint(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << inside;
+    EXPECT_NE(status.error_message().find("inside the live data directory"), std::string::npos)
+        << status.error_message();
+  }
+
+  // A shard whose disk has less free space than its floor starts, says
+  // NOT_SERVING with the reason in its log, and refuses writes naming the flag.
+  const std::string full_dir = *work_ + "/full";
+  std::filesystem::create_directories(full_dir);
+  auto full = ServiceProcess::Start(
+      "zhibiao-storage",
+      {absl::StrCat("--data_dir=", full_dir, "/data"), "--min_free_disk_mb=1000000000",
+       "--health_check_ms=100"},
+      full_dir, "storage");
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_FALSE((*full)->WaitServing("zhibiao.v1.StorageService", absl::Seconds(2)).ok());
+  EXPECT_NE((*full)->ReadLog().find("health_not_serving"), std::string::npos) << (*full)->ReadLog();
+  EXPECT_NE((*full)->ReadLog().find("--min_free_disk_mb"), std::string::npos);
+  {
+    auto full_stub = zhibiao::v1::StorageService::NewStub((*full)->channel());
+    zhibiao::v1::Report report =
+        pipeline::BuildReport(testing::ReadFileOrEmpty(testing::TestDataPath("xinxiang-2021.txt")),
+                              "xinxiang-2021.txt")
+            .value();
+    zhibiao::v1::PutReportRequest put;
+    *put.mutable_report() = report;
+    zhibiao::v1::PutReportResponse put_response;
+    grpc::ClientContext context;
+    SetTimeout(&context, absl::Seconds(10));
+    grpc::Status status = full_stub->PutReport(&context, put, &put_response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+    EXPECT_NE(status.error_message().find("--min_free_disk_mb"), std::string::npos);
+  }
+  ExpectStillServing();
 }
 
 }  // namespace
