@@ -11,16 +11,16 @@ seconds=${FUZZ_SECONDS:-60}
 seed=${FUZZ_SEED:-20261125}
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 CC=clang CXX=clang++ BUILD_DIR="$build_dir" BUILD_TYPE=RelWithDebInfo \
-  TARGETS="decode_structure_fuzzer html_fuzzer quantities_fuzzer" \
+  TARGETS="decode_structure_fuzzer html_fuzzer quantities_fuzzer docx_fuzzer pdf_fuzzer request_fuzzer" \
   tools/dev/build.sh -DZB_BUILD_FUZZERS=ON -DZB_BUILD_TESTS=OFF -DZB_BUILD_BENCHMARKS=OFF \
     -DZB_SANITIZE=address,undefined >/dev/null
 mkdir -p "$build_dir/findings"
 run() {
-  local name=$1 corpus=$2
+  local name=$1 corpus=$2 extra=${3:-}
   local work="$build_dir/corpus-$name"
   mkdir -p "$work"
   echo "fuzz: $name for ${seconds}s"
-  "$build_dir/bin/${name}_fuzzer" "$work" "tests/fuzz/corpus/$corpus" tests/fuzz/regressions \
+  "$build_dir/bin/${name}_fuzzer" "$work" "tests/fuzz/corpus/$corpus" tests/fuzz/regressions $extra \
     -max_total_time="$seconds" -seed="$seed" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="$build_dir/findings/$name-" >"$build_dir/fuzz-$name.log" 2>&1 || {
       echo "fuzz: $name FOUND A PROBLEM:"; tail -40 "$build_dir/fuzz-$name.log"; return 1; }
@@ -31,6 +31,13 @@ run decode_structure text & p1=$!
 run html html & p2=$!
 wait $p1 || failed=$((failed + 1))
 wait $p2 || failed=$((failed + 1))
-run quantities quantities || failed=$((failed + 1))
-echo "fuzzing: $((3 - failed)) passed, $failed failed"
+run quantities quantities & p1=$!
+run docx docx tests/data/hostile & p2=$!
+wait $p1 || failed=$((failed + 1))
+wait $p2 || failed=$((failed + 1))
+run pdf pdf & p1=$!
+run request request & p2=$!
+wait $p1 || failed=$((failed + 1))
+wait $p2 || failed=$((failed + 1))
+echo "fuzzing: $((6 - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
