@@ -1,5 +1,7 @@
 #include "services/ingest/ingest_service.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <deque>
 #include <memory>
@@ -19,10 +21,13 @@
 namespace zb::ingest {
 namespace {
 
+// Documents at least this large are followed by malloc_trim.
+constexpr size_t kTrimAfterDocumentBytes = size_t{4} << 20;
+
 absl::Status QueueFull(const Executor& executor) {
   return absl::ResourceExhaustedError(
       absl::StrCat("ingest is busy: ", executor.queue_capacity(),
-                   " documents are already waiting to be parsed; retry later"));
+                   " documents are already waiting to be parsed (", executor.name(), "); retry later"));
 }
 
 zhibiao::v1::IngestOutcome ToIngestOutcome(zhibiao::v1::PutOutcome outcome) {
@@ -53,7 +58,7 @@ struct IngestServiceImpl::StoreState {
   zhibiao::v1::PutReportResponse put;
 };
 
-IngestServiceImpl::IngestServiceImpl(StorageShards* shards, Executor* parsers,
+IngestServiceImpl::IngestServiceImpl(StorageShards* shards, ParserPools parsers,
                                      const Authorizer* authorizer, IngestOptions options)
     : shards_(shards), parsers_(parsers), authorizer_(authorizer), options_(std::move(options)) {}
 
@@ -85,7 +90,8 @@ grpc::ServerUnaryReactor* IngestServiceImpl::Parse(grpc::CallbackServerContext* 
                                                    zhibiao::v1::ParseResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!authorizer_->Allow(context, Scope::kIngest, reactor)) return reactor;
-  const bool queued = parsers_->TrySubmit([this, reactor, context, request, response] {
+  Executor* const pool = parsers_.For(request->content().size());
+  const bool queued = pool->TrySubmit([this, reactor, context, request, response] {
     if (context->IsCancelled()) {
       reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before parsing"));
       return;
@@ -96,7 +102,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::Parse(grpc::CallbackServerContext* 
     if (report.ok()) *response->mutable_report() = *std::move(report);
     reactor->Finish(ToGrpcStatus(report.status()));
   });
-  if (!queued) reactor->Finish(ToGrpcStatus(QueueFull(*parsers_)));
+  if (!queued) reactor->Finish(ToGrpcStatus(QueueFull(*pool)));
   return reactor;
 }
 
@@ -139,7 +145,8 @@ void IngestServiceImpl::IngestDocument(
     return;
   }
   auto shared_done = std::make_shared<decltype(done)>(std::move(done));
-  const bool queued = parsers_->TrySubmit([this, job, shared_done]() mutable {
+  Executor* const pool = parsers_.For(job.content->size());
+  const bool queued = pool->TrySubmit([this, job, shared_done]() mutable {
     if (job.cancelled && job.cancelled()) {
       (*shared_done)(absl::CancelledError("cancelled before parsing"), {});
       return;
@@ -148,6 +155,9 @@ void IngestServiceImpl::IngestDocument(
         Build(*job.content, *job.source_name,
               job.hints != nullptr ? *job.hints : zhibiao::v1::ReportHints(), job.deadline,
               job.cancelled);
+    // A large document's parse leaves hundreds of MiB free in malloc's
+    // arenas; give them back so the process's RSS follows its work.
+    if (job.content->size() >= kTrimAfterDocumentBytes) malloc_trim(0);
     if (!report.ok()) {
       Metrics::Global().RecordIngest("failed", 0);
       LogAudit(job.caller, "ingest", "", report.status(), job.request_id);
@@ -180,7 +190,7 @@ void IngestServiceImpl::IngestDocument(
     StoreAttempt(std::move(state));
   });
   if (!queued) {
-    (*shared_done)(QueueFull(*parsers_), {});
+    (*shared_done)(QueueFull(*pool), {});
   }
 }
 

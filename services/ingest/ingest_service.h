@@ -48,10 +48,24 @@ struct IngestJob {
   std::function<bool()> cancelled;               // the client went away
 };
 
+// Where documents are parsed. Large documents (at least
+// large_document_bytes) go to a pool of their own, so a burst of large or
+// slow documents cannot take every parser from ordinary ones; `large` null
+// means one pool for all.
+struct ParserPools {
+  Executor* ordinary = nullptr;
+  Executor* large = nullptr;
+  size_t large_document_bytes = size_t{4} << 20;
+
+  Executor* For(size_t document_bytes) const {
+    return large != nullptr && document_bytes >= large_document_bytes ? large : ordinary;
+  }
+};
+
 // Thread-safe. Does not own its arguments; they must outlive it.
 class IngestServiceImpl final : public zhibiao::v1::IngestService::CallbackService {
  public:
-  IngestServiceImpl(StorageShards* shards, Executor* parsers, const Authorizer* authorizer,
+  IngestServiceImpl(StorageShards* shards, ParserPools parsers, const Authorizer* authorizer,
                     IngestOptions options);
 
   grpc::ServerUnaryReactor* Parse(grpc::CallbackServerContext* context,
@@ -83,7 +97,7 @@ class IngestServiceImpl final : public zhibiao::v1::IngestService::CallbackServi
                                             std::function<bool()> cancelled) const;
 
   StorageShards* const shards_;
-  Executor* const parsers_;
+  const ParserPools parsers_;
   const Authorizer* const authorizer_;
   const IngestOptions options_;
 };

@@ -1,5 +1,7 @@
 // zhibiao-ingest: parses reports and stores them on their storage shard.
+#include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -18,6 +20,11 @@ ABSL_FLAG(std::string, storage, "127.0.0.1:7410",
           "storage shards, ADDR[,ADDR...]; every ingest replica needs the same list in the same order");
 ABSL_FLAG(int, parse_threads, 0, "threads that parse documents (0: one per core)");
 ABSL_FLAG(int, parse_queue, 256, "documents waiting for a parser before RESOURCE_EXHAUSTED");
+ABSL_FLAG(int64_t, large_document_kb, 4096,
+          "documents at least this large (KiB) are parsed by a pool of their own, so large or "
+          "slow ones cannot take every parser from ordinary ones; 0: one pool for all");
+ABSL_FLAG(int, large_parse_threads, 0, "threads of the large-document pool (0: half of --parse_threads, at least 1)");
+ABSL_FLAG(int, large_parse_queue, 16, "large documents waiting for a parser before RESOURCE_EXHAUSTED");
 ABSL_FLAG(int64_t, max_document_mb, 32, "largest document accepted, in MiB");
 ABSL_FLAG(int64_t, max_report_mb, 256,
           "largest report one document may make, in MiB (text, sections and figures); must not "
@@ -58,6 +65,18 @@ int main(int argc, char** argv) {
   int threads = absl::GetFlag(FLAGS_parse_threads);
   if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
   zb::Executor parsers("ingest-parsers", threads, absl::GetFlag(FLAGS_parse_queue));
+  const int64_t large_document_kb = absl::GetFlag(FLAGS_large_document_kb);
+  int large_threads = absl::GetFlag(FLAGS_large_parse_threads);
+  if (large_threads <= 0) large_threads = std::max(1, threads / 2);
+  std::unique_ptr<zb::Executor> large_parsers;
+  if (large_document_kb > 0) {
+    large_parsers = std::make_unique<zb::Executor>("ingest-large-parsers", large_threads,
+                                                   absl::GetFlag(FLAGS_large_parse_queue));
+  }
+  zb::ingest::ParserPools pools;
+  pools.ordinary = &parsers;
+  pools.large = large_parsers.get();
+  pools.large_document_bytes = static_cast<size_t>(std::max<int64_t>(large_document_kb, 0)) << 10;
   zb::ingest::IngestOptions options;
   options.build.max_document_bytes = static_cast<size_t>(max_document_bytes);
   options.build.max_indicators = absl::GetFlag(FLAGS_max_indicators);
@@ -80,7 +99,7 @@ int main(int argc, char** argv) {
   if (options.stream_window < 1 || options.stream_window > 1024) {
     zb::service::ExitWithUsageError("--stream_window must be 1..1024");
   }
-  zb::ingest::IngestServiceImpl service(&shards, &parsers, zb::service::CallAuthorizer(), options);
+  zb::ingest::IngestServiceImpl service(&shards, pools, zb::service::CallAuthorizer(), options);
 
   // A request carries the whole document. Requests up to twice the limit
   // reach the service, which refuses a document over the limit naming it;
@@ -89,18 +108,21 @@ int main(int argc, char** argv) {
   const int status = zb::service::ServeUntilTerminated(
       zb::service::ServerOptionsFromFlags(spec, static_cast<int>(2 * max_document_bytes + (1 << 20)),
                                           static_cast<int>(max_report_bytes + (1 << 20))),
-      &service, &shards, nullptr, [&parsers, parser_stall]() -> absl::Status {
-        const zb::Executor::Progress p = parsers.progress();
-        if (parser_stall <= absl::ZeroDuration() ||
-            !zb::Executor::Stalled(p, absl::Now(), parser_stall)) {
-          return absl::OkStatus();
+      &service, &shards, nullptr, [&parsers, &large_parsers, parser_stall]() -> absl::Status {
+        if (parser_stall <= absl::ZeroDuration()) return absl::OkStatus();
+        for (const zb::Executor* pool : {&parsers, large_parsers.get()}) {
+          if (pool == nullptr) continue;
+          const zb::Executor::Progress p = pool->progress();
+          if (!zb::Executor::Stalled(p, absl::Now(), parser_stall)) continue;
+          return absl::UnavailableError(absl::StrCat(
+              "every parser of ", pool->name(), " (", p.threads, ") has been on the same documents for ",
+              absl::FormatDuration(absl::Now() - p.last_progress), " with ", p.queued,
+              " waiting (--parser_stall_seconds)"));
         }
-        return absl::UnavailableError(absl::StrCat(
-            "every parser (", p.threads, ") has been on the same documents for ",
-            absl::FormatDuration(absl::Now() - p.last_progress), " with ", p.queued,
-            " waiting (--parser_stall_seconds)"));
+        return absl::OkStatus();
       });
   parsers.Shutdown();
+  if (large_parsers != nullptr) large_parsers->Shutdown();
   zb::LogInfo("exited", {{"code", status}});
   return status;
 }
