@@ -30,6 +30,27 @@ std::string ExtractorVersion() {
   return absl::StrCat(extract::kExtractorVersion, "+taxonomy-", taxonomy::Taxonomy::Default().version());
 }
 
+bool ExtractorVersionBefore(absl::string_view a, absl::string_view b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (absl::ascii_isdigit(a[i]) && absl::ascii_isdigit(b[j])) {
+      while (i < a.size() && a[i] == '0') ++i;
+      while (j < b.size() && b[j] == '0') ++j;
+      const size_t a_start = i, b_start = j;
+      while (i < a.size() && absl::ascii_isdigit(a[i])) ++i;
+      while (j < b.size() && absl::ascii_isdigit(b[j])) ++j;
+      const absl::string_view x = a.substr(a_start, i - a_start), y = b.substr(b_start, j - b_start);
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      continue;
+    }
+    if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+    ++i;
+    ++j;
+  }
+  return i == a.size() && j < b.size();
+}
+
 std::string ReportIdOf(const zhibiao::v1::Report& report) {
   std::string canonical;
   for (const auto& section : report.sections()) {

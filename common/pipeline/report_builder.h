@@ -48,6 +48,12 @@ std::string ReportIdOf(const zhibiao::v1::Report& report);
 // Version string of everything that shapes indicators (extractor and taxonomy).
 std::string ExtractorVersion();
 
+// Whether extractor version `a` is older than `b`: runs of digits compare as
+// numbers, other characters as bytes, so "extract-3+taxonomy-10" comes after
+// "extract-3+taxonomy-9". The empty version (a report stored before versions
+// were) is older than any other.
+bool ExtractorVersionBefore(absl::string_view a, absl::string_view b);
+
 // Lowercase hex SHA-256 of `data`.
 std::string Sha256Hex(absl::string_view data);
 

@@ -120,4 +120,16 @@ TEST(ReportBuilderTest, LimitsAndBadInput) {
 }
 
 }  // namespace
+TEST(ExtractorVersionTest, DigitRunsCompareAsNumbersAndEmptyIsOldest) {
+  EXPECT_TRUE(ExtractorVersionBefore("extract-2+taxonomy-9", "extract-3+taxonomy-1"));
+  EXPECT_TRUE(ExtractorVersionBefore("extract-3+taxonomy-9", "extract-3+taxonomy-10"));
+  EXPECT_FALSE(ExtractorVersionBefore("extract-3+taxonomy-10", "extract-3+taxonomy-9"));
+  EXPECT_FALSE(ExtractorVersionBefore("extract-3", "extract-3"));
+  EXPECT_TRUE(ExtractorVersionBefore("extract-3", "extract-3+taxonomy-1"));  // a prefix is older
+  EXPECT_FALSE(ExtractorVersionBefore("extract-03", "extract-3"));            // leading zeros
+  EXPECT_TRUE(ExtractorVersionBefore("", "extract-1"));
+  EXPECT_FALSE(ExtractorVersionBefore("extract-1", ""));
+  EXPECT_TRUE(ExtractorVersionBefore(ExtractorVersion().substr(0, 7), ExtractorVersion()));
+}
+
 }  // namespace zb::pipeline

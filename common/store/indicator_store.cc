@@ -41,6 +41,14 @@
 namespace zb::store {
 namespace {
 
+// What decides a report's extraction besides its text (which its id
+// stands for): the extractor version and the caller's hints. A put with the
+// same id and derivation as the stored report is a duplicate, whatever its
+// format, file name or labels; any other one re-extracted it and replaces it.
+std::string DerivationOf(const zhibiao::v1::ReportMeta& meta) {
+  return absl::StrCat(meta.extractor_version(), "\n", meta.hints().SerializeAsString());
+}
+
 // Column families, in the order of handles_.
 enum Cf { kDefault = 0, kReports, kReportByRegion, kIndByMetric, kMeta, kCfCount };
 constexpr const char* kCfNames[kCfCount] = {"default", "reports", "report_by_region",
@@ -130,17 +138,24 @@ absl::Status IndicatorStore::LockDataDir() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> FreeDiskBytes(const std::string& dir) {
+  struct statvfs fs;
+  if (statvfs(dir.c_str(), &fs) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot read the free space of ", dir, ": ", std::strerror(errno)));
+  }
+  return static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
+}
+
 absl::Status IndicatorStore::CheckFreeDisk() const {
   if (options_.min_free_disk_bytes <= 0) return absl::OkStatus();
-  struct statvfs fs;
-  if (statvfs(options_.data_dir.c_str(), &fs) != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot read the free space of ", options_.data_dir,
-                                               ": ", std::strerror(errno)));
-  }
-  const int64_t free_bytes = static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
-  if (free_bytes < options_.min_free_disk_bytes) {
+  absl::StatusOr<int64_t> free_bytes = options_.free_disk_bytes
+                                           ? options_.free_disk_bytes(options_.data_dir)
+                                           : FreeDiskBytes(options_.data_dir);
+  if (!free_bytes.ok()) return free_bytes.status();
+  if (*free_bytes < options_.min_free_disk_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "the disk of ", options_.data_dir, " has ", free_bytes >> 20, " MiB free, below the floor of ",
+        "the disk of ", options_.data_dir, " has ", *free_bytes >> 20, " MiB free, below the floor of ",
         options_.min_free_disk_bytes >> 20, " MiB (--min_free_disk_mb): free space or move the shard"));
   }
   return absl::OkStatus();
@@ -346,20 +361,20 @@ void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done) {
   Mutation m;
   m.report_id = report.meta().report_id();
   PreparedPut& p = m.put;
+  // Sentences are slices of the normalised text: store their offsets only
+  // (a third of a typical report's bytes) and fill them back on reads.
+  for (auto& ind : *report.mutable_indicators()) {
+    if (ind.sentence_char_end() > ind.sentence_char_begin()) ind.clear_sentence();
+  }
+  p.derivation = DerivationOf(report.meta());
   p.ingested_at_unix_ms = absl::ToUnixMillis(absl::Now());
   report.mutable_meta()->set_ingested_at_unix_ms(p.ingested_at_unix_ms);
-  p.extractor_version = report.meta().extractor_version();
   p.published_date = report.meta().published_date();
   p.region_key = RegionIndexKey(report.meta());
   report.meta().SerializeToString(&p.meta_bytes);
   p.index.reserve(report.indicators_size());
   for (const auto& ind : report.indicators()) {
     p.index.emplace_back(IndicatorKey(report.meta(), ind), EncodeIndexValue(report.meta(), ind));
-  }
-  // Sentences are slices of the normalised text: store their offsets only
-  // (a third of a typical report's bytes) and fill them back on reads.
-  for (auto& ind : *report.mutable_indicators()) {
-    if (ind.sentence_char_end() > ind.sentence_char_begin()) ind.clear_sentence();
   }
   report.SerializeToString(&p.report_bytes);
   m.put_done = std::move(done);
@@ -422,11 +437,11 @@ void IndicatorStore::WriterLoop() {
 
 void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
   rocksdb::WriteBatch batch;
-  // What is stored for an id, as far as this group is concerned: the index
-  // keys to remove if it is replaced or deleted, its extractor version and
-  // first ingestion time.
+  // What is stored for an id, as far as this group is concerned: its
+  // derivation, its ingestion time and the index keys to remove if it is
+  // replaced or deleted.
   struct Stored {
-    std::string extractor_version;
+    std::string derivation;
     int64_t ingested_at_unix_ms = 0;
     std::string region_key;
     std::vector<std::string> index_keys;
@@ -449,7 +464,7 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
       return absl::DataLossError(absl::StrCat("stored report ", id, " does not parse"));
     }
     Stored stored;
-    stored.extractor_version = existing.meta().extractor_version();
+    stored.derivation = DerivationOf(existing.meta());
     stored.ingested_at_unix_ms = existing.meta().ingested_at_unix_ms();
     stored.region_key = RegionIndexKey(existing.meta());
     for (const auto& ind : existing.indicators()) {
@@ -483,7 +498,7 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
       continue;
     }
     const PreparedPut& p = m.put;
-    if (existing->has_value() && (*existing)->extractor_version == p.extractor_version) {
+    if (existing->has_value() && (*existing)->derivation == p.derivation) {
       put_results[i] = PutResult{zhibiao::v1::PUT_OUTCOME_UNCHANGED,
                                  (*existing)->ingested_at_unix_ms};
       continue;
@@ -498,7 +513,7 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
     result.ingested_at_unix_ms = p.ingested_at_unix_ms;
     batch.Put(handles_[kReportByRegion], p.region_key, p.meta_bytes);
     Stored now;
-    now.extractor_version = p.extractor_version;
+    now.derivation = p.derivation;
     now.ingested_at_unix_ms = p.ingested_at_unix_ms;
     now.region_key = p.region_key;
     now.index_keys.reserve(p.index.size());

@@ -64,7 +64,13 @@ struct StoreOptions {
   // Puts are refused (RESOURCE_EXHAUSTED) and Health fails while the data
   // directory's file system has less free space than this; 0: no floor.
   int64_t min_free_disk_bytes = int64_t{256} << 20;
+  // Reads the free space of the data directory's file system; empty: statvfs
+  // (FreeDiskBytes). Tests set it to simulate a full disk.
+  std::function<absl::StatusOr<int64_t>(const std::string& dir)> free_disk_bytes;
 };
+
+// The bytes an unprivileged writer may still use on the file system of dir.
+absl::StatusOr<int64_t> FreeDiskBytes(const std::string& dir);
 
 struct PutResult {
   zhibiao::v1::PutOutcome outcome = zhibiao::v1::PUT_OUTCOME_UNSPECIFIED;
@@ -190,7 +196,9 @@ class IndicatorStore {
   // writer only decides and writes (serialisation would otherwise be a third
   // of its time).
   struct PreparedPut {
-    std::string extractor_version;
+    // Extractor version and hints (DerivationOf in the .cc): a put of the
+    // same id with the same derivation changes nothing.
+    std::string derivation;
     std::string published_date;
     int64_t ingested_at_unix_ms = 0;
     std::string report_bytes;  // zhibiao.v1.Report with ingested_at set

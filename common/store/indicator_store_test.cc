@@ -1,10 +1,11 @@
 #include "common/store/indicator_store.h"
 
-#include <fcntl.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include <rocksdb/db.h>
@@ -75,6 +76,40 @@ TEST_F(IndicatorStoreTest, PutIsIdempotentAndReplacesOnNewExtractorVersion) {
   auto scanned = store_->Aggregate({}, &all);
   ASSERT_TRUE(scanned.ok());
   EXPECT_EQ(*scanned, 2);  // the old third index entry is gone
+}
+
+// A caller's new hints re-extract the report: the same text sent again with
+// a region hint replaces the stored copy and its region entry; the same text
+// under another file name or with other labels is still a duplicate.
+TEST_F(IndicatorStoreTest, NewHintsReplaceTheReportAndAnotherFileNameDoesNot) {
+  auto unplaced = MakeReport(1);
+  unplaced.mutable_meta()->clear_region();
+  ASSERT_TRUE(store_->Put(unplaced).ok());
+  auto renamed = unplaced;
+  renamed.mutable_meta()->set_source_name("copy-of-report.txt");
+  (*renamed.mutable_meta()->mutable_labels())["batch"] = "2";
+  auto duplicate = store_->Put(renamed);
+  ASSERT_TRUE(duplicate.ok()) << duplicate.status();
+  EXPECT_EQ(duplicate->outcome, zhibiao::v1::PUT_OUTCOME_UNCHANGED);
+
+  auto hinted = MakeReport(1, "410700");  // the hint gave it a region
+  hinted.mutable_meta()->mutable_hints()->set_region_code("410700");
+  auto replaced = store_->Put(hinted);
+  ASSERT_TRUE(replaced.ok()) << replaced.status();
+  EXPECT_EQ(replaced->outcome, zhibiao::v1::PUT_OUTCOME_REPLACED);
+  ListQuery by_region;
+  by_region.region_code = "410700";
+  auto listed = store_->List(by_region);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->reports.size(), 1u);
+  EXPECT_EQ(listed->reports[0].hints().region_code(), "410700");
+  ListQuery everything;
+  auto all = store_->List(everything);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->reports.size(), 1u);  // the region-less entry is gone
+  auto again = store_->Put(hinted);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, zhibiao::v1::PUT_OUTCOME_UNCHANGED);
 }
 
 // What query's result cache compares: one more generation for every write
@@ -255,40 +290,45 @@ TEST_F(IndicatorStoreTest, CheckpointInsideTheLiveDirectoryIsRefused) {
 }
 
 TEST(IndicatorStoreHealthTest, ADiskBelowTheFloorRefusesPutsAndRecoversByItself) {
+  // The free space is simulated: the real disk is shared with tests running
+  // beside this one, so a floor relative to it would be a race.
+  auto free_bytes = std::make_shared<std::atomic<int64_t>>(int64_t{1} << 30);
   StoreOptions options;
   options.data_dir = FreshDir();
-  std::filesystem::create_directories(options.data_dir);
-  struct statvfs fs;
-  ASSERT_EQ(statvfs(options.data_dir.c_str(), &fs), 0);
-  const int64_t free_bytes = static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
-  constexpr int64_t kMargin = int64_t{256} << 20;  // beyond what parallel tests write meanwhile
-  if (free_bytes < 4 * kMargin) GTEST_SKIP() << "needs 1 GiB free on " << options.data_dir;
-  options.min_free_disk_bytes = free_bytes - kMargin;
+  options.min_free_disk_bytes = int64_t{256} << 20;
+  options.free_disk_bytes = [free_bytes](const std::string&) -> absl::StatusOr<int64_t> {
+    return free_bytes->load();
+  };
   auto store = IndicatorStore::Open(options);
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_TRUE((*store)->Health().ok()) << (*store)->Health();
 
-  // Fill the disk past the floor.
-  const std::string filler = options.data_dir + "/../filler-" + std::to_string(getpid());
-  const int fd = open(filler.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
-  ASSERT_GE(fd, 0);
-  if (posix_fallocate(fd, 0, 2 * kMargin) != 0) {
-    close(fd);
-    std::filesystem::remove(filler);
-    GTEST_SKIP() << "the file system cannot preallocate";
-  }
-  close(fd);
+  free_bytes->store(int64_t{100} << 20);  // the disk fills past the floor
   absl::Status health = (*store)->Health();
   EXPECT_EQ(health.code(), absl::StatusCode::kResourceExhausted) << health;
-  EXPECT_NE(health.message().find("--min_free_disk_mb"), absl::string_view::npos) << health;
+  EXPECT_NE(health.message().find("100 MiB free, below the floor of 256 MiB (--min_free_disk_mb)"),
+            absl::string_view::npos)
+      << health;
   auto refused = (*store)->Put(MakeReport(1));
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted) << refused.status();
   EXPECT_TRUE((*store)->Get(MakeReport(1).meta().report_id()).status().code() ==
               absl::StatusCode::kNotFound);  // reads still answer
 
-  std::filesystem::remove(filler);
+  free_bytes->store(int64_t{2} << 30);  // space is freed: no restart needed
   EXPECT_TRUE((*store)->Health().ok()) << (*store)->Health();
   EXPECT_TRUE((*store)->Put(MakeReport(1)).ok());
+}
+
+TEST(IndicatorStoreHealthTest, TheRealFreeSpaceIsReadFromTheFileSystem) {
+  const std::string dir = FreshDir();
+  std::filesystem::create_directories(dir);
+  struct statvfs fs;
+  ASSERT_EQ(statvfs(dir.c_str(), &fs), 0);
+  auto free_bytes = FreeDiskBytes(dir);
+  ASSERT_TRUE(free_bytes.ok()) << free_bytes.status();
+  EXPECT_GE(*free_bytes, 0);
+  EXPECT_LE(*free_bytes, static_cast<int64_t>(fs.f_blocks) * static_cast<int64_t>(fs.f_frsize));
+  EXPECT_EQ(FreeDiskBytes(dir + "/missing").status().code(), absl::StatusCode::kUnavailable);
 }
 
 TEST(IndicatorStoreHealthTest, NoFloorMeansHealthyWhateverTheDisk) {

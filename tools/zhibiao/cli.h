@@ -50,6 +50,9 @@ struct CliOptions {
   int max_document_mb = 32;  // larger files fail without being sent
   zhibiao::v1::ReportHints hints;  // --hint_*: what the caller knows of the file(s)
   std::string manifest;            // CSV of per-file hints (tools/zhibiao/hints.h)
+  // admin reextract: which reports (default: another extractor version)
+  bool reextract_all = false;
+  std::string extractor_older_than;
   // transport security of every call
   TlsFiles tls;
   std::string token_file;

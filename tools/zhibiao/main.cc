@@ -54,6 +54,10 @@ ABSL_FLAG(std::string, hint_issuer, "", "ingest/parse: the issuing body (新乡�
 ABSL_FLAG(std::string, hint_published, "", "ingest/parse: publication date, YYYY-MM-DD");
 ABSL_FLAG(std::string, hint_url, "", "ingest/parse: the address the document was found at");
 ABSL_FLAG(std::string, hint_title, "", "ingest/parse: the document's title");
+ABSL_FLAG(bool, all, false, "admin reextract: re-extract every report, current ones too");
+ABSL_FLAG(std::string, extractor_older_than, "",
+          "admin reextract: only reports of extractor versions before this one (extract-3+taxonomy-2), "
+          "and those on the wrong shard");
 ABSL_FLAG(std::string, manifest, "",
           "ingest: CSV with a header row: path plus any of region_code, report_year, kind, issuer, "
           "published_date, source_url, title (paths relative to the manifest)");
@@ -91,9 +95,11 @@ Usage:
   zhibiao admin verify|stats           consistency check / figures of every storage shard
   zhibiao admin checkpoint DIR         consistent backup of each shard into DIR/shard-N
   zhibiao admin export                 every indicator of every shard as TSV on stdout
-  zhibiao admin reextract              re-extract reports of older extractor versions (or on the
-                                       wrong shard) through ingest, moving them where their region
-                                       routes; safe to interrupt and run again
+  zhibiao admin reextract [--all | --extractor_older_than=V]
+                                       re-extract reports of other (or older) extractor versions,
+                                       or every one, through ingest, moving them where their region
+                                       routes and removing copies left on other shards; safe to
+                                       interrupt and run again
   zhibiao up [--storage-shards=N --ingest=N --query=N --data_dir=DIR --base_port=P]
                                        start the suite locally (N processes each; dead
                                        ones are restarted); Ctrl-C stops it
@@ -162,6 +168,8 @@ int main(int argc, char** argv) {
   o.hints.set_source_url(absl::GetFlag(FLAGS_hint_url));
   o.hints.set_title(absl::GetFlag(FLAGS_hint_title));
   o.manifest = absl::GetFlag(FLAGS_manifest);
+  o.reextract_all = absl::GetFlag(FLAGS_all);
+  o.extractor_older_than = absl::GetFlag(FLAGS_extractor_older_than);
   o.tls.ca = absl::GetFlag(FLAGS_tls_ca);
   o.tls.cert = absl::GetFlag(FLAGS_tls_cert);
   o.tls.key = absl::GetFlag(FLAGS_tls_key);

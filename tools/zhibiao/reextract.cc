@@ -11,15 +11,24 @@
 // A run cut short (a shard killed, the command interrupted) leaves every
 // report stored at least once; running the command again finishes the move,
 // since ingesting the same text again is idempotent.
+//
+// Which reports: by default those of another extractor version than
+// ingest's; with --extractor_older_than=V those of versions before V; with
+// --all every one. Reports on the wrong shard are always taken. Before that,
+// a report id stored on more than one shard (a run cut short between store
+// and delete, or the same text ingested again with a hint that moved it)
+// keeps only its most recently ingested copy.
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/rpc/channels.h"
+#include "common/pipeline/report_builder.h"
 #include "common/rpc/storage_shards.h"
 #include "tools/zhibiao/cli.h"
 #include "tools/zhibiao/cli_calls.h"
@@ -35,8 +44,108 @@ struct ReextractCounts {
   int64_t current = 0;    // already this extractor's, on the right shard
   int64_t in_place = 0;   // re-extracted on the shard that held it
   int64_t moved = 0;      // stored on another shard (or under a new id) and deleted here
+  int64_t skipped = 0;    // not selected (--extractor_older_than)
+  int64_t copies_removed = 0;  // extra copies of an id stored on several shards
   int64_t failed = 0;
 };
+
+// One stored copy of a report id.
+struct StoredCopy {
+  int shard = 0;
+  int64_t ingested_at_unix_ms = 0;
+  bool routed_here = false;
+};
+
+using ShardStubs = std::vector<std::unique_ptr<zhibiao::v1::StorageService::Stub>>;
+
+// Calls `visit` with every report meta of shard `shard`, page by page; false
+// (after printing why) when a page could not be read or `visit` says stop.
+template <typename Visit>
+bool ForEachStoredReport(const CliOptions& options, const std::vector<std::string>& addresses,
+                         int shard, zhibiao::v1::StorageService::Stub* storage, Visit visit) {
+  zhibiao::v1::ListReportsRequest list;
+  list.set_page_size(1000);
+  do {
+    zhibiao::v1::ListReportsResponse page;
+    grpc::ClientContext context;
+    SetTimeout(&context, options.timeout);
+    grpc::Status status = storage->ListReports(&context, list, &page);
+    if (!status.ok()) {
+      PrintError(absl::StrCat("reextract: list storage-", shard, " ", addresses[shard]), status);
+      return false;
+    }
+    for (const zhibiao::v1::ReportMeta& meta : page.reports()) {
+      if (!visit(meta)) return false;
+    }
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  return true;
+}
+
+// Deletes every copy but the most recently ingested one (on a tie: the one
+// on the shard its region routes to, then the first shard) of each report id
+// stored on more than one shard. False when a shard could not be listed or a
+// copy not deleted.
+bool RemoveExtraCopies(const CliOptions& options, const std::vector<std::string>& addresses,
+                       const ShardStubs& storage, ReextractCounts* counts) {
+  const int shard_count = static_cast<int>(addresses.size());
+  std::map<std::string, std::vector<StoredCopy>> copies;
+  for (int shard = 0; shard < shard_count; ++shard) {
+    const bool listed = ForEachStoredReport(
+        options, addresses, shard, storage[shard].get(), [&](const zhibiao::v1::ReportMeta& meta) {
+          copies[meta.report_id()].push_back(
+              {shard, meta.ingested_at_unix_ms(),
+               ShardForRegion(meta.region().code(), shard_count) == shard});
+          return true;
+        });
+    if (!listed) return false;
+  }
+  for (const auto& [report_id, stored] : copies) {
+    if (stored.size() < 2) continue;
+    const StoredCopy* keep = &stored.front();
+    for (const StoredCopy& copy : stored) {
+      if (copy.ingested_at_unix_ms > keep->ingested_at_unix_ms ||
+          (copy.ingested_at_unix_ms == keep->ingested_at_unix_ms && copy.routed_here &&
+           !keep->routed_here)) {
+        keep = &copy;
+      }
+    }
+    for (const StoredCopy& copy : stored) {
+      if (&copy == keep) continue;
+      zhibiao::v1::DeleteReportRequest remove;
+      remove.set_report_id(report_id);
+      zhibiao::v1::DeleteReportResponse removed;
+      grpc::ClientContext context;
+      SetTimeout(&context, options.timeout);
+      grpc::Status status = storage[copy.shard]->DeleteReport(&context, remove, &removed);
+      if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
+        PrintError(absl::StrCat("reextract ", report_id, ": delete the older copy from storage-",
+                                copy.shard, " ", addresses[copy.shard]),
+                   status);
+        return false;
+      }
+      ++counts->copies_removed;
+      if (options.json) {
+        std::printf("{\"report_id\":\"%s\",\"action\":\"removed_copy\",\"shard\":%d,\"kept_on\":%d}\n",
+                    report_id.c_str(), copy.shard, keep->shard);
+      } else {
+        std::printf("%s: older copy removed from storage-%d (the one on storage-%d is newer)\n",
+                    report_id.c_str(), copy.shard, keep->shard);
+      }
+    }
+  }
+  return true;
+}
+
+// Whether a run re-extracts the report `meta` of shard `shard`.
+bool Selected(const CliOptions& options, const zhibiao::v1::ReportMeta& meta, bool routed_here,
+              const std::string& current_version) {
+  if (options.reextract_all || !routed_here) return true;
+  if (!options.extractor_older_than.empty()) {
+    return pipeline::ExtractorVersionBefore(meta.extractor_version(), options.extractor_older_than);
+  }
+  return current_version.empty() || meta.extractor_version() != current_version;
+}
 
 // Re-extracts one report of shard `shard`; false (after printing why) when
 // the report could not be brought up to date.
@@ -137,60 +246,61 @@ int AdminReextract(const CliOptions& options) {
     std::fprintf(stderr, "admin reextract: --storage names no shard\n");
     return 2;
   }
+  if (options.reextract_all && !options.extractor_older_than.empty()) {
+    std::fprintf(stderr, "admin reextract: give --all or --extractor_older_than, not both\n");
+    return 2;
+  }
   auto ingest = zhibiao::v1::IngestService::NewStub(CliChannel(options, options.ingest_addr));
+  ShardStubs storage;
+  for (const std::string& address : addresses) {
+    storage.push_back(zhibiao::v1::StorageService::NewStub(CliChannel(options, address)));
+  }
   const bool terminal = isatty(STDERR_FILENO) != 0 && !options.json;
   ReextractCounts counts;
+  if (!RemoveExtraCopies(options, addresses, storage, &counts)) ++counts.failed;
   std::string current_version;  // learnt from ingest's first answer
   absl::Time last_progress = absl::InfinitePast();
-  for (int shard = 0; shard < static_cast<int>(addresses.size()); ++shard) {
-    auto storage = zhibiao::v1::StorageService::NewStub(CliChannel(options, addresses[shard]));
-    zhibiao::v1::ListReportsRequest list;
-    list.set_page_size(1000);
-    do {
-      zhibiao::v1::ListReportsResponse page;
-      grpc::ClientContext context;
-      SetTimeout(&context, options.timeout);
-      grpc::Status status = storage->ListReports(&context, list, &page);
-      if (!status.ok()) {
-        PrintError(absl::StrCat("reextract: list storage-", shard, " ", addresses[shard]), status);
-        return 1;
-      }
-      for (const zhibiao::v1::ReportMeta& meta : page.reports()) {
-        ++counts.looked_at;
-        const bool routed_here =
-            ShardForRegion(meta.region().code(), static_cast<int>(addresses.size())) == shard;
-        if (!current_version.empty() && meta.extractor_version() == current_version && routed_here) {
-          ++counts.current;
-          continue;
-        }
-        if (!ReextractOne(options, addresses, shard, storage.get(), ingest.get(), meta.report_id(),
-                          &current_version, &counts)) {
-          ++counts.failed;
-          // A shard or ingest that is away fails every report: stop, run again later.
-          std::fprintf(stderr, "admin reextract: stopped; run it again to finish (done so far is kept)\n");
-          break;
-        }
-        if (terminal && absl::Now() - last_progress > absl::Milliseconds(200)) {
-          std::fprintf(stderr, "\rreextract: storage-%d, %lld reports looked at", shard,
-                       static_cast<long long>(counts.looked_at));
-          last_progress = absl::Now();
-        }
-      }
-      if (counts.failed > 0) break;
-      list.set_page_token(page.next_page_token());
-    } while (!list.page_token().empty());
-    if (counts.failed > 0) break;
+  const int shard_count = static_cast<int>(addresses.size());
+  for (int shard = 0; shard < shard_count && counts.failed == 0; ++shard) {
+    const bool complete = ForEachStoredReport(
+        options, addresses, shard, storage[shard].get(), [&](const zhibiao::v1::ReportMeta& meta) {
+          ++counts.looked_at;
+          const bool routed_here = ShardForRegion(meta.region().code(), shard_count) == shard;
+          if (!Selected(options, meta, routed_here, current_version)) {
+            if (options.extractor_older_than.empty()) ++counts.current;
+            else ++counts.skipped;
+            return true;
+          }
+          if (!ReextractOne(options, addresses, shard, storage[shard].get(), ingest.get(),
+                            meta.report_id(), &current_version, &counts)) {
+            ++counts.failed;
+            // A shard or ingest that is away fails every report: stop, run again later.
+            std::fprintf(stderr,
+                         "admin reextract: stopped; run it again to finish (done so far is kept)\n");
+            return false;
+          }
+          if (terminal && absl::Now() - last_progress > absl::Milliseconds(200)) {
+            std::fprintf(stderr, "\rreextract: storage-%d, %lld reports looked at", shard,
+                         static_cast<long long>(counts.looked_at));
+            last_progress = absl::Now();
+          }
+          return true;
+        });
+    if (!complete && counts.failed == 0) ++counts.failed;  // the shard could not be listed
   }
   if (terminal) std::fprintf(stderr, "\n");
   const std::string summary = absl::StrCat(
-      counts.looked_at, " reports looked at: ", counts.current, " already current, ", counts.in_place,
-      " re-extracted in place, ", counts.moved, " moved to the shard their region names, ",
-      counts.failed, " failed");
+      counts.looked_at, " reports looked at: ", counts.current, " already current, ", counts.skipped,
+      " not older than ", options.extractor_older_than.empty() ? "-" : options.extractor_older_than,
+      ", ", counts.in_place, " re-extracted in place, ", counts.moved,
+      " moved to the shard their region names, ", counts.copies_removed,
+      " extra copies removed, ", counts.failed, " failed");
   if (options.json) {
-    std::printf("{\"looked_at\":%lld,\"current\":%lld,\"in_place\":%lld,\"moved\":%lld,\"failed\":%lld,"
-                "\"extractor_version\":\"%s\"}\n",
+    std::printf("{\"looked_at\":%lld,\"current\":%lld,\"skipped\":%lld,\"in_place\":%lld,"
+                "\"moved\":%lld,\"copies_removed\":%lld,\"failed\":%lld,\"extractor_version\":\"%s\"}\n",
                 static_cast<long long>(counts.looked_at), static_cast<long long>(counts.current),
-                static_cast<long long>(counts.in_place), static_cast<long long>(counts.moved),
+                static_cast<long long>(counts.skipped), static_cast<long long>(counts.in_place),
+                static_cast<long long>(counts.moved), static_cast<long long>(counts.copies_removed),
                 static_cast<long long>(counts.failed), current_version.c_str());
   } else {
     std::printf("reextract: %s (extractor %s)\n", summary.c_str(),
