@@ -5,6 +5,9 @@
 // restarted by `zhibiao up`) the command fails, and run again it finishes
 // the job. `zhibiao admin verify` is clean afterwards and a third run finds
 // nothing to do. The hints a report was ingested with are given again.
+// A second test: the same text ingested again with a hint that moves it to
+// another shard leaves two copies until reextract keeps the newer one, and
+// --extractor_older_than / --all choose which reports are re-extracted.
 #include <signal.h>
 
 #include <filesystem>
@@ -26,6 +29,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/corpus.h"
 #include "tests/testing/service_process.h"
+#include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
 
 namespace zb {
@@ -205,6 +209,135 @@ TEST(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKilled
   std::printf("reextract: %zu reports, %d moved before shard 0 was killed\n", expected.size(),
               moved_before_kill);
 
+  ASSERT_TRUE(up->Signal(SIGTERM));
+  EXPECT_TRUE(up->Wait(absl::Seconds(60)).has_value());
+}
+
+// Runs `zhibiao admin reextract` with `extra` flags; its exit status, and its
+// output in *log.
+int RunReextract(const std::vector<std::string>& base, const std::vector<std::string>& extra,
+                 const std::string& log_path, std::string* log) {
+  std::vector<std::string> argv = base;
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto run = Process::Start(argv, log_path);
+  if (!run.ok()) return -1;
+  const int status = run->Wait(absl::Seconds(120)).value_or(-1);
+  *log = testing::ReadFileOrEmpty(log_path);
+  return status;
+}
+
+TEST(ReextractTest, ANewerCopyOnAnotherShardWinsAndTheFlagsChooseTheReports) {
+  const std::string work = testing::MakeTempDir("reextract-copies");
+  const std::string bin = ZB_BINARY_DIR;
+  auto up = Process::Start({bin + "/zhibiao", "up", "--storage-shards=3", "--base_port=0",
+                            absl::StrCat("--data_dir=", work, "/data")},
+                           work + "/up.log");
+  ASSERT_TRUE(up.ok()) << up.status();
+  std::map<std::string, std::string> env = testing::WaitForEnvFile(work + "/data/run/env", absl::Seconds(60));
+  ASSERT_FALSE(env.empty()) << "zhibiao up did not write run/env; see " << work << "/up.log";
+  const std::vector<std::string> storage = absl::StrSplit(env["ZHIBIAO_STORAGE_ADDR"], ',');
+  ASSERT_EQ(storage.size(), 3u);
+  auto ingest_channel = MakeChannel(env["ZHIBIAO_INGEST_ADDR"]);
+  ASSERT_TRUE(WaitForConnection(ingest_channel, absl::Seconds(20)).ok());
+  auto ingest = zhibiao::v1::IngestService::NewStub(ingest_channel);
+  auto ingest_once = [&](const std::string& content, const zhibiao::v1::ReportHints& hints) {
+    zhibiao::v1::IngestRequest request;
+    request.set_content(content);
+    request.set_source_name("henan-2026.txt");
+    *request.mutable_hints() = hints;
+    zhibiao::v1::IngestResponse response;
+    grpc::ClientContext context;
+    SetTimeout(&context, absl::Seconds(60));
+    grpc::Status status = ingest->Ingest(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  };
+
+  // henan-2026 as the text says (河南, 410000), then again with a hint that
+  // puts it on another shard: ingest stores a second copy there.
+  const std::string henan = testing::ReadFileOrEmpty(testing::SharedPath("corpus/gzbg-2026/henan-2026.txt"));
+  ASSERT_FALSE(henan.empty()) << "../shared/corpus/gzbg-2026 is absent";
+  const zhibiao::v1::IngestResponse first = ingest_once(henan, {});
+  ASSERT_EQ(first.meta().region().code(), "410000");
+  std::string other_region;
+  for (const char* code : {"110000", "320000", "440000", "510000", "620000"}) {
+    if (ShardForRegion(code, 3) != ShardForRegion("410000", 3)) {
+      other_region = code;
+      break;
+    }
+  }
+  ASSERT_FALSE(other_region.empty());
+  zhibiao::v1::ReportHints moved;
+  moved.set_region_code(other_region);
+  const zhibiao::v1::IngestResponse second = ingest_once(henan, moved);
+  EXPECT_EQ(second.report_id(), first.report_id());
+  EXPECT_EQ(second.outcome(), zhibiao::v1::INGEST_OUTCOME_STORED);
+  EXPECT_NE(second.shard(), first.shard());
+
+  // A report of an old extractor version, on the shard its region names.
+  auto old = pipeline::BuildReport(testing::SampleVariant(1), "variant-1.txt", zhibiao::v1::ReportHints());
+  ASSERT_TRUE(old.ok()) << old.status();
+  const std::string old_id = old->meta().report_id();
+  old->mutable_meta()->set_extractor_version(kOldVersion);
+  {
+    auto stub = zhibiao::v1::StorageService::NewStub(
+        MakeChannel(storage[ShardForRegion(old->meta().region().code(), 3)]));
+    zhibiao::v1::PutReportRequest request;
+    *request.mutable_report() = *old;
+    zhibiao::v1::PutReportResponse response;
+    grpc::ClientContext context;
+    SetTimeout(&context, absl::Seconds(30));
+    ASSERT_TRUE(stub->PutReport(&context, request, &response).ok());
+  }
+
+  const std::vector<std::string> cli = {
+      bin + "/zhibiao", "admin", "reextract", "--json",
+      absl::StrCat("--storage=", env["ZHIBIAO_STORAGE_ADDR"]),
+      absl::StrCat("--ingest=", env["ZHIBIAO_INGEST_ADDR"])};
+  std::string log;
+  EXPECT_EQ(RunReextract(cli, {"--all", "--extractor_older_than=extract-9"}, work + "/both.log", &log), 2)
+      << log;
+
+  // Older than the old version itself: nothing is re-extracted, but the
+  // older copy of henan-2026 goes.
+  ASSERT_EQ(RunReextract(cli, {absl::StrCat("--extractor_older_than=", kOldVersion)}, work + "/none.log",
+                         &log),
+            0)
+      << log;
+  EXPECT_TRUE(absl::StrContains(log, "\"copies_removed\":1")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "\"skipped\":2")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "\"in_place\":0")) << log;
+
+  // Older than the current version: the old report, and only it.
+  ASSERT_EQ(RunReextract(cli, {absl::StrCat("--extractor_older_than=", pipeline::ExtractorVersion())},
+                         work + "/older.log", &log),
+            0)
+      << log;
+  EXPECT_TRUE(absl::StrContains(log, "\"in_place\":1")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "\"skipped\":1")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "\"copies_removed\":0")) << log;
+
+  // --all sends every report again; all are current now.
+  ASSERT_EQ(RunReextract(cli, {"--all"}, work + "/all.log", &log), 0) << log;
+  EXPECT_TRUE(absl::StrContains(log, "\"looked_at\":2,\"current\":2")) << log;
+
+  std::map<std::string, int> copies;
+  for (int shard = 0; shard < 3; ++shard) {
+    for (const auto& meta : ListAll(storage[shard])) {
+      ++copies[meta.report_id()];
+      EXPECT_EQ(ShardForRegion(meta.region().code(), 3), shard) << meta.report_id();
+      EXPECT_EQ(meta.extractor_version(), pipeline::ExtractorVersion()) << meta.report_id();
+      if (meta.report_id() == first.report_id()) {
+        EXPECT_EQ(meta.region().code(), other_region);  // the newer copy, with the hint
+      }
+    }
+  }
+  EXPECT_EQ(copies, (std::map<std::string, int>{{first.report_id(), 1}, {old_id, 1}}));
+  auto verify = Process::Start({bin + "/zhibiao", "admin", "verify",
+                                absl::StrCat("--storage=", env["ZHIBIAO_STORAGE_ADDR"])},
+                               work + "/verify.log");
+  ASSERT_TRUE(verify.ok());
+  EXPECT_EQ(verify->Wait(absl::Seconds(120)).value_or(-1), 0) << "see " << work << "/verify.log";
   ASSERT_TRUE(up->Signal(SIGTERM));
   EXPECT_TRUE(up->Wait(absl::Seconds(60)).has_value());
 }
