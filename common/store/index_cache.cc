@@ -175,7 +175,7 @@ void IndexCache::SettleDirtyCells() {
     if (it == rows_of_cell_.end()) continue;
     std::vector<uint32_t>& rows = it->second;
     rows.erase(std::remove_if(rows.begin(), rows.end(),
-                              [this](uint32_t row) { return (flags_[row] & kDead) != 0; }),
+                              [this](uint32_t row) ABSL_SHARED_LOCKS_REQUIRED(mu_) { return (flags_[row] & kDead) != 0; }),
                rows.end());
     if (rows.empty()) {
       rows_of_cell_.erase(it);
@@ -383,7 +383,7 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
   std::vector<zhibiao::v1::GroupBy> dims;
   for (int g : request.group_by()) dims.push_back(static_cast<zhibiao::v1::GroupBy>(g));
   int64_t examined = 0;
-  auto visit = [&](size_t row) {
+  auto visit = [&](size_t row) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     const uint8_t flags = flags_[row];
     if (flags & kDead) return;
     ++examined;

@@ -69,8 +69,9 @@ TEST(KeysTest, IndicatorKeyRoundTripsAndSortsByMetricYearRegion) {
   EXPECT_EQ(parts.seq, 7u);
   EXPECT_EQ(key.rfind(MetricYearPrefix("dispute.mediation_rate", 2021), 0), 0u);
 
-  IndexValue value;
-  ASSERT_TRUE(DecodeIndexValue(EncodeIndexValue(meta, ind), &value));
+  IndexValue value;  // views into the encoded bytes: keep them alive
+  const std::string first_encoded = EncodeIndexValue(meta, ind);
+  ASSERT_TRUE(DecodeIndexValue(first_encoded, &value));
   EXPECT_EQ(value.value, 97.66);
   EXPECT_EQ(value.unit, "%");
   EXPECT_EQ(value.subject, "矛盾纠纷化解率");

@@ -146,13 +146,19 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
   struct Actions {
     bool write = false;
     bool finish = false;
+    grpc::Status finish_status;  // with finish
   };
+
+  // For WriteWatchers' own methods, which hold mu_: tells the thread-safety
+  // analysis that this stream's owner_->mu_ is that lock (checked at run time).
+  void AssertOwnerLocked() const ABSL_ASSERT_EXCLUSIVE_LOCK(owner_->mu_) { owner_->mu_.AssertHeld(); }
 
   void Plan(Actions* actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(owner_->mu_) {
     if (finished_ || writing_) return;
     if (finish_wanted_) {
       finished_ = true;
       actions->finish = true;
+      actions->finish_status = finish_status_;
       return;
     }
     const uint64_t generation = std::max(owner_->published_, floor_generation_);
@@ -170,7 +176,7 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
 
   void Run(const Actions& actions) {
     if (actions.write) StartWrite(&outgoing_);
-    if (actions.finish) Finish(finish_status_);
+    if (actions.finish) Finish(actions.finish_status);
   }
 
  private:
@@ -296,6 +302,7 @@ void WriteWatchers::AfterConfirmed(uint64_t generation, std::function<void()> do
         for (const auto& lease : leases_) {
           if (lease->stream == nullptr) continue;
           Stream::Actions actions;
+          lease->stream->AssertOwnerLocked();
           lease->stream->Plan(&actions);
           if (actions.write || actions.finish) sends.emplace_back(lease->stream, actions);
         }
@@ -323,6 +330,7 @@ std::vector<WriteWatchers::Stream*> WriteWatchers::ExpireLeases(absl::Time now) 
       continue;
     }
     // A watcher that stopped renewing: end its stream, so it knows.
+    lease->stream->AssertOwnerLocked();
     lease->stream->WantFinish(grpc::Status(
         grpc::StatusCode::UNAVAILABLE,
         absl::StrCat("read lease expired: no heartbeat for ", absl::FormatDuration(max_lease_))));
@@ -343,6 +351,7 @@ void WriteWatchers::LeaseLoop() {
     std::vector<std::pair<Stream*, Stream::Actions>> finishes;
     for (Stream* stream : expired) {
       Stream::Actions actions;
+      stream->AssertOwnerLocked();
       stream->Plan(&actions);
       if (actions.write || actions.finish) finishes.emplace_back(stream, actions);
     }
@@ -371,6 +380,7 @@ void WriteWatchers::FinishStreams() {
     closing_ = true;
     for (const auto& lease : leases_) {
       if (lease->stream == nullptr) continue;
+      lease->stream->AssertOwnerLocked();
       lease->stream->WantFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "storage is stopping"));
       Stream::Actions actions;
       lease->stream->Plan(&actions);

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -71,17 +72,40 @@ std::vector<zhibiao::v1::ReportMeta> ListAll(const std::string& address) {
   return out;
 }
 
-TEST(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKilled) {
-  const std::string work = testing::MakeTempDir("reextract");
-  const std::string bin = ZB_BINARY_DIR;
-  auto up = Process::Start({bin + "/zhibiao", "up", "--storage-shards=3", "--base_port=0",
-                            absl::StrCat("--data_dir=", work, "/data")},
-                           work + "/up.log");
-  ASSERT_TRUE(up.ok()) << up.status();
-  std::map<std::string, std::string> env = testing::WaitForEnvFile(work + "/data/run/env", absl::Seconds(60));
-  ASSERT_FALSE(env.empty()) << "zhibiao up did not write run/env; see " << work << "/up.log";
-  const std::vector<std::string> storage = absl::StrSplit(env["ZHIBIAO_STORAGE_ADDR"], ',');
-  ASSERT_EQ(storage.size(), 3u);
+// `zhibiao up` with three storage shards in a fresh folder, stopped after
+// the test.
+class ReextractTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    work_ = testing::MakeTempDir("reextract");
+    auto up = Process::Start({bin_ + "/zhibiao", "up", "--storage-shards=3", "--base_port=0",
+                              absl::StrCat("--data_dir=", work_, "/data")},
+                             work_ + "/up.log");
+    ASSERT_TRUE(up.ok()) << up.status();
+    up_.emplace(*std::move(up));
+    env_ = testing::WaitForEnvFile(work_ + "/data/run/env", absl::Seconds(60));
+    ASSERT_FALSE(env_.empty()) << "zhibiao up did not write run/env; see " << work_ << "/up.log";
+    storage_ = absl::StrSplit(env_["ZHIBIAO_STORAGE_ADDR"], ',');
+    ASSERT_EQ(storage_.size(), 3u);
+  }
+  void TearDown() override {
+    if (!up_.has_value()) return;
+    EXPECT_TRUE(up_->Signal(SIGTERM));
+    EXPECT_TRUE(up_->Wait(absl::Seconds(60)).has_value());
+  }
+
+  const std::string bin_ = ZB_BINARY_DIR;
+  std::string work_;
+  std::optional<Process> up_;
+  std::map<std::string, std::string> env_;
+  std::vector<std::string> storage_;
+};
+
+TEST_F(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKilled) {
+  const std::string& work = work_;
+  const std::string& bin = bin_;
+  std::map<std::string, std::string>& env = env_;
+  const std::vector<std::string>& storage = storage_;
   std::vector<std::unique_ptr<zhibiao::v1::StorageService::Stub>> stubs;
   for (const std::string& address : storage) {
     auto channel = MakeChannel(address);
@@ -209,8 +233,6 @@ TEST(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKilled
   std::printf("reextract: %zu reports, %d moved before shard 0 was killed\n", expected.size(),
               moved_before_kill);
 
-  ASSERT_TRUE(up->Signal(SIGTERM));
-  EXPECT_TRUE(up->Wait(absl::Seconds(60)).has_value());
 }
 
 // Runs `zhibiao admin reextract` with `extra` flags; its exit status, and its
@@ -226,17 +248,11 @@ int RunReextract(const std::vector<std::string>& base, const std::vector<std::st
   return status;
 }
 
-TEST(ReextractTest, ANewerCopyOnAnotherShardWinsAndTheFlagsChooseTheReports) {
-  const std::string work = testing::MakeTempDir("reextract-copies");
-  const std::string bin = ZB_BINARY_DIR;
-  auto up = Process::Start({bin + "/zhibiao", "up", "--storage-shards=3", "--base_port=0",
-                            absl::StrCat("--data_dir=", work, "/data")},
-                           work + "/up.log");
-  ASSERT_TRUE(up.ok()) << up.status();
-  std::map<std::string, std::string> env = testing::WaitForEnvFile(work + "/data/run/env", absl::Seconds(60));
-  ASSERT_FALSE(env.empty()) << "zhibiao up did not write run/env; see " << work << "/up.log";
-  const std::vector<std::string> storage = absl::StrSplit(env["ZHIBIAO_STORAGE_ADDR"], ',');
-  ASSERT_EQ(storage.size(), 3u);
+TEST_F(ReextractTest, ANewerCopyOnAnotherShardWinsAndTheFlagsChooseTheReports) {
+  const std::string& work = work_;
+  const std::string& bin = bin_;
+  std::map<std::string, std::string>& env = env_;
+  const std::vector<std::string>& storage = storage_;
   auto ingest_channel = MakeChannel(env["ZHIBIAO_INGEST_ADDR"]);
   ASSERT_TRUE(WaitForConnection(ingest_channel, absl::Seconds(20)).ok());
   auto ingest = zhibiao::v1::IngestService::NewStub(ingest_channel);
@@ -338,8 +354,6 @@ TEST(ReextractTest, ANewerCopyOnAnotherShardWinsAndTheFlagsChooseTheReports) {
                                work + "/verify.log");
   ASSERT_TRUE(verify.ok());
   EXPECT_EQ(verify->Wait(absl::Seconds(120)).value_or(-1), 0) << "see " << work << "/verify.log";
-  ASSERT_TRUE(up->Signal(SIGTERM));
-  EXPECT_TRUE(up->Wait(absl::Seconds(60)).has_value());
 }
 
 }  // namespace

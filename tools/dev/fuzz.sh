@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang (ASan + UBSan) in ./build-fuzz and
+# Builds the libFuzzer targets with clang (ASan + UBSan) in ./build-sanitize and
 # runs each for FUZZ_SECONDS (default 60), two at a time. A crash leaves its
-# input in build-fuzz/findings/; copy it to tests/fuzz/regressions/ so the
+# input in build-sanitize/findings/; copy it to tests/fuzz/regressions/ so the
 # fuzz_replay_* tests keep it fixed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -9,11 +9,10 @@ seconds=${FUZZ_SECONDS:-60}
 # A fixed seed makes a CI run (fresh corpus) replay a prefix of what a longer
 # local run with the same seed explored; FUZZ_SEED=0 picks a random one.
 seed=${FUZZ_SEED:-20261125}
-build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
-CC=clang CXX=clang++ BUILD_DIR="$build_dir" BUILD_TYPE=RelWithDebInfo \
-  TARGETS="decode_structure_fuzzer html_fuzzer quantities_fuzzer docx_fuzzer pdf_fuzzer request_fuzzer" \
-  tools/dev/build.sh -DZB_BUILD_FUZZERS=ON -DZB_BUILD_TESTS=OFF -DZB_BUILD_BENCHMARKS=OFF \
-    -DZB_SANITIZE=address,undefined >/dev/null
+# The fuzzers share the sanitizer tree with sanitize.sh (one clang build).
+build_dir=${SANITIZE_BUILD_DIR:-build-sanitize}
+TARGETS="decode_structure_fuzzer html_fuzzer quantities_fuzzer docx_fuzzer pdf_fuzzer request_fuzzer" \
+  SANITIZE_BUILD_DIR="$build_dir" tools/dev/build_sanitized.sh >/dev/null
 mkdir -p "$build_dir/findings"
 run() {
   local name=$1 corpus=$2 extra=${3:-}
