@@ -180,7 +180,12 @@ void IngestServiceImpl::IngestDocument(
     *response.mutable_meta() = report->meta();
     *response.mutable_warnings() = report->warnings();
     *state->request.mutable_report() = *std::move(report);
-    state->deadline = std::min(job.deadline, absl::Now() + options_.storage_timeout);
+    const absl::Duration for_size =
+        options_.storage_bytes_per_second > 0
+            ? absl::Seconds(static_cast<double>(state->request.report().ByteSizeLong()) /
+                            static_cast<double>(options_.storage_bytes_per_second))
+            : absl::ZeroDuration();
+    state->deadline = std::min(job.deadline, absl::Now() + options_.storage_timeout + for_size);
     state->request_id = job.request_id;
     state->caller = job.caller;
     state->cancelled = job.cancelled;

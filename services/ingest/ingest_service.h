@@ -21,9 +21,11 @@ namespace zb::ingest {
 
 struct IngestOptions {
   pipeline::BuildOptions build;
-  // Upper bound of storing one report, retries included; the client's own
-  // deadline wins if earlier.
+  // Upper bound of storing one report, retries included, plus one second per
+  // storage_bytes_per_second of the report (a 100 MB report is checked,
+  // written and synced for seconds); the client's own deadline wins if earlier.
   absl::Duration storage_timeout = absl::Seconds(10);
+  int64_t storage_bytes_per_second = int64_t{8} << 20;
   // First wait before retrying an unavailable storage shard; doubles up to
   // max_retry_backoff.
   absl::Duration retry_backoff = absl::Milliseconds(50);

@@ -40,7 +40,10 @@ ABSL_FLAG(int, max_html_depth, 512, "deepest nesting of HTML elements left open"
 ABSL_FLAG(int64_t, max_html_elements, 500000, "most elements in one HTML page");
 ABSL_FLAG(int, max_pdf_pages, 5000, "most pages in one PDF");
 ABSL_FLAG(int, storage_timeout_ms, 10000,
-          "how long storing one report may take, retries of an unavailable shard included");
+          "how long storing one report may take, retries of an unavailable shard included, plus a "
+          "second per --storage_mb_per_second of the report");
+ABSL_FLAG(int, storage_mb_per_second, 8,
+          "the slowest store rate a report's storage deadline allows for (MiB/s; 0: a flat deadline)");
 ABSL_FLAG(int, stream_window, 16, "documents of one IngestStream parsed or stored at once");
 
 int main(int argc, char** argv) {
@@ -95,6 +98,7 @@ int main(int argc, char** argv) {
         "--parser_stall_seconds must exceed --max_parse_seconds (a parse that long is stopped), or be 0");
   }
   options.storage_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_storage_timeout_ms));
+  options.storage_bytes_per_second = int64_t{absl::GetFlag(FLAGS_storage_mb_per_second)} << 20;
   options.stream_window = absl::GetFlag(FLAGS_stream_window);
   if (options.stream_window < 1 || options.stream_window > 1024) {
     zb::service::ExitWithUsageError("--stream_window must be 1..1024");
