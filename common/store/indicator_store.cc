@@ -361,11 +361,6 @@ void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done) {
   Mutation m;
   m.report_id = report.meta().report_id();
   PreparedPut& p = m.put;
-  // Sentences are slices of the normalised text: store their offsets only
-  // (a third of a typical report's bytes) and fill them back on reads.
-  for (auto& ind : *report.mutable_indicators()) {
-    if (ind.sentence_char_end() > ind.sentence_char_begin()) ind.clear_sentence();
-  }
   p.derivation = DerivationOf(report.meta());
   p.ingested_at_unix_ms = absl::ToUnixMillis(absl::Now());
   report.mutable_meta()->set_ingested_at_unix_ms(p.ingested_at_unix_ms);
@@ -375,6 +370,11 @@ void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done) {
   p.index.reserve(report.indicators_size());
   for (const auto& ind : report.indicators()) {
     p.index.emplace_back(IndicatorKey(report.meta(), ind), EncodeIndexValue(report.meta(), ind));
+  }
+  // Sentences are slices of the normalised text: store their offsets only
+  // (a third of a typical report's bytes) and fill them back on reads.
+  for (auto& ind : *report.mutable_indicators()) {
+    if (ind.sentence_char_end() > ind.sentence_char_begin()) ind.clear_sentence();
   }
   report.SerializeToString(&p.report_bytes);
   m.put_done = std::move(done);

@@ -49,6 +49,23 @@ struct ReextractCounts {
   int64_t failed = 0;
 };
 
+// Deletes `report_id` from one shard (already gone counts as done); false,
+// after printing "reextract ID: delete WHAT", when it could not.
+bool DeleteCopy(const CliOptions& options, zhibiao::v1::StorageService::Stub* storage,
+                const std::string& report_id, const std::string& what) {
+  zhibiao::v1::DeleteReportRequest remove;
+  remove.set_report_id(report_id);
+  zhibiao::v1::DeleteReportResponse removed;
+  grpc::ClientContext context;
+  SetTimeout(&context, options.timeout);
+  grpc::Status status = storage->DeleteReport(&context, remove, &removed);
+  if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
+    PrintError(absl::StrCat("reextract ", report_id, ": delete ", what), status);
+    return false;
+  }
+  return true;
+}
+
 // One stored copy of a report id.
 struct StoredCopy {
   int shard = 0;
@@ -112,16 +129,9 @@ bool RemoveExtraCopies(const CliOptions& options, const std::vector<std::string>
     }
     for (const StoredCopy& copy : stored) {
       if (&copy == keep) continue;
-      zhibiao::v1::DeleteReportRequest remove;
-      remove.set_report_id(report_id);
-      zhibiao::v1::DeleteReportResponse removed;
-      grpc::ClientContext context;
-      SetTimeout(&context, options.timeout);
-      grpc::Status status = storage[copy.shard]->DeleteReport(&context, remove, &removed);
-      if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
-        PrintError(absl::StrCat("reextract ", report_id, ": delete the older copy from storage-",
-                                copy.shard, " ", addresses[copy.shard]),
-                   status);
+      if (!DeleteCopy(options, storage[copy.shard].get(), report_id,
+                      absl::StrCat("the older copy from storage-", copy.shard, " ",
+                                   addresses[copy.shard]))) {
         return false;
       }
       ++counts->copies_removed;
@@ -212,16 +222,7 @@ bool ReextractOne(const CliOptions& options, const std::vector<std::string>& add
                  where.c_str());
     return false;
   }
-  zhibiao::v1::DeleteReportRequest remove;
-  remove.set_report_id(report_id);
-  zhibiao::v1::DeleteReportResponse removed;
-  grpc::ClientContext context;
-  SetTimeout(&context, options.timeout);
-  grpc::Status status = storage->DeleteReport(&context, remove, &removed);
-  if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
-    PrintError(absl::StrCat("reextract ", report_id, ": delete the old copy from ", where), status);
-    return false;
-  }
+  if (!DeleteCopy(options, storage, report_id, absl::StrCat("the old copy from ", where))) return false;
   ++counts->moved;
   if (options.json) {
     std::printf("{\"report_id\":\"%s\",\"action\":\"moved\",\"from_shard\":%d,\"to_shard\":%d,"
