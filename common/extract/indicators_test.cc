@@ -80,6 +80,22 @@ TEST(IndicatorsTest, PeriodsOfAWorkReport) {
   }
 }
 
+// A plan named as what kind of year this is (今年是“十五五”起步之年) dates the
+// paragraph by that year, or leaves it to the year already named; it does
+// not make the year's work a five-year goal.
+TEST(IndicatorsTest, APlanNamingTheYearDoesNotMakeItsWorkFiveYearGoals) {
+  const char* openers[] = {"今年是“十五五”起步之年", "今年是实施“十五五”规划的开局之年",
+                           "今年是“十五五”承上启下的关键之年"};
+  for (const char* opener : openers) {
+    auto inds = ExtractWorkReport(std::string("政府工作报告\n三、2026年主要工作\n") + opener +
+                                  ",我们要扎实做好各项工作。\n（一）扩大内需\n"
+                                  "完善商贸流通体系,建成县域快递物流中心44个。\n");
+    ASSERT_EQ(inds.size(), 1u) << opener;
+    EXPECT_EQ(PeriodOf(inds[0]), "2026") << opener;
+    EXPECT_TRUE(inds[0].is_target()) << opener;
+  }
+}
+
 TEST(IndicatorsTest, EnumeratedFiguresShareTheChangeWord) {
   auto inds = ExtractWorkReport("报告\n一、回顾\n城镇和农村居民人均可支配收入分别增长3.9%和5.7%。\n");
   ASSERT_EQ(inds.size(), 2u);

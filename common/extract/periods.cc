@@ -69,6 +69,38 @@ bool MayStartAWord(char32_t c) {
   return c < 0x10000 && firsts->test(c);
 }
 
+// What a plan name says of one year of it: “十五五”开局之年, “十五五”规划的
+//起步之年, “十四五”收官之年 name its first or last year; “十五五”关键之年
+// some year of it (the one the sentence is about).
+enum class PlanYear { kNone, kFirst, kLast, kSomeYear };
+// How far after a plan name its 之年 may stand (“十五五”规划实施的开局之年).
+constexpr int64_t kPlanYearReach = 10;
+
+PlanYear PlanYearNamed(const CodePointText& t, int64_t after) {
+  for (absl::string_view w : {"开局", "起步", "第一年", "首年"}) {
+    if (t.Matches(after, w)) return PlanYear::kFirst;
+  }
+  for (absl::string_view w : {"收官", "最后一年", "末年"}) {
+    if (t.Matches(after, w)) return PlanYear::kLast;
+  }
+  for (int64_t k = after; k < after + kPlanYearReach && k < t.size(); ++k) {
+    const char32_t c = t.at(k);
+    if (c == '\n' || c == U'。' || c == ',' || c == U'，' || c == ';' || c == U'；') break;
+    if (t.Matches(k, "之年")) {
+      for (int64_t m = after; m < k; ++m) {
+        for (absl::string_view w : {"开局", "起步", "首", "第一"}) {
+          if (t.Matches(m, w)) return PlanYear::kFirst;
+        }
+        for (absl::string_view w : {"收官", "最后", "末"}) {
+          if (t.Matches(m, w)) return PlanYear::kLast;
+        }
+      }
+      return PlanYear::kSomeYear;
+    }
+  }
+  return PlanYear::kNone;
+}
+
 bool IsBaseBefore(const CodePointText& t, int64_t at) {
   int64_t k = at;
   if (t.at(k - 1) == U'“' || t.at(k - 1) == '"') --k;
@@ -194,10 +226,16 @@ TimeMarkers::TimeMarkers(const CodePointText& t, int year, zhibiao::v1::Document
       const int64_t after = i + 3 + (t.at(i + 3) == U'”' ? 1 : 0);
       Period p;
       bool base = IsBaseBefore(t, i);
-      if (t.Matches(after, "开局") || t.Matches(after, "的开局") || t.Matches(after, "第一年")) {
+      const PlanYear named = PlanYearNamed(t, after);
+      bool in_passing = false;
+      if (named == PlanYear::kFirst) {
         p = {first, first, first > year};  // 今年是“十五五”开局之年
-      } else if (t.Matches(after, "收官") || t.Matches(after, "规划收官") || t.Matches(after, "最后一年")) {
+      } else if (named == PlanYear::kLast) {
         p = {last, last, last > year};  // 2025年是“十四五”收官之年
+      } else if (named == PlanYear::kSomeYear) {
+        // 今年是“十五五”承上启下的关键之年: the year already named speaks on.
+        in_passing = true;
+        p = first > year ? Period{first, last, true} : Period{first, std::min(last, year), false};
       } else if (first > year) {
         p = {first, last, true};
       } else if (last < year - 4) {
@@ -208,6 +246,7 @@ TimeMarkers::TimeMarkers(const CodePointText& t, int year, zhibiao::v1::Document
       }
       // A plan named in passing (提前完成“十四五”…目标) dates its sentence only.
       add(i, p, base, false, false, /*plan=*/true);
+      if (in_passing) markers_.back().applies_until = i;
       i += 2;
       matched = true;
       break;
