@@ -11,7 +11,10 @@ packages=(
   libicu-dev libgumbo-dev libpoppler-cpp-dev libzip-dev libxml2-dev libssl-dev
   prometheus-cpp-dev
   clang libclang-rt-14-dev
+  python3-grpcio python3-protobuf python3-pandas python3-pytest python3-openpyxl python3-tqdm
 )
+# The Node client example needs Node.js 18 or later: the machine's, else Debian's.
+command -v node >/dev/null || packages+=(nodejs npm)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -23,9 +26,16 @@ for p in "${packages[@]}"; do
 done
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install_deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "install_deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-echo "install_deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-as_root apt-get update -qq
-as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# npm packages of the Node client, exactly as its lock file says.
+node_dir="$(cd "$(dirname "$0")/../.." && pwd)/clients/node"
+if [ ! -d "$node_dir/node_modules" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules" ]; then
+  (cd "$node_dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  touch "$node_dir/node_modules"
+fi
