@@ -19,6 +19,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -113,19 +114,41 @@ void PrintReportSummary(const zhibiao::v1::Report& report, bool with_indicators)
   }
 }
 
-// Files named on the command line, folders expanded (recursively, sorted).
+// What a folder gives to ingest: the formats ingest reads, by name (a file
+// named on the command line is sent whatever its name; ingest detects the
+// format from the bytes).
+constexpr absl::string_view kDocumentSuffixes[] = {".txt", ".text", ".htm", ".html", ".pdf", ".docx"};
 
+bool LooksLikeADocument(const fs::path& path) {
+  const std::string name = absl::AsciiStrToLower(path.filename().string());
+  for (absl::string_view suffix : kDocumentSuffixes) {
+    if (absl::EndsWith(name, suffix)) return true;
+  }
+  return false;
+}
+
+// Files named on the command line, folders expanded (recursively, sorted, documents only).
 std::vector<std::string> ExpandInputs(const std::vector<std::string>& args) {
   std::vector<std::string> files;
   for (const std::string& arg : args) {
     std::error_code ec;
     if (fs::is_directory(arg, ec)) {
       std::vector<std::string> found;
+      size_t skipped = 0;
       for (const auto& entry : fs::recursive_directory_iterator(arg, ec)) {
-        if (entry.is_regular_file()) found.push_back(entry.path().string());
+        if (!entry.is_regular_file()) continue;
+        if (LooksLikeADocument(entry.path())) {
+          found.push_back(entry.path().string());
+        } else {
+          ++skipped;
+        }
       }
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
+      if (skipped > 0) {
+        std::fprintf(stderr, "ingest: %s: left out %zu files that are not documents (a folder gives %s)\n",
+                     arg.c_str(), skipped, "*.txt, *.text, *.htm, *.html, *.pdf and *.docx");
+      }
     } else {
       files.push_back(arg);
     }

@@ -3,6 +3,7 @@ same running suite, errors included."""
 
 import json
 import math
+from pathlib import Path
 
 import grpc
 import pandas as pd
@@ -37,6 +38,13 @@ def test_ingest_folder_takes_documents_only_and_reports_failures_as_rows(suite, 
     ok = table[table.code == "OK"]
     assert set(ok.region_code) == {"410000", "130000"}
     assert set(ok.kind) == {"work_report"} and set(ok.year) == {2025}
+    # The CLI takes the same files from the folder, with the same answers.
+    code, out, err = suite.cli("ingest", str(Path(table.file[0]).parent), "--json", check=False)
+    assert code == 1 and "left out 2 files that are not documents" in err
+    cli_rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["file"] for r in cli_rows] == list(table.file)
+    assert [r["status"] for r in cli_rows] == ["failed", "unchanged", "unchanged"]
+    assert [r.get("report_id", "") for r in cli_rows] == list(table.report_id)
     failed = table[table.status == "failed"].iloc[0]
     assert failed.code == "INVALID_ARGUMENT"
     code, out, _ = suite.cli("ingest", failed.file, "--json", check=False)
