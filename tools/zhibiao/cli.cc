@@ -146,8 +146,8 @@ std::vector<std::string> ExpandInputs(const std::vector<std::string>& args) {
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
       if (skipped > 0) {
-        std::fprintf(stderr, "ingest: %s: left out %zu files that are not documents (a folder gives %s)\n",
-                     arg.c_str(), skipped, "*.txt, *.text, *.htm, *.html, *.pdf and *.docx");
+        std::fprintf(stderr, "ingest: %s: left out %zu files that are not documents (a folder gives *%s)\n",
+                     arg.c_str(), skipped, absl::StrJoin(kDocumentSuffixes, ", *").c_str());
       }
     } else {
       files.push_back(arg);

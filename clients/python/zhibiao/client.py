@@ -13,6 +13,7 @@ import grpc
 
 from . import frames
 from .errors import Error, invalid_argument, raise_from_rpc
+from .frames import KINDS
 
 try:
     from .v1 import aggregate_pb2, ingest_pb2, ingest_pb2_grpc, query_pb2, query_pb2_grpc
@@ -27,41 +28,12 @@ DEFAULT_QUERY = "127.0.0.1:7402"
 # What ingest_folder sends by default: the formats ingest reads.
 DOCUMENT_SUFFIXES = (".txt", ".text", ".htm", ".html", ".pdf", ".docx")
 
-KINDS = {
-    "rule_of_law": report_pb2.DOCUMENT_KIND_RULE_OF_LAW_REPORT,
-    "work_report": report_pb2.DOCUMENT_KIND_GOVERNMENT_WORK_REPORT,
-    "statistics": report_pb2.DOCUMENT_KIND_STATISTICAL_BULLETIN,
-    "other": report_pb2.DOCUMENT_KIND_OTHER,
-}
-FIGURES = {
-    "result_levels": query_pb2.METRIC_FIGURES_RESULT_LEVELS,
-    "result_changes": query_pb2.METRIC_FIGURES_RESULT_CHANGES,
-    "target_levels": query_pb2.METRIC_FIGURES_TARGET_LEVELS,
-    "target_changes": query_pb2.METRIC_FIGURES_TARGET_CHANGES,
-}
-QUALIFIED = {
-    "as_stated": aggregate_pb2.QUALIFIED_VALUES_AS_STATED,
-    "exact_only": aggregate_pb2.QUALIFIED_VALUES_EXACT_ONLY,
-    "range_low": aggregate_pb2.QUALIFIED_VALUES_RANGE_LOW,
-    "range_high": aggregate_pb2.QUALIFIED_VALUES_RANGE_HIGH,
-}
-GROUP_BY = {
-    "metric": aggregate_pb2.GROUP_BY_METRIC,
-    "region": aggregate_pb2.GROUP_BY_REGION,
-    "province": aggregate_pb2.GROUP_BY_PROVINCE,
-    "year": aggregate_pb2.GROUP_BY_YEAR,
-    "subject": aggregate_pb2.GROUP_BY_SUBJECT,
-    "report": aggregate_pb2.GROUP_BY_REPORT,
-    "period_end": aggregate_pb2.GROUP_BY_PERIOD_END,
-}
-AGGREGATIONS = {
-    "count": query_pb2.AGGREGATION_COUNT,
-    "sum": query_pb2.AGGREGATION_SUM,
-    "avg": query_pb2.AGGREGATION_AVG,
-    "min": query_pb2.AGGREGATION_MIN,
-    "max": query_pb2.AGGREGATION_MAX,
-    "weighted_avg": query_pb2.AGGREGATION_WEIGHTED_AVG,
-}
+# Enum values by their short lower-case names, as the CLI spells them
+# (result_levels, as_stated, period_end, weighted_avg).
+FIGURES = frames.short_names(query_pb2.MetricFigures, "METRIC_FIGURES_")
+QUALIFIED = frames.short_names(aggregate_pb2.QualifiedValues, "QUALIFIED_VALUES_")
+GROUP_BY = frames.short_names(aggregate_pb2.GroupBy, "GROUP_BY_")
+AGGREGATIONS = frames.short_names(query_pb2.Aggregation, "AGGREGATION_")
 CHANGES = {
     "levels": aggregate_pb2.CHANGE_FILTER_LEVELS_ONLY,
     "changes": aggregate_pb2.CHANGE_FILTER_CHANGES_ONLY,

@@ -10,18 +10,14 @@ import pandas as pd
 
 from .v1 import ingest_pb2, report_pb2
 
-_KIND_NAMES = {
-    report_pb2.DOCUMENT_KIND_UNSPECIFIED: "",
-    report_pb2.DOCUMENT_KIND_RULE_OF_LAW_REPORT: "rule_of_law",
-    report_pb2.DOCUMENT_KIND_GOVERNMENT_WORK_REPORT: "work_report",
-    report_pb2.DOCUMENT_KIND_STATISTICAL_BULLETIN: "statistics",
-    report_pb2.DOCUMENT_KIND_OTHER: "other",
+# Report kinds by the names the CLI and the hints use.
+KINDS = {
+    "rule_of_law": report_pb2.DOCUMENT_KIND_RULE_OF_LAW_REPORT,
+    "work_report": report_pb2.DOCUMENT_KIND_GOVERNMENT_WORK_REPORT,
+    "statistics": report_pb2.DOCUMENT_KIND_STATISTICAL_BULLETIN,
+    "other": report_pb2.DOCUMENT_KIND_OTHER,
 }
-_OUTCOMES = {
-    ingest_pb2.INGEST_OUTCOME_STORED: "stored",
-    ingest_pb2.INGEST_OUTCOME_UNCHANGED: "unchanged",
-    ingest_pb2.INGEST_OUTCOME_REPLACED: "replaced",
-}
+_KIND_NAMES = {value: name for name, value in KINDS.items()}
 
 
 def _enum_name(enum_type, value, prefix):
@@ -29,6 +25,11 @@ def _enum_name(enum_type, value, prefix):
     name = enum_type.Name(value)
     name = name[len(prefix):] if name.startswith(prefix) else name
     return "" if name == "UNSPECIFIED" else name.lower()
+
+
+def short_names(enum_type, prefix):
+    """{short name: value} of every value but the unspecified one (GROUP_BY_PERIOD_END -> period_end)."""
+    return {_enum_name(enum_type, v, prefix): v for v in enum_type.values() if _enum_name(enum_type, v, prefix)}
 
 
 def kind_name(kind):
@@ -60,7 +61,7 @@ _CODE_NAMES = {code.value[0]: code.name for code in grpc.StatusCode}
 def ingest_result(source_name, reply):
     meta = reply.meta
     return {
-        "file": source_name, "report_id": reply.report_id, "status": _OUTCOMES.get(reply.outcome, ""),
+        "file": source_name, "report_id": reply.report_id, "status": _enum_name(ingest_pb2.IngestOutcome, reply.outcome, "INGEST_OUTCOME_"),
         "indicators": reply.indicator_count, "sections": reply.section_count, "shard": reply.shard,
         "region_code": meta.region.code, "region": meta.region.name, "year": _year(meta.report_year),
         "kind": kind_name(meta.kind), "title": meta.title,
