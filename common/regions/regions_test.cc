@@ -1,8 +1,8 @@
-#include "common/doc/regions.h"
+#include "common/regions/regions.h"
 
 #include "gtest/gtest.h"
 
-namespace zb::doc {
+namespace zb::regions {
 namespace {
 
 TEST(RegionTableTest, ShippedTableCoversProvincesCitiesCounties) {
@@ -60,4 +60,4 @@ TEST(RegionTableTest, RowsThatAreTheirOwnParentDoNotHang) {
 }
 
 }  // namespace
-}  // namespace zb::doc
+}  // namespace zb::regions
