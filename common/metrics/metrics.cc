@@ -67,6 +67,14 @@ Metrics::Metrics()
                    .Name("zhibiao_rpc_latency_seconds")
                    .Help("gRPC call latency by method, from first byte to status")
                    .Register(*registry_)),
+      http_requests_(prometheus::BuildCounter()
+                         .Name("zhibiao_http_requests_total")
+                         .Help("Finished HTTP requests (web service) by route and status")
+                         .Register(*registry_)),
+      http_latency_(prometheus::BuildHistogram()
+                        .Name("zhibiao_http_latency_seconds")
+                        .Help("HTTP request latency (web service) by route")
+                        .Register(*registry_)),
       reports_(prometheus::BuildCounter()
                    .Name("zhibiao_reports_ingested_total")
                    .Help("Reports ingest finished, by outcome (stored, unchanged, replaced, failed)")
@@ -132,6 +140,14 @@ void Metrics::RecordCall(absl::string_view method, grpc::StatusCode code, absl::
   }
   series.by_code[c]->Increment();
   series.latency->Observe(absl::ToDoubleSeconds(latency));
+}
+
+void Metrics::RecordHttp(absl::string_view route, int status, absl::Duration latency) {
+  const std::string name(route);
+  http_requests_.Add({{"route", name}, {"status", absl::StrCat(status)}}).Increment();
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  http_latency_.Add({{"route", name}}, kBuckets).Observe(absl::ToDoubleSeconds(latency));
 }
 
 void Metrics::RecordIngest(absl::string_view outcome, int64_t indicators) {

@@ -44,6 +44,9 @@ class Metrics {
   // that are not methods of a compiled-in service count as "unknown", so
   // callers cannot grow the series without bound.
   void RecordCall(absl::string_view method, grpc::StatusCode code, absl::Duration latency);
+  // One finished HTTP request (the web service) on `route` ("/v1/query/Rank",
+  // "/", "/assets"; callers keep the set bounded) with HTTP `status`.
+  void RecordHttp(absl::string_view route, int status, absl::Duration latency);
   // One report ingest finished with `outcome` ("stored", "unchanged",
   // "replaced", "failed") and how many indicators it stored.
   void RecordIngest(absl::string_view outcome, int64_t indicators);
@@ -79,6 +82,8 @@ class Metrics {
 
   prometheus::Family<prometheus::Counter>& calls_;
   prometheus::Family<prometheus::Histogram>& latency_;
+  prometheus::Family<prometheus::Counter>& http_requests_;
+  prometheus::Family<prometheus::Histogram>& http_latency_;
   prometheus::Family<prometheus::Counter>& reports_;
   prometheus::Counter& indicators_;
 };

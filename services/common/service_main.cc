@@ -16,7 +16,7 @@
 
 ABSL_FLAG(std::string, listen, "",
           "HOST:PORT to serve on; port 0 picks one (default: storage 127.0.0.1:7410, ingest "
-          "127.0.0.1:7401, query 127.0.0.1:7402)");
+          "127.0.0.1:7401, query 127.0.0.1:7402, web 127.0.0.1:7480)");
 ABSL_FLAG(std::string, port_file, "", "write the chosen port to this file once serving");
 ABSL_FLAG(std::string, unix_socket, "",
           "also serve on this Unix domain socket path (clients on the same host: unix:PATH)");
@@ -83,7 +83,7 @@ void ReloadTokens() {
 
 const Authorizer* CallAuthorizer() { return SecurityState().authorizer.get(); }
 
-ChannelOptions StorageChannelOptions(ChannelOptions base) {
+ChannelOptions BackendChannelOptions(ChannelOptions base) {
   Security& security = SecurityState();
   if (security.tls.enabled()) {
     TlsFiles client = security.tls;
@@ -92,9 +92,28 @@ ChannelOptions StorageChannelOptions(ChannelOptions base) {
     if (!credentials.ok()) ExitWithUsageError(std::string(credentials.status().message()));
     base.credentials = *credentials;
   }
-  base.token = security.storage_token;
   return base;
 }
+
+ChannelOptions StorageChannelOptions(ChannelOptions base) {
+  base = BackendChannelOptions(std::move(base));
+  base.token = SecurityState().storage_token;
+  return base;
+}
+
+const TlsFiles& ServiceTls() { return SecurityState().tls; }
+
+std::string ListenAddress(const ServiceSpec& spec) {
+  return absl::GetFlag(FLAGS_listen).empty() ? spec.default_listen : absl::GetFlag(FLAGS_listen);
+}
+
+std::string PortFile() { return absl::GetFlag(FLAGS_port_file); }
+
+absl::Duration HealthCheckInterval() {
+  return absl::Milliseconds(std::max(50, absl::GetFlag(FLAGS_health_check_ms)));
+}
+
+void WaitUntilTerminated() { WaitForTerminationSignal(&ReloadTokens); }
 
 void ExitWithUsageError(const std::string& message) {
   std::fprintf(stderr, "%s\n", message.c_str());
@@ -143,8 +162,7 @@ ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_by
                                      int max_send_message_bytes) {
   ServerOptions options;
   options.name = spec.name;
-  options.listen = absl::GetFlag(FLAGS_listen).empty() ? spec.default_listen
-                                                       : absl::GetFlag(FLAGS_listen);
+  options.listen = ListenAddress(spec);
   options.port_file = absl::GetFlag(FLAGS_port_file);
   options.unix_socket = absl::GetFlag(FLAGS_unix_socket);
   options.max_message_bytes = max_message_bytes;
@@ -187,7 +205,7 @@ int ServeUntilTerminated(const ServerOptions& options, grpc::Service* service,
          false, static_cast<double>(serving->load())}};
   });
   absl::Notification stop;
-  const absl::Duration interval = absl::Milliseconds(std::max(50, absl::GetFlag(FLAGS_health_check_ms)));
+  const absl::Duration interval = HealthCheckInterval();
   std::thread health_loop([&] {
     bool first = true;
     bool was_serving = false;

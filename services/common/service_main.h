@@ -2,7 +2,7 @@
 // (--listen, --port_file, --shutdown_grace_ms, --log_level, TLS, tokens,
 // health and metrics ports, each also ZHIBIAO_<FLAG>), signal handling
 // (SIGHUP re-reads the token files), logging, metrics and the server options.
-// Linked only into the three service binaries (flags belong to binaries).
+// Linked only into the service binaries (flags belong to binaries).
 #ifndef ZHIBIAO_SERVICES_COMMON_SERVICE_MAIN_H_
 #define ZHIBIAO_SERVICES_COMMON_SERVICE_MAIN_H_
 
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 #include "common/rpc/auth.h"
 #include "common/rpc/channels.h"
@@ -19,7 +20,7 @@
 namespace zb::service {
 
 struct ServiceSpec {
-  std::string name;            // "storage", "ingest", "query": log lines and messages
+  std::string name;            // "storage", "ingest", "query", "web": log lines and messages
   std::string default_listen;  // used when --listen is not given
   std::string usage;           // first line of --help
   std::string grpc_service;    // full name for health, e.g. "zhibiao.v1.QueryService"
@@ -38,6 +39,25 @@ const Authorizer* CallAuthorizer();
 // client certificate) and the token (--storage_token_file) for calls to
 // storage.
 ChannelOptions StorageChannelOptions(ChannelOptions base);
+
+// `base` with the TLS credentials only: for calls that carry their caller's
+// own token (the web service's calls to query).
+ChannelOptions BackendChannelOptions(ChannelOptions base);
+
+// The TLS files of the common flags (a server that is not gRPC serves with them).
+const TlsFiles& ServiceTls();
+
+// The address of --listen, or the spec's default; and --port_file.
+std::string ListenAddress(const ServiceSpec& spec);
+std::string PortFile();
+
+// How often a service checks its health (--health_check_ms, at least 50 ms).
+absl::Duration HealthCheckInterval();
+
+// Blocks until SIGTERM or SIGINT; SIGHUP meanwhile re-reads the token files.
+// For services that serve something other than gRPC (ServeUntilTerminated
+// does this itself).
+void WaitUntilTerminated();
 
 // Server options from the common flags; `max_message_bytes` is the service's own.
 // `max_send_message_bytes` its largest response (0: the same).

@@ -9,11 +9,14 @@ packages=(
   libabsl-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libicu-dev libgumbo-dev libpoppler-cpp-dev libzip-dev libxml2-dev libssl-dev
-  prometheus-cpp-dev
+  prometheus-cpp-dev libcpp-httplib-dev libxlsxwriter-dev
   clang libclang-rt-14-dev
   python3-grpcio python3-protobuf python3-pandas python3-pytest python3-openpyxl python3-tqdm
+  chromium fonts-wqy-microhei
 )
-# The Node client example needs Node.js 18 or later: the machine's, else Debian's.
+# chromium and its CJK font: the web dashboard's browser tests (tests/web).
+# The Node client example, ECharts (compiled into zhibiao-web) and the browser
+# tests need Node.js 18 or later and npm: the machine's, else Debian's.
 command -v node >/dev/null || packages+=(nodejs npm)
 
 as_root() {
@@ -33,9 +36,13 @@ else
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages of the Node client, exactly as its lock file says.
-node_dir="$(cd "$(dirname "$0")/../.." && pwd)/clients/node"
-if [ ! -d "$node_dir/node_modules" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules" ]; then
-  (cd "$node_dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
-  touch "$node_dir/node_modules"
-fi
+# npm packages exactly as their lock files say: the Node client, the web
+# dashboard's ECharts and the browser tests' puppeteer-core (which drives
+# Debian's chromium and downloads no browser).
+repo_dir="$(cd "$(dirname "$0")/../.." && pwd)"
+for node_dir in "$repo_dir/clients/node" "$repo_dir/services/web/ui" "$repo_dir/tests/web"; do
+  if [ ! -d "$node_dir/node_modules" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules" ]; then
+    (cd "$node_dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+    touch "$node_dir/node_modules"
+  fi
+done

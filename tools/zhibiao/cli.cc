@@ -17,6 +17,7 @@
 #include <thread>
 
 #include <google/protobuf/util/json_util.h>
+#include <httplib.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -797,13 +798,40 @@ int Health(const CliOptions& options) {
   return all ? 0 : 1;
 }
 
+namespace {
+
+// The health an HTTP service (zhibiao-web) reports at `url`
+// ("http://HOST:PORT", path /healthz unless given): "SERVING" for 200, else
+// "NOT_SERVING"; UNAVAILABLE when nothing answers.
+absl::StatusOr<std::string> CheckHttpHealth(const std::string& url, absl::Duration timeout) {
+  absl::string_view rest = url;
+  const bool https = absl::ConsumePrefix(&rest, "https://");
+  if (!https) absl::ConsumePrefix(&rest, "http://");
+  const size_t slash = rest.find('/');
+  const std::string host_port(rest.substr(0, slash));
+  const std::string path = slash == absl::string_view::npos ? "/healthz" : std::string(rest.substr(slash));
+  httplib::Client client(absl::StrCat(https ? "https://" : "http://", host_port));
+  const auto micros = absl::ToInt64Microseconds(timeout);
+  client.set_connection_timeout(micros / 1000000, micros % 1000000);
+  client.set_read_timeout(micros / 1000000, micros % 1000000);
+  httplib::Result result = client.Get(path);
+  if (!result) {
+    return absl::UnavailableError(absl::StrCat("no answer from ", url, ": ", httplib::to_string(result.error())));
+  }
+  return result->status == 200 ? std::string("SERVING") : std::string("NOT_SERVING");
+}
+
+}  // namespace
+
 int Probe(const CliOptions& options, const std::vector<std::string>& args) {
   if (args.size() != 1) {
-    std::fprintf(stderr, "usage: zhibiao probe HOST:PORT [--service=NAME]\n");
+    std::fprintf(stderr, "usage: zhibiao probe HOST:PORT [--service=NAME] | zhibiao probe http://HOST:PORT[/PATH]\n");
     return 2;
   }
+  const bool http = absl::StartsWith(args[0], "http://") || absl::StartsWith(args[0], "https://");
   absl::StatusOr<std::string> status =
-      CheckHealth(CliChannel(options, args[0], /*connect=*/false), options.service, options.timeout);
+      http ? CheckHttpHealth(args[0], options.timeout)
+           : CheckHealth(CliChannel(options, args[0], /*connect=*/false), options.service, options.timeout);
   if (!status.ok()) {
     std::fprintf(stderr, "%s: %s\n", args[0].c_str(), std::string(status.status().message()).c_str());
     return 1;
@@ -911,12 +939,24 @@ int Up(const CliOptions& options) {
                     "zhibiao-query", "zhibiao.v1.QueryService", port_for(2 + 2 * r), {storage_flag});
     if (started.ok()) query_addresses.push_back(children.back().address);
   }
+  // Several replicas are one gRPC target, balanced round robin by the client.
+  auto target = [](const std::vector<std::string>& addresses) {
+    return addresses.size() == 1 ? addresses[0] : absl::StrCat("ipv4:", absl::StrJoin(addresses, ","));
+  };
+  // The dashboard and HTTP API (its health is HTTP: service "" below).
+  std::string web_url;
+  if (started.ok()) {
+    started = start("web", "zhibiao-web", "", port_for(80), {absl::StrCat("--query=", target(query_addresses))});
+    if (started.ok()) web_url = absl::StrCat("http://", children.back().address, "/");
+  }
   // Wait until every service says SERVING.
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   for (size_t i = 0; started.ok() && i < children.size(); ++i) {
     while (true) {
-      auto status = CheckHealth(MakeChannel(children[i].address), children[i].service,
-                                absl::Milliseconds(500));
+      auto status = children[i].service.empty()
+                        ? CheckHttpHealth(absl::StrCat("http://", children[i].address), absl::Milliseconds(500))
+                        : CheckHealth(MakeChannel(children[i].address), children[i].service,
+                                      absl::Milliseconds(500));
       if (status.ok() && *status == "SERVING") break;
       if (absl::Now() > deadline) {
         started = absl::UnavailableError(absl::StrCat(children[i].name, " is not SERVING after 60 s"));
@@ -934,17 +974,14 @@ int Up(const CliOptions& options) {
     std::printf("%-10s %-22s pid %d  log %s/%s.log\n", c.name.c_str(), c.address.c_str(),
                 c.process.pid(), run_dir.c_str(), c.name.c_str());
   }
-  // Several replicas are one gRPC target, balanced round robin by the client.
-  auto target = [](const std::vector<std::string>& addresses) {
-    return addresses.size() == 1 ? addresses[0] : absl::StrCat("ipv4:", absl::StrJoin(addresses, ","));
-  };
   // A file other tools can source to find this suite (and tests, its processes).
   auto write_env = [&] {
     const std::string path = (fs::path(run_dir) / "env").string();
     std::ofstream env(path + ".tmp", std::ios::trunc);
     env << "ZHIBIAO_INGEST_ADDR=" << target(ingest_addresses)
         << "\nZHIBIAO_QUERY_ADDR=" << target(query_addresses)
-        << "\nZHIBIAO_STORAGE_ADDR=" << absl::StrJoin(storage_addresses, ",") << "\n";
+        << "\nZHIBIAO_STORAGE_ADDR=" << absl::StrJoin(storage_addresses, ",")
+        << "\nZHIBIAO_WEB_URL=" << web_url << "\n";
     for (const Child& c : children) {
       std::string name = absl::AsciiStrToUpper(c.name);
       std::replace(name.begin(), name.end(), '-', '_');
@@ -954,6 +991,7 @@ int Up(const CliOptions& options) {
     fs::rename(path + ".tmp", path, ec);
   };
   write_env();
+  std::printf("dashboard  %s\n", web_url.c_str());
   std::printf("zhibiao is up (data in %s). Ctrl-C stops it.\n", options.data_dir.c_str());
   std::fflush(stdout);
 

@@ -92,6 +92,7 @@ Usage:
                            --year=Y --unit=U --group_by=region,year] [--json]
   zhibiao health                       every service, one line each
   zhibiao probe HOST:PORT [--service=NAME]  one address's health (exit 0 when SERVING)
+  zhibiao probe http://HOST:PORT[/PATH]     an HTTP service's health (zhibiao-web: /healthz)
   zhibiao admin verify|stats           consistency check / figures of every storage shard
   zhibiao admin checkpoint DIR         consistent backup of each shard into DIR/shard-N
   zhibiao admin export                 every indicator of every shard as TSV on stdout
@@ -101,8 +102,9 @@ Usage:
                                        routes and removing copies left on other shards; safe to
                                        interrupt and run again
   zhibiao up [--storage-shards=N --ingest=N --query=N --data_dir=DIR --base_port=P]
-                                       start the suite locally (N processes each; dead
-                                       ones are restarted); Ctrl-C stops it
+                                       start the suite locally (N processes each, and the
+                                       web dashboard at base_port+80; dead ones are
+                                       restarted); Ctrl-C stops it
 
 Addresses: --ingest, --query, --storage or ZHIBIAO_INGEST_ADDR, ZHIBIAO_QUERY_ADDR,
 ZHIBIAO_STORAGE_ADDR. Exit status 0 only on success.)";
