@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the container images zhibiao/{storage,ingest,query,cli}:0.1.0 with
+# Builds the container images zhibiao/{storage,ingest,query,web,cli}:0.1.0 with
 # podman from deploy/docker/Dockerfile.*, then checks them WITHOUT running a
 # container: each image is mounted (podman image mount) and its binaries are
 # run with chroot. See deploy/docker/README.md.
@@ -20,8 +20,8 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 version=0.1.0
 base_image=localhost/debian:bookworm
-images=(storage ingest query cli)
-declare -A port=([storage]=7410 [ingest]=7401 [query]=7402)
+images=(storage ingest query web cli)
+declare -A port=([storage]=7410 [ingest]=7401 [query]=7402 [web]=7480)
 source_dir=""
 jobs=${JOBS:-2}
 log_dir=${ZB_IMAGES_LOG_DIR:-/var/tmp/zhibiao-images}
@@ -87,6 +87,7 @@ missing=()
 command -v podman >/dev/null || missing+=(podman)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v newuidmap >/dev/null || missing+=(uidmap)
+command -v curl >/dev/null || missing+=(curl)   # the web image is checked over HTTP
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "build_images: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -178,13 +179,13 @@ else
   echo "build_images: building commit $(git -C "$repo" rev-parse --short HEAD)$note"
 fi
 
-# The builder stage must stay identical in the four Dockerfiles (one compile).
+# The builder stage must stay identical in the five Dockerfiles (one compile).
 builder_sums=$(for x in "${images[@]}"; do
   sed -n '/^# ---- builder /,/^# ---- end of builder/p' "$repo/deploy/docker/Dockerfile.$x" | md5sum
 done | sort -u)
 if [ "$(wc -l <<<"$builder_sums")" -eq 1 ] &&
    [ "$(sed -n '/^# ---- builder /,/^# ---- end of builder/p' "$repo/deploy/docker/Dockerfile.storage" | wc -l)" -gt 10 ]; then
-  pass "builder stage identical in the four Dockerfiles"
+  pass "builder stage identical in the five Dockerfiles"
 else
   fail "builder stage differs between deploy/docker/Dockerfile.* (the layer cache would compile more than once)"
 fi
@@ -326,18 +327,19 @@ start_service() {   # X [flags...]: starts zhibiao-X from image X on 127.0.0.1:0
   return 1
 }
 probe_service() {   # X: the image's own CLI, as its HEALTHCHECK runs it
-  local x=$1 out rc i
+  local x=$1 out rc i target="127.0.0.1:${svc_port[$1]}"
+  [ "$x" = web ] && target="http://$target/healthz"
   for ((i = 0; i < 30; i++)); do
-    out=$(in_image "$x" /usr/local/bin/zhibiao probe --timeout_ms=2000 "127.0.0.1:${svc_port[$x]}" 2>&1)
+    out=$(in_image "$x" /usr/local/bin/zhibiao probe --timeout_ms=2000 "$target" 2>&1)
     rc=$?
     [ "$rc" -eq 0 ] && [ "$out" = SERVING ] && break
     [ "$rc" -eq 2 ] && break   # usage error: no probe command
     sleep 1
   done
   if [ "$rc" -eq 0 ] && [ "$out" = SERVING ]; then
-    pass "$x: zhibiao probe 127.0.0.1:${svc_port[$x]} prints SERVING"
+    pass "$x: zhibiao probe $target prints SERVING"
   else
-    fail "$x: zhibiao probe 127.0.0.1:${svc_port[$x]} exited $rc: $(tr '\n' ' ' <<<"$out" | cut -c1-200)"
+    fail "$x: zhibiao probe $target exited $rc: $(tr '\n' ' ' <<<"$out" | cut -c1-200)"
   fi
 }
 stop_service() {   # X: SIGTERM, then exit status 0 within 20 s
@@ -388,6 +390,19 @@ if [ "$roots_ok" -eq 1 ] && have storage; then
       [ "$rc" -eq 0 ] && grep -q '410700' <<<"$out" &&
         pass "cli: zhibiao reports list through the query image shows the sample (410700)" ||
         fail "cli: zhibiao reports list exited $rc: $(tr '\n' ' ' <<<"$out" | cut -c1-200)"
+      # The web image over HTTP from this host (the chroots share its network).
+      if have web && start_service web --query="127.0.0.1:${svc_port[query]}"; then
+        probe_service web
+        out=$(curl -s -m 10 -X POST -H 'Content-Type: application/json' -d '{}' \
+                "http://127.0.0.1:${svc_port[web]}/v1/query/ListReports" 2>&1)
+        grep -q '"code":"410700"' <<<"$out" &&
+          pass "web: POST /v1/query/ListReports through the web image shows the sample (410700)" ||
+          fail "web: POST /v1/query/ListReports: $(cut -c1-200 <<<"$out")"
+        page=$(curl -s -m 10 "http://127.0.0.1:${svc_port[web]}/")
+        grep -q '/assets/echarts.min.js' <<<"$page" && pass "web: the dashboard page is served" ||
+          fail "web: GET / did not serve the dashboard"
+        started+=(web)
+      fi
     else
       echo "SKIP cli: end to end ingest and query (needs the cli, ingest and query images and tests/data/xinxiang-2021.txt)"
     fi

@@ -215,6 +215,23 @@ function checkK8s(dir) {
     });
     check(`k8s ${id} probes`, () => {
       const problems = [];
+      if (componentOf(w) === 'web') {
+        // HTTP: readiness on /healthz (query reachable), liveness on /livez, on the serving port.
+        for (const c of spec.containers || []) {
+          const listen = portOf(envOf(c).ZHIBIAO_LISTEN);
+          const named = (c.ports || []).find((cp) => cp.containerPort === listen);
+          for (const [p, path] of [['readinessProbe', '/healthz'], ['livenessProbe', '/livez']]) {
+            const probe = c[p];
+            if (!probe) problems.push(`${c.name}: no ${p}`);
+            else if (!probe.httpGet) problems.push(`${c.name}: ${p} is not an HTTP probe`);
+            else if (probe.httpGet.path !== path) problems.push(`${c.name}: ${p} asks ${probe.httpGet.path}, not ${path}`);
+            else if (probe.httpGet.port !== listen && !(named && probe.httpGet.port === named.name)) {
+              problems.push(`${c.name}: ${p} probes port ${probe.httpGet.port}, web listens on ${listen}`);
+            }
+          }
+        }
+        return problems;
+      }
       for (const c of spec.containers || []) {
         const env = envOf(c);
         const healthPort = portOf(env.ZHIBIAO_HEALTH_LISTEN);
@@ -274,8 +291,9 @@ function checkK8s(dir) {
         for (const k of Object.keys(envOf(c))) if (!k.startsWith('ZHIBIAO_')) problems.push(`${c.name}: variable ${k}`);
         const env = envOf(c);
         const listen = portOf(env.ZHIBIAO_LISTEN);
-        if (!listen || !(c.ports || []).some((p) => p.name === 'grpc' && p.containerPort === listen)) {
-          problems.push(`${c.name}: ZHIBIAO_LISTEN ${env.ZHIBIAO_LISTEN} is not its grpc container port`);
+        const portName = componentOf(w) === 'web' ? 'https' : 'grpc';
+        if (!listen || !(c.ports || []).some((p) => p.name === portName && p.containerPort === listen)) {
+          problems.push(`${c.name}: ZHIBIAO_LISTEN ${env.ZHIBIAO_LISTEN} is not its ${portName} container port`);
         }
         const grace = Number(env.ZHIBIAO_SHUTDOWN_GRACE_MS || 4000);
         const tgps = spec.terminationGracePeriodSeconds === undefined ? 30 : spec.terminationGracePeriodSeconds;
@@ -393,11 +411,13 @@ function checkK8s(dir) {
     return problems;
   });
 
-  check('k8s ingest and query have ClusterIP and headless Services', () => {
+  check('k8s ingest, query and web have ClusterIP Services, ingest and query headless ones too', () => {
     const problems = [];
     for (const d of ofKind('Deployment')) {
       const svcs = ofKind('Service').filter((s) => labelsMatch({ matchLabels: s.spec.selector }, podLabels(d)));
       if (!svcs.some((s) => s.spec.clusterIP !== 'None')) problems.push(`${d.metadata.name}: no ClusterIP Service`);
+      // Headless for gRPC clients' own balancing; web serves HTTP/1.1, balanced per connection.
+      if (componentOf(d) === 'web') continue;
       if (!svcs.some((s) => s.spec.clusterIP === 'None')) problems.push(`${d.metadata.name}: no headless Service`);
     }
     return problems;
