@@ -153,7 +153,9 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebOptions& op
   server->http_->set_payload_max_length(options.max_request_bytes);
   server->http_->set_read_timeout(std::chrono::seconds(30));
   server->http_->set_write_timeout(std::chrono::seconds(30));
-  server->http_->set_keep_alive_max_count(1000);
+  server->http_->set_keep_alive_max_count(10000);
+  // A JSON reply is small: send it now, not after the peer's delayed ACK (Nagle).
+  server->http_->set_tcp_nodelay(true);
   server->AddRoutes();
   const auto& [host, port] = *address;
   if (port == 0) {

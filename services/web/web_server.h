@@ -33,7 +33,7 @@ struct WebOptions {
   std::string port_file;                  // written once listening
   TlsFiles tls;                           // cert and key: HTTPS (with require_client_cert: mutual)
   size_t max_request_bytes = 256 << 10;   // larger bodies: 413
-  int threads = 16;                       // requests served at once
+  int threads = 64;                       // connections served at once (keep-alive holds one)
   absl::Duration default_timeout = absl::Seconds(10);  // of a query call (X-Zhibiao-Timeout-Ms asks for other)
   absl::Duration max_timeout = absl::Seconds(60);
   absl::Duration health_interval = absl::Seconds(1);   // how often query's health is asked

@@ -4,10 +4,13 @@
 //
 //   zhibiao-load --rpc=put --target=127.0.0.1:7410 --concurrency=32 --duration_s=10
 //   zhibiao-load --rpc=aggregate --target=127.0.0.1:7402 --rate=1000 --duration_s=10
+//   zhibiao-load --rpc=http_rank --target=http://127.0.0.1:7480 --rate=1000 --duration_s=20
 //
 // RPCs: put (storage PutReport of sample-sized reports, each with a new id),
 // ingest (IngestService.Ingest of sample variants), aggregate (query,
-// grouped by region), get (query GetReport of --report_id).
+// grouped by region), get (query GetReport of --report_id), http_rank (Rank as
+// JSON through zhibiao-web's POST /v1/query/Rank, one keep-alive connection per
+// worker; --concurrency workers).
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -20,6 +23,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <httplib.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -40,7 +45,8 @@
 
 ABSL_FLAG(std::string, rpc, "put",
           "put, ingest, aggregate (grouped by region), aggregate_metric (one metric by year), rank, "
-          "timeseries, get or health (grpc.health.v1 Check: the bare cost of one gRPC call)");
+          "timeseries, get, health (grpc.health.v1 Check: the bare cost of one gRPC call) or "
+          "http_rank (Rank as JSON through zhibiao-web; --target=http://HOST:PORT)");
 ABSL_FLAG(std::string, target, "127.0.0.1:7410", "service address");
 ABSL_FLAG(int, concurrency, 16, "calls in flight (closed loop); with --rate, the most in flight");
 ABSL_FLAG(double, rate, 0, "calls per second (open loop); 0 for closed loop");
@@ -61,6 +67,8 @@ ABSL_FLAG(int, year, 2021, "rank: year");
 ABSL_FLAG(int, k, 10, "rank: how many regions");
 ABSL_FLAG(std::string, region_codes, "",
           "timeseries: comma-separated region codes, one per call in turn");
+ABSL_FLAG(std::string, figures, "", "rank, http_rank: MetricFigures name (METRIC_FIGURES_TARGET_CHANGES)");
+ABSL_FLAG(std::string, unit, "", "rank, http_rank: the base unit to rank by");
 
 namespace {
 
@@ -69,10 +77,73 @@ std::string ReadFile(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// Blocking HTTP calls on `workers` threads, each with its own keep-alive
+// connection: POST `path` with `body` for every call queued.
+class HttpWorkers {
+ public:
+  HttpWorkers(const std::string& base_url, int workers) {
+    for (int i = 0; i < workers; ++i) {
+      threads_.emplace_back([this, base_url] {
+        httplib::Client client(base_url);
+        client.set_keep_alive(true);
+        client.set_tcp_nodelay(true);
+        client.set_read_timeout(std::chrono::milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
+        while (true) {
+          std::function<void(httplib::Client*)> job;
+          {
+            absl::MutexLock lock(&mu_);
+            mu_.Await(absl::Condition(+[](HttpWorkers* w) { return w->stop_ || !w->jobs_.empty(); }, this));
+            if (jobs_.empty()) return;
+            job = std::move(jobs_.front());
+            jobs_.erase(jobs_.begin());
+          }
+          job(&client);
+        }
+      });
+    }
+  }
+  ~HttpWorkers() {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    for (auto& t : threads_) t.join();
+  }
+  void Post(const std::string& path, const std::string& body, std::function<void(grpc::Status)> done) {
+    absl::MutexLock lock(&mu_);
+    jobs_.push_back([path, body, done](httplib::Client* client) {
+      httplib::Result r = client->Post(path.c_str(), body, "application/json");
+      // The server closed the kept-alive connection (after its request limit):
+      // a browser sends the request again on a new one, and so does this.
+      if (!r) r = client->Post(path.c_str(), body, "application/json");
+      if (!r) return done(grpc::Status(grpc::StatusCode::UNAVAILABLE, httplib::to_string(r.error())));
+      if (r->status != 200) {
+        return done(grpc::Status(grpc::StatusCode::UNKNOWN, absl::StrCat("HTTP ", r->status, ": ", r->body)));
+      }
+      done(grpc::Status::OK);
+    });
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool stop_ = false;
+  std::vector<std::function<void(httplib::Client*)>> jobs_;
+  std::vector<std::thread> threads_;
+};
+
 class Load {
  public:
   Load() {
     rpc_ = absl::GetFlag(FLAGS_rpc);
+    if (rpc_ == "http_rank") {
+      http_ = std::make_unique<HttpWorkers>(absl::GetFlag(FLAGS_target), std::max(1, absl::GetFlag(FLAGS_concurrency)));
+      http_body_ = absl::StrCat(R"({"metricKey":")", absl::GetFlag(FLAGS_metric), R"(","year":)",
+                                absl::GetFlag(FLAGS_year), R"(,"k":)", absl::GetFlag(FLAGS_k),
+                                R"(,"options":{"figures":")",
+                                absl::GetFlag(FLAGS_figures).empty() ? "METRIC_FIGURES_UNSPECIFIED"
+                                                                     : absl::GetFlag(FLAGS_figures),
+                                R"(","unit":")", absl::GetFlag(FLAGS_unit), R"("}})");
+    }
     for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
       grpc::ChannelArguments args;
       args.SetInt("zhibiao.channel", i);  // distinct channels, not one shared subchannel
@@ -116,9 +187,9 @@ class Load {
 
   bool Valid(std::string* why) const {
     static const std::set<std::string> kRpcs = {"put", "ingest", "aggregate", "aggregate_metric",
-                                                "rank", "timeseries", "get", "health"};
+                                                "rank", "timeseries", "get", "health", "http_rank"};
     if (!kRpcs.count(rpc_)) {
-      *why = "--rpc must be put, ingest, aggregate, aggregate_metric, rank, timeseries, get or health";
+      *why = "--rpc must be put, ingest, aggregate, aggregate_metric, rank, timeseries, get, health or http_rank";
       return false;
     }
     if (rpc_ == "timeseries" && region_codes_.empty()) {
@@ -133,6 +204,10 @@ class Load {
       *why = "the sample document is empty or missing";
       return false;
     }
+    if (rpc_ == "http_rank" && (blocking_ || absl::GetFlag(FLAGS_target).rfind("http", 0) != 0)) {
+      *why = "--rpc=http_rank needs --target=http://HOST:PORT (zhibiao-web) and no --blocking";
+      return false;
+    }
     if (blocking_ && (absl::GetFlag(FLAGS_concurrency) != 1 || absl::GetFlag(FLAGS_rate) > 0)) {
       *why = "--blocking makes one call at a time: it needs --concurrency=1 and no --rate";
       return false;
@@ -142,6 +217,7 @@ class Load {
 
   // Issues call number n; `done` gets its status.
   void Call(int64_t n, std::function<void(grpc::Status)> done) {
+    if (http_) return http_->Post("/v1/query/Rank", http_body_, std::move(done));
     auto context = std::make_shared<grpc::ClientContext>();
     zb::SetTimeout(context.get(), absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
     const size_t c = static_cast<size_t>(n) % storage_.size();
@@ -195,6 +271,11 @@ class Load {
       request->set_metric_key(absl::GetFlag(FLAGS_metric));
       request->set_year(absl::GetFlag(FLAGS_year));
       request->set_k(absl::GetFlag(FLAGS_k));
+      zhibiao::v1::MetricFigures figures = zhibiao::v1::METRIC_FIGURES_UNSPECIFIED;
+      if (zhibiao::v1::MetricFigures_Parse(absl::GetFlag(FLAGS_figures), &figures)) {
+        request->mutable_options()->set_figures(figures);
+      }
+      request->mutable_options()->set_unit(absl::GetFlag(FLAGS_unit));
       auto response = std::make_shared<zhibiao::v1::RankResponse>();
       if (blocking_) return done(query_[c]->Rank(context.get(), *request, response.get()));
       query_[c]->async()->Rank(context.get(), request.get(), response.get(),
@@ -236,6 +317,8 @@ class Load {
   std::vector<std::unique_ptr<zhibiao::v1::IngestService::Stub>> ingest_;
   std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health_;
   std::vector<std::unique_ptr<zhibiao::v1::QueryService::Stub>> query_;
+  std::unique_ptr<HttpWorkers> http_;
+  std::string http_body_;
 };
 
 }  // namespace

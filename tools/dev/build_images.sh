@@ -88,6 +88,7 @@ command -v podman >/dev/null || missing+=(podman)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v newuidmap >/dev/null || missing+=(uidmap)
 command -v curl >/dev/null || missing+=(curl)   # the web image is checked over HTTP
+command -v npm >/dev/null || missing+=(npm)     # ECharts for the web image
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "build_images: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -177,6 +178,21 @@ else
   [ -n "$(git -C "$repo" status --porcelain --untracked-files=no -- . 2>/dev/null)" ] &&
     note=" (uncommitted changes in the work tree are left out)"
   echo "build_images: building commit $(git -C "$repo" rev-parse --short HEAD)$note"
+fi
+
+# ECharts for zhibiao-web, exactly as services/web/ui/package-lock.json says,
+# installed here on the host with its npm and certificate setup (the builder
+# stage has no npm) and sent with the build context.
+ui=$context/services/web/ui
+if [ ! -f "$ui/node_modules/echarts/dist/echarts.min.js" ]; then
+  if (cd "$ui" && npm ci --omit=dev --no-audit --no-fund --ignore-scripts --loglevel=error) \
+       >"$log_dir/npm.log" 2>&1; then
+    pass "ECharts for the web image from services/web/ui/package-lock.json"
+  else
+    tail -n 20 "$log_dir/npm.log"
+    fail "npm ci in services/web/ui (see $log_dir/npm.log)"
+    summary
+  fi
 fi
 
 # The builder stage must stay identical in the five Dockerfiles (one compile).

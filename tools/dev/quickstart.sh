@@ -2,12 +2,12 @@
 # The README's first quick-start command: installs the dependencies, builds
 # zhibiao, starts the whole suite locally (storage on RocksDB in ./var/zhibiao,
 # ingest and query as separate processes on loopback), ingests the bundled
-# sample report and prints what query answers. On a terminal the suite keeps
+# sample report and prints what query answers and where the dashboard is. On a terminal the suite keeps
 # running until Ctrl-C; without one (scripts, CI) it stops after the demo.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tools/dev/install_deps.sh
-TARGETS="zhibiao zhibiao-storage zhibiao-ingest zhibiao-query" tools/dev/build.sh >/dev/null
+TARGETS="zhibiao zhibiao-storage zhibiao-ingest zhibiao-query zhibiao-web" tools/dev/build.sh >/dev/null
 echo "== built zhibiao in ./build/bin"
 
 bin=./build/bin
@@ -39,6 +39,10 @@ echo; echo "== zhibiao query rank --metric=enforcement.cases --year=2021   (one 
 "$bin/zhibiao" query rank --metric=enforcement.cases --year=2021
 echo; echo "== zhibiao query search 案件"
 "$bin/zhibiao" query search 案件 --page_size=3
+echo; echo "== the dashboard and the JSON API (zhibiao-web): zhibiao probe ${ZHIBIAO_WEB_URL}healthz"
+"$bin/zhibiao" probe "${ZHIBIAO_WEB_URL}healthz"
+echo "open ${ZHIBIAO_WEB_URL}#view=reader in a browser (Rank, Trend, Reader, Search);"
+echo "POST ${ZHIBIAO_WEB_URL}v1/query/<Method> takes and answers JSON"
 
 if [ -t 0 ]; then
   echo; echo "The suite is running (addresses in $data_dir/run/env). Press Ctrl-C to stop it."
