@@ -227,6 +227,47 @@ test('query down gives 503 naming it', async () => {
   }
 });
 
+test('with --tls_cert and --tls_key it serves HTTPS and calls query over TLS', async () => {
+  const dir = fs.mkdtempSync(path.join(work, 'tls-'));
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')],
+    { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const portFile = path.join(dir, 'port');
+  const secure = spawn(path.join(BIN, 'zhibiao-web'), ['--listen=127.0.0.1:0', `--port_file=${portFile}`,
+    `--query=${env.ZHIBIAO_QUERY_ADDR}`, `--tls_cert=${path.join(dir, 'cert.pem')}`, `--tls_key=${path.join(dir, 'key.pem')}`],
+    { stdio: 'ignore', env: childEnv({}) });
+  try {
+    for (let i = 0; i < 100 && !fs.existsSync(portFile); i++) await sleep(100);
+    const port = fs.readFileSync(portFile, 'utf8').trim();
+    const https = require('node:https');
+    const ca = fs.readFileSync(path.join(dir, 'cert.pem'));
+    const get = (p) => new Promise((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port, path: p, ca }, (res) => {
+        let body = '';
+        res.on('data', (d) => { body += d; });
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      }).on('error', reject);
+    });
+    // Its calls to query use TLS as well (the suite's query here is plaintext,
+    // so its health says why it cannot serve: the handshake).
+    let health;
+    for (let i = 0; i < 50; i++) {
+      health = await get('/healthz');
+      if (/handshake|SSL/i.test(health.body)) break;
+      await sleep(100);
+    }
+    assert.equal(health.status, 503, health.body);
+    assert.match(JSON.parse(health.body).reason, new RegExp(`query ${env.ZHIBIAO_QUERY_ADDR}.*(SSL|handshake)`, 'i'));
+    assert.equal((await get('/livez')).status, 200);
+    assert.match((await get('/')).body, /echarts\.min\.js/);
+    // Plain HTTP on the HTTPS port gets no page.
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.text()));
+  } finally {
+    secure.kill('SIGTERM');
+  }
+});
+
 // ---- the dashboard ---------------------------------------------------------
 
 async function open(hash) {
