@@ -33,6 +33,7 @@
 #include "common/extract/quantities.h"
 #include "common/pipeline/report_builder.h"
 #include "common/process/process.h"
+#include "common/regions/regions.h"
 #include "common/rpc/channels.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
@@ -78,6 +79,24 @@ std::string Pad(absl::string_view s, size_t width) {
   std::string out(s);
   for (size_t w = DisplayWidth(s); w < width; ++w) out.push_back(' ');
   return out;
+}
+
+// The region's name from the GB/T 2260 table ("" for an unknown code).
+std::string RegionNameOf(const std::string& code) {
+  if (code.empty()) return "";
+  std::optional<zhibiao::v1::Region> region = regions::RegionTable::Default().FindByCode(code);
+  return region ? region->name() : "";
+}
+
+// A bar of up to `width` cells for `value` out of `max` (eighths of a cell).
+std::string Bar(double value, double max, int width) {
+  if (max <= 0 || value <= 0) return "";
+  static const char* const kEighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+  const int eighths = static_cast<int>(value / max * width * 8 + 0.5);
+  std::string bar;
+  for (int i = 0; i < eighths / 8; ++i) bar += "█";
+  bar += kEighths[eighths % 8];
+  return bar;
 }
 
 void PrintReportSummary(const zhibiao::v1::Report& report, bool with_indicators) {
@@ -684,11 +703,27 @@ int QueryRank(const CliOptions& options) {
     std::printf("%s\n", ToJson(response).c_str());
     return 0;
   }
+  if (response.regions().empty()) {
+    std::printf("%s %d: no region has figures (try another --year, --figures or --kind)\n",
+                response.metric_key().c_str(), response.year());
+    PrintMissingShards(response.missing_shards());
+    return 0;
+  }
   std::printf("%s %d (%s of figures in %s, %d regions ranked)\n", response.metric_key().c_str(), response.year(),
               response.aggregate().c_str(), response.unit().c_str(), response.regions_ranked());
+  // On a terminal each row also gets a bar, scaled to the largest value.
+  const bool bars = isatty(STDOUT_FILENO) != 0;
+  double max = 0;
+  size_t name_width = 6;
   for (const auto& r : response.regions()) {
-    std::printf("%4d  %s  %16s  (%lld figures)\n", r.rank(), r.region_code().c_str(),
-                FormatNumber(r.value()).c_str(), static_cast<long long>(r.count()));
+    max = std::max(max, r.value());
+    name_width = std::max(name_width, DisplayWidth(RegionNameOf(r.region_code())));
+  }
+  for (const auto& r : response.regions()) {
+    std::printf("%4d  %s  %s  %12s %s  (%lld figures)%s%s\n", r.rank(), r.region_code().c_str(),
+                Pad(RegionNameOf(r.region_code()), name_width).c_str(), FormatNumber(r.value()).c_str(),
+                response.unit().c_str(), static_cast<long long>(r.count()), bars ? "  " : "",
+                bars ? Bar(r.value(), max, 30).c_str() : "");
   }
   PrintMissingShards(response.missing_shards());
   return 0;
@@ -707,8 +742,14 @@ int QuerySeries(const CliOptions& options) {
     std::printf("%s\n", ToJson(response).c_str());
     return 0;
   }
-  std::printf("%s in %s (%s of figures in %s)\n", response.metric_key().c_str(), response.region_code().c_str(),
-              response.aggregate().c_str(), response.unit().c_str());
+  if (response.points().empty()) {
+    std::printf("%s in %s %s: no figures (try --figures, --kind or --unit)\n", response.metric_key().c_str(),
+                response.region_code().c_str(), RegionNameOf(response.region_code()).c_str());
+    PrintMissingShards(response.missing_shards());
+    return 0;
+  }
+  std::printf("%s in %s %s (%s of figures in %s)\n", response.metric_key().c_str(), response.region_code().c_str(),
+              RegionNameOf(response.region_code()).c_str(), response.aggregate().c_str(), response.unit().c_str());
   for (const auto& p : response.points()) {
     std::printf("%d  %16s  (%lld figures; %s)\n", p.year(), FormatNumber(p.value()).c_str(),
                 static_cast<long long>(p.count()), absl::StrJoin(p.report_ids(), ",").c_str());
@@ -737,7 +778,8 @@ int QueryCompare(const CliOptions& options) {
               response.unit().c_str());
   auto optional = [](bool has, double v) { return has ? FormatNumber(v) : std::string("-"); };
   for (const auto& c : response.regions()) {
-    std::printf("%s  %14s  %14s  %14s  %10s\n", c.region_code().c_str(),
+    std::printf("%s %s  %14s  %14s  %14s  %10s\n", c.region_code().c_str(),
+                Pad(RegionNameOf(c.region_code()), 10).c_str(),
                 optional(c.has_base_value(), c.base_value()).c_str(), optional(c.has_value(), c.value()).c_str(),
                 optional(c.has_absolute_change(), c.absolute_change()).c_str(),
                 c.has_relative_change() ? absl::StrFormat("%+.1f%%", 100 * c.relative_change()).c_str() : "-");
@@ -766,9 +808,11 @@ int QuerySearch(const CliOptions& options, const std::vector<std::string>& words
   }
   for (const auto& hit : response.hits()) {
     const auto& ind = hit.indicator();
-    std::printf("%s %d %s  %s %s  [%s]\n  %s\n", hit.region().code().c_str(), hit.report_year(),
-                hit.region().name().c_str(), FormatNumber(ind.quantity().value()).c_str(),
-                ind.quantity().unit().c_str(), ind.metric_key().c_str(), ind.sentence().c_str());
+    std::printf("%s %s %d  %s: %s (%s %s)  [%s]\n  %s\n  %s\n", hit.region().code().c_str(),
+                hit.region().name().c_str(), hit.report_year(), ind.subject().c_str(), ind.text().c_str(),
+                FormatNumber(ind.quantity().value()).c_str(), ind.quantity().unit().c_str(),
+                ind.metric_key().empty() ? "unmapped" : ind.metric_key().c_str(), hit.title().c_str(),
+                ind.sentence().c_str());
   }
   if (!response.next_page_token().empty()) std::printf("(more: narrow the search or raise --page_size)\n");
   return 0;
