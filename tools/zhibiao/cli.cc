@@ -34,6 +34,8 @@
 #include "common/pipeline/report_builder.h"
 #include "common/process/process.h"
 #include "common/regions/regions.h"
+#include "common/webapi/answer_tables.h"
+#include "common/webapi/table_files.h"
 #include "common/rpc/channels.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
@@ -97,6 +99,43 @@ std::string Bar(double value, double max, int width) {
   for (int i = 0; i < eighths / 8; ++i) bar += "█";
   bar += kEighths[eighths % 8];
   return bar;
+}
+
+// With --format=csv or xlsx: writes `reply` (a reply of QueryService's
+// `method`) as the table the web view downloads, to --output or (csv)
+// stdout, and returns the exit status; nullopt for the other formats.
+std::optional<int> WriteAnswerFile(const CliOptions& options, absl::string_view method,
+                                   const google::protobuf::Message& reply) {
+  if (options.format != "csv" && options.format != "xlsx") return std::nullopt;
+  absl::StatusOr<webapi::Table> table = webapi::AnswerTable(method, reply, regions::RegionTable::Default());
+  if (!table.ok()) {
+    std::fprintf(stderr, "zhibiao: %s\n", std::string(table.status().message()).c_str());
+    return 1;
+  }
+  std::string bytes;
+  if (options.format == "csv") {
+    bytes = webapi::ToCsv(*table, options.bom);
+  } else {
+    absl::StatusOr<std::string> xlsx = webapi::ToXlsx(*table, fs::temp_directory_path().string());
+    if (!xlsx.ok()) {
+      std::fprintf(stderr, "zhibiao: %s\n", std::string(xlsx.status().message()).c_str());
+      return 1;
+    }
+    bytes = *std::move(xlsx);
+  }
+  if (options.output.empty()) {
+    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+    return 0;
+  }
+  std::ofstream out(options.output, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "zhibiao: cannot write %s\n", options.output.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "wrote %zu rows to %s\n", table->rows.size(), options.output.c_str());
+  return 0;
 }
 
 void PrintReportSummary(const zhibiao::v1::Report& report, bool with_indicators) {
@@ -467,6 +506,7 @@ int ReportsList(const CliOptions& options) {
     std::printf("%s\n", ToJson(all).c_str());
     return 0;
   }
+  if (auto done = WriteAnswerFile(options, "ListReports", all)) return *done;
   std::printf("%-32s %-6s %s %-4s %-11s %s  %s\n", "report_id", "region", Pad("", 14).c_str(), "year",
               "kind", "title", "source");
   for (const auto& m : all.reports()) {
@@ -549,6 +589,7 @@ int Metrics(const CliOptions& options) {
     std::printf("%s\n", ToJson(response).c_str());
     return 0;
   }
+  if (auto done = WriteAnswerFile(options, "ListMetrics", response)) return *done;
   for (const auto& m : response.metrics()) {
     if (m.count() == 0) continue;  // the JSON form lists every key
     std::vector<std::string> units;
@@ -667,6 +708,7 @@ int QueryAggregate(const CliOptions& options) {
     std::printf("%s\n", ToJson(response).c_str());
     return 0;
   }
+  if (auto done = WriteAnswerFile(options, "Aggregate", response)) return *done;
   std::vector<std::string> header;
   for (const std::string& g : SplitList(options.group_by)) header.push_back(g);
   size_t group_width = 8;
@@ -703,6 +745,7 @@ int QueryRank(const CliOptions& options) {
     std::printf("%s\n", ToJson(response).c_str());
     return 0;
   }
+  if (auto done = WriteAnswerFile(options, "Rank", response)) return *done;
   if (response.regions().empty()) {
     std::printf("%s %d: no region has figures (try another --year, --figures or --kind)\n",
                 response.metric_key().c_str(), response.year());
@@ -742,6 +785,7 @@ int QuerySeries(const CliOptions& options) {
     std::printf("%s\n", ToJson(response).c_str());
     return 0;
   }
+  if (auto done = WriteAnswerFile(options, "TimeSeries", response)) return *done;
   if (response.points().empty()) {
     std::printf("%s in %s %s: no figures (try --figures, --kind or --unit)\n", response.metric_key().c_str(),
                 response.region_code().c_str(), RegionNameOf(response.region_code()).c_str());
@@ -774,6 +818,7 @@ int QueryCompare(const CliOptions& options) {
     std::printf("%s\n", ToJson(response).c_str());
     return 0;
   }
+  if (auto done = WriteAnswerFile(options, "Compare", response)) return *done;
   std::printf("%s %d -> %d (%s)\n", response.metric_key().c_str(), response.base_year(), response.year(),
               response.unit().c_str());
   auto optional = [](bool has, double v) { return has ? FormatNumber(v) : std::string("-"); };
@@ -806,6 +851,7 @@ int QuerySearch(const CliOptions& options, const std::vector<std::string>& words
     std::printf("%s\n", ToJson(response).c_str());
     return 0;
   }
+  if (auto done = WriteAnswerFile(options, "SearchIndicators", response)) return *done;
   for (const auto& hit : response.hits()) {
     const auto& ind = hit.indicator();
     std::printf("%s %s %d  %s: %s (%s %s)  [%s]\n  %s\n  %s\n", hit.region().code().c_str(),

@@ -18,6 +18,11 @@ struct CliOptions {
   std::string query_addr;
   std::string storage_addrs;
   bool json = false;
+  // --format=csv|xlsx: the answer as the table the web view downloads, to
+  // stdout (csv) or --output (csv, xlsx; xlsx needs it); --bom: CSV for Excel.
+  std::string format;
+  std::string output;
+  bool bom = false;
   absl::Duration timeout = absl::Seconds(30);
   // reports list / query filters
   std::string region;

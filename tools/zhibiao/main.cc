@@ -17,6 +17,11 @@ ABSL_FLAG(std::string, query, "127.0.0.1:7402", "query service address (env ZHIB
 ABSL_FLAG(std::string, storage, "127.0.0.1:7410",
           "storage shard addresses, for `health` (env ZHIBIAO_STORAGE_ADDR)");
 ABSL_FLAG(bool, json, false, "print JSON (one object, or one line per file for ingest)");
+ABSL_FLAG(std::string, format, "table",
+          "reports list, metrics, query aggregate/rank/series/compare/search: table (for reading), json "
+          "(as --json), csv (the web view's table, to stdout or --output) or xlsx (needs --output)");
+ABSL_FLAG(std::string, output, "", "with --format=csv or xlsx: write the table to this file");
+ABSL_FLAG(bool, bom, false, "with --format=csv: start with a UTF-8 byte-order mark (for Excel)");
 ABSL_FLAG(int, timeout_ms, 30000, "deadline of each call");
 ABSL_FLAG(std::string, region, "", "filter: six-digit region code");
 ABSL_FLAG(std::string, province, "", "filter: six-digit province code (410000)");
@@ -123,6 +128,18 @@ int main(int argc, char** argv) {
   o.query_addr = absl::GetFlag(FLAGS_query);
   o.storage_addrs = absl::GetFlag(FLAGS_storage);
   o.json = absl::GetFlag(FLAGS_json);
+  o.format = absl::GetFlag(FLAGS_format);
+  o.output = absl::GetFlag(FLAGS_output);
+  o.bom = absl::GetFlag(FLAGS_bom);
+  if (o.format == "json") o.json = true;
+  if (o.format != "table" && o.format != "json" && o.format != "csv" && o.format != "xlsx") {
+    std::fprintf(stderr, "zhibiao: --format must be table, json, csv or xlsx, not \"%s\"\n", o.format.c_str());
+    return 2;
+  }
+  if (o.format == "xlsx" && o.output.empty()) {
+    std::fprintf(stderr, "zhibiao: --format=xlsx writes a file: give --output=FILE.xlsx\n");
+    return 2;
+  }
   o.timeout = absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms));
   o.region = absl::GetFlag(FLAGS_region);
   o.province = absl::GetFlag(FLAGS_province);

@@ -1,0 +1,45 @@
+"""The CLI's --format=csv|xlsx and --output on the suite of conftest.py: the
+same rows as its --json answer (and as the web view's downloads, which share
+the tables), usage errors with exit status 2."""
+
+import csv
+import io
+
+import openpyxl
+
+RANK = ["query", "rank", "--metric=economy.gdp", "--year=2025", "--figures=result_changes",
+        "--kind=work_report", "--unit=%"]
+
+
+def test_rank_as_csv_holds_the_json_rows(suite, loaded):
+    answer = suite.cli_json(*RANK)
+    _, out, _ = suite.cli(*RANK, "--format=csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["名次", "地区", "地区代码", "省份", "数值", "单位", "依据指标数"]
+    assert [(r[2], float(r[4])) for r in rows[1:]] == [(r["region_code"], r["value"]) for r in answer["regions"]]
+    assert {r[1] for r in rows[1:]} == {"河南省", "河北省"}
+    _, with_bom, _ = suite.cli(*RANK, "--format=csv", "--bom")
+    assert with_bom.startswith("\ufeff") and not out.startswith("\ufeff")
+
+
+def test_search_and_reports_as_xlsx_files(suite, loaded, tmp_path):
+    path = tmp_path / "search.xlsx"
+    _, _, err = suite.cli("query", "search", "粮食", "--page_size=200", "--format=xlsx", f"--output={path}")
+    hits = suite.cli_json("query", "search", "粮食", "--page_size=200")["hits"]
+    sheet = [[c.value for c in row] for row in openpyxl.load_workbook(path).active.iter_rows()]
+    assert sheet[0][:5] == ["地区", "地区代码", "报告年份", "报告", "主题"]
+    assert [r[-1] for r in sheet[1:]] == [h["indicator"]["indicator_id"] for h in hits]
+    assert f"wrote {len(hits)} rows to {path}" in err
+    path = tmp_path / "reports.csv"
+    suite.cli("reports", "list", "--format=csv", f"--output={path}")
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    assert {r[3] for r in rows[1:]} >= {"410000", "130000", "410700"}
+
+
+def test_format_usage_errors_exit_2(suite, loaded):
+    code, _, err = suite.cli(*RANK, "--format=pdf", check=False)
+    assert code == 2 and "--format must be table, json, csv or xlsx" in err
+    code, _, err = suite.cli(*RANK, "--format=xlsx", check=False)
+    assert code == 2 and "--output" in err
+    code, out, _ = suite.cli(*RANK, "--format=json")
+    assert out.lstrip().startswith("{")
