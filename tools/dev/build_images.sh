@@ -290,12 +290,13 @@ for x in "${built[@]}"; do
       fail "$x: $b: $(tr '\n' ' ' <<<"$unresolved")"
   done
 
-  # --help: absl prints the usage message and exits 1 (2 is a usage error).
+  # --help: absl prints a service's usage and exits 1; the CLI prints its own
+  # and exits 0 (2 is a usage error).
   out=$(in_image "$x" "/usr/local/bin/$bin" --help 2>&1)
   rc=$?
-  if [ "$x" = cli ]; then want="^zhibiao: zhibiao: turn Chinese"; else want="^zhibiao-$x: zhibiao-$x: "; fi
-  if [ "$rc" -eq 1 ] && grep -q "$want" <<<"$out"; then
-    pass "$x: $bin --help prints its usage (exit 1)"
+  if [ "$x" = cli ]; then want="^zhibiao: turn Chinese"; want_rc=0; else want="^zhibiao-$x: zhibiao-$x: "; want_rc=1; fi
+  if [ "$rc" -eq "$want_rc" ] && grep -q "$want" <<<"$out"; then
+    pass "$x: $bin --help prints its usage (exit $want_rc)"
   else
     fail "$x: $bin --help exited $rc: $(head -n 3 <<<"$out" | tr '\n' ' ')"
   fi

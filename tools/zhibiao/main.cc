@@ -5,11 +5,13 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/flags/usage.h"
 #include "common/base/env_flags.h"
 #include "common/base/logging.h"
 #include "tools/zhibiao/cli.h"
+#include "tools/zhibiao/help.h"
 #include "tools/zhibiao/hints.h"
 
 ABSL_FLAG(std::string, ingest, "127.0.0.1:7401", "ingest service address (env ZHIBIAO_INGEST_ADDR)");
@@ -82,43 +84,23 @@ ABSL_FLAG(std::string, run_dir, "", "up: folder for logs and port files (default
 
 namespace {
 
-constexpr char kUsage[] = R"(zhibiao: turn Chinese government work reports into queryable indicators.
 
-Usage:
-  zhibiao parse FILE [--json]          parse and extract locally, store nothing
-  zhibiao ingest FILE|DIR... [--json]  send documents to the ingest service
-        [--hint_region=CODE --hint_year=Y --hint_kind=K --hint_url=URL ...] for one file,
-        [--manifest=hints.csv] for many (path,region_code,report_year,kind,... columns)
-  zhibiao reports list [--region=CODE --province=CODE --year=Y] [--json]
-  zhibiao reports show ID [--json]
-  zhibiao reports section ID SECTION   one section's text (SECTION: 7.2 or 七.(二))
-  zhibiao metrics [--region --province --year]   taxonomy keys with observed counts and units
-  zhibiao query aggregate [--metric=K --subject=TEXT --region=CODE --province=CODE
-                           --year=Y --unit=U --group_by=region,year] [--json]
-  zhibiao health                       every service, one line each
-  zhibiao probe HOST:PORT [--service=NAME]  one address's health (exit 0 when SERVING)
-  zhibiao probe http://HOST:PORT[/PATH]     an HTTP service's health (zhibiao-web: /healthz)
-  zhibiao admin verify|stats           consistency check / figures of every storage shard
-  zhibiao admin checkpoint DIR         consistent backup of each shard into DIR/shard-N
-  zhibiao admin export                 every indicator of every shard as TSV on stdout
-  zhibiao admin reextract [--all | --extractor_older_than=V]
-                                       re-extract reports of other (or older) extractor versions,
-                                       or every one, through ingest, moving them where their region
-                                       routes and removing copies left on other shards; safe to
-                                       interrupt and run again
-  zhibiao up [--storage-shards=N --ingest=N --query=N --data_dir=DIR --base_port=P]
-                                       start the suite locally (N processes each, and the
-                                       web dashboard at base_port+80; dead ones are
-                                       restarted); Ctrl-C stops it
-
-Addresses: --ingest, --query, --storage or ZHIBIAO_INGEST_ADDR, ZHIBIAO_QUERY_ADDR,
-ZHIBIAO_STORAGE_ADDR. Exit status 0 only on success.)";
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::string usage = zb::cli::GeneralUsage();
+  if (zb::cli::WantsHelp(argc, argv)) {
+    const zb::cli::CommandHelp* command = zb::cli::FindCommand(zb::cli::PositionalWords(argc, argv));
+    std::printf("%s", command != nullptr ? zb::cli::CommandUsage(*command).c_str() : usage.c_str());
+    return 0;
+  }
+  if (absl::Status flags = zb::cli::CheckFlags(argc, argv); !flags.ok()) {
+    std::fprintf(stderr, "zhibiao: %s\n", std::string(flags.message()).c_str());
+    return 2;
+  }
   std::vector<char*> positional = zb::ParseFlagsWithEnv(
-      argc, argv, kUsage,
+      argc, argv, usage,
       {{"ingest", "ZHIBIAO_INGEST_ADDR"}, {"query", "ZHIBIAO_QUERY_ADDR"},
        {"storage", "ZHIBIAO_STORAGE_ADDR"}});
   zb::SetLogService("cli");
@@ -208,7 +190,7 @@ int main(int argc, char** argv) {
   o.run_dir = absl::GetFlag(FLAGS_run_dir);
 
   if (args.empty()) {
-    std::fprintf(stderr, "%s\n", kUsage);
+    std::fprintf(stderr, "%s", usage.c_str());
     return 2;
   }
   const std::string command = args[0];
@@ -242,6 +224,6 @@ int main(int argc, char** argv) {
   if (command == "admin" && !rest.empty() && rest[0] == "checkpoint") {
     return zb::cli::AdminCheckpoint(o, std::vector<std::string>(rest.begin() + 1, rest.end()));
   }
-  std::fprintf(stderr, "unknown command \"%s\"\n\n%s\n", command.c_str(), kUsage);
+  std::fprintf(stderr, "zhibiao: unknown command \"%s\"\n\n%s", absl::StrJoin(args, " ").c_str(), usage.c_str());
   return 2;
 }

@@ -1,6 +1,6 @@
-"""The CLI's --format=csv|xlsx and --output on the suite of conftest.py: the
-same rows as its --json answer (and as the web view's downloads, which share
-the tables), usage errors with exit status 2."""
+"""The CLI on the suite of conftest.py: --format=csv|xlsx and --output give
+the same rows as its --json answer (and as the web view's downloads, which
+share the tables); per-command help; exit status 0 ok, 1 failure, 2 usage."""
 
 import csv
 import io
@@ -43,3 +43,31 @@ def test_format_usage_errors_exit_2(suite, loaded):
     assert code == 2 and "--output" in err
     code, out, _ = suite.cli(*RANK, "--format=json")
     assert out.lstrip().startswith("{")
+
+
+def test_help_lists_every_command_and_each_commands_own_flags(suite):
+    code, out, err = suite.cli("--help")
+    assert code == 0 and err == ""
+    for command in ["query rank", "query series", "query compare", "query search", "reports list", "admin reextract"]:
+        assert f"zhibiao {command}" in out
+    assert "No flags matched" not in out and "zhibiao: zhibiao:" not in out
+    code, out, _ = suite.cli("query", "rank", "--help")
+    assert code == 0 and out.startswith("zhibiao query rank --metric=K --year=Y")
+    assert "  --k (default 10)" in out and "  --bottom" in out and "  --format (default table)" in out
+    assert "  --group_by" not in out  # aggregate's, not rank's
+    assert "Example:\n  zhibiao query rank --metric=economy.gdp" in out
+    code, out, _ = suite.cli("help", "ingest")
+    assert code == 0 and "  --manifest" in out
+
+
+def test_exit_status_is_0_ok_1_failure_2_usage(suite, loaded):
+    assert suite.cli("reports", "list")[0] == 0
+    code, _, err = suite.cli("query", "rank", "--metric=economy.gdp", "--bogus=1", check=False)
+    assert code == 2 and "unknown flag --bogus" in err
+    code, _, err = suite.cli("query", "rank", "--year=abc", check=False)
+    assert code == 2 and "--year=abc" in err
+    code, _, err = suite.cli("query", "frobnicate", check=False)
+    assert code == 2 and 'unknown command "query frobnicate"' in err
+    code, _, err = suite.cli("query", "rank", "--metric=economy.gdp", "--year=2025", "--query=127.0.0.1:1",
+                             "--timeout_ms=2000", check=False)
+    assert code == 1 and "UNAVAILABLE" in err
