@@ -3,6 +3,7 @@
 #include "common/doc/metadata.h"
 #include "tools/zhibiao/hints.h"
 
+#include <fnmatch.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1126,6 +1127,107 @@ int Up(const CliOptions& options) {
       write_env();
     }
   }
+}
+
+namespace {
+
+// Every stored report's metadata, through query (all pages); false after printing the error.
+bool ListAllReports(const CliOptions& options, const std::string& what, std::vector<zhibiao::v1::ReportMeta>* out) {
+  auto stub = zhibiao::v1::QueryService::NewStub(CliChannel(options, options.query_addr));
+  zhibiao::v1::ListReportsRequest request;
+  request.set_page_size(1000);
+  while (true) {
+    grpc::ClientContext context;
+    SetTimeout(&context, options.timeout);
+    zhibiao::v1::ListReportsResponse page;
+    grpc::Status status = stub->ListReports(&context, request, &page);
+    if (!status.ok()) {
+      PrintError(what, status);
+      return false;
+    }
+    for (auto& m : *page.mutable_reports()) out->push_back(std::move(m));
+    if (page.next_page_token().empty()) return true;
+    request.set_page_token(page.next_page_token());
+  }
+}
+
+bool IsReportId(absl::string_view id) {
+  return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+}  // namespace
+
+int AdminDelete(const CliOptions& options, const std::vector<std::string>& ids) {
+  if (ids.empty() == options.source_glob.empty()) {
+    std::fprintf(stderr, "usage: zhibiao admin delete ID... | zhibiao admin delete --source=GLOB  [--dry_run]\n");
+    return 2;
+  }
+  for (const std::string& id : ids) {
+    if (!IsReportId(id)) {
+      std::fprintf(stderr, "zhibiao: \"%s\" is not a report id (32 hex digits, as reports list shows)\n", id.c_str());
+      return 2;
+    }
+  }
+  std::vector<zhibiao::v1::ReportMeta> reports;
+  if (!ListAllReports(options, "admin delete", &reports)) return 1;
+  std::vector<zhibiao::v1::ReportMeta> chosen;
+  for (const auto& m : reports) {
+    const bool wanted = options.source_glob.empty()
+                            ? std::find(ids.begin(), ids.end(), m.report_id()) != ids.end()
+                            : fnmatch(options.source_glob.c_str(), m.source_name().c_str(), 0) == 0;
+    if (wanted) chosen.push_back(m);
+  }
+  int failed = 0;
+  for (const std::string& id : ids) {
+    if (std::none_of(chosen.begin(), chosen.end(), [&](const auto& m) { return m.report_id() == id; })) {
+      std::fprintf(stderr, "%s: no such report\n", id.c_str());
+      ++failed;
+    }
+  }
+  if (!options.source_glob.empty() && chosen.empty()) {
+    std::printf("no stored report's source matches %s\n", options.source_glob.c_str());
+    return 0;
+  }
+  std::vector<std::unique_ptr<zhibiao::v1::StorageService::Stub>> shards;
+  for (const std::string& address : SplitList(options.storage_addrs)) {
+    shards.push_back(zhibiao::v1::StorageService::NewStub(CliChannel(options, address)));
+  }
+  int deleted = 0;
+  for (const auto& m : chosen) {
+    if (options.dry_run) {
+      std::printf("would delete %s  %s %s  %s  %s\n", m.report_id().c_str(), m.region().code().c_str(),
+                  m.region().name().c_str(), m.title().c_str(), m.source_name().c_str());
+      continue;
+    }
+    // Whichever shard holds it (a report moved by reextract may sit on two).
+    bool found = false;
+    for (size_t s = 0; s < shards.size(); ++s) {
+      grpc::ClientContext context;
+      SetTimeout(&context, options.timeout);
+      zhibiao::v1::DeleteReportRequest request;
+      request.set_report_id(m.report_id());
+      zhibiao::v1::DeleteReportResponse response;
+      grpc::Status status = shards[s]->DeleteReport(&context, request, &response);
+      if (status.error_code() == grpc::StatusCode::NOT_FOUND) continue;
+      if (!status.ok()) {
+        PrintError(absl::StrCat("admin delete ", m.report_id(), " on storage-", s), status);
+        ++failed;
+        continue;
+      }
+      found = true;
+      std::printf("deleted %s from storage-%zu (%d indicators)  %s  %s\n", m.report_id().c_str(), s,
+                  response.indicators_removed(), m.title().c_str(), m.source_name().c_str());
+    }
+    if (found) ++deleted;
+  }
+  if (options.dry_run) {
+    std::printf("%zu reports would be deleted (dry run: nothing was)\n", chosen.size());
+  } else {
+    std::printf("%d reports deleted\n", deleted);
+  }
+  return failed == 0 ? 0 : 1;
 }
 
 int AdminVerify(const CliOptions& options) {

@@ -34,6 +34,9 @@ struct CliOptions {
   std::string group_by;
   int page_size = 0;
   bool all_pages = true;
+  // admin delete
+  std::string source_glob;
+  bool dry_run = false;
   // query semantics
   std::string aggregations;
   std::string order_by;
@@ -92,6 +95,9 @@ int Up(const CliOptions& options);
 int AdminVerify(const CliOptions& options);
 int AdminStats(const CliOptions& options);
 int AdminCheckpoint(const CliOptions& options, const std::vector<std::string>& args);
+// zhibiao admin delete ID... | --source=GLOB [--dry_run]: removes reports
+// (and their indicators) from whichever shard holds them.
+int AdminDelete(const CliOptions& options, const std::vector<std::string>& ids);
 // Re-extracts every report stored by another extractor version or on a shard
 // its region does not route to, through ingest (tools/zhibiao/reextract.cc).
 int AdminReextract(const CliOptions& options);

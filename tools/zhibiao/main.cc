@@ -61,6 +61,10 @@ ABSL_FLAG(std::string, hint_issuer, "", "ingest/parse: the issuing body (新乡�
 ABSL_FLAG(std::string, hint_published, "", "ingest/parse: publication date, YYYY-MM-DD");
 ABSL_FLAG(std::string, hint_url, "", "ingest/parse: the address the document was found at");
 ABSL_FLAG(std::string, hint_title, "", "ingest/parse: the document's title");
+ABSL_FLAG(std::string, source, "",
+          "admin delete: delete the reports whose source (file name or URL given at ingest) matches this "
+          "glob (\"*README.md\", \"/data/2024/*\")");
+ABSL_FLAG(bool, dry_run, false, "admin delete: list what would be deleted, delete nothing");
 ABSL_FLAG(bool, all, false, "admin reextract: re-extract every report, current ones too");
 ABSL_FLAG(std::string, extractor_older_than, "",
           "admin reextract: only reports of extractor versions before this one (extract-3+taxonomy-2), "
@@ -170,6 +174,8 @@ int main(int argc, char** argv) {
   o.hints.set_title(absl::GetFlag(FLAGS_hint_title));
   o.manifest = absl::GetFlag(FLAGS_manifest);
   o.reextract_all = absl::GetFlag(FLAGS_all);
+  o.source_glob = absl::GetFlag(FLAGS_source);
+  o.dry_run = absl::GetFlag(FLAGS_dry_run);
   o.extractor_older_than = absl::GetFlag(FLAGS_extractor_older_than);
   o.tls.ca = absl::GetFlag(FLAGS_tls_ca);
   o.tls.cert = absl::GetFlag(FLAGS_tls_cert);
@@ -221,6 +227,9 @@ int main(int argc, char** argv) {
   if (command == "admin" && !rest.empty() && rest[0] == "stats") return zb::cli::AdminStats(o);
   if (command == "admin" && !rest.empty() && rest[0] == "export") return zb::cli::AdminExport(o);
   if (command == "admin" && !rest.empty() && rest[0] == "reextract") return zb::cli::AdminReextract(o);
+  if (command == "admin" && !rest.empty() && rest[0] == "delete") {
+    return zb::cli::AdminDelete(o, std::vector<std::string>(rest.begin() + 1, rest.end()));
+  }
   if (command == "admin" && !rest.empty() && rest[0] == "checkpoint") {
     return zb::cli::AdminCheckpoint(o, std::vector<std::string>(rest.begin() + 1, rest.end()));
   }

@@ -71,3 +71,23 @@ def test_exit_status_is_0_ok_1_failure_2_usage(suite, loaded):
     code, _, err = suite.cli("query", "rank", "--metric=economy.gdp", "--year=2025", "--query=127.0.0.1:1",
                              "--timeout_ms=2000", check=False)
     assert code == 1 and "UNAVAILABLE" in err
+
+
+def test_admin_delete_by_source_with_a_dry_run_then_by_id(suite, loaded, tmp_path):
+    doc = tmp_path / "to-delete-周口市.txt"
+    doc.write_text("周口市人民政府关于2023年法治政府建设情况的报告\n一、主要工作\n全年办理行政复议案件77件。\n",
+                   encoding="utf-8")
+    added = suite.cli_json("ingest", str(doc))
+    report_id = added["report_id"]
+    code, out, _ = suite.cli("admin", "delete", "--source=*to-delete-*", "--dry_run")
+    assert code == 0 and f"would delete {report_id}" in out and "1 reports would be deleted (dry run" in out
+    assert report_id in suite.cli("reports", "list")[1]
+    code, out, _ = suite.cli("admin", "delete", report_id)
+    assert code == 0 and f"deleted {report_id} from storage-" in out and "1 reports deleted" in out
+    assert report_id not in suite.cli("reports", "list")[1]
+    code, _, err = suite.cli("admin", "delete", report_id, check=False)
+    assert code == 1 and "no such report" in err
+    code, _, err = suite.cli("admin", "delete", "not-an-id", check=False)
+    assert code == 2 and "is not a report id" in err
+    code, out, _ = suite.cli("admin", "delete", "--source=*nothing-matches*")
+    assert code == 0 and "no stored report's source matches" in out
