@@ -5,8 +5,10 @@
 #include "absl/flags/reflection.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/base/env_flags.h"
+#include "common/regions/regions.h"
 
 namespace zb::cli {
 namespace {
@@ -218,6 +220,31 @@ absl::Status CheckFlags(int argc, char** argv) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RegionCodeFromFlag(const std::string& flag, const std::string& value) {
+  if (value.empty()) return value;
+  if (value.size() == 6 && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return value;
+  }
+  const regions::RegionTable& table = regions::RegionTable::Default();
+  const std::vector<regions::RegionMention> mentions = table.FindMentions(value);
+  if (mentions.size() == 1 && mentions[0].offset == 0 && mentions[0].length == value.size()) {
+    if (mentions[0].codes.size() == 1) return mentions[0].codes[0];
+    std::vector<std::string> candidates;
+    for (const std::string& code : mentions[0].codes) {
+      std::optional<zhibiao::v1::Region> r = table.FindByCode(code);
+      candidates.push_back(absl::StrCat(code, " (", r ? r->province() : "", ")"));
+    }
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, "=", value, " names several regions: ",
+                                                   absl::StrJoin(candidates, ", "),
+                                                   "; give the code, or the name with its province or city"));
+  }
+  // A name with its parents: 河南省新乡市, 江苏省南京市鼓楼区.
+  std::optional<zhibiao::v1::Region> resolved = table.ResolvePrefix(value);
+  if (resolved && absl::EndsWith(value, resolved->name())) return resolved->code();
+  return absl::InvalidArgumentError(absl::StrCat("--", flag, "=", value,
+                                                 " is neither a six-digit region code nor a region's name"));
 }
 
 }  // namespace zb::cli

@@ -1,6 +1,7 @@
 // zhibiao: the command line of the zhibiao suite.
 #include <cstdio>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -25,8 +26,8 @@ ABSL_FLAG(std::string, format, "table",
 ABSL_FLAG(std::string, output, "", "with --format=csv or xlsx: write the table to this file");
 ABSL_FLAG(bool, bom, false, "with --format=csv: start with a UTF-8 byte-order mark (for Excel)");
 ABSL_FLAG(int, timeout_ms, 30000, "deadline of each call");
-ABSL_FLAG(std::string, region, "", "filter: six-digit region code");
-ABSL_FLAG(std::string, province, "", "filter: six-digit province code (410000)");
+ABSL_FLAG(std::string, region, "", "filter: six-digit region code, or the region's name (新乡市, 河南省新乡市)");
+ABSL_FLAG(std::string, province, "", "filter: six-digit province code (410000) or name (河南省, 河南)");
 ABSL_FLAG(int, year, 0, "filter: report year");
 ABSL_FLAG(std::string, metric, "", "filter: taxonomy metric keys, comma-separated");
 ABSL_FLAG(std::string, subject, "", "filter: text the indicator's subject contains");
@@ -127,8 +128,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   o.timeout = absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms));
-  o.region = absl::GetFlag(FLAGS_region);
-  o.province = absl::GetFlag(FLAGS_province);
+  for (auto [flag, value, out] : {std::make_tuple("region", absl::GetFlag(FLAGS_region), &o.region),
+                                   std::make_tuple("province", absl::GetFlag(FLAGS_province), &o.province)}) {
+    absl::StatusOr<std::string> code = zb::cli::RegionCodeFromFlag(flag, value);
+    if (!code.ok()) {
+      std::fprintf(stderr, "zhibiao: %s\n", std::string(code.status().message()).c_str());
+      return 2;
+    }
+    *out = *code;
+  }
   o.year = absl::GetFlag(FLAGS_year);
   o.metric = absl::GetFlag(FLAGS_metric);
   o.subject = absl::GetFlag(FLAGS_subject);

@@ -91,3 +91,18 @@ def test_admin_delete_by_source_with_a_dry_run_then_by_id(suite, loaded, tmp_pat
     assert code == 2 and "is not a report id" in err
     code, out, _ = suite.cli("admin", "delete", "--source=*nothing-matches*")
     assert code == 0 and "no stored report's source matches" in out
+
+
+def test_region_names_are_accepted_where_codes_are(suite, loaded):
+    by_code = suite.cli_json("query", "series", "--metric=economy.gdp", "--region=410000", "--figures=result_changes",
+                             "--unit=%")
+    for name in ["河南省", "河南"]:
+        by_name = suite.cli_json("query", "series", "--metric=economy.gdp", f"--region={name}",
+                                 "--figures=result_changes", "--unit=%")
+        assert by_name == by_code
+    listed = suite.cli_json("reports", "list", "--region=河南省新乡市")["reports"]
+    assert {r["region"]["code"] for r in listed} == {"410700"}
+    code, _, err = suite.cli("reports", "list", "--region=鼓楼区", check=False)
+    assert code == 2 and "names several regions" in err and "320106" in err and "350102" in err
+    code, _, err = suite.cli("reports", "list", "--province=火星省", check=False)
+    assert code == 2 and "neither a six-digit region code nor a region's name" in err
