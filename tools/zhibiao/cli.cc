@@ -659,9 +659,33 @@ bool CallQuery(const CliOptions& options, const char* what, Method method, const
 
 }  // namespace
 
+namespace {
+
+// --targets, --results and --change into `filter`; false after a usage message.
+bool FigureFiltersOf(const CliOptions& options, zhibiao::v1::IndicatorFilter* filter) {
+  if (options.targets_only && options.results_only) {
+    std::fprintf(stderr, "zhibiao: --targets and --results exclude each other\n");
+    return false;
+  }
+  filter->set_targets_only(options.targets_only);
+  filter->set_exclude_targets(options.results_only);
+  if (options.change == "levels") {
+    filter->set_change(zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY);
+  } else if (options.change == "changes") {
+    filter->set_change(zhibiao::v1::CHANGE_FILTER_CHANGES_ONLY);
+  } else if (!options.change.empty()) {
+    std::fprintf(stderr, "zhibiao: --change must be levels or changes, not \"%s\"\n", options.change.c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 int QueryAggregate(const CliOptions& options) {
   zhibiao::v1::AggregateRequest request;
   auto* f = request.mutable_filter();
+  if (!FigureFiltersOf(options, f)) return 2;
   for (const std::string& m : SplitList(options.metric)) f->add_metric_keys(m);
   f->set_subject_contains(options.subject);
   if (!options.region.empty()) f->add_region_codes(options.region);
@@ -842,6 +866,7 @@ int QuerySearch(const CliOptions& options, const std::vector<std::string>& words
   if (!options.province.empty()) request.mutable_filter()->add_province_codes(options.province);
   if (options.year > 0) request.mutable_filter()->add_years(options.year);
   for (zhibiao::v1::DocumentKind kind : options.kinds) request.mutable_filter()->add_document_kinds(kind);
+  if (!FigureFiltersOf(options, request.mutable_filter())) return 2;
   request.set_page_size(options.page_size);
   zhibiao::v1::SearchIndicatorsResponse response;
   if (!CallQuery(options, "query search", &zhibiao::v1::QueryService::Stub::SearchIndicators, request,

@@ -34,6 +34,10 @@ struct CliOptions {
   std::string group_by;
   int page_size = 0;
   bool all_pages = true;
+  // figure filters: --targets (only goals), --results (no goals), --change=levels|changes
+  bool targets_only = false;
+  bool results_only = false;
+  std::string change;
   // admin delete
   std::string source_glob;
   bool dry_run = false;

@@ -1,5 +1,8 @@
 #include "tools/zhibiao/cli_calls.h"
 
+#include <cstring>
+#include <utility>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -25,9 +28,18 @@ std::string ToJson(const google::protobuf::Message& message) {
 }
 
 void PrintError(absl::string_view what, const grpc::Status& status) {
+  // The services name request fields; a CLI user sets flags.
+  std::string message = status.error_message();
+  for (const auto& [field, flag] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"options.unit", "--unit"}, {"options.figures", "--figures"}, {"options.document_kinds", "--kind"},
+           {"metric_key", "--metric"}, {"region_code", "--region"}, {"base_year", "--base_year"}}) {
+    for (size_t at = message.find(field); at != std::string::npos; at = message.find(field, at + 1)) {
+      message.replace(at, std::strlen(field), flag);
+    }
+  }
   std::fprintf(stderr, "%s: %s: %s\n", std::string(what).c_str(),
                absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())).c_str(),
-               status.error_message().c_str());
+               message.c_str());
 }
 
 std::shared_ptr<grpc::Channel> CliChannel(const CliOptions& options, const std::string& address,

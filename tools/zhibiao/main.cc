@@ -65,6 +65,9 @@ ABSL_FLAG(std::string, hint_title, "", "ingest/parse: the document's title");
 ABSL_FLAG(std::string, source, "",
           "admin delete: delete the reports whose source (file name or URL given at ingest) matches this "
           "glob (\"*README.md\", \"/data/2024/*\")");
+ABSL_FLAG(bool, targets, false, "query aggregate/search: only goals (Indicator.is_target: 力争, 目标, this year's targets)");
+ABSL_FLAG(bool, results, false, "query aggregate/search: only achieved figures (no goals)");
+ABSL_FLAG(std::string, change, "", "query aggregate/search: levels (a stock: 358件) or changes (增长5.6%)");
 ABSL_FLAG(bool, dry_run, false, "admin delete: list what would be deleted, delete nothing");
 ABSL_FLAG(bool, all, false, "admin reextract: re-extract every report, current ones too");
 ABSL_FLAG(std::string, extractor_older_than, "",
@@ -183,6 +186,9 @@ int main(int argc, char** argv) {
   o.manifest = absl::GetFlag(FLAGS_manifest);
   o.reextract_all = absl::GetFlag(FLAGS_all);
   o.source_glob = absl::GetFlag(FLAGS_source);
+  o.targets_only = absl::GetFlag(FLAGS_targets);
+  o.results_only = absl::GetFlag(FLAGS_results);
+  o.change = absl::GetFlag(FLAGS_change);
   o.dry_run = absl::GetFlag(FLAGS_dry_run);
   o.extractor_older_than = absl::GetFlag(FLAGS_extractor_older_than);
   o.tls.ca = absl::GetFlag(FLAGS_tls_ca);

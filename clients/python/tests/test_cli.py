@@ -106,3 +106,17 @@ def test_region_names_are_accepted_where_codes_are(suite, loaded):
     assert code == 2 and "names several regions" in err and "320106" in err and "350102" in err
     code, _, err = suite.cli("reports", "list", "--province=火星省", check=False)
     assert code == 2 and "neither a six-digit region code nor a region's name" in err
+
+
+def test_target_and_change_filters(suite, loaded):
+    every = suite.cli_json("query", "search", "生产总值", "--page_size=500")["hits"]
+    targets = suite.cli_json("query", "search", "生产总值", "--targets", "--page_size=500")["hits"]
+    results = suite.cli_json("query", "search", "生产总值", "--results", "--page_size=500")["hits"]
+    changes = suite.cli_json("query", "search", "生产总值", "--change=changes", "--page_size=500")["hits"]
+    assert targets and results and len(targets) + len(results) == len(every)
+    assert all(h["indicator"]["is_target"] for h in targets) and not any(h["indicator"]["is_target"] for h in results)
+    assert changes and all(h["indicator"]["change"] in ("CHANGE_INCREASE", "CHANGE_DECREASE") for h in changes)
+    code, _, err = suite.cli("query", "search", "生产总值", "--targets", "--results", check=False)
+    assert code == 2 and "exclude each other" in err
+    code, _, err = suite.cli("query", "search", "生产总值", "--change=up", check=False)
+    assert code == 2 and "--change must be levels or changes" in err
