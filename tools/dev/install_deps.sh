@@ -12,9 +12,10 @@ packages=(
   prometheus-cpp-dev libcpp-httplib-dev libxlsxwriter-dev
   clang libclang-rt-14-dev
   python3-grpcio python3-protobuf python3-pandas python3-pytest python3-openpyxl python3-tqdm
-  chromium fonts-wqy-microhei
+  chromium fonts-wqy-microhei tmux
 )
-# chromium and its CJK font: the web dashboard's browser tests (tests/web).
+# chromium and its CJK font: the web dashboard's browser tests (tests/web); tmux:
+# the CLI's terminal test (a progress line and bars in a real pane).
 # The Node client example, ECharts (compiled into zhibiao-web) and the browser
 # tests need Node.js 18 or later and npm: the machine's, else Debian's.
 command -v node >/dev/null || packages+=(nodejs npm)

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -28,7 +30,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/base/logging.h"
 #include "common/extract/quantities.h"
@@ -216,15 +220,78 @@ std::vector<std::string> ExpandInputs(const std::vector<std::string>& args) {
   return files;
 }
 
-void ProgressBar(size_t done, size_t total, absl::string_view name) {
-  const int width = 30;
-  const int filled = total == 0 ? width : static_cast<int>(width * done / total);
-  std::string bar(filled, '#');
-  bar.append(width - filled, '.');
-  std::string shown(name.substr(name.size() > 40 ? name.size() - 40 : 0));
-  std::fprintf(stderr, "\r[%s] %zu/%zu %-40s", bar.c_str(), done, total, shown.c_str());
-  std::fflush(stderr);
-}
+// The ingest progress line on a terminal (stderr): a bar, done/total, the
+// rate, the time left and the last file. Its own thread redraws it every
+// 150 ms, so it moves while a large document is parsed; result lines (stdout)
+// go through Print, which clears the line first and draws it again after.
+class ProgressLine {
+ public:
+  explicit ProgressLine(size_t total) : total_(total), start_(absl::Now()) {
+    thread_ = std::thread([this] {
+      while (!stop_.WaitForNotificationWithTimeout(absl::Milliseconds(150))) {
+        absl::MutexLock lock(&mu_);
+        DrawLocked();
+      }
+    });
+  }
+  ~ProgressLine() { Finish(); }
+
+  void Update(size_t done, absl::string_view name) {
+    absl::MutexLock lock(&mu_);
+    done_ = done;
+    name_ = std::string(name.substr(name.size() > 40 ? name.size() - 40 : 0));
+    DrawLocked();
+  }
+  // Runs `print` (which writes whole lines to stdout) with the line cleared.
+  void Print(const std::function<void()>& print) {
+    absl::MutexLock lock(&mu_);
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+    print();
+    std::fflush(stdout);
+    DrawLocked();
+  }
+  // The last drawing, left on the terminal.
+  void Finish() {
+    if (finished_) return;
+    finished_ = true;
+    stop_.Notify();
+    thread_.join();
+    absl::MutexLock lock(&mu_);
+    done_ = total_;
+    name_.clear();
+    DrawLocked();
+    std::fprintf(stderr, "\n");
+  }
+
+ private:
+  void DrawLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const int width = 30;
+    const int filled = total_ == 0 ? width : static_cast<int>(width * done_ / total_);
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.append(static_cast<size_t>(width - filled), '.');
+    const double seconds = std::max(1e-3, absl::ToDoubleSeconds(absl::Now() - start_));
+    const double rate = static_cast<double>(done_) / seconds;
+    std::string eta = "--";
+    if (done_ >= total_) {
+      eta = absl::StrFormat("%.0fs total", seconds);
+    } else if (rate > 0) {
+      eta = absl::StrFormat("%.0fs left", static_cast<double>(total_ - done_) / rate);
+    }
+    std::fprintf(stderr, "\r\033[K[%s] %zu/%zu  %.1f files/s  %s  %s", bar.c_str(), done_, total_, rate,
+                 eta.c_str(), name_.c_str());
+    std::fflush(stderr);
+  }
+
+  const size_t total_;
+  const absl::Time start_;
+  absl::Mutex mu_;
+  size_t done_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string name_ ABSL_GUARDED_BY(mu_);
+  absl::Notification stop_;
+  bool finished_ = false;
+  std::thread thread_;
+};
 
 const char* OutcomeWord(zhibiao::v1::IngestOutcome outcome) {
   switch (outcome) {
@@ -386,7 +453,8 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
     book = *std::move(read);
   }
   auto stub = zhibiao::v1::IngestService::NewStub(CliChannel(options, options.ingest_addr));
-  const bool progress = !options.json && isatty(STDERR_FILENO);
+  const bool terminal = !options.json && isatty(STDERR_FILENO);
+  std::unique_ptr<ProgressLine> progress = terminal ? std::make_unique<ProgressLine>(files.size()) : nullptr;
   std::vector<FileResult> results(files.size());
   size_t finished = 0;
   // Prints a file's line once it has its final result (retries are silent).
@@ -414,14 +482,20 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
       std::fflush(stdout);
       return;
     }
-    if (progress) std::fprintf(stderr, "\r%*s\r", 80, "");
-    if (r.status.ok()) {
-      std::printf("%-9s %s  %s  (%d indicators)\n", OutcomeWord(r.response.outcome()),
-                  r.response.report_id().c_str(), file.c_str(), r.response.indicator_count());
+    auto print = [&] {
+      if (r.status.ok()) {
+        std::printf("%-9s %s  %s  (%d indicators)\n", OutcomeWord(r.response.outcome()),
+                    r.response.report_id().c_str(), file.c_str(), r.response.indicator_count());
+      } else {
+        PrintError(file, r.status);
+      }
+    };
+    if (progress) {
+      progress->Print(print);
+      progress->Update(finished, file);
     } else {
-      PrintError(file, r.status);
+      print();
     }
-    if (progress) ProgressBar(finished, files.size(), file);
   };
   std::vector<size_t> todo(files.size());
   for (size_t i = 0; i < files.size(); ++i) todo[i] = i;
@@ -471,10 +545,7 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
       ++stored;
     }
   }
-  if (progress) {
-    ProgressBar(files.size(), files.size(), "");
-    std::fprintf(stderr, "\n");
-  }
+  if (progress) progress->Finish();
   if (!options.json) {
     std::printf("%zu files: %d stored, %d unchanged, %d failed\n", files.size(), stored, unchanged,
                 failed);
@@ -819,8 +890,13 @@ int QuerySeries(const CliOptions& options) {
   }
   std::printf("%s in %s %s (%s of figures in %s)\n", response.metric_key().c_str(), response.region_code().c_str(),
               RegionNameOf(response.region_code()).c_str(), response.aggregate().c_str(), response.unit().c_str());
+  // On a terminal each year also gets a bar, scaled to the largest value.
+  const bool bars = isatty(STDOUT_FILENO) != 0;
+  double max = 0;
+  for (const auto& p : response.points()) max = std::max(max, p.value());
   for (const auto& p : response.points()) {
-    std::printf("%d  %16s  (%lld figures; %s)\n", p.year(), FormatNumber(p.value()).c_str(),
+    std::printf("%d  %16s  %s(%lld figures; %s)\n", p.year(), FormatNumber(p.value()).c_str(),
+                bars ? absl::StrCat(Pad(Bar(p.value(), max, 20), 20), "  ").c_str() : "",
                 static_cast<long long>(p.count()), absl::StrJoin(p.report_ids(), ",").c_str());
   }
   PrintMissingShards(response.missing_shards());

@@ -224,9 +224,8 @@ absl::Status CheckFlags(int argc, char** argv) {
 
 absl::StatusOr<std::string> RegionCodeFromFlag(const std::string& flag, const std::string& value) {
   if (value.empty()) return value;
-  if (value.size() == 6 && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return value;
-  }
+  // Digits are a code: the service judges them (and says what a code must be).
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) return value;
   const regions::RegionTable& table = regions::RegionTable::Default();
   const std::vector<regions::RegionMention> mentions = table.FindMentions(value);
   if (mentions.size() == 1 && mentions[0].offset == 0 && mentions[0].length == value.size()) {

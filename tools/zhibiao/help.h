@@ -42,7 +42,7 @@ std::vector<std::string> PositionalWords(int argc, char** argv);
 // its flag does not accept; checked before parsing so it exits 2, not 1.
 absl::Status CheckFlags(int argc, char** argv);
 
-// The six-digit code `flag` names: a code as given, or a region's name
+// The code `flag` names: digits as given (the service checks them), or a region's name
 // (新乡市, 河南, 河南省新乡市); INVALID_ARGUMENT for an unknown name, and for a
 // name several regions share (鼓楼区) listing them with their provinces.
 absl::StatusOr<std::string> RegionCodeFromFlag(const std::string& flag, const std::string& value);

@@ -120,3 +120,56 @@ def test_target_and_change_filters(suite, loaded):
     assert code == 2 and "exclude each other" in err
     code, _, err = suite.cli("query", "search", "生产总值", "--change=up", check=False)
     assert code == 2 and "--change must be levels or changes" in err
+
+
+def test_progress_line_and_bars_on_a_terminal_in_tmux(suite, loaded, tmp_path):
+    """On a terminal (a tmux pane) ingest draws its progress line with rate and
+    time, rank draws a bar per region; piped, neither appears."""
+    import os
+    import shutil
+    import subprocess
+    import time
+    from conftest import BIN, WORK_REPORTS
+
+    tmux = shutil.which("tmux")
+    assert tmux, "tmux is missing (tools/dev/install_deps.sh installs it)"
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i, path in enumerate(WORK_REPORTS * 6):  # 12 documents (unchanged after the first two)
+        shutil.copy(path, folder / f"{i:02d}-{path.name}")
+    exports = "".join(f"export {k}='{v}'\n" for k, v in suite.env.items() if k.endswith("_ADDR"))
+    script = tmp_path / "run.sh"
+    script.write_text(f"""#!/bin/bash
+{exports}export ZHIBIAO_TOKEN_FILE='{suite.token_file}'
+'{BIN / "zhibiao"}' ingest '{folder}'
+'{BIN / "zhibiao"}' query rank --metric=economy.gdp --year=2025 --figures=result_changes --kind=work_report --unit=%
+echo DONE
+sleep 60
+""")
+    script.chmod(0o755)
+    socket = f"zb-test-{os.getpid()}"
+    subprocess.run([tmux, "-L", socket, "new-session", "-d", "-s", "t", "-x", "160", "-y", "50", str(script)],
+                   check=True)
+    frames = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            pane = subprocess.run([tmux, "-L", socket, "capture-pane", "-p", "-t", "t"], capture_output=True,
+                                  text=True).stdout
+            frames.append(pane)
+            if "DONE" in pane:
+                break
+            time.sleep(0.05)
+    finally:
+        subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True)
+    final = frames[-1]
+    assert "DONE" in final, final
+    assert "[##############################] 12/12" in final and "files/s" in final and "s total" in final, final
+    rank_lines = [l for l in final.splitlines() if l.lstrip().startswith(("1 ", "2 ")) and "%" in l]
+    assert len(rank_lines) == 2 and all("█" in l for l in rank_lines), final
+    # Piped, the same commands print no progress line and no bars.
+    _, out, err = suite.cli("query", "rank", "--metric=economy.gdp", "--year=2025", "--figures=result_changes",
+                            "--kind=work_report", "--unit=%")
+    assert "█" not in out
+    _, out, err = suite.cli("ingest", str(folder))
+    assert "files/s" not in err and "12 files: 0 stored, 12 unchanged, 0 failed" in out
