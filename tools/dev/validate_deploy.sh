@@ -90,8 +90,8 @@ run_checks() {
   local stages=" $* " tmp f rel out
   tmp=$(mktemp -d)
   if [[ $stages == *" yaml "* ]]; then
-    out=$(yamllint --strict -f parsable -c "$here/yamllint.yaml" "$root"/deploy/k8s/*.yaml "$root"/deploy/compose/*.yaml 2>&1)
-    for f in "$root"/deploy/k8s/*.yaml "$root"/deploy/compose/*.yaml; do
+    out=$(yamllint --strict -f parsable -c "$here/yamllint.yaml" "$root"/deploy/k8s/*.yaml "$root"/deploy/k8s/overlays/*/*.yaml "$root"/deploy/compose/*.yaml 2>&1)
+    for f in "$root"/deploy/k8s/*.yaml "$root"/deploy/k8s/overlays/*/*.yaml "$root"/deploy/compose/*.yaml; do
       rel=${f#"$root"/}
       if grep -q -F -- "$f:" <<<"$out"; then
         echo "FAIL yamllint $rel: $(grep -F -- "$f:" <<<"$out" | head -3 | sed "s|^$f:||" | tr '\n' ' ')"
@@ -161,6 +161,7 @@ all_checks() {
   self_check k8s-no-hpa k8s "k8s every Deployment has a HorizontalPodAutoscaler"
   self_check k8s-open-networkpolicy k8s "k8s NetworkPolicy"
   self_check k8s-run-as-root k8s "k8s StatefulSet/storage security context"
+  self_check k8s-secrets-in-base k8s "k8s the base kustomization applies no Secret"
   self_check k8s-yaml-syntax "yaml k8s" "yamllint deploy/k8s/namespace.yaml" "k8s parse namespace.yaml"
   self_check compose-bad-key compose "compose config compose.yaml:" "compose schema compose.yaml:"
   self_check compose-fixed-port compose "compose compose.yaml: ingest and query can be scaled"

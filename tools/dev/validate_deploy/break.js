@@ -26,6 +26,15 @@ function find(docs, kind, name) {
 const container = ['spec', 'template', 'spec', 'containers', 0];
 
 const mutations = {
+  // The placeholder Secrets back in the base, where `kubectl apply -k` would
+  // overwrite real ones.
+  'k8s-secrets-in-base': () => {
+    fs.copyFileSync(path.join(deployDir, 'k8s/overlays/example-secrets/secrets.yaml'), path.join(deployDir, 'k8s/secrets.yaml'));
+    const file = path.join(deployDir, 'k8s/kustomization.yaml');
+    const k = YAML.parseDocument(fs.readFileSync(file, 'utf8'));
+    k.get('resources').add('secrets.yaml');
+    fs.writeFileSync(file, k.toString());
+  },
   // A string where the schema wants an integer.
   'k8s-schema-type': () => editFile('k8s/storage.yaml', (docs) => {
     find(docs, 'StatefulSet', 'storage').setIn(['spec', 'replicas'], 'three');

@@ -104,6 +104,14 @@ function checkK8s(dir) {
     });
   }
 
+  // The example overlay's placeholder Secrets: what the workloads' volumes
+  // name, kept out of the base (checked below).
+  const overlayDir = path.join(dir, 'overlays', 'example-secrets');
+  const overlaySecrets = fs.existsSync(path.join(overlayDir, 'secrets.yaml'))
+    ? parseFile(path.join(overlayDir, 'secrets.yaml')) : [];
+  for (const o of overlaySecrets) {
+    if (o && o.kind) objects.push({ file: 'overlays/example-secrets/secrets.yaml', o });
+  }
   // Schema: the validating model classes of kubernetes-models, then unknown fields.
   for (const { file, o } of objects) {
     check(`k8s schema ${file} ${o.kind}/${o.metadata.name}`, () => {
@@ -119,6 +127,22 @@ function checkK8s(dir) {
       return problems;
     });
   }
+
+  check('k8s the base kustomization applies no Secret', () => {
+    const problems = [];
+    for (const { file, o } of objects) {
+      if (o.kind === 'Secret' && !file.startsWith('overlays/')) problems.push(`${file} holds Secret ${o.metadata.name}`);
+    }
+    const base = parseFile(path.join(dir, 'kustomization.yaml'))[0] || {};
+    for (const r of base.resources || []) if (/secret/i.test(r)) problems.push(`base resources list ${r}`);
+    const overlay = fs.existsSync(path.join(overlayDir, 'kustomization.yaml'))
+      ? parseFile(path.join(overlayDir, 'kustomization.yaml'))[0] || {} : {};
+    const listed = overlay.resources || [];
+    if (!listed.includes('../..') || !listed.includes('secrets.yaml')) {
+      problems.push('overlays/example-secrets/kustomization.yaml does not add secrets.yaml to the base (../..)');
+    }
+    return problems;
+  });
 
   const all = objects.map((x) => x.o);
   const ofKind = (k) => all.filter((o) => o.kind === k);
