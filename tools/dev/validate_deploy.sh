@@ -18,6 +18,8 @@
 #   k8s ...          policy: resources, probes, security context, HPA and PDB
 #                    per workload, NetworkPolicy, one storage list, ...
 #                    (tools/dev/validate_deploy/check.js)
+#   monitoring       deploy/monitoring: the PrometheusRule (promtool check rules) and the
+#                    Grafana dashboard, every metric name one the services export
 #   compose config   `docker-compose config -q`, plain and with compose.tls.yaml
 #   compose schema   each Compose file against the compose-spec JSON schema
 #   compose ...      policy of the merged configuration
@@ -38,7 +40,7 @@ as_root() {
 
 install_tools() {
   local debs=() p
-  for p in yamllint docker-compose; do
+  for p in yamllint docker-compose prometheus; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || debs+=("$p")
   done
   command -v node >/dev/null 2>&1 || debs+=(nodejs)
@@ -90,8 +92,8 @@ run_checks() {
   local stages=" $* " tmp f rel out
   tmp=$(mktemp -d)
   if [[ $stages == *" yaml "* ]]; then
-    out=$(yamllint --strict -f parsable -c "$here/yamllint.yaml" "$root"/deploy/k8s/*.yaml "$root"/deploy/k8s/overlays/*/*.yaml "$root"/deploy/compose/*.yaml 2>&1)
-    for f in "$root"/deploy/k8s/*.yaml "$root"/deploy/k8s/overlays/*/*.yaml "$root"/deploy/compose/*.yaml; do
+    out=$(yamllint --strict -f parsable -c "$here/yamllint.yaml" "$root"/deploy/k8s/*.yaml "$root"/deploy/k8s/overlays/*/*.yaml "$root"/deploy/monitoring/*.yaml "$root"/deploy/compose/*.yaml 2>&1)
+    for f in "$root"/deploy/k8s/*.yaml "$root"/deploy/k8s/overlays/*/*.yaml "$root"/deploy/monitoring/*.yaml "$root"/deploy/compose/*.yaml; do
       rel=${f#"$root"/}
       if grep -q -F -- "$f:" <<<"$out"; then
         echo "FAIL yamllint $rel: $(grep -F -- "$f:" <<<"$out" | head -3 | sed "s|^$f:||" | tr '\n' ' ')"
@@ -99,6 +101,20 @@ run_checks() {
         echo "ok   yamllint $rel"
       fi
     done
+  fi
+  if [[ $stages == *" monitoring "* ]]; then
+    node_checks monitoring "$root/deploy/monitoring" "$repo"   # the sources name the metrics
+    # promtool parses every alert expression (Prometheus 2.42, Debian).
+    if NODE_PATH=$cache/node_modules node -e '
+        const YAML = require("yaml"); const fs = require("fs");
+        const r = YAML.parse(fs.readFileSync(process.argv[1], "utf8"));
+        fs.writeFileSync(process.argv[2], YAML.stringify({ groups: r.spec.groups }));' \
+        "$root/deploy/monitoring/prometheus-rule.yaml" "$tmp/rules.yaml" 2>"$tmp/rules.err" &&
+       out=$(promtool check rules "$tmp/rules.yaml" 2>&1); then
+      echo "ok   monitoring promtool check rules: $(grep -o 'SUCCESS: [0-9]* rules found' <<<"$out")"
+    else
+      echo "FAIL monitoring promtool check rules: $(cat "$tmp/rules.err" 2>/dev/null; tail -n 5 <<<"${out:-}" | tr '\n' ' ')"
+    fi
   fi
   if [[ $stages == *" k8s "* ]]; then
     node_checks k8s "$root/deploy/k8s"
@@ -154,7 +170,9 @@ self_check() {
 }
 
 all_checks() {
-  run_checks "$repo" yaml k8s compose
+  run_checks "$repo" yaml k8s compose monitoring
+  self_check monitoring-unknown-metric monitoring "monitoring PrometheusRule: metrics the services export" \
+    "monitoring Grafana dashboard: metrics the services export"
   self_check k8s-schema-type k8s "k8s schema storage.yaml StatefulSet/storage"
   self_check k8s-unknown-field k8s "k8s schema ingest.yaml Deployment/ingest" "k8s Deployment/ingest probes"
   self_check k8s-no-limits k8s "k8s Deployment/query resources"

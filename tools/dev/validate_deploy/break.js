@@ -26,6 +26,15 @@ function find(docs, kind, name) {
 const container = ['spec', 'template', 'spec', 'containers', 0];
 
 const mutations = {
+  // A dashboard panel and an alert on metrics no service exports (a typo).
+  'monitoring-unknown-metric': () => {
+    const file = path.join(deployDir, 'monitoring/grafana-dashboard.json');
+    const d = JSON.parse(fs.readFileSync(file, 'utf8'));
+    d.panels[0].targets[0].expr = 'sum(rate(zhibiao_rpc_request_total[5m]))';
+    fs.writeFileSync(file, JSON.stringify(d, null, 2));
+    const rules = path.join(deployDir, 'monitoring/prometheus-rule.yaml');
+    fs.writeFileSync(rules, fs.readFileSync(rules, 'utf8').replace('zhibiao_serving[2m]', 'zhibiao_servng[2m]'));
+  },
   // The placeholder Secrets back in the base, where `kubectl apply -k` would
   // overwrite real ones.
   'k8s-secrets-in-base': () => {

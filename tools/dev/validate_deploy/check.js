@@ -687,12 +687,82 @@ function checkComposePolicy(label, file) {
 
 // ---------------------------------------------------------------- main
 
+// The metric names the services export: the "zhibiao_..." string literals of
+// common/ and services/ (a histogram family also answers as _bucket, _sum
+// and _count).
+function exportedMetrics(srcRoot) {
+  const names = new Set();
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(cc|h)$/.test(e.name)) {
+        for (const m of fs.readFileSync(p, 'utf8').matchAll(/"(zhibiao_[a-z0-9_]+)"/g)) names.add(m[1]);
+      }
+    }
+  };
+  for (const d of ['common', 'services']) walk(path.join(srcRoot, d));
+  for (const n of [...names]) for (const suffix of ['_bucket', '_sum', '_count']) names.add(n + suffix);
+  return names;
+}
+
+function unknownMetrics(expr, exported) {
+  return [...new Set(String(expr).match(/\bzhibiao_[a-z0-9_]+/g) || [])].filter((n) => !exported.has(n));
+}
+
+// deploy/monitoring: the PrometheusRule and the Grafana dashboard.
+function checkMonitoring(dir, srcRoot) {
+  const exported = exportedMetrics(srcRoot);
+  check('monitoring exported metric names found in the sources', () =>
+    exported.size >= 20 ? [] : [`only ${exported.size} zhibiao_* names found under ${srcRoot}`]);
+  const rule = parseFile(path.join(dir, 'prometheus-rule.yaml'))[0] || {};
+  check('monitoring PrometheusRule: every alert has expr, for, severity and summary', () => {
+    const problems = [];
+    if (rule.apiVersion !== 'monitoring.coreos.com/v1' || rule.kind !== 'PrometheusRule') problems.push('not a monitoring.coreos.com/v1 PrometheusRule');
+    if ((rule.metadata || {}).namespace !== 'zhibiao') problems.push('namespace is not zhibiao');
+    const rules = ((rule.spec || {}).groups || []).flatMap((g) => g.rules || []);
+    if (rules.length < 10) problems.push(`only ${rules.length} rules`);
+    for (const r of rules) {
+      if (!r.alert || !r.expr || !r.for) problems.push(`${r.alert || '(unnamed)'}: alert, expr and for are required`);
+      if (!['page', 'ticket'].includes((r.labels || {}).severity)) problems.push(`${r.alert}: severity must be page or ticket`);
+      if (!(r.annotations || {}).summary) problems.push(`${r.alert}: no summary`);
+    }
+    return problems;
+  });
+  check('monitoring PrometheusRule: metrics the services export', () =>
+    ((rule.spec || {}).groups || []).flatMap((g) => g.rules || []).flatMap((r) =>
+      unknownMetrics(r.expr, exported).map((n) => `${r.alert}: ${n} is not exported`)));
+  let dashboard = {};
+  check('monitoring Grafana dashboard parses as JSON', () => {
+    try {
+      dashboard = JSON.parse(fs.readFileSync(path.join(dir, 'grafana-dashboard.json'), 'utf8'));
+    } catch (e) {
+      return [e.message];
+    }
+    const problems = [];
+    if (!dashboard.uid || !dashboard.title) problems.push('no uid or title');
+    if (!Array.isArray(dashboard.panels) || dashboard.panels.length < 8) problems.push('fewer than 8 panels');
+    return problems;
+  });
+  check('monitoring Grafana dashboard: metrics the services export', () => {
+    const problems = [];
+    for (const p of dashboard.panels || []) {
+      if (!(p.targets || []).length) problems.push(`panel "${p.title}" has no query`);
+      for (const t of p.targets || []) {
+        for (const n of unknownMetrics(t.expr, exported)) problems.push(`panel "${p.title}": ${n} is not exported`);
+      }
+    }
+    return problems;
+  });
+}
+
 const [mode, ...rest] = process.argv.slice(2);
-if (mode === 'k8s') checkK8s(rest[0]);
+if (mode === 'monitoring') checkMonitoring(rest[0], rest[1]);
+else if (mode === 'k8s') checkK8s(rest[0]);
 else if (mode === 'compose-schema') checkComposeSchema(rest);
 else if (mode === 'compose-policy') checkComposePolicy(rest[0], rest[1]);
 else {
-  console.error('usage: check.js k8s DIR | compose-schema FILE... | compose-policy LABEL FILE');
+  console.error('usage: check.js k8s DIR | monitoring DIR SOURCE_ROOT | compose-schema FILE... | compose-policy LABEL FILE');
   process.exit(2);
 }
 process.exit(failures === 0 ? 0 : 1);
