@@ -553,27 +553,38 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
   return failed == 0 ? 0 : 1;
 }
 
-int ReportsList(const CliOptions& options) {
+namespace {
+
+// Stored reports' metadata through query: the first page of `request`, or
+// every page with `all_pages`; false after printing the error.
+bool ListReportPages(const CliOptions& options, const std::string& what, zhibiao::v1::ListReportsRequest request,
+                     bool all_pages, zhibiao::v1::ListReportsResponse* all) {
   auto stub = zhibiao::v1::QueryService::NewStub(CliChannel(options, options.query_addr));
-  zhibiao::v1::ListReportsRequest request;
-  request.set_region_code(options.region);
-  request.set_province_code(options.province);
-  request.set_year(options.year);
-  request.set_page_size(options.page_size);
-  zhibiao::v1::ListReportsResponse all;
   while (true) {
     grpc::ClientContext context;
     SetTimeout(&context, options.timeout);
     zhibiao::v1::ListReportsResponse page;
     grpc::Status status = stub->ListReports(&context, request, &page);
     if (!status.ok()) {
-      PrintError("reports list", status);
-      return 1;
+      PrintError(what, status);
+      return false;
     }
-    for (auto& m : *page.mutable_reports()) *all.add_reports() = std::move(m);
-    if (page.next_page_token().empty() || !options.all_pages) break;
+    for (auto& m : *page.mutable_reports()) *all->add_reports() = std::move(m);
+    if (page.next_page_token().empty() || !all_pages) return true;
     request.set_page_token(page.next_page_token());
   }
+}
+
+}  // namespace
+
+int ReportsList(const CliOptions& options) {
+  zhibiao::v1::ListReportsRequest request;
+  request.set_region_code(options.region);
+  request.set_province_code(options.province);
+  request.set_year(options.year);
+  request.set_page_size(options.page_size);
+  zhibiao::v1::ListReportsResponse all;
+  if (!ListReportPages(options, "reports list", request, options.all_pages, &all)) return 1;
   if (options.json) {
     std::printf("%s\n", ToJson(all).c_str());
     return 0;
@@ -1232,26 +1243,6 @@ int Up(const CliOptions& options) {
 
 namespace {
 
-// Every stored report's metadata, through query (all pages); false after printing the error.
-bool ListAllReports(const CliOptions& options, const std::string& what, std::vector<zhibiao::v1::ReportMeta>* out) {
-  auto stub = zhibiao::v1::QueryService::NewStub(CliChannel(options, options.query_addr));
-  zhibiao::v1::ListReportsRequest request;
-  request.set_page_size(1000);
-  while (true) {
-    grpc::ClientContext context;
-    SetTimeout(&context, options.timeout);
-    zhibiao::v1::ListReportsResponse page;
-    grpc::Status status = stub->ListReports(&context, request, &page);
-    if (!status.ok()) {
-      PrintError(what, status);
-      return false;
-    }
-    for (auto& m : *page.mutable_reports()) out->push_back(std::move(m));
-    if (page.next_page_token().empty()) return true;
-    request.set_page_token(page.next_page_token());
-  }
-}
-
 bool IsReportId(absl::string_view id) {
   return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -1271,10 +1262,12 @@ int AdminDelete(const CliOptions& options, const std::vector<std::string>& ids) 
       return 2;
     }
   }
-  std::vector<zhibiao::v1::ReportMeta> reports;
-  if (!ListAllReports(options, "admin delete", &reports)) return 1;
+  zhibiao::v1::ListReportsRequest every;
+  every.set_page_size(1000);
+  zhibiao::v1::ListReportsResponse reports;
+  if (!ListReportPages(options, "admin delete", every, /*all_pages=*/true, &reports)) return 1;
   std::vector<zhibiao::v1::ReportMeta> chosen;
-  for (const auto& m : reports) {
+  for (const auto& m : reports.reports()) {
     const bool wanted = options.source_glob.empty()
                             ? std::find(ids.begin(), ids.end(), m.report_id()) != ids.end()
                             : fnmatch(options.source_glob.c_str(), m.source_name().c_str(), 0) == 0;
