@@ -265,6 +265,11 @@ std::vector<RegionMention> RegionTable::FindMentions(absl::string_view text) con
   return out;
 }
 
+std::string RegionTable::NameOf(absl::string_view code) const {
+  auto it = by_code_.find(code);
+  return it == by_code_.end() ? std::string() : entries_[it->second].name;
+}
+
 std::vector<zhibiao::v1::Region> RegionTable::AtLevel(zhibiao::v1::RegionLevel level) const {
   std::vector<zhibiao::v1::Region> out;
   for (const Entry& e : entries_) {

@@ -58,6 +58,8 @@ class RegionTable {
 
   // The region with `code`, or nullopt.
   std::optional<zhibiao::v1::Region> FindByCode(absl::string_view code) const;
+  // The name of the region with `code` ("新乡市"), "" for an unknown code.
+  std::string NameOf(absl::string_view code) const;
 
   // Every region of `level`, in table (code) order.
   std::vector<zhibiao::v1::Region> AtLevel(zhibiao::v1::RegionLevel level) const;

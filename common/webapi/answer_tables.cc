@@ -15,12 +15,6 @@ constexpr absl::string_view kTableMethods[] = {"Rank",          "TimeSeries",   
                                                "Aggregate",     "SearchIndicators", "ListReports",
                                                "ListMetrics"};
 
-std::string RegionName(const regions::RegionTable& regions, const std::string& code) {
-  if (code.empty()) return "";
-  std::optional<v1::Region> region = regions.FindByCode(code);
-  return region ? region->name() : "";
-}
-
 std::string KindName(v1::DocumentKind kind) {
   switch (kind) {
     case v1::DOCUMENT_KIND_RULE_OF_LAW_REPORT:
@@ -49,8 +43,8 @@ Table RankTable(const v1::RankResponse& r, const regions::RegionTable& regions) 
           {"名次", "地区", "地区代码", "省份", "数值", "单位", "依据指标数"},
           {}};
   for (const v1::RankedRegion& e : r.regions()) {
-    t.rows.push_back({NumberCell(e.rank()), TextCell(RegionName(regions, e.region_code())),
-                      TextCell(e.region_code()), TextCell(RegionName(regions, e.province_code())),
+    t.rows.push_back({NumberCell(e.rank()), TextCell(regions.NameOf(e.region_code())),
+                      TextCell(e.region_code()), TextCell(regions.NameOf(e.province_code())),
                       NumberCell(e.value()), TextCell(r.unit()), NumberCell(static_cast<double>(e.count()))});
   }
   return t;
@@ -61,7 +55,7 @@ Table SeriesTable(const v1::TimeSeriesResponse& r, const regions::RegionTable& r
           {"地区", "地区代码", "年份", "数值", "单位", "依据指标数", "报告"},
           {}};
   for (const v1::TimeSeriesPoint& p : r.points()) {
-    t.rows.push_back({TextCell(RegionName(regions, r.region_code())), TextCell(r.region_code()),
+    t.rows.push_back({TextCell(regions.NameOf(r.region_code())), TextCell(r.region_code()),
                       NumberCell(p.year()), NumberCell(p.value()), TextCell(r.unit()),
                       NumberCell(static_cast<double>(p.count())), TextCell(absl::StrJoin(p.report_ids(), " "))});
   }
@@ -74,8 +68,8 @@ Table CompareTable(const v1::CompareResponse& r, const regions::RegionTable& reg
            "变化", "变化率", "单位"},
           {}};
   for (const v1::RegionComparison& c : r.regions()) {
-    t.rows.push_back({TextCell(RegionName(regions, c.region_code())), TextCell(c.region_code()),
-                      TextCell(RegionName(regions, c.province_code())),
+    t.rows.push_back({TextCell(regions.NameOf(c.region_code())), TextCell(c.region_code()),
+                      TextCell(regions.NameOf(c.province_code())),
                       Optional(c.has_base_value(), c.base_value()), Optional(c.has_value(), c.value()),
                       Optional(c.has_absolute_change(), c.absolute_change()),
                       Optional(c.has_relative_change(), c.relative_change()), TextCell(r.unit())});

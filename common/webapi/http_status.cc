@@ -1,8 +1,8 @@
 #include "common/webapi/http_status.h"
 
-#include <cstdio>
-
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "common/base/logging.h"
 
 namespace zb::webapi {
 
@@ -39,46 +39,10 @@ int HttpStatusFor(absl::StatusCode code) {
 }
 
 std::string JsonQuote(absl::string_view text) {
-  std::string out = "\"";
-  out.reserve(text.size() + 2);
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '<':  // never a tag, even when the body lands in a page
-        out += "\\u003c";
-        break;
-      case '>':
-        out += "\\u003e";
-        break;
-      case '&':
-        out += "\\u0026";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof(escaped), "\\u%04x", static_cast<unsigned char>(c));
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += "\"";
-  return out;
+  std::string quoted;
+  AppendJsonString(text, &quoted);
+  // Never a tag, even when the body lands in a page.
+  return absl::StrReplaceAll(quoted, {{"<", "\\u003c"}, {">", "\\u003e"}, {"&", "\\u0026"}});
 }
 
 std::string ErrorJson(const absl::Status& status) {

@@ -89,11 +89,7 @@ std::string Pad(absl::string_view s, size_t width) {
 }
 
 // The region's name from the GB/T 2260 table ("" for an unknown code).
-std::string RegionNameOf(const std::string& code) {
-  if (code.empty()) return "";
-  std::optional<zhibiao::v1::Region> region = regions::RegionTable::Default().FindByCode(code);
-  return region ? region->name() : "";
-}
+std::string RegionNameOf(const std::string& code) { return regions::RegionTable::Default().NameOf(code); }
 
 // A bar of up to `width` cells for `value` out of `max` (eighths of a cell).
 std::string Bar(double value, double max, int width) {
