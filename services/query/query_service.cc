@@ -29,27 +29,27 @@ std::string EncodeListToken(const std::vector<ShardCursor>& cursors) {
 }
 
 absl::StatusOr<std::vector<ShardCursor>> DecodeListToken(absl::string_view token, int shards) {
-  std::vector<ShardCursor> cursors(shards);
-  if (token.empty()) return cursors;
+  if (token.empty()) return std::vector<ShardCursor>(shards);
   std::string plain;
   if (!absl::WebSafeBase64Unescape(token, &plain)) {
     return absl::InvalidArgumentError("page_token is not a token this service issued");
   }
   std::vector<std::string> parts = absl::StrSplit(plain, '.');
-  if (static_cast<int>(parts.size()) != shards) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_token was issued for ", parts.size(), " storage shards; there are ", shards,
-        " now: start the listing again"));
-  }
-  for (int i = 0; i < shards; ++i) {
+  std::vector<ShardCursor> decoded(parts.size());
+  for (size_t i = 0; i < parts.size(); ++i) {
     if (parts[i] == "-") {
-      cursors[i].exhausted = true;
+      decoded[i].exhausted = true;
     } else if (parts[i].empty() || parts[i][0] != 'k' ||
-               !absl::WebSafeBase64Unescape(parts[i].substr(1), &cursors[i].last_key)) {
+               !absl::WebSafeBase64Unescape(parts[i].substr(1), &decoded[i].last_key)) {
       return absl::InvalidArgumentError("page_token is not a token this service issued");
     }
   }
-  return cursors;
+  if (static_cast<int>(decoded.size()) != shards) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_token was issued for ", decoded.size(), " storage shards; there are ", shards,
+        " now: start the listing again"));
+  }
+  return decoded;
 }
 
 bool TakePage(const std::vector<std::vector<std::string>>& keys, const std::vector<bool>& has_next,

@@ -176,42 +176,65 @@ void PrintReportSummary(const zhibiao::v1::Report& report, bool with_indicators)
 
 // What a folder gives to ingest: the formats ingest reads, by name (a file
 // named on the command line is sent whatever its name; ingest detects the
-// format from the bytes).
-constexpr absl::string_view kDocumentSuffixes[] = {".txt", ".text", ".htm", ".html", ".pdf", ".docx"};
+// format from the bytes). --include replaces these; --exclude takes from them.
+constexpr absl::string_view kDocumentGlobs[] = {"*.txt", "*.text", "*.htm", "*.html", "*.pdf", "*.docx"};
 
-bool LooksLikeADocument(const fs::path& path) {
-  const std::string name = absl::AsciiStrToLower(path.filename().string());
-  for (absl::string_view suffix : kDocumentSuffixes) {
-    if (absl::EndsWith(name, suffix)) return true;
+// A glob matches a file's name, or, when it holds a '/', its path below the
+// folder named on the command line (`2024/*.pdf`); case is ignored.
+bool MatchesAny(const std::vector<std::string>& globs, const fs::path& relative) {
+  const std::string name = relative.filename().string();
+  const std::string path = relative.generic_string();
+  for (const std::string& glob : globs) {
+    const bool by_path = glob.find('/') != std::string::npos;
+    if (fnmatch(glob.c_str(), by_path ? path.c_str() : name.c_str(), FNM_CASEFOLD) == 0) return true;
   }
   return false;
 }
 
-// Files named on the command line, folders expanded (recursively, sorted, documents only).
-std::vector<std::string> ExpandInputs(const std::vector<std::string>& args) {
+// Files named on the command line, folders expanded (recursively, sorted,
+// documents only, or what --include/--exclude select), saying on stderr what
+// a folder left out.
+std::vector<std::string> ExpandInputs(const CliOptions& options, const std::vector<std::string>& args) {
+  const std::vector<std::string> include =
+      options.include_globs.empty()
+          ? std::vector<std::string>(std::begin(kDocumentGlobs), std::end(kDocumentGlobs))
+          : options.include_globs;
   std::vector<std::string> files;
   for (const std::string& arg : args) {
     std::error_code ec;
-    if (fs::is_directory(arg, ec)) {
-      std::vector<std::string> found;
-      size_t skipped = 0;
-      for (const auto& entry : fs::recursive_directory_iterator(arg, ec)) {
-        if (!entry.is_regular_file()) continue;
-        if (LooksLikeADocument(entry.path())) {
-          found.push_back(entry.path().string());
-        } else {
-          ++skipped;
-        }
-      }
-      std::sort(found.begin(), found.end());
-      files.insert(files.end(), found.begin(), found.end());
-      if (skipped > 0) {
-        std::fprintf(stderr, "ingest: %s: left out %zu files that are not documents (a folder gives *%s)\n",
-                     arg.c_str(), skipped, absl::StrJoin(kDocumentSuffixes, ", *").c_str());
-      }
-    } else {
+    if (!fs::is_directory(arg, ec)) {
       files.push_back(arg);
+      continue;
     }
+    std::vector<std::string> found;
+    std::vector<std::string> not_included;
+    std::vector<std::string> excluded;
+    for (const auto& entry : fs::recursive_directory_iterator(arg, ec)) {
+      if (!entry.is_regular_file()) continue;
+      const fs::path relative = entry.path().lexically_relative(arg);
+      if (!MatchesAny(include, relative)) {
+        not_included.push_back(relative.generic_string());
+      } else if (MatchesAny(options.exclude_globs, relative)) {
+        excluded.push_back(relative.generic_string());
+      } else {
+        found.push_back(entry.path().string());
+      }
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+    auto say = [&](std::vector<std::string> names, const std::string& why) {
+      if (names.empty()) return;
+      std::sort(names.begin(), names.end());
+      const size_t shown = std::min<size_t>(names.size(), 5);
+      std::fprintf(stderr, "ingest: %s: left out %zu files %s: %s%s\n", arg.c_str(), names.size(), why.c_str(),
+                   absl::StrJoin(names.begin(), names.begin() + shown, ", ").c_str(),
+                   names.size() > shown ? ", ..." : "");
+    };
+    say(not_included, options.include_globs.empty()
+                          ? absl::StrCat("that are not documents (a folder gives ", absl::StrJoin(include, " "),
+                                         "; --include changes that)")
+                          : absl::StrCat("not matching --include=", absl::StrJoin(include, ",")));
+    say(excluded, absl::StrCat("matching --exclude=", absl::StrJoin(options.exclude_globs, ",")));
   }
   return files;
 }
@@ -438,7 +461,11 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
     std::fprintf(stderr, "usage: zhibiao ingest FILE|DIR... [--json --in_flight=N --retries=N]\n");
     return 2;
   }
-  const std::vector<std::string> files = ExpandInputs(args);
+  const std::vector<std::string> files = ExpandInputs(options, args);
+  if (files.empty()) {
+    std::fprintf(stderr, "zhibiao ingest: no files to send: the folders gave none (see what was left out above)\n");
+    return 1;
+  }
   HintBook book;
   if (!options.manifest.empty()) {
     absl::StatusOr<HintBook> read = HintBook::FromManifest(options.manifest);
@@ -553,6 +580,15 @@ namespace {
 
 // Stored reports' metadata through query: the first page of `request`, or
 // every page with `all_pages`; false after printing the error.
+// When a page is not the last: how to ask for the next one, on stderr so
+// that a CSV or JSON answer on stdout stays clean.
+void SayNextPage(absl::string_view command, absl::string_view next_page_token) {
+  if (next_page_token.empty()) return;
+  std::fprintf(stderr, "%.*s: more follow; the same command with --page_token=%.*s gives the next page\n",
+               static_cast<int>(command.size()), command.data(), static_cast<int>(next_page_token.size()),
+               next_page_token.data());
+}
+
 bool ListReportPages(const CliOptions& options, const std::string& what, zhibiao::v1::ListReportsRequest request,
                      bool all_pages, zhibiao::v1::ListReportsResponse* all) {
   auto stub = zhibiao::v1::QueryService::NewStub(CliChannel(options, options.query_addr));
@@ -566,6 +602,7 @@ bool ListReportPages(const CliOptions& options, const std::string& what, zhibiao
       return false;
     }
     for (auto& m : *page.mutable_reports()) *all->add_reports() = std::move(m);
+    if (!all_pages) all->set_next_page_token(page.next_page_token());
     if (page.next_page_token().empty() || !all_pages) return true;
     request.set_page_token(page.next_page_token());
   }
@@ -579,8 +616,12 @@ int ReportsList(const CliOptions& options) {
   request.set_province_code(options.province);
   request.set_year(options.year);
   request.set_page_size(options.page_size);
+  request.set_page_token(options.page_token);
+  // Every page, unless the caller asked for one (--page_size or --page_token).
+  const bool all_pages = options.page_size == 0 && options.page_token.empty();
   zhibiao::v1::ListReportsResponse all;
-  if (!ListReportPages(options, "reports list", request, options.all_pages, &all)) return 1;
+  if (!ListReportPages(options, "reports list", request, all_pages, &all)) return 1;
+  SayNextPage("reports list", all.next_page_token());
   if (options.json) {
     std::printf("%s\n", ToJson(all).c_str());
     return 0;
@@ -951,11 +992,13 @@ int QuerySearch(const CliOptions& options, const std::vector<std::string>& words
   for (zhibiao::v1::DocumentKind kind : options.kinds) request.mutable_filter()->add_document_kinds(kind);
   if (!FigureFiltersOf(options, request.mutable_filter())) return 2;
   request.set_page_size(options.page_size);
+  request.set_page_token(options.page_token);
   zhibiao::v1::SearchIndicatorsResponse response;
   if (!CallQuery(options, "query search", &zhibiao::v1::QueryService::Stub::SearchIndicators, request,
                  &response)) {
     return 1;
   }
+  SayNextPage("query search", response.next_page_token());
   if (options.json) {
     std::printf("%s\n", ToJson(response).c_str());
     return 0;
@@ -969,7 +1012,6 @@ int QuerySearch(const CliOptions& options, const std::vector<std::string>& words
                 ind.metric_key().empty() ? "unmapped" : ind.metric_key().c_str(), hit.title().c_str(),
                 ind.sentence().c_str());
   }
-  if (!response.next_page_token().empty()) std::printf("(more: narrow the search or raise --page_size)\n");
   return 0;
 }
 

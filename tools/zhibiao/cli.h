@@ -33,7 +33,9 @@ struct CliOptions {
   std::string unit;
   std::string group_by;
   int page_size = 0;
-  bool all_pages = true;
+  std::string page_token;                  // reports list / query search: the page to start at
+  std::vector<std::string> include_globs;  // ingest: what a folder gives (default: documents)
+  std::vector<std::string> exclude_globs;  // ingest: what a folder leaves out
   // figure filters: --targets (only goals), --results (no goals), --change=levels|changes
   bool targets_only = false;
   bool results_only = false;

@@ -34,7 +34,15 @@ ABSL_FLAG(std::string, subject, "", "filter: text the indicator's subject contai
 ABSL_FLAG(std::string, unit, "", "filter: base units, comma-separated (件,%,元)");
 ABSL_FLAG(std::string, group_by, "",
           "aggregate: comma-separated dimensions: metric, region, province, year, subject");
-ABSL_FLAG(int, page_size, 0, "reports list: page size (0: the service's default)");
+ABSL_FLAG(int, page_size, 0,
+          "reports list / query search: figures or reports per page (reports list: one page of this many; "
+          "0: every report)");
+ABSL_FLAG(std::string, page_token, "",
+          "reports list / query search: start at this page (the token the previous page printed)");
+ABSL_FLAG(std::string, include, "",
+          "ingest: comma-separated globs of the files a folder gives, instead of its documents "
+          "(*.txt,*.html,*.htm,*.text,*.pdf,*.docx); a glob with '/' matches the path below the folder");
+ABSL_FLAG(std::string, exclude, "", "ingest: comma-separated globs of files a folder leaves out (*draft*,old/*)");
 ABSL_FLAG(std::string, aggregations, "", "query aggregate: count,sum,avg,min,max,weighted_avg (default: all but weighted)");
 ABSL_FLAG(std::string, order_by, "", "query aggregate: order rows by count, sum, avg, min, max or weighted_avg");
 ABSL_FLAG(bool, desc, false, "query aggregate: descending order");
@@ -146,6 +154,9 @@ int main(int argc, char** argv) {
   o.unit = absl::GetFlag(FLAGS_unit);
   o.group_by = absl::GetFlag(FLAGS_group_by);
   o.page_size = absl::GetFlag(FLAGS_page_size);
+  o.page_token = absl::GetFlag(FLAGS_page_token);
+  o.include_globs = absl::StrSplit(absl::GetFlag(FLAGS_include), ',', absl::SkipWhitespace());
+  o.exclude_globs = absl::StrSplit(absl::GetFlag(FLAGS_exclude), ',', absl::SkipWhitespace());
   o.aggregations = absl::GetFlag(FLAGS_aggregations);
   o.order_by = absl::GetFlag(FLAGS_order_by);
   o.descending = absl::GetFlag(FLAGS_desc);

@@ -122,6 +122,58 @@ def test_target_and_change_filters(suite, loaded):
     assert code == 2 and "--change must be levels or changes" in err
 
 
+def test_ingest_include_and_exclude_globs_say_what_they_left_out(suite, loaded, tmp_path):
+    folder = tmp_path / "mixed"
+    (folder / "old").mkdir(parents=True)
+    body = "{}人民政府关于2023年法治政府建设情况的报告\n一、主要工作\n全年办理行政复议案件{}件。\n"
+    (folder / "keep-开封市.txt").write_text(body.format("开封市", 11), encoding="utf-8")
+    (folder / "draft-洛阳市.txt").write_text(body.format("洛阳市", 12), encoding="utf-8")
+    (folder / "old" / "keep-安阳市.txt").write_text(body.format("安阳市", 13), encoding="utf-8")
+    (folder / "notes.md").write_text(body.format("鹤壁市", 14), encoding="utf-8")
+
+    def sources(out):
+        return sorted(line.split()[2].split("/mixed/")[1] for line in out.splitlines() if "/mixed/" in line)
+
+    code, out, err = suite.cli("ingest", str(folder), "--exclude=draft-*,old/*")
+    assert code == 0 and sources(out) == ["keep-开封市.txt"]
+    assert "left out 1 files that are not documents" in err and "notes.md" in err
+    assert "left out 2 files matching --exclude=draft-*,old/*: draft-洛阳市.txt, old/keep-安阳市.txt" in err
+    code, out, err = suite.cli("ingest", str(folder), "--include=*.md,old/*.txt")
+    assert code == 0 and sources(out) == ["notes.md", "old/keep-安阳市.txt"]
+    assert "left out 2 files not matching --include=*.md,old/*.txt" in err
+    code, out, err = suite.cli("ingest", str(folder), "--include=*.pdf", check=False)
+    assert code == 1 and "no files to send" in err
+    # A file named on the command line is sent whatever the globs say.
+    code, out, _ = suite.cli("ingest", str(folder / "notes.md"), "--exclude=*.md")
+    assert code == 0 and "notes.md" in out
+
+
+def test_page_token_walks_reports_and_search_page_by_page(suite, loaded):
+    every = [r["report_id"] for r in suite.cli_json("reports", "list")["reports"]]
+    assert len(every) >= 4
+    walked, token, pages = [], "", 0
+    while True:
+        code, out, err = suite.cli("reports", "list", "--page_size=2", "--format=csv",
+                                   *([f"--page_token={token}"] if token else []))
+        rows = list(csv.reader(io.StringIO(out)))[1:]
+        walked += [r[0] for r in rows]
+        pages += 1
+        if "--page_token=" not in err:
+            break
+        token = err.split("--page_token=")[1].split()[0]
+        assert len(rows) == 2
+    assert walked == every and pages == (len(every) + 1) // 2
+    hits = suite.cli_json("query", "search", "生产总值", "--page_size=500")["hits"]
+    first = suite.cli_json("query", "search", "生产总值", "--page_size=3")
+    second = suite.cli_json("query", "search", "生产总值", "--page_size=3", f"--page_token={first['next_page_token']}")
+    ids = [h["indicator"]["indicator_id"] for h in first["hits"] + second["hits"]]
+    assert ids == [h["indicator"]["indicator_id"] for h in hits[:6]]
+    code, _, err = suite.cli("query", "search", "生产总值", "--page_size=3", check=False)
+    assert code == 0 and "query search: more follow; the same command with --page_token=" in err
+    code, _, err = suite.cli("reports", "list", "--page_token=bm90LWEtdG9rZW4", check=False)
+    assert code == 1 and "page_token is not a token this service issued" in err
+
+
 def test_progress_line_and_bars_on_a_terminal_in_tmux(suite, loaded, tmp_path):
     """On a terminal (a tmux pane) ingest draws its progress line with rate and
     time, rank draws a bar per region; piped, neither appears."""
