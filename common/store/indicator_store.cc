@@ -34,6 +34,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/base/logging.h"
+#include "common/store/checkpoint_retention.h"
 #include "common/store/keys.h"
 #include "common/text/normalize.h"
 #include "common/store/rocks_status.h"
@@ -844,7 +845,8 @@ absl::StatusOr<int64_t> IndicatorStore::AggregatePartials(
 
 uint64_t IndicatorStore::index_generation() const { return cache_->generation(); }
 
-absl::StatusOr<int64_t> IndicatorStore::Checkpoint(const std::string& directory) const {
+absl::StatusOr<IndicatorStore::CheckpointWritten> IndicatorStore::Checkpoint(const std::string& directory,
+                                                                              int keep) const {
   if (directory.empty() || directory[0] != '/') {
     return absl::InvalidArgumentError(
         absl::StrCat("checkpoint directory \"", directory, "\" must be an absolute path"));
@@ -881,8 +883,14 @@ absl::StatusOr<int64_t> IndicatorStore::Checkpoint(const std::string& directory)
   if (!s.ok()) return FromRocksStatus(s, absl::StrCat("checkpoint into ", directory));
   uint64_t reports = 0;
   db_->GetIntProperty(handles_[kReports], "rocksdb.estimate-num-keys", &reports);
+  CheckpointWritten written;
+  written.reports = static_cast<int64_t>(reports);
+  if (absl::Status marked = WriteCheckpointMarker(directory, absl::Now(), written.reports); !marked.ok()) {
+    return marked;
+  }
   LogInfo("checkpoint_written", {{"directory", directory}});
-  return static_cast<int64_t>(reports);
+  written.removed = PruneCheckpoints(directory, keep, options_.data_dir);
+  return written;
 }
 
 absl::Status IndicatorStore::CompactAll() {

@@ -167,9 +167,14 @@ class IndicatorStore {
       const zhibiao::v1::SearchIndicatorsRequest& request) const;
 
   // Writes a consistent checkpoint into `directory` (which must not exist
-  // and must lie outside the data directory); returns the number of reports
-  // in it.
-  absl::StatusOr<int64_t> Checkpoint(const std::string& directory) const;
+  // and must lie outside the data directory), with a marker saying when;
+  // with keep > 0, then removes this shard's oldest checkpoints beside it so
+  // that `keep` remain (common/store/checkpoint_retention.h).
+  struct CheckpointWritten {
+    int64_t reports = 0;               // reports in the checkpoint
+    std::vector<std::string> removed;  // older checkpoints removed
+  };
+  absl::StatusOr<CheckpointWritten> Checkpoint(const std::string& directory, int keep = 0) const;
 
   zhibiao::v1::GetStatsResponse Stats() const;
 

@@ -12,6 +12,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/store/checkpoint_retention.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace zb::store {
@@ -287,6 +289,37 @@ TEST_F(IndicatorStoreTest, CheckpointInsideTheLiveDirectoryIsRefused) {
   auto beside = store_->Checkpoint(std::filesystem::absolute(options_.data_dir + "-checkpoint").string());
   ASSERT_TRUE(beside.ok()) << beside.status();
   std::filesystem::remove_all(options_.data_dir + "-checkpoint");
+}
+
+TEST_F(IndicatorStoreTest, CheckpointsBeyondKeepAreRemovedOldestFirstAndOnlyMarkedOnes) {
+  ASSERT_TRUE(store_->Put(MakeReport(1)).ok());
+  const std::string root = std::filesystem::absolute(options_.data_dir + "-backups").string();
+  std::filesystem::remove_all(root);
+  // What retention must never touch: a folder made by hand, another shard's checkpoint.
+  std::filesystem::create_directories(root + "/by-hand/shard-0");
+  auto other_shard = store_->Checkpoint(root + "/run-1/shard-1");
+  ASSERT_TRUE(other_shard.ok()) << other_shard.status();
+  std::vector<std::vector<std::string>> removed;
+  for (int run = 1; run <= 4; ++run) {
+    auto written = store_->Checkpoint(absl::StrCat(root, "/run-", run, "/shard-0"), /*keep=*/2);
+    ASSERT_TRUE(written.ok()) << written.status();
+    EXPECT_EQ(written->reports, 1);
+    EXPECT_TRUE(std::filesystem::exists(absl::StrCat(root, "/run-", run, "/shard-0/", kCheckpointMarker)));
+    removed.push_back(written->removed);
+  }
+  using ::testing::ElementsAre;
+  EXPECT_THAT(removed, ElementsAre(ElementsAre(), ElementsAre(), ElementsAre(root + "/run-1/shard-0"),
+                                   ElementsAre(root + "/run-2/shard-0")));
+  EXPECT_TRUE(std::filesystem::exists(root + "/by-hand/shard-0"));
+  EXPECT_TRUE(std::filesystem::exists(root + "/run-1/shard-1"));  // run-1 stays: shard 1's is in it
+  EXPECT_FALSE(std::filesystem::exists(root + "/run-2"));          // emptied, so removed
+  EXPECT_TRUE(std::filesystem::exists(root + "/run-3/shard-0/CURRENT"));
+  EXPECT_TRUE(std::filesystem::exists(root + "/run-4/shard-0/CURRENT"));
+  // keep = 0 keeps every one.
+  auto all = store_->Checkpoint(root + "/run-5/shard-0");
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->removed.empty());
+  std::filesystem::remove_all(root);
 }
 
 TEST(IndicatorStoreHealthTest, ADiskBelowTheFloorRefusesPutsAndRecoversByItself) {

@@ -374,11 +374,18 @@ grpc::ServerUnaryReactor* StorageServiceImpl::Checkpoint(
     grpc::CallbackServerContext* context, const zhibiao::v1::CheckpointRequest* request,
     zhibiao::v1::CheckpointResponse* response) {
   return OnReader(context, Scope::kAdmin, [this, request, response]() -> absl::Status {
-    absl::StatusOr<int64_t> reports = store_->Checkpoint(request->directory());
-    if (!reports.ok()) return reports.status();
+    if (request->keep() < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("keep must be 0 (keep every checkpoint) or more, not ",
+                                                     request->keep()));
+    }
+    auto written = store_->Checkpoint(request->directory(), request->keep());
+    if (!written.ok()) return written.status();
     response->set_directory(request->directory());
-    response->set_reports(*reports);
-    LogInfo("audit", {{"action", "checkpoint"}, {"directory", request->directory()}});
+    response->set_reports(written->reports);
+    for (const std::string& old : written->removed) response->add_removed(old);
+    LogInfo("audit", {{"action", "checkpoint"},
+                      {"directory", request->directory()},
+                      {"removed", static_cast<int64_t>(written->removed.size())}});
     return absl::OkStatus();
   });
 }

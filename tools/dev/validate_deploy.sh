@@ -180,6 +180,8 @@ all_checks() {
   self_check k8s-open-networkpolicy k8s "k8s NetworkPolicy"
   self_check k8s-run-as-root k8s "k8s StatefulSet/storage security context"
   self_check k8s-secrets-in-base k8s "k8s the base kustomization applies no Secret"
+  self_check k8s-ingress-plain-backend k8s "k8s Ingress: web reached over HTTPS, from an overlay"
+  self_check k8s-backup-no-retention k8s "k8s backup CronJob: nightly checkpoints of every shard with retention"
   self_check k8s-yaml-syntax "yaml k8s" "yamllint deploy/k8s/namespace.yaml" "k8s parse namespace.yaml"
   self_check compose-bad-key compose "compose config compose.yaml:" "compose schema compose.yaml:"
   self_check compose-fixed-port compose "compose compose.yaml: ingest and query can be scaled"

@@ -33,7 +33,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/base/logging.h"
 #include "common/extract/quantities.h"
 #include "common/pipeline/report_builder.h"
@@ -1463,16 +1465,29 @@ int AdminExport(const CliOptions& options) {
 }
 
 int AdminCheckpoint(const CliOptions& options, const std::vector<std::string>& args) {
-  if (args.size() != 1) {
-    std::fprintf(stderr, "usage: zhibiao admin checkpoint DIR   (DIR/shard-N is written on each storage host)\n");
+  if (args.size() != 1 || args[0].empty() || args[0][0] != '/') {
+    std::fprintf(stderr,
+                 "usage: zhibiao admin checkpoint DIR [--keep=N] | ROOT --timestamped [--keep=N]\n"
+                 "  (an absolute path on the storage hosts: each shard writes DIR/shard-N)\n");
     return 2;
   }
+  if (options.keep_checkpoints < 0) {
+    std::fprintf(stderr, "zhibiao: --keep must be 0 (keep every checkpoint) or more\n");
+    return 2;
+  }
+  // --timestamped: ROOT/<UTC time>/shard-N, names that sort as they were taken.
+  const std::string run_dir =
+      options.timestamped
+          ? absl::StrCat(absl::StripSuffix(args[0], "/"), "/",
+                         absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone()))
+          : std::string(absl::StripSuffix(args[0], "/"));
   int failed = 0;
   int shard = 0;
   for (const std::string& address : SplitList(options.storage_addrs)) {
     auto stub = zhibiao::v1::StorageService::NewStub(CliChannel(options, address));
     zhibiao::v1::CheckpointRequest request;
-    request.set_directory(absl::StrCat(args[0], "/shard-", shard));
+    request.set_directory(absl::StrCat(run_dir, "/shard-", shard));
+    request.set_keep(options.keep_checkpoints);
     grpc::ClientContext context;
     SetTimeout(&context, std::max(options.timeout, absl::Minutes(10)));
     zhibiao::v1::CheckpointResponse response;
@@ -1483,6 +1498,10 @@ int AdminCheckpoint(const CliOptions& options, const std::vector<std::string>& a
     } else {
       std::printf("storage-%d %s: checkpoint of %lld reports in %s\n", shard, address.c_str(),
                   static_cast<long long>(response.reports()), response.directory().c_str());
+      for (const std::string& old : response.removed()) {
+        std::printf("storage-%d %s: removed %s (--keep=%d)\n", shard, address.c_str(), old.c_str(),
+                    options.keep_checkpoints);
+      }
     }
     ++shard;
   }

@@ -36,6 +36,8 @@ struct CliOptions {
   std::string page_token;                  // reports list / query search: the page to start at
   std::vector<std::string> include_globs;  // ingest: what a folder gives (default: documents)
   std::vector<std::string> exclude_globs;  // ingest: what a folder leaves out
+  int keep_checkpoints = 0;                // admin checkpoint: how many of each shard's to keep (0: all)
+  bool timestamped = false;                // admin checkpoint: DIR is a root, the run is named by the time
   // figure filters: --targets (only goals), --results (no goals), --change=levels|changes
   bool targets_only = false;
   bool results_only = false;

@@ -76,6 +76,11 @@ ABSL_FLAG(std::string, source, "",
 ABSL_FLAG(bool, targets, false, "query aggregate/search: only goals (Indicator.is_target: 力争, 目标, this year's targets)");
 ABSL_FLAG(bool, results, false, "query aggregate/search: only achieved figures (no goals)");
 ABSL_FLAG(std::string, change, "", "query aggregate/search: levels (a stock: 358件) or changes (增长5.6%)");
+ABSL_FLAG(int, keep, 0,
+          "admin checkpoint: afterwards remove each shard's oldest checkpoints beside the new one so that this "
+          "many remain (0: keep every one)");
+ABSL_FLAG(bool, timestamped, false,
+          "admin checkpoint: DIR is the backup root; the checkpoint goes to DIR/<UTC time, 20261207T023000Z>");
 ABSL_FLAG(bool, dry_run, false, "admin delete: list what would be deleted, delete nothing");
 ABSL_FLAG(bool, all, false, "admin reextract: re-extract every report, current ones too");
 ABSL_FLAG(std::string, extractor_older_than, "",
@@ -201,6 +206,8 @@ int main(int argc, char** argv) {
   o.results_only = absl::GetFlag(FLAGS_results);
   o.change = absl::GetFlag(FLAGS_change);
   o.dry_run = absl::GetFlag(FLAGS_dry_run);
+  o.keep_checkpoints = absl::GetFlag(FLAGS_keep);
+  o.timestamped = absl::GetFlag(FLAGS_timestamped);
   o.extractor_older_than = absl::GetFlag(FLAGS_extractor_older_than);
   o.tls.ca = absl::GetFlag(FLAGS_tls_ca);
   o.tls.cert = absl::GetFlag(FLAGS_tls_cert);

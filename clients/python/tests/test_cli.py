@@ -4,6 +4,7 @@ share the tables); per-command help; exit status 0 ok, 1 failure, 2 usage."""
 
 import csv
 import io
+import time
 
 import openpyxl
 
@@ -172,6 +173,31 @@ def test_page_token_walks_reports_and_search_page_by_page(suite, loaded):
     assert code == 0 and "query search: more follow; the same command with --page_token=" in err
     code, _, err = suite.cli("reports", "list", "--page_token=bm90LWEtdG9rZW4", check=False)
     assert code == 1 and "page_token is not a token this service issued" in err
+
+
+def test_timestamped_checkpoints_keep_the_newest(suite, loaded, tmp_path):
+    root = tmp_path / "backups"
+    shards = len(suite.env["ZHIBIAO_STORAGE_ADDR"].split(","))
+    runs = []
+    for attempt in range(3):
+        if attempt:
+            time.sleep(1.1)  # run names are UTC seconds
+        code, out, _ = suite.cli("admin", "checkpoint", str(root), "--timestamped", "--keep=2")
+        assert code == 0 and out.count(": checkpoint of ") == shards
+        runs.append(sorted(p.name for p in root.iterdir()))
+        if attempt < 2:
+            assert "removed" not in out
+        else:
+            assert out.count("removed ") == shards and f"{runs[0][0]}/shard-0 (--keep=2)" in out
+    assert len(runs[0]) == 1 and len(runs[1]) == 2 and runs[2] == runs[1][1:] + [runs[2][-1]]
+    for run in runs[2]:
+        for shard in range(shards):
+            marker = (root / run / f"shard-{shard}" / "ZHIBIAO-CHECKPOINT").read_text()
+            assert marker.startswith("created_unix_ms=")
+    code, _, err = suite.cli("admin", "checkpoint", "relative/dir", check=False)
+    assert code == 2 and "absolute path" in err
+    code, _, err = suite.cli("admin", "checkpoint", str(root), "--keep=-1", check=False)
+    assert code == 2 and "--keep must be 0" in err
 
 
 def test_progress_line_and_bars_on_a_terminal_in_tmux(suite, loaded, tmp_path):

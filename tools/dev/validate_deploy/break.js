@@ -65,6 +65,17 @@ const mutations = {
   'k8s-run-as-root': () => editFile('k8s/storage.yaml', (docs) => {
     find(docs, 'StatefulSet', 'storage').setIn(['spec', 'template', 'spec', 'securityContext', 'runAsNonRoot'], false);
   }),
+  // The backup job without retention, running two at once.
+  'k8s-backup-no-retention': () => editFile('k8s/backup.yaml', (docs) => {
+    const j = find(docs, 'CronJob', 'backup');
+    const args = ['spec', 'jobTemplate', 'spec', 'template', 'spec', 'containers', 0, 'args'];
+    j.setIn(args, YAML.parseDocument('[admin, checkpoint, /var/backups/zhibiao, --timestamped]').contents);
+    j.setIn(['spec', 'concurrencyPolicy'], 'Allow');
+  }),
+  // The Ingress speaking plain HTTP to web's HTTPS port.
+  'k8s-ingress-plain-backend': () => editFile('k8s/overlays/ingress/ingress.yaml', (docs) => {
+    find(docs, 'Ingress', 'web').deleteIn(['metadata', 'annotations', 'nginx.ingress.kubernetes.io/backend-protocol']);
+  }),
   'k8s-yaml-syntax': () => fs.appendFileSync(path.join(deployDir, 'k8s/namespace.yaml'), '  broken: [unclosed\n'),
   'compose-bad-key': () => editFile('compose/compose.yaml', (docs) => {
     docs[0].setIn(['services', 'ingest', 'healthcheck', 'tset'], 'CMD true');

@@ -107,10 +107,19 @@ function checkK8s(dir) {
   // The example overlay's placeholder Secrets: what the workloads' volumes
   // name, kept out of the base (checked below).
   const overlayDir = path.join(dir, 'overlays', 'example-secrets');
-  const overlaySecrets = fs.existsSync(path.join(overlayDir, 'secrets.yaml'))
-    ? parseFile(path.join(overlayDir, 'secrets.yaml')) : [];
-  for (const o of overlaySecrets) {
-    if (o && o.kind) objects.push({ file: 'overlays/example-secrets/secrets.yaml', o });
+  // Every overlay's own manifests (example-secrets, ingress) are checked too.
+  const overlaysDir = path.join(dir, 'overlays');
+  const overlays = fs.existsSync(overlaysDir) ? fs.readdirSync(overlaysDir).sort() : [];
+  for (const overlay of overlays) {
+    const odir = path.join(overlaysDir, overlay);
+    for (const f of fs.readdirSync(odir).filter((x) => /\.ya?ml$/.test(x) && x !== 'kustomization.yaml').sort()) {
+      check(`k8s parse overlays/${overlay}/${f}`, () => {
+        for (const o of parseFile(path.join(odir, f))) {
+          if (o && o.kind) objects.push({ file: `overlays/${overlay}/${f}`, o });
+        }
+        return [];
+      });
+    }
   }
   // Schema: the validating model classes of kubernetes-models, then unknown fields.
   for (const { file, o } of objects) {
@@ -149,8 +158,11 @@ function checkK8s(dir) {
   const byName = (k, n) => all.find((o) => o.kind === k && o.metadata.name === n);
   const workloads = all.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind));
   const configMaps = ofKind('ConfigMap');
-  const podLabels = (w) => ((w.spec.template || {}).metadata || {}).labels || {};
-  const podSpec = (w) => (w.spec.template || {}).spec || {};
+  // A workload's pod template; a CronJob's is inside its job template.
+  const podTemplate = (w) => (w.kind === 'CronJob' ? ((w.spec.jobTemplate || {}).spec || {}).template : w.spec.template) || {};
+  const podLabels = (w) => (podTemplate(w).metadata || {}).labels || {};
+  const podSpec = (w) => podTemplate(w).spec || {};
+  const cronJobs = ofKind('CronJob');
   const containersOf = (w) => [...(podSpec(w).initContainers || []), ...(podSpec(w).containers || [])];
   const componentOf = (w) => podLabels(w)['app.kubernetes.io/component'] || w.metadata.name;
 
@@ -215,10 +227,12 @@ function checkK8s(dir) {
     return problems;
   });
 
-  for (const w of workloads) {
+  // Resources and security context for every pod; the rest for the services.
+  for (const w of [...workloads, ...cronJobs]) {
     const id = `${w.kind}/${w.metadata.name}`;
     const spec = podSpec(w);
     const cs = containersOf(w);
+    const service = w.kind !== 'CronJob';
     check(`k8s ${id} resources requests and limits`, () => {
       const problems = [];
       for (const c of cs) {
@@ -237,7 +251,7 @@ function checkK8s(dir) {
       }
       return problems;
     });
-    check(`k8s ${id} probes`, () => {
+    if (service) check(`k8s ${id} probes`, () => {
       const problems = [];
       if (componentOf(w) === 'web') {
         // HTTP: readiness on /healthz (query reachable), liveness on /livez, on the serving port.
@@ -299,10 +313,11 @@ function checkK8s(dir) {
         if (sc.privileged) problems.push(`${c.name}: privileged`);
       }
       if (w.kind === 'StatefulSet' && psc.fsGroup === undefined) problems.push('no fsGroup for the volumes');
+      if (!service && !(psc.seccompProfile && psc.seccompProfile.type === 'RuntimeDefault')) problems.push('no RuntimeDefault seccomp profile');
       if (spec.hostNetwork || spec.hostPID || spec.hostIPC) problems.push('host namespaces');
       return problems;
     });
-    check(`k8s ${id} image and configuration`, () => {
+    if (service) check(`k8s ${id} image and configuration`, () => {
       const problems = [];
       for (const c of spec.containers || []) {
         if (c.image !== `zhibiao/${componentOf(w)}:0.1.0`) problems.push(`${c.name}: image ${c.image}`);
@@ -344,7 +359,7 @@ function checkK8s(dir) {
       }
       return problems;
     });
-    check(`k8s ${id} prometheus annotations`, () => {
+    if (service) check(`k8s ${id} prometheus annotations`, () => {
       const problems = [];
       const a = (w.spec.template.metadata || {}).annotations || {};
       if (a['prometheus.io/scrape'] !== 'true') problems.push('no prometheus.io/scrape "true"');
@@ -447,7 +462,7 @@ function checkK8s(dir) {
     return problems;
   });
 
-  check('k8s NetworkPolicy: storage gRPC only from ingest and query', () => {
+  check('k8s NetworkPolicy: storage gRPC only from ingest, query and backup', () => {
     const problems = [];
     const storage = workloads.find((w) => componentOf(w) === 'storage');
     if (!storage) return ['no storage workload'];
@@ -473,9 +488,9 @@ function checkK8s(dir) {
               problems.push(`${p.metadata.name}: gRPC port admits a namespace or address block`);
               continue;
             }
-            const admitted = workloads.filter((w) => labelsMatch(peer.podSelector, podLabels(w))).map(componentOf).sort();
-            if (isEmptySelector(peer.podSelector) || admitted.join(',') !== 'ingest,query') {
-              problems.push(`${p.metadata.name}: gRPC port admits [${admitted}], not exactly ingest and query`);
+            const admitted = [...workloads, ...cronJobs].filter((w) => labelsMatch(peer.podSelector, podLabels(w))).map(componentOf).sort();
+            if (isEmptySelector(peer.podSelector) || admitted.join(',') !== 'backup,ingest,query') {
+              problems.push(`${p.metadata.name}: gRPC port admits [${admitted}], not exactly ingest, query and backup`);
             } else {
               grpcAllowed = true;
             }
@@ -484,8 +499,101 @@ function checkK8s(dir) {
         if (ports.includes(metricsPort) && from.some((peer) => peer.namespaceSelector)) metricsAllowed = true;
       }
     }
-    if (!grpcAllowed) problems.push(`nothing admits ingest and query to port ${grpcPort}`);
+    if (!grpcAllowed) problems.push(`nothing admits ingest, query and backup to port ${grpcPort}`);
     if (!metricsAllowed) problems.push(`nothing admits a monitoring namespace to port ${metricsPort}`);
+    return problems;
+  });
+
+  check('k8s backup CronJob: nightly checkpoints of every shard with retention', () => {
+    const problems = [];
+    if (cronJobs.length !== 1) return [`${cronJobs.length} CronJobs, expected the backup one`];
+    const j = cronJobs[0];
+    const fields = String(j.spec.schedule || '').trim().split(/\s+/);
+    if (fields.length !== 5) problems.push(`schedule "${j.spec.schedule}" is not five cron fields`);
+    if (j.spec.concurrencyPolicy !== 'Forbid') problems.push('concurrencyPolicy is not Forbid (two runs at once)');
+    if (!(j.spec.startingDeadlineSeconds > 0)) problems.push('no startingDeadlineSeconds (missed runs caught up at any hour)');
+    const job = (j.spec.jobTemplate || {}).spec || {};
+    if (!(job.activeDeadlineSeconds > 0)) problems.push('no activeDeadlineSeconds (a hung run blocks every later one)');
+    if (!(job.backoffLimit >= 0)) problems.push('no backoffLimit');
+    const spec = podSpec(j);
+    if (!['Never', 'OnFailure'].includes(spec.restartPolicy)) problems.push(`restartPolicy ${spec.restartPolicy}`);
+    const containers = spec.containers || [];
+    if (containers.length !== 1) return [...problems, `${containers.length} containers`];
+    const c = containers[0];
+    if (c.image !== 'zhibiao/cli:0.1.0') problems.push(`image ${c.image}, not zhibiao/cli:0.1.0`);
+    const args = c.args || [];
+    if (c.command) problems.push('command set: the CLI image\'s entrypoint is zhibiao');
+    if (args.slice(0, 2).join(' ') !== 'admin checkpoint') problems.push(`args ${args.join(' ')} do not run admin checkpoint`);
+    if (!args.includes('--timestamped')) problems.push('no --timestamped: every run would write the same directory');
+    const keep = args.map((a) => a.match(/^--keep=(\d+)$/)).find(Boolean);
+    if (!keep || Number(keep[1]) < 1) problems.push('no --keep=N (N >= 1): checkpoints would fill the backup claims');
+    const root = args[2] || '';
+    const storage = workloads.find((w) => componentOf(w) === 'storage');
+    const storageMounts = storage ? (podSpec(storage).containers[0].volumeMounts || []) : [];
+    if (!storageMounts.some((m) => root === m.mountPath || root.startsWith(`${m.mountPath}/`))) {
+      problems.push(`checkpoint root ${root} is on no volume of the storage pods`);
+    }
+    const storageRef = (c.env || []).find((e) => e.name === 'ZHIBIAO_STORAGE');
+    const ref = storageRef && storageRef.valueFrom && storageRef.valueFrom.configMapKeyRef;
+    const defs = configMaps.filter((cm) => (cm.data || {}).ZHIBIAO_STORAGE !== undefined);
+    if (!ref || defs.length !== 1 || ref.name !== defs[0].metadata.name || ref.key !== 'ZHIBIAO_STORAGE') {
+      problems.push('ZHIBIAO_STORAGE does not come from the one ConfigMap that defines the storage list');
+    }
+    const env = envOf(c);
+    for (const key of ['ZHIBIAO_TLS_CA', 'ZHIBIAO_TOKEN_FILE']) {
+      const file = env[key];
+      if (!file) problems.push(`no ${key}`);
+      else if (!(c.volumeMounts || []).some((m) => file.startsWith(`${m.mountPath}/`))) problems.push(`${key}=${file} is on no mounted volume`);
+    }
+    for (const k of Object.keys(env)) if (!k.startsWith('ZHIBIAO_')) problems.push(`variable ${k}`);
+    for (const v of spec.volumes || []) {
+      if (v.secret && !byName('Secret', v.secret.secretName)) problems.push(`volume ${v.name}: no Secret ${v.secret.secretName} (not even in the example overlay)`);
+    }
+    // The job's token is one the shards accept with scope admin (in the example overlay's placeholders).
+    const tokenVolume = (spec.volumes || []).find((v) => v.secret && (c.volumeMounts || []).some((m) => m.name === v.name && (env.ZHIBIAO_TOKEN_FILE || '').startsWith(`${m.mountPath}/`)));
+    const tokenSecret = tokenVolume && byName('Secret', tokenVolume.secret.secretName);
+    const tokens = byName('Secret', 'zhibiao-tokens');
+    if (tokenSecret && tokens) {
+      const mine = String(Object.values(tokenSecret.stringData || {})[0] || '').trim();
+      const lines = String((tokens.stringData || {}).tokens || '').split('\n').map((l) => l.trim().split(/\s+/));
+      if (!lines.some((l) => l.length === 3 && l[2] === mine && l[1].split(',').includes('admin'))) {
+        problems.push(`the token of Secret ${tokenSecret.metadata.name} is no admin line of zhibiao-tokens`);
+      }
+    }
+    return problems;
+  });
+
+  check('k8s Ingress: web reached over HTTPS, from an overlay', () => {
+    const problems = [];
+    const ingresses = objects.filter((x) => x.o.kind === 'Ingress');
+    if (ingresses.length === 0) return ['no Ingress example'];
+    for (const { file, o } of ingresses) {
+      const id = `${file} Ingress/${o.metadata.name}`;
+      if (!file.startsWith('overlays/')) problems.push(`${id} is in the base (its host name is an example)`);
+      const hosts = (o.spec.rules || []).map((r) => r.host);
+      const tlsHosts = (o.spec.tls || []).flatMap((t) => t.hosts || []);
+      for (const h of hosts) if (!tlsHosts.includes(h)) problems.push(`${id}: host ${h} has no TLS`);
+      if (!(o.spec.tls || []).every((t) => t.secretName)) problems.push(`${id}: a TLS entry without secretName`);
+      const a = o.metadata.annotations || {};
+      for (const rule of o.spec.rules || []) {
+        for (const p of (rule.http || {}).paths || []) {
+          const svc = byName('Service', p.backend.service.name);
+          if (!svc) {
+            problems.push(`${id}: backend Service ${p.backend.service.name} does not exist`);
+            continue;
+          }
+          const port = (svc.spec.ports || []).find((sp) => sp.name === p.backend.service.port.name || sp.port === p.backend.service.port.number);
+          if (!port) problems.push(`${id}: Service ${svc.metadata.name} has no port ${JSON.stringify(p.backend.service.port)}`);
+          else if (port.appProtocol === 'https' && a['nginx.ingress.kubernetes.io/backend-protocol'] !== 'HTTPS') {
+            problems.push(`${id}: ${svc.metadata.name} serves HTTPS but the backend protocol is not HTTPS`);
+          }
+        }
+      }
+      const k = parseFile(path.join(dir, path.dirname(file), 'kustomization.yaml'))[0] || {};
+      if (!(k.resources || []).includes('../..') || !(k.resources || []).includes(path.basename(file))) {
+        problems.push(`${path.dirname(file)}/kustomization.yaml does not add ${path.basename(file)} to the base (../..)`);
+      }
+    }
     return problems;
   });
 
