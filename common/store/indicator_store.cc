@@ -799,6 +799,8 @@ absl::StatusOr<zhibiao::v1::SearchIndicatorsResponse> IndicatorStore::Search(
     *hit->mutable_region() = report.meta().region();
     hit->set_report_year(report.meta().report_year());
     hit->set_published_date(report.meta().published_date());
+    hit->set_kind(report.meta().kind());
+    hit->set_source_name(report.meta().source_name());
     hit->mutable_figure()->set_begin(ind->char_begin() - ind->sentence_char_begin());
     hit->mutable_figure()->set_end(ind->char_end() - ind->sentence_char_begin());
     const std::string& sentence = ind->sentence();

@@ -100,7 +100,7 @@ Table AggregateTable(const v1::AggregateResponse& r) {
 Table SearchTable(const v1::SearchIndicatorsResponse& r) {
   Table t{"SearchIndicators",
           {"地区", "地区代码", "报告年份", "报告", "主题", "原文", "数值", "单位", "期间", "目标", "指标键",
-           "句子", "指标ID"},
+           "句子", "类型", "来源", "指标ID"},
           {}};
   for (const v1::IndicatorHit& h : r.hits()) {
     const v1::Indicator& i = h.indicator();
@@ -108,7 +108,8 @@ Table SearchTable(const v1::SearchIndicatorsResponse& r) {
                       TextCell(h.title()), TextCell(i.subject()), TextCell(i.text()),
                       NumberCell(i.quantity().value()), TextCell(i.quantity().unit()),
                       TextCell(Period(i.period_start(), i.period_end())), TextCell(i.is_target() ? "是" : ""),
-                      TextCell(i.metric_key()), TextCell(i.sentence()), TextCell(i.indicator_id())});
+                      TextCell(i.metric_key()), TextCell(i.sentence()), TextCell(KindName(h.kind())),
+                      TextCell(h.source_name()), TextCell(i.indicator_id())});
   }
   return t;
 }

@@ -1008,11 +1008,11 @@ int QuerySearch(const CliOptions& options, const std::vector<std::string>& words
   if (auto done = WriteAnswerFile(options, "SearchIndicators", response)) return *done;
   for (const auto& hit : response.hits()) {
     const auto& ind = hit.indicator();
-    std::printf("%s %s %d  %s: %s (%s %s)  [%s]\n  %s\n  %s\n", hit.region().code().c_str(),
+    std::printf("%s %s %d  %s: %s (%s %s)  [%s]\n  %s (%s, %s)\n  %s\n", hit.region().code().c_str(),
                 hit.region().name().c_str(), hit.report_year(), ind.subject().c_str(), ind.text().c_str(),
                 FormatNumber(ind.quantity().value()).c_str(), ind.quantity().unit().c_str(),
                 ind.metric_key().empty() ? "unmapped" : ind.metric_key().c_str(), hit.title().c_str(),
-                ind.sentence().c_str());
+                doc::KindName(hit.kind()), hit.source_name().c_str(), ind.sentence().c_str());
   }
   return 0;
 }

@@ -30,6 +30,10 @@ def test_search_and_reports_as_xlsx_files(suite, loaded, tmp_path):
     sheet = [[c.value for c in row] for row in openpyxl.load_workbook(path).active.iter_rows()]
     assert sheet[0][:5] == ["地区", "地区代码", "报告年份", "报告", "主题"]
     assert [r[-1] for r in sheet[1:]] == [h["indicator"]["indicator_id"] for h in hits]
+    assert sheet[0][-3:] == ["类型", "来源", "指标ID"]
+    assert {r[-3] for r in sheet[1:]} == {"政府工作报告"} and all(r[-2].endswith(".txt") for r in sheet[1:])
+    _, table, _ = suite.cli("query", "search", "粮食", "--page_size=3")
+    assert "(work_report, " in table and "-2026.txt)" in table
     assert f"wrote {len(hits)} rows to {path}" in err
     path = tmp_path / "reports.csv"
     suite.cli("reports", "list", "--format=csv", f"--output={path}")
