@@ -798,6 +798,14 @@ bool FigureFiltersOf(const CliOptions& options, zhibiao::v1::IndicatorFilter* fi
     std::fprintf(stderr, "zhibiao: --change must be levels or changes, not \"%s\"\n", options.change.c_str());
     return false;
   }
+  for (const std::string& year : SplitList(options.period)) {
+    int value = 0;
+    if (!absl::SimpleAtoi(year, &value) || value < 1900 || value > 2200) {
+      std::fprintf(stderr, "zhibiao: --period takes years (2025 or 2025,2026), not \"%s\"\n", year.c_str());
+      return false;
+    }
+    filter->add_period_end_years(value);
+  }
   return true;
 }
 

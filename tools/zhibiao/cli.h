@@ -42,6 +42,7 @@ struct CliOptions {
   bool targets_only = false;
   bool results_only = false;
   std::string change;
+  std::string period;  // years the figures are about (IndicatorFilter.period_end_years)
   // admin delete
   std::string source_glob;
   bool dry_run = false;

@@ -15,7 +15,8 @@ namespace {
 
 const char* const kCommonFlags[] = {"ingest", "query", "storage", "timeout_ms", "tls_ca", "tls_cert",
                                     "tls_key", "token_file"};
-const char* const kFilterFlags[] = {"region", "province", "year", "metric", "kind", "targets", "results", "change"};
+const char* const kFilterFlags[] = {"region", "province", "year",    "period", "metric",
+                                    "kind",   "targets",  "results", "change"};
 const char* const kMetricFlags[] = {"figures", "kind", "unit", "qualified", "include_superseded",
                                     "allow_partial"};
 const char* const kFormatFlags[] = {"format", "output", "bom", "json"};

@@ -81,6 +81,9 @@ ABSL_FLAG(int, keep, 0,
           "many remain (0: keep every one)");
 ABSL_FLAG(bool, timestamped, false,
           "admin checkpoint: DIR is the backup root; the checkpoint goes to DIR/<UTC time, 20261207T023000Z>");
+ABSL_FLAG(std::string, period, "",
+          "query aggregate/search: the years the figures are about, comma-separated (2025: that year's results; "
+          "a 十四五 total counts for 2025, a 2026 target for 2026), whatever the report's year");
 ABSL_FLAG(bool, dry_run, false, "admin delete: list what would be deleted, delete nothing");
 ABSL_FLAG(bool, all, false, "admin reextract: re-extract every report, current ones too");
 ABSL_FLAG(std::string, extractor_older_than, "",
@@ -205,6 +208,7 @@ int main(int argc, char** argv) {
   o.targets_only = absl::GetFlag(FLAGS_targets);
   o.results_only = absl::GetFlag(FLAGS_results);
   o.change = absl::GetFlag(FLAGS_change);
+  o.period = absl::GetFlag(FLAGS_period);
   o.dry_run = absl::GetFlag(FLAGS_dry_run);
   o.keep_checkpoints = absl::GetFlag(FLAGS_keep);
   o.timestamped = absl::GetFlag(FLAGS_timestamped);

@@ -125,6 +125,13 @@ def test_target_and_change_filters(suite, loaded):
     assert code == 2 and "exclude each other" in err
     code, _, err = suite.cli("query", "search", "生产总值", "--change=up", check=False)
     assert code == 2 and "--change must be levels or changes" in err
+    for year in (2025, 2026):
+        hits = suite.cli_json("query", "search", "生产总值", f"--period={year}", "--page_size=500")["hits"]
+        assert hits and all(int(h["indicator"].get("period_end") or h["report_year"]) == year for h in hits)
+    in_2026 = suite.cli_json("query", "search", "生产总值", "--period=2026", "--page_size=500")["hits"]
+    assert {h["indicator"]["indicator_id"] for h in in_2026} <= {h["indicator"]["indicator_id"] for h in targets}
+    code, _, err = suite.cli("query", "search", "生产总值", "--period=next", check=False)
+    assert code == 2 and "--period takes years" in err
 
 
 def test_ingest_include_and_exclude_globs_say_what_they_left_out(suite, loaded, tmp_path):
