@@ -11,9 +11,8 @@ namespace {
 
 namespace v1 = zhibiao::v1;
 
-constexpr absl::string_view kTableMethods[] = {"Rank",          "TimeSeries",       "Compare",
-                                               "Aggregate",     "SearchIndicators", "ListReports",
-                                               "ListMetrics"};
+constexpr absl::string_view kTableMethods[] = {"Rank",        "TimeSeries",  "Compare",  "Aggregate",
+                                               "SearchIndicators", "ListReports", "ListMetrics", "GetReport"};
 
 std::string KindName(v1::DocumentKind kind) {
   switch (kind) {
@@ -34,6 +33,22 @@ std::string Period(int start, int end) {
   if (end == 0) return "";
   if (start == 0 || start == end) return absl::StrCat(end);
   return absl::StrCat(start, "–", end);
+}
+
+// Qualifier as the figure's words say it (约, 以上, ...); "" for an exact figure.
+std::string QualifierLabel(v1::Qualifier q) {
+  switch (q) {
+    case v1::QUALIFIER_APPROX:
+      return "约";
+    case v1::QUALIFIER_AT_LEAST:
+      return "至少";
+    case v1::QUALIFIER_AT_MOST:
+      return "至多";
+    case v1::QUALIFIER_RANGE:
+      return "区间";
+    default:
+      return "";
+  }
 }
 
 Cell Optional(bool has, double value) { return has ? NumberCell(value) : TextCell(""); }
@@ -124,6 +139,27 @@ Table ReportsTable(const v1::ListReportsResponse& r) {
   return t;
 }
 
+// Every figure of one report, in text order.
+Table ReportFiguresTable(const v1::GetReportResponse& r) {
+  Table t{"GetReport",
+          {"节", "主题", "原文", "数值", "下限", "上限", "单位", "限定", "变化", "期间", "目标", "指标键", "句子",
+           "指标ID"},
+          {}};
+  for (const v1::Indicator& i : r.report().indicators()) {
+    const v1::Quantity& q = i.quantity();
+    const bool range = q.qualifier() == v1::QUALIFIER_RANGE;
+    const char* change = i.change() == v1::CHANGE_INCREASE   ? "增"
+                         : i.change() == v1::CHANGE_DECREASE ? "减"
+                                                             : "";
+    t.rows.push_back({TextCell(i.section_id()), TextCell(i.subject()), TextCell(i.text()), NumberCell(q.value()),
+                      range ? NumberCell(q.low()) : TextCell(""), range ? NumberCell(q.high()) : TextCell(""),
+                      TextCell(q.unit()), TextCell(QualifierLabel(q.qualifier())), TextCell(change),
+                      TextCell(Period(i.period_start(), i.period_end())), TextCell(i.is_target() ? "是" : ""),
+                      TextCell(i.metric_key()), TextCell(i.sentence()), TextCell(i.indicator_id())});
+  }
+  return t;
+}
+
 Table MetricsTable(const v1::ListMetricsResponse& r) {
   Table t{"ListMetrics", {"指标键", "名称", "领域", "单位类型", "指标数", "常见单位"}, {}};
   for (const v1::MetricSummary& m : r.metrics()) {
@@ -166,6 +202,7 @@ absl::StatusOr<Table> AnswerTable(absl::string_view method, const google::protob
   if (const auto* r = As<v1::SearchIndicatorsResponse>(reply); r && method == "SearchIndicators") return SearchTable(*r);
   if (const auto* r = As<v1::ListReportsResponse>(reply); r && method == "ListReports") return ReportsTable(*r);
   if (const auto* r = As<v1::ListMetricsResponse>(reply); r && method == "ListMetrics") return MetricsTable(*r);
+  if (const auto* r = As<v1::GetReportResponse>(reply); r && method == "GetReport") return ReportFiguresTable(*r);
   return NoAnswerTable(method);
 }
 

@@ -308,17 +308,7 @@ test('the Rank view draws one bar per region with the values query returns, and 
   assert.deepEqual(rows[0].slice(0, 4), ['1', '海南省', '海南省', '6']);
   await shot(page, 'rank');
 
-  const downloads = fs.mkdtempSync(path.join(work, 'downloads-'));
-  const cdp = await page.createCDPSession();
-  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
-  const waitFor = async (suffix) => {
-    for (let i = 0; i < 100; i++) {
-      const f = fs.readdirSync(downloads).find((n) => n.endsWith(suffix));
-      if (f) return path.join(downloads, f);
-      await sleep(100);
-    }
-    throw new Error('no ' + suffix + ' downloaded');
-  };
+  const waitFor = await allowDownloads(page);
   await page.click('[data-export=csv][data-for=rank]');
   const csv = fs.readFileSync(await waitFor('.csv'), 'utf8').replace(/^\uFEFF/, '').trim().split('\r\n').map((l) => l.split(','));
   assert.deepEqual(csv[0], ['名次', '地区', '地区代码', '省份', '数值', '单位', '依据指标数']);
@@ -336,6 +326,22 @@ test('the Rank view draws one bar per region with the values query returns, and 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+// Lets `page` download into a fresh folder; returns a function that waits
+// for the first file there ending in a suffix and gives its path.
+async function allowDownloads(page) {
+  const downloads = fs.mkdtempSync(path.join(work, 'downloads-'));
+  const cdp = await page.createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+  return async (suffix) => {
+    for (let i = 0; i < 100; i++) {
+      const f = fs.readdirSync(downloads).find((n) => n.endsWith(suffix));
+      if (f) return path.join(downloads, f);
+      await sleep(100);
+    }
+    throw new Error('no ' + suffix + ' downloaded');
+  };
+}
 
 test('the Trend view shows results and targets as separate lines', async () => {
   const { page, problems } = await open('#view=trend&kind=DOCUMENT_KIND_GOVERNMENT_WORK_REPORT&metric=economy.gdp' +
@@ -382,6 +388,12 @@ test('the reader highlights every figure of a report and a click shows its subje
   assert.equal(detail['原文'], target.text);
   assert.match(await page.evaluate(() => location.hash), new RegExp(`figure=${target.seq || 0}`));
   await shot(page, 'reader');
+  // Every figure of the report as CSV, in the reader's order.
+  const waitFor = await allowDownloads(page);
+  await page.click('[data-export=csv][data-for=reader]');
+  const lines = fs.readFileSync(await waitFor('.csv'), 'utf8').replace(/^\uFEFF/, '').trim().split('\r\n');
+  assert.ok(lines[0].startsWith('节,主题,原文,数值') && lines[0].endsWith(',指标ID'), lines[0]);
+  assert.deepEqual(lines.slice(1).map((l) => l.split(',').pop()), report.indicators.map((i) => i.indicatorId));
   assert.deepEqual(problems, []);
   await page.close();
 });

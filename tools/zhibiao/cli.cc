@@ -642,7 +642,7 @@ int ReportsList(const CliOptions& options) {
 
 int ReportsShow(const CliOptions& options, const std::vector<std::string>& args) {
   if (args.size() != 1) {
-    std::fprintf(stderr, "usage: zhibiao reports show ID [--json]\n");
+    std::fprintf(stderr, "usage: zhibiao reports show ID [--format=table|json|csv|xlsx]\n");
     return 2;
   }
   auto stub = zhibiao::v1::QueryService::NewStub(CliChannel(options, options.query_addr));
@@ -658,9 +658,10 @@ int ReportsShow(const CliOptions& options, const std::vector<std::string>& args)
   }
   if (options.json) {
     std::printf("%s\n", ToJson(response.report()).c_str());
-  } else {
-    PrintReportSummary(response.report(), true);
+    return 0;
   }
+  if (auto done = WriteAnswerFile(options, "GetReport", response)) return *done;
+  PrintReportSummary(response.report(), true);
   return 0;
 }
 

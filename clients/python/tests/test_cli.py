@@ -41,6 +41,16 @@ def test_search_and_reports_as_xlsx_files(suite, loaded, tmp_path):
     assert {r[3] for r in rows[1:]} >= {"410000", "130000", "410700"}
 
 
+def test_a_reports_figures_as_csv(suite, loaded):
+    report_id = loaded["seed"]["report_id"]
+    report = suite.cli_json("reports", "show", report_id)
+    _, out, _ = suite.cli("reports", "show", report_id, "--format=csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0][:4] == ["节", "主题", "原文", "数值"] and rows[0][-1] == "指标ID"
+    assert [r[-1] for r in rows[1:]] == [i["indicator_id"] for i in report["indicators"]]
+    assert len(rows) - 1 == 73  # the seed's figures
+
+
 def test_format_usage_errors_exit_2(suite, loaded):
     code, _, err = suite.cli(*RANK, "--format=pdf", check=False)
     assert code == 2 and "--format must be table, json, csv or xlsx" in err

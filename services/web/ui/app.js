@@ -278,6 +278,7 @@ async function showReader(p) {
   select.value = id;
   status('读取报告…');
   const { report } = await call('GetReport', { reportId: id });
+  state.last.reader = ['GetReport', { reportId: id }];
   const chars = Array.from(report.normalizedText);  // offsets are code points
   const byStart = [...report.indicators].sort((a, b) => Number(a.charBegin) - Number(b.charBegin));
   const meta = report.meta;
