@@ -238,12 +238,72 @@ std::vector<std::string> RespectiveItems(absl::string_view list, size_t count) {
   return items;
 }
 
+namespace {
+
+// Verbs of reaching a level, between a subject and the level it reached
+// (地区生产总值迈上5万亿元台阶, 从2020年的3.68万亿元增长到2025年的4.93万亿元).
+constexpr absl::string_view kReachSuffixes[] = {
+    "迈上", "跨过", "跨越", "稳定在", "保持在", "提高到", "提升到", "增长到", "增加到", "扩大到", "下降到",
+    "降低到", "减少到", "增至", "提高至", "提升至", "扩大至", "降至", "降到", "由上年", "比上年", "较上年",
+    "从", "由"};
+
+// A year the figure is dated by at the end of a subject (…从2020年的,
+// …到2025年底的): dropped, since the figure's period says it.
+bool StripTrailingYear(std::string* s) {
+  std::string t = *s;
+  StripSuffix(&t, "的");
+  if (!(StripSuffix(&t, "年底") || StripSuffix(&t, "年末") || StripSuffix(&t, "年"))) return false;
+  if (t.size() < 4) return false;
+  for (size_t k = t.size() - 4; k < t.size(); ++k) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(t[k]))) return false;
+  }
+  t.erase(t.size() - 4);
+  // The comparison word before the year goes with it (占GDP比重较2020年).
+  StripSuffix(&t, "较") || StripSuffix(&t, "比");
+  if (t.empty()) return false;
+  *s = std::move(t);
+  return true;
+}
+
+// Enumeration commas left at either end (江西地区生产总值、 before 达3.6万亿元).
+bool StripListCommas(std::string* s) {
+  bool changed = false;
+  while (StripSuffix(s, "、") || StripSuffix(s, ",")) changed = true;
+  while (StripPrefix(s, "、") || StripPrefix(s, ",")) changed = true;
+  return changed;
+}
+
+// A subject that is only a verb names nothing (增长 of 、增长到4398.6亿元).
+bool IsBareVerb(absl::string_view subject) {
+  static constexpr absl::string_view kBareVerbs[] = {
+      "增长", "提高", "提升", "增加", "下降", "降低", "减少", "达到", "实现", "突破", "超过", "保持", "稳定",
+      "扩大", "完成", "累计", "新增"};
+  return absl::c_linear_search(kBareVerbs, subject) || absl::c_linear_search(kLinkSuffixes, subject) ||
+         absl::c_linear_search(kReachSuffixes, subject);
+}
+
+// Whether the words after a figure go on with a verb (3.68万亿元增长到…), so
+// they name no noun the figure counts.
+bool StartsWithAVerb(absl::string_view after) {
+  static constexpr absl::string_view kVerbStarts[] = {"增长", "增加", "提高", "提升", "下降", "降低", "减少",
+                                                      "达", "突破", "超过", "到", "至", "比", "较", "同比",
+                                                      "增", "降", "跃升", "迈上", "跨越", "跨过"};
+  for (absl::string_view v : kVerbStarts) {
+    if (absl::StartsWith(after, v)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string SubjectFromClause(absl::string_view clause) {
   std::string s = StripLeadingScope(clause);
   bool changed = true;
   while (changed) {
-    changed = false;
+    changed = StripListCommas(&s);
+    for (absl::string_view p : kReachSuffixes) changed = StripSuffix(&s, p) || changed;
     for (absl::string_view p : kLinkSuffixes) changed = StripSuffix(&s, p) || changed;
+    changed = StripTrailingYear(&s) || changed;
   }
   return s;
 }
@@ -426,8 +486,29 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
       }
     }
     std::string subject = SubjectFromClause(clause);
-    // Clauses that name nothing (同比增长12.4%) borrow the previous clause's subject.
-    const bool clause_names_nothing = subject.size() < 6;
+    // Clauses that name nothing (同比增长12.4%, 、增长到2025年的4.93万亿元)
+    // borrow the previous clause's subject.
+    const bool bare_verb = IsBareVerb(subject);
+    if (bare_verb) subject.clear();
+    // What the unit is of, when words follow it (选配786名法律服务人员,
+    // 实现72项事项“一次办妥”); not a verb going on (3.68万亿元增长到…).
+    std::string noun_after_unit;
+    {
+      int64_t k = q.end;
+      if (t.at(k) == U'的') ++k;
+      const int64_t noun_begin = k;
+      while (k < sentence_end && k - noun_begin < 12 && !IsClauseEnd(t.at(k)) && t.at(k) != U'、' &&
+             t.at(k) != U'“' && !(t.at(k) >= '0' && t.at(k) <= '9')) {
+        ++k;
+      }
+      // Words cut short by another number (为100所海拔1500米以上…) are a modifier, not the noun.
+      const bool cut_by_a_number = k < sentence_end && t.at(k) >= '0' && t.at(k) <= '9';
+      if (k - noun_begin >= 2 && !cut_by_a_number && !StartsWithAVerb(t.Slice(noun_begin, k))) {
+        noun_after_unit = std::string(t.Slice(noun_begin, k));
+      }
+    }
+    // A bare verb before the figure and a noun after it: the noun is the subject.
+    const bool clause_names_nothing = subject.size() < 6 && !(bare_verb && !noun_after_unit.empty());
     if (clause_names_nothing) {  // fewer than two CJK characters
       int64_t prev_clause_end = clause_begin - 1;
       int64_t prev_clause_begin = prev_clause_end;
@@ -506,14 +587,7 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
     // A clause that names nothing before the figure names it after the unit:
     // 全市12个公共法律服务中心, 选配786名法律服务人员.
     if (subject.size() <= 12 && !respective_item) {
-      int64_t k = q.end;
-      if (t.at(k) == U'的') ++k;
-      const int64_t noun_begin = k;
-      while (k < sentence_end && k - noun_begin < 12 && !IsClauseEnd(t.at(k)) && t.at(k) != U'、' &&
-             t.at(k) != U'“' && !(t.at(k) >= '0' && t.at(k) <= '9')) {
-        ++k;
-      }
-      if (k - noun_begin >= 2) subject = absl::StrCat(subject, t.Slice(noun_begin, k));
+      subject = absl::StrCat(subject, noun_after_unit);
     }
 
     // Enumerations sharing one figure: A率、B率达100% → one indicator each.

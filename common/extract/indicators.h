@@ -18,7 +18,7 @@ namespace zb::extract {
 
 // Version of the extraction rules; stored on every report (with the taxonomy
 // version) so reports can be re-extracted when it changes.
-inline constexpr absl::string_view kExtractorVersion = "extract-4";
+inline constexpr absl::string_view kExtractorVersion = "extract-5";
 
 // What the extractor knows about the report as a whole.
 struct ReportTime {

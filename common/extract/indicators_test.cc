@@ -29,6 +29,31 @@ TEST(SubjectTest, DropsScopeAndLinkWords) {
   EXPECT_EQ(SubjectFromClause("2021年全市审计机关共审计项目"), "审计机关共审计项目");
 }
 
+TEST(SubjectTest, DropsReachVerbsTheYearAFigureIsDatedByAndListCommas) {
+  EXPECT_EQ(SubjectFromClause("生产总值从2020年的"), "生产总值");
+  EXPECT_EQ(SubjectFromClause("粮食播种面积稳定在"), "粮食播种面积");
+  EXPECT_EQ(SubjectFromClause("四大主导产业占GDP比重较2020年"), "四大主导产业占GDP比重");
+  EXPECT_EQ(SubjectFromClause("、高铁营业里程"), "高铁营业里程");
+  EXPECT_EQ(SubjectFromClause("常住人口由上年"), "常住人口");
+  EXPECT_EQ(SubjectFromClause("全省生产总值增长到2025年的"), "生产总值");
+  // Four digits without 年 are no year.
+  EXPECT_EQ(SubjectFromClause("G2020的"), "G2020的");
+}
+
+// The levels of 从A增长到B, and of 突破A、达B, are of the subject before A,
+// and a milestone 台阶 is not a unit.
+TEST(IndicatorsTest, LevelsReachedShareTheSubjectOfTheirStart) {
+  auto inds = ExtractWorkReport(
+      "报告\n一、过去五年\n全省生产总值从2020年的3.68万亿元增长到2025年的4.93万亿元,一般公共预算收入从3826.5亿元"
+      "增长到4398.6亿元。地区生产总值突破3万亿元、达3.6万亿元。地区生产总值迈上5万亿台阶。\n");
+  std::vector<std::string> subjects;
+  for (const auto& i : inds) subjects.push_back(i.text() + " " + i.subject());
+  EXPECT_EQ(subjects, (std::vector<std::string>{"3.68万亿元 生产总值", "4.93万亿元 生产总值",
+                                                "3826.5亿元 一般公共预算收入", "4398.6亿元 一般公共预算收入",
+                                                "突破3万亿元 地区生产总值", "3.6万亿元 地区生产总值"}));
+  EXPECT_EQ(PeriodOf(inds[0]), "2020");
+}
+
 TEST(IndicatorsTest, ChangeVersusLevel) {
   auto inds = Extract(
       "报告\n一、工作\n为企业减税降费2,350.6万元,同比增长12.4%;新增贷款3.2亿元。"

@@ -294,12 +294,23 @@ const absl::flat_hash_map<char32_t, std::vector<IndexedUnit>>& UnitsByFirstChar(
   return *index;
 }
 
+// Words that begin with a unit but are none: 迈上5万亿台阶 is a milestone, not
+// machines; 建立3本台账 counts 本.
+constexpr absl::string_view kWordsStartingWithAUnit[] = {"台阶", "台账", "台风"};
+
+bool StartsAWordThatIsNoUnit(const CodePointText& t, int64_t i, absl::string_view unit) {
+  for (absl::string_view word : kWordsStartingWithAUnit) {
+    if (absl::StartsWith(word, unit) && t.Matches(i, word)) return true;
+  }
+  return false;
+}
+
 const UnitSpec* MatchUnit(const CodePointText& t, int64_t i, int64_t* end) {
   const auto& index = UnitsByFirstChar();
   auto it = index.find(t.at(i));
   if (it == index.end()) return nullptr;
   for (const IndexedUnit& u : it->second) {
-    if (t.Matches(i, u.spec->written)) {
+    if (t.Matches(i, u.spec->written) && !StartsAWordThatIsNoUnit(t, i, u.spec->written)) {
       *end = i + u.code_points;
       return u.spec;
     }
