@@ -82,8 +82,15 @@ bool IsAdditive(zhibiao::v1::UnitKind kind) {
   return kind == zhibiao::v1::UNIT_KIND_COUNT || kind == zhibiao::v1::UNIT_KIND_CURRENCY_CNY;
 }
 
-double RegionValue(double sum, int64_t count, zhibiao::v1::UnitKind kind, bool metric_additive) {
-  return metric_additive && IsAdditive(kind) ? sum : sum / static_cast<double>(count);
+void RegionValue::AddReport(double sum, double max, int64_t count) {
+  sum_ += sum;
+  sum_of_largest_ += max;
+  count_ += count;
+}
+
+double RegionValue::Value(zhibiao::v1::UnitKind kind, bool metric_additive) const {
+  if (metric_additive && IsAdditive(kind)) return sum_of_largest_;
+  return count_ == 0 ? 0 : sum_ / static_cast<double>(count_);
 }
 
 size_t SelectTopRegions(std::vector<RankCandidate>* candidates, int k, bool bottom) {

@@ -138,10 +138,25 @@ double NearestRankPercentile(const google::protobuf::RepeatedField<double>& sort
 // Whether values of a unit kind add up across regions.
 bool IsAdditive(zhibiao::v1::UnitKind kind);
 
-// A region's value for a metric (TimeSeries, Rank, Compare) from its
-// figures' sum and count: the sum when the metric and the unit kind both add
-// up, else their mean.
-double RegionValue(double sum, int64_t count, zhibiao::v1::UnitKind kind, bool metric_additive);
+// A region's value for a metric in one year (TimeSeries, Rank, Compare),
+// built from its reports' figures one report at a time. When the metric and
+// the unit kind both add up it is the sum over the reports of each report's
+// largest figure: a report that states a quantity more than once (地区生产总值
+// 突破3万亿元、达3.6万亿元; a start and an end level) states one value, while
+// different reports of the region (a government's and its departments') add
+// up. Otherwise it is the mean of all the figures.
+class RegionValue {
+ public:
+  // One report's figures: their sum, largest value and count.
+  void AddReport(double sum, double max, int64_t count);
+  double Value(zhibiao::v1::UnitKind kind, bool metric_additive) const;
+  int64_t count() const { return count_; }
+
+ private:
+  double sum_ = 0;
+  double sum_of_largest_ = 0;
+  int64_t count_ = 0;
+};
 
 // What a shard's rank pushdown did (AggregateIndicatorsResponse fields).
 struct RankingCut {

@@ -167,11 +167,16 @@ TEST(SelectTopRegionsTest, KeepsTheFirstKRanksAndEveryRegionTiedWithTheKth) {
   EXPECT_TRUE(TopRegions({}, 3, false).empty());
 }
 
-TEST(RegionValueTest, SumsOnlyWhenMetricAndUnitKindAddUp) {
-  EXPECT_EQ(RegionValue(60, 3, zhibiao::v1::UNIT_KIND_COUNT, true), 60);
-  EXPECT_EQ(RegionValue(60, 3, zhibiao::v1::UNIT_KIND_COUNT, false), 20);
-  EXPECT_EQ(RegionValue(60, 3, zhibiao::v1::UNIT_KIND_PERCENT, true), 20);
-  EXPECT_EQ(RegionValue(60, 3, zhibiao::v1::UNIT_KIND_CURRENCY_CNY, true), 60);
+TEST(RegionValueTest, SumsEachReportsLargestFigureOnlyWhenMetricAndUnitKindAddUp) {
+  RegionValue v;
+  v.AddReport(/*sum=*/66, /*max=*/36, /*count=*/2);  // 突破30、达36: one report, one value
+  v.AddReport(/*sum=*/24, /*max=*/24, /*count=*/1);  // another report of the region
+  EXPECT_EQ(v.count(), 3);
+  EXPECT_EQ(v.Value(zhibiao::v1::UNIT_KIND_CURRENCY_CNY, true), 60);
+  EXPECT_EQ(v.Value(zhibiao::v1::UNIT_KIND_COUNT, true), 60);
+  EXPECT_EQ(v.Value(zhibiao::v1::UNIT_KIND_COUNT, false), 30);   // mean of the figures
+  EXPECT_EQ(v.Value(zhibiao::v1::UNIT_KIND_PERCENT, true), 30);  // rates never add up
+  EXPECT_EQ(RegionValue().Value(zhibiao::v1::UNIT_KIND_COUNT, false), 0);
 }
 
 }  // namespace

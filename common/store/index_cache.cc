@@ -466,30 +466,46 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
       for (uint32_t row : CandidateRows(static_cast<uint32_t>(id), filter, &narrowed)) visit(row);
     }
   }
-  // Rank pushdown: rank the regions on their ids and name only the kept ones.
+  // Rank pushdown: the groups are (region, province, report); rank the
+  // regions on their values (agg::RegionValue, one report at a time) and name
+  // only the groups of the kept ones.
   std::vector<const std::pair<const GroupKey, Acc>*> kept;
   bool ranked = false;
   const zhibiao::v1::RegionRanking& ranking = request.ranking();
-  if (ranking.k() > 0 && dims.size() == 2 && dims[0] == zhibiao::v1::GROUP_BY_REGION &&
-      dims[1] == zhibiao::v1::GROUP_BY_PROVINCE) {
+  if (ranking.k() > 0 && dims.size() == 3 && dims[0] == zhibiao::v1::GROUP_BY_REGION &&
+      dims[1] == zhibiao::v1::GROUP_BY_PROVINCE && dims[2] == zhibiao::v1::GROUP_BY_REPORT) {
     const int64_t unknown = regions_.Find(kUnknownRegion);
     agg::RankingCut result;
-    std::vector<agg::RankCandidate> candidates;
-    std::vector<const std::pair<const GroupKey, Acc>*> known;
+    struct Region {
+      agg::RegionValue value;
+      uint8_t unit_kind = 0;
+      std::vector<const std::pair<const GroupKey, Acc>*> groups;
+    };
+    absl::flat_hash_map<uint32_t, Region> by_region;
     for (const auto& entry : groups) {
       if (static_cast<int64_t>(entry.first[0]) == unknown) continue;
       result.counts_by_unit[units_.Get(entry.first[4])] += entry.second.count;
-      candidates.push_back({agg::RegionValue(entry.second.sum, entry.second.count,
-                                             static_cast<zhibiao::v1::UnitKind>(entry.second.unit_kind),
-                                             ranking.metric_additive()),
-                            regions_.Get(entry.first[0]), known.size()});
-      known.push_back(&entry);
+      Region& r = by_region[entry.first[0]];
+      r.value.AddReport(entry.second.sum, entry.second.max, entry.second.count);
+      r.unit_kind = entry.second.unit_kind;
+      r.groups.push_back(&entry);
     }
     if (result.counts_by_unit.size() <= 1) {
+      std::vector<agg::RankCandidate> candidates;
+      std::vector<const Region*> regions;
+      for (const auto& [id, r] : by_region) {
+        candidates.push_back({r.value.Value(static_cast<zhibiao::v1::UnitKind>(r.unit_kind),
+                                            ranking.metric_additive()),
+                              regions_.Get(id), regions.size()});
+        regions.push_back(&r);
+      }
       const size_t keep = agg::SelectTopRegions(&candidates, ranking.k(), ranking.bottom());
-      for (size_t i = 0; i < keep; ++i) kept.push_back(known[candidates[i].index]);
+      for (size_t i = 0; i < keep; ++i) {
+        const Region* r = regions[candidates[i].index];
+        kept.insert(kept.end(), r->groups.begin(), r->groups.end());
+      }
       result.applied = true;
-      result.regions_ranked = static_cast<int64_t>(known.size());
+      result.regions_ranked = static_cast<int64_t>(by_region.size());
       ranked = true;
       if (cut != nullptr) *cut = std::move(result);
     }

@@ -253,17 +253,21 @@ TEST(IndexCacheTest, RankingKeepsTheTopRegionsAndTheirTies) {
       request.mutable_filter()->add_years(2020);
       request.add_group_by(zhibiao::v1::GROUP_BY_REGION);
       request.add_group_by(zhibiao::v1::GROUP_BY_PROVINCE);
+      request.add_group_by(zhibiao::v1::GROUP_BY_REPORT);
       std::vector<zhibiao::v1::PartialAggregate> all;
       ASSERT_TRUE((*store)->AggregatePartials(request, &all).ok());
+      // A region's value: the sum of each of its reports' largest figure.
+      std::map<std::string, double> value_of;
+      for (const auto& g : all) value_of[g.group_values(0)] += g.max();
       std::vector<double> sums;
-      for (const auto& g : all) sums.push_back(g.sum());
+      for (const auto& [region, v] : value_of) sums.push_back(v);
       std::sort(sums.begin(), sums.end());
       if (!bottom) std::reverse(sums.begin(), sums.end());
       ASSERT_FALSE(sums.empty());
       const double kth = sums[std::min<size_t>(k, sums.size()) - 1];
       std::set<std::string> expected;
-      for (const auto& g : all) {
-        if (bottom ? g.sum() <= kth : g.sum() >= kth) expected.insert(g.group_values(0));
+      for (const auto& [region, v] : value_of) {
+        if (bottom ? v <= kth : v >= kth) expected.insert(region);
       }
 
       request.mutable_ranking()->set_k(k);
@@ -273,7 +277,7 @@ TEST(IndexCacheTest, RankingKeepsTheTopRegionsAndTheirTies) {
       agg::RankingCut cut;
       ASSERT_TRUE((*store)->AggregatePartials(request, &ranked, &cut).ok());
       ASSERT_TRUE(cut.applied);
-      EXPECT_EQ(cut.regions_ranked, static_cast<int64_t>(all.size()));
+      EXPECT_EQ(cut.regions_ranked, static_cast<int64_t>(value_of.size()));
       int64_t figures = 0;
       for (const auto& g : all) figures += g.count();
       EXPECT_EQ(cut.counts_by_unit, (std::map<std::string, int64_t>{{"件", figures}}));
@@ -290,6 +294,7 @@ TEST(IndexCacheTest, RankingKeepsTheTopRegionsAndTheirTies) {
   mixed.mutable_filter()->add_metric_keys("m1");
   mixed.add_group_by(zhibiao::v1::GROUP_BY_REGION);
   mixed.add_group_by(zhibiao::v1::GROUP_BY_PROVINCE);
+  mixed.add_group_by(zhibiao::v1::GROUP_BY_REPORT);
   std::vector<zhibiao::v1::PartialAggregate> all;
   ASSERT_TRUE((*store)->AggregatePartials(mixed, &all).ok());
   mixed.mutable_ranking()->set_k(1);

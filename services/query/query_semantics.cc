@@ -130,14 +130,16 @@ bool Summed(const taxonomy::Entry& metric, zhibiao::v1::UnitKind unit_kind) {
 }
 
 // The partials a metric answer is built from (pointers into the merged
-// ones) and how a region's figures combine in them.
+// ones, one per group and report) and how a region's figures combine.
 struct MetricValues {
   std::vector<const PartialAggregate*> partials;
   bool summed = false;  // else averaged
-  double ValueOf(double sum, int64_t count) const {
-    return summed ? sum : sum / static_cast<double>(count);
-  }
+  zhibiao::v1::UnitKind unit_kind = zhibiao::v1::UNIT_KIND_UNSPECIFIED;
+  bool metric_additive = false;
+  double ValueOf(const agg::RegionValue& v) const { return v.Value(unit_kind, metric_additive); }
 };
+
+void AddReportOf(const PartialAggregate& p, agg::RegionValue* v) { v->AddReport(p.sum(), p.max(), p.count()); }
 
 // Keeps the merged partials `keep` accepts, checks that they share one base
 // unit (INVALID_ARGUMENT listing the units otherwise) and fills the
@@ -168,6 +170,8 @@ absl::StatusOr<MetricValues> SettleMetricValues(const taxonomy::Entry& metric,
         "; choose one with options.unit"));
   }
   out.summed = Summed(metric, kind);
+  out.unit_kind = kind;
+  out.metric_additive = metric.additive;
   response->set_unit_kind(kind);
   response->set_aggregate(out.summed ? "sum" : "mean");
   return out;
@@ -500,8 +504,7 @@ absl::Status AnswerTimeSeries(const zhibiao::v1::TimeSeriesRequest& request,
   if (!values.ok()) return values.status();
   // Partials come sorted by (year, report): one point per run of a year.
   struct Point {
-    double sum = 0;
-    int64_t count = 0;
+    agg::RegionValue value;
     std::vector<std::string> reports;
   };
   std::map<int32_t, Point> points;
@@ -509,15 +512,14 @@ absl::Status AnswerTimeSeries(const zhibiao::v1::TimeSeriesRequest& request,
     int32_t year = 0;
     (void)absl::SimpleAtoi(p->group_values(0), &year);
     Point& point = points[year];
-    point.sum += p->sum();
-    point.count += p->count();
+    AddReportOf(*p, &point.value);
     point.reports.push_back(p->group_values(1));
   }
   for (auto& [year, point] : points) {
     auto* out = response->add_points();
     out->set_year(year);
-    out->set_value(values->ValueOf(point.sum, point.count));
-    out->set_count(point.count);
+    out->set_value(values->ValueOf(point.value));
+    out->set_count(point.value.count());
     std::sort(point.reports.begin(), point.reports.end());
     for (const std::string& r : point.reports) out->add_report_ids(r);
   }
@@ -546,6 +548,7 @@ AggregateIndicatorsRequest ShardRequestForRank(const zhibiao::v1::RankRequest& r
   *shard.mutable_filter()->mutable_province_codes() = request.province_codes();
   shard.add_group_by(zhibiao::v1::GROUP_BY_REGION);
   shard.add_group_by(zhibiao::v1::GROUP_BY_PROVINCE);
+  shard.add_group_by(zhibiao::v1::GROUP_BY_REPORT);
   return shard;
 }
 
@@ -558,13 +561,20 @@ absl::Status AnswerRank(const zhibiao::v1::RankRequest& request, const taxonomy:
       SettleMetricValues(metric, merged, OfKnownRegion, response,
                          totals.ranking_applied ? &totals.counts_by_unit : nullptr);
   if (!values.ok()) return values.status();
-  std::vector<zhibiao::v1::RankedRegion> regions;
+  // Partials are per (region, province, report): one value per region.
+  std::map<std::string, std::pair<std::string, agg::RegionValue>> by_region;
   for (const PartialAggregate* p : values->partials) {
+    auto& [province, value] = by_region[p->group_values(0)];
+    province = p->group_values(1);
+    AddReportOf(*p, &value);
+  }
+  std::vector<zhibiao::v1::RankedRegion> regions;
+  for (const auto& [code, entry] : by_region) {
     zhibiao::v1::RankedRegion r;
-    r.set_region_code(p->group_values(0));
-    r.set_province_code(p->group_values(1));
-    r.set_value(values->ValueOf(p->sum(), p->count()));
-    r.set_count(p->count());
+    r.set_region_code(code);
+    r.set_province_code(entry.first);
+    r.set_value(values->ValueOf(entry.second));
+    r.set_count(entry.second.count());
     regions.push_back(std::move(r));
   }
   const bool bottom = request.bottom();
@@ -609,6 +619,7 @@ AggregateIndicatorsRequest ShardRequestForCompare(const zhibiao::v1::CompareRequ
   shard.add_group_by(zhibiao::v1::GROUP_BY_REGION);
   shard.add_group_by(zhibiao::v1::GROUP_BY_PROVINCE);
   shard.add_group_by(YearDimension(request.options()));
+  shard.add_group_by(zhibiao::v1::GROUP_BY_REPORT);
   return shard;
 }
 
@@ -622,14 +633,19 @@ absl::Status AnswerCompare(const zhibiao::v1::CompareRequest& request, const tax
   if (!values.ok()) return values.status();
   const std::string base_year = absl::StrCat(request.base_year());
   const std::string year = absl::StrCat(request.year());
+  // Partials are per (region, province, year, report): one value per region and year.
   std::map<std::string, zhibiao::v1::RegionComparison> by_region;
+  std::map<std::pair<std::string, std::string>, agg::RegionValue> values_of;
   for (const PartialAggregate* p : values->partials) {
     zhibiao::v1::RegionComparison& c = by_region[p->group_values(0)];
     c.set_region_code(p->group_values(0));
     c.set_province_code(p->group_values(1));
-    const double value = values->ValueOf(p->sum(), p->count());
-    if (p->group_values(2) == base_year) c.set_base_value(value);
-    if (p->group_values(2) == year) c.set_value(value);
+    AddReportOf(*p, &values_of[{p->group_values(0), p->group_values(2)}]);
+  }
+  for (const auto& [key, value] : values_of) {
+    zhibiao::v1::RegionComparison& c = by_region[key.first];
+    if (key.second == base_year) c.set_base_value(values->ValueOf(value));
+    if (key.second == year) c.set_value(values->ValueOf(value));
   }
   for (auto& [region, c] : by_region) {
     if (c.has_base_value() && c.has_value()) {

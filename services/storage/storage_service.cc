@@ -175,10 +175,11 @@ absl::Status ValidateRanking(const zhibiao::v1::AggregateIndicatorsRequest& requ
     return absl::InvalidArgumentError(
         absl::StrCat("ranking.k ", request.ranking().k(), " is outside 0..1000"));
   }
-  if (request.group_by_size() != 2 || request.group_by(0) != zhibiao::v1::GROUP_BY_REGION ||
-      request.group_by(1) != zhibiao::v1::GROUP_BY_PROVINCE || request.include_values()) {
+  if (request.group_by_size() != 3 || request.group_by(0) != zhibiao::v1::GROUP_BY_REGION ||
+      request.group_by(1) != zhibiao::v1::GROUP_BY_PROVINCE || request.group_by(2) != zhibiao::v1::GROUP_BY_REPORT ||
+      request.include_values()) {
     return absl::InvalidArgumentError(
-        "ranking needs group_by [GROUP_BY_REGION, GROUP_BY_PROVINCE] and no include_values");
+        "ranking needs group_by [GROUP_BY_REGION, GROUP_BY_PROVINCE, GROUP_BY_REPORT] and no include_values");
   }
   return absl::OkStatus();
 }

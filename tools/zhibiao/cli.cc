@@ -784,6 +784,12 @@ bool CallQuery(const CliOptions& options, const char* what, Method method, const
 namespace {
 
 // --targets, --results and --change into `filter`; false after a usage message.
+// A region's value in words, from a metric answer's `aggregate` (README,
+// "A region's value").
+const char* HowValuesCombine(const std::string& aggregate) {
+  return aggregate == "sum" ? "each report's largest figure, summed over reports" : "mean of figures";
+}
+
 bool FigureFiltersOf(const CliOptions& options, zhibiao::v1::IndicatorFilter* filter) {
   if (options.targets_only && options.results_only) {
     std::fprintf(stderr, "zhibiao: --targets and --results exclude each other\n");
@@ -907,8 +913,8 @@ int QueryRank(const CliOptions& options) {
     PrintMissingShards(response.missing_shards());
     return 0;
   }
-  std::printf("%s %d (%s of figures in %s, %d regions ranked)\n", response.metric_key().c_str(), response.year(),
-              response.aggregate().c_str(), response.unit().c_str(), response.regions_ranked());
+  std::printf("%s %d (%s in %s, %d regions ranked)\n", response.metric_key().c_str(), response.year(),
+              HowValuesCombine(response.aggregate()), response.unit().c_str(), response.regions_ranked());
   // On a terminal each row also gets a bar, scaled to the largest value.
   const bool bars = isatty(STDOUT_FILENO) != 0;
   double max = 0;
@@ -947,8 +953,9 @@ int QuerySeries(const CliOptions& options) {
     PrintMissingShards(response.missing_shards());
     return 0;
   }
-  std::printf("%s in %s %s (%s of figures in %s)\n", response.metric_key().c_str(), response.region_code().c_str(),
-              RegionNameOf(response.region_code()).c_str(), response.aggregate().c_str(), response.unit().c_str());
+  std::printf("%s in %s %s (%s in %s)\n", response.metric_key().c_str(), response.region_code().c_str(),
+              RegionNameOf(response.region_code()).c_str(), HowValuesCombine(response.aggregate()),
+              response.unit().c_str());
   // On a terminal each year also gets a bar, scaled to the largest value.
   const bool bars = isatty(STDOUT_FILENO) != 0;
   double max = 0;
