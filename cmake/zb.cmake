@@ -2,7 +2,8 @@
 include(GoogleTest)
 # libraries, tests and benchmarks.
 
-# Target-scoped warnings; -Werror only when ZB_WERROR is on (CI turns it on).
+# Target-scoped warnings; -Werror only when ZB_WERROR is on (CI's sanitizer
+# build, tools/dev/build_sanitized.sh, turns it on; the plain build does not).
 function(zb_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow -Wnon-virtual-dtor
                                            -Werror=unused-result)

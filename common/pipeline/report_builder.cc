@@ -80,7 +80,7 @@ absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
   if (content.size() > options.max_document_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "document of ", content.size(), " bytes is over the limit of ",
-        options.max_document_bytes, " bytes (--max_document_bytes)"));
+        options.max_document_bytes, " bytes (ingest's --max_document_mb)"));
   }
   absl::StatusOr<doc::DocumentText> document = doc::ReadDocument(content, options.read, budget);
   if (!document.ok()) return document.status();

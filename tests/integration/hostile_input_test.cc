@@ -224,7 +224,7 @@ TEST_F(HostileInputTest, HostileDocumentsGetPreciseStatusesInBoundedTimeAndMemor
        "--max_html_depth"},
       {"HTML of 600,000 elements", wide_html, grpc::StatusCode::INVALID_ARGUMENT, "--max_html_elements"},
       {"document over the 32 MiB limit", Repeat("办理案件3件。\n", (33u << 20)),
-       grpc::StatusCode::RESOURCE_EXHAUSTED, "--max_document_bytes"},
+       grpc::StatusCode::RESOURCE_EXHAUSTED, "--max_document_mb"},
       {"a million figures", Repeat("1%、", 8u << 20), grpc::StatusCode::RESOURCE_EXHAUSTED,
        "--max_indicators"},
       {"PDF header on garbage", "%PDF-1.7\n" + Repeat("garbage ", 4096) + "\n%%EOF\n",
