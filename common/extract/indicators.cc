@@ -26,7 +26,10 @@ constexpr absl::string_view kScopePrefixes[] = {
     "全市", "全县", "全区", "全省", "全州", "全旗", "全镇", "全乡", "全局", "全系统", "全年",
     "全国", "市级", "县级", "今年", "本年度", "年内", "上半年", "其中", "共计", "合计", "累计",
     "总计", "共", "各级", "我市", "我县", "我区", "本市", "本县", "全面", "先后", "分别", "已",
-    "此外", "同时", "另外", "以及", "并", "和", "及"};
+    "此外", "同时", "另外", "以及", "并", "和", "及",
+    // Verbs of stating or aiming at a figure (提出地区生产总值年均增长5%左右,
+    // 确保粮食产量…, 实现地区生产总值5696亿元): the subject follows them.
+    "提出", "确保", "力争", "争取", "实现"};
 // Linking words between the subject and the figure (dropped from the end).
 constexpr absl::string_view kLinkSuffixes[] = {
     "达到了", "达到", "达", "为", "是", "了", "至", "到", "约", "近", "超过", "逾", "共", "共计",

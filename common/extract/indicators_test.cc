@@ -35,6 +35,8 @@ TEST(SubjectTest, DropsReachVerbsTheYearAFigureIsDatedByAndListCommas) {
   EXPECT_EQ(SubjectFromClause("四大主导产业占GDP比重较2020年"), "四大主导产业占GDP比重");
   EXPECT_EQ(SubjectFromClause("、高铁营业里程"), "高铁营业里程");
   EXPECT_EQ(SubjectFromClause("常住人口由上年"), "常住人口");
+  EXPECT_EQ(SubjectFromClause("力争人均预期寿命"), "人均预期寿命");
+  EXPECT_EQ(SubjectFromClause("全年实现地区生产总值"), "地区生产总值");
   EXPECT_EQ(SubjectFromClause("全省生产总值增长到2025年的"), "生产总值");
   // Four digits without 年 are no year.
   EXPECT_EQ(SubjectFromClause("G2020的"), "G2020的");
@@ -119,6 +121,22 @@ TEST(IndicatorsTest, APlanNamingTheYearDoesNotMakeItsWorkFiveYearGoals) {
     EXPECT_EQ(PeriodOf(inds[0]), "2026") << opener;
     EXPECT_TRUE(inds[0].is_target()) << opener;
   }
+}
+
+// A paragraph presenting the coming plan's document speaks of its period to
+// the paragraph's end, under a heading that names both plans.
+TEST(IndicatorsTest, AParagraphPresentingThePlanDocumentSetsItsGoals) {
+  auto inds = ExtractWorkReport(
+      "政府工作报告\n二、“十四五”时期发展成就和“十五五”时期主要目标任务\n"
+      "过去五年,地区生产总值年均增长5.5%。\n"
+      "根据省委建议,我们编制了“十五五”规划纲要(草案),提交大会审查。《纲要》细化提出25项主要指标。"
+      "经济发展方面,提出地区生产总值年均增长5%左右。\n");
+  ASSERT_EQ(inds.size(), 3u);
+  EXPECT_EQ(PeriodOf(inds[0]), "2021-2025");
+  EXPECT_FALSE(inds[0].is_target());
+  EXPECT_EQ(PeriodOf(inds[2]), "2026-2030");
+  EXPECT_TRUE(inds[2].is_target());
+  EXPECT_EQ(inds[2].subject(), "地区生产总值");
 }
 
 TEST(IndicatorsTest, EnumeratedFiguresShareTheChangeWord) {

@@ -247,6 +247,14 @@ TimeMarkers::TimeMarkers(const CodePointText& t, int year, zhibiao::v1::Document
       // A plan named in passing (提前完成“十四五”…目标) dates its sentence only.
       add(i, p, base, false, false, /*plan=*/true);
       if (in_passing) markers_.back().applies_until = i;
+      // A paragraph that presents the coming plan's document (我们编制了“十五五”
+      // 规划纲要（草案）…提出地区生产总值年均增长5%左右) speaks of its period
+      // to its end.
+      if (p.future && !base && !in_passing && t.Matches(after, "规划")) {
+        int64_t line_end = after;
+        while (line_end < t.size() && t.at(line_end) != '\n') ++line_end;
+        markers_.back().applies_until = line_end;
+      }
       i += 2;
       matched = true;
       break;
