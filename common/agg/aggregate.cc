@@ -225,6 +225,7 @@ IndicatorMatcher::IndicatorMatcher(const zhibiao::v1::IndicatorFilter& filter) :
   matches_all_ = f.metric_keys().empty() && f.years().empty() && f.region_codes().empty() &&
                  f.province_codes().empty() && f.report_ids().empty() && f.units().empty() &&
                  f.qualifiers().empty() && !f.exclude_targets() && !f.targets_only() &&
+                 !f.exclude_period_totals() &&
                  f.period_end_years().empty() && f.document_kinds().empty() &&
                  f.change() == zhibiao::v1::CHANGE_FILTER_UNSPECIFIED && f.subject_contains().empty();
 }
@@ -240,6 +241,7 @@ bool IndicatorMatcher::Matches(const IndicatorRow& row) const {
   if (!f.qualifiers().empty() && !Contains(f.qualifiers(), row.qualifier)) return false;
   if (f.exclude_targets() && row.is_target) return false;
   if (f.targets_only() && !row.is_target) return false;
+  if (f.exclude_period_totals() && row.period_total) return false;
   if (!f.period_end_years().empty() && !Contains(f.period_end_years(), row.period_end)) return false;
   if (!f.document_kinds().empty() && !Contains(f.document_kinds(), row.document_kind)) return false;
   const bool is_change =

@@ -34,6 +34,7 @@ struct IndicatorRow {
   int qualifier = 0;  // zhibiao.v1.Qualifier
   int change = 0;     // zhibiao.v1.Change
   bool is_target = false;
+  bool period_total = false;  // a total of several years (Indicator.cumulative)
   int unit_kind = 0;  // zhibiao.v1.UnitKind
   absl::string_view unit;
   absl::string_view subject;

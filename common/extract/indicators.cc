@@ -352,6 +352,7 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
     zhibiao::v1::Change change = zhibiao::v1::CHANGE_NONE;
     bool is_target = false;
     Period period;
+    bool cumulative = false;
   } previous;
 
   // Sections whose heading (or an ancestor's) is about next year's plans.
@@ -478,7 +479,11 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
     Period period = PeriodOf(time_markers, clause_begin, q.begin, time_floor,
                              change != zhibiao::v1::CHANGE_NONE, is_target, starting_level, report_year);
     if (enumerated && previous.period.start != 0) period = previous.period;
-    previous = {q.end, change, is_target, period};
+    // A running total (累计完成3.7万亿元, 合计, 共计): its period says over how long.
+    static constexpr absl::string_view kTotalWords[] = {"累计", "累积", "合计", "共计", "总计"};
+    bool cumulative = enumerated && previous.cumulative;
+    for (absl::string_view w : kTotalWords) cumulative = cumulative || absl::StrContains(before_in_clause, w);
+    previous = {q.end, change, is_target, period, cumulative};
 
     // Subject: the clause before the figure, minus the change word.
     std::string clause(t.Slice(clause_begin, q.begin));
@@ -621,6 +626,7 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
       ind.set_is_target(is_target);
       ind.set_period_start(period.start);
       ind.set_period_end(period.end);
+      ind.set_cumulative(cumulative);
       ind.set_text(std::string(t.Slice(q.begin, q.end)));
       ind.set_sentence(std::string(t.Slice(sentence_begin, sentence_end)));
       ind.set_sentence_char_begin(sentence_begin);

@@ -139,6 +139,18 @@ TEST(IndicatorsTest, AParagraphPresentingThePlanDocumentSetsItsGoals) {
   EXPECT_EQ(inds[2].subject(), "地区生产总值");
 }
 
+// Running totals say so; over a five-year span they are no one year's value.
+TEST(IndicatorsTest, RunningTotalsAreMarkedCumulative) {
+  auto inds = ExtractWorkReport(
+      "政府工作报告\n一、“十四五”时期工作回顾\n过去五年,一般公共预算收入累计完成3.7万亿元、5年增长18.7%,"
+      "地方一般公共预算收入突破500亿元。\n二、2025年工作\n全年城镇新增就业110万人。\n");
+  ASSERT_EQ(inds.size(), 4u);
+  EXPECT_TRUE(inds[0].cumulative()) << inds[0].text();
+  EXPECT_EQ(PeriodOf(inds[0]), "2021-2025");
+  EXPECT_FALSE(inds[2].cumulative()) << inds[2].text();
+  EXPECT_FALSE(inds[3].cumulative()) << inds[3].text();
+}
+
 TEST(IndicatorsTest, EnumeratedFiguresShareTheChangeWord) {
   auto inds = ExtractWorkReport("报告\n一、回顾\n城镇和农村居民人均可支配收入分别增长3.9%和5.7%。\n");
   ASSERT_EQ(inds.size(), 2u);

@@ -20,6 +20,8 @@ constexpr uint8_t kSuperseded = 4;
 // a document kind filter goes by (a 统计公报 does not supersede a 政府工作报告
 // for someone who asks for work reports).
 constexpr uint8_t kSupersededInKind = 8;
+// A total of several years (IndexValue.period_total).
+constexpr uint8_t kPeriodTotal = 16;
 
 // "2022-02-25" as 20220225; 0 when it is not such a date.
 int32_t ParsePublishedDate(absl::string_view date) {
@@ -120,7 +122,7 @@ void IndexCache::AddLocked(const IndicatorKeyParts& key, const IndexValue& value
   qualifier_.push_back(value.qualifier);
   change_.push_back(value.change);
   unit_kind_.push_back(value.unit_kind);
-  flags_.push_back(value.is_target ? kTarget : 0);
+  flags_.push_back(static_cast<uint8_t>((value.is_target ? kTarget : 0) | (value.period_total ? kPeriodTotal : 0)));
   seq_.push_back(key.seq);
   value_.push_back(value.value);
   low_.push_back(value.low);
@@ -398,6 +400,7 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
     if (!document_kinds.empty() && !document_kinds.contains(document_kind_[row])) return;
     if (!qualifiers.empty() && !qualifiers.contains(qualifier_[row])) return;
     if (filter.exclude_targets() && (flags & kTarget)) return;
+    if (filter.exclude_period_totals() && (flags & kPeriodTotal)) return;
     if (filter.targets_only() && !(flags & kTarget)) return;
     const bool is_change = change_[row] == zhibiao::v1::CHANGE_INCREASE ||
                            change_[row] == zhibiao::v1::CHANGE_DECREASE;

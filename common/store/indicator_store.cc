@@ -722,6 +722,7 @@ absl::StatusOr<int64_t> IndicatorStore::Scan(const zhibiao::v1::IndicatorFilter&
       row.qualifier = value.qualifier;
       row.change = value.change;
       row.is_target = value.is_target;
+      row.period_total = value.period_total;
       row.unit_kind = value.unit_kind;
       row.unit = value.unit;
       row.subject = value.subject;

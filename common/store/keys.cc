@@ -172,7 +172,9 @@ std::string EncodeIndexValue(const zhibiao::v1::ReportMeta& meta,
   AppendDouble(ind.quantity().high(), &out);
   out.push_back(static_cast<char>(ind.quantity().qualifier()));
   out.push_back(static_cast<char>(ind.change()));
-  out.push_back(static_cast<char>(ind.is_target() ? 1 : 0));
+  // Bit 0: a target; bit 1: a total of several years (older entries: 0).
+  const bool period_total = ind.cumulative() && ind.period_start() != 0 && ind.period_start() < ind.period_end();
+  out.push_back(static_cast<char>((ind.is_target() ? 1 : 0) | (period_total ? 2 : 0)));
   out.push_back(static_cast<char>(ind.quantity().kind()));
   out.append(RegionKeyPart(meta.region().province_code()));
   AppendLengthPrefixed(ind.quantity().unit(), &out);
@@ -193,6 +195,7 @@ bool DecodeIndexValue(absl::string_view in, IndexValue* out) {
   out->qualifier = static_cast<uint8_t>(in[24]);
   out->change = static_cast<uint8_t>(in[25]);
   out->is_target = (in[26] & 1) != 0;
+  out->period_total = (in[26] & 2) != 0;
   out->unit_kind = static_cast<uint8_t>(in[27]);
   out->province = in.substr(28, kRegionBytes);
   in.remove_prefix(28 + kRegionBytes);

@@ -77,6 +77,7 @@ struct IndexValue {
   uint8_t qualifier = 0;
   uint8_t change = 0;
   bool is_target = false;
+  bool period_total = false;  // Indicator.cumulative over several years
   uint8_t unit_kind = 0;
   absl::string_view province;  // six digits or "000000"
   absl::string_view unit;

@@ -206,6 +206,8 @@ void SetCommonFilter(absl::string_view metric_key, const zhibiao::v1::MetricQuer
   const bool changes = figures == zhibiao::v1::METRIC_FIGURES_RESULT_CHANGES ||
                        figures == zhibiao::v1::METRIC_FIGURES_TARGET_CHANGES;
   f->set_change(changes ? zhibiao::v1::CHANGE_FILTER_CHANGES_ONLY : zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY);
+  // A total of several years (一般公共预算收入累计完成3.7万亿元) is no one year's value.
+  f->set_exclude_period_totals(true);
   if (OfTargets(options)) {
     f->set_targets_only(true);
   } else {
