@@ -495,16 +495,16 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
     }
     if (result.counts_by_unit.size() <= 1) {
       std::vector<agg::RankCandidate> candidates;
-      std::vector<const Region*> regions;
+      std::vector<const Region*> ranked_regions;
       for (const auto& [id, r] : by_region) {
         candidates.push_back({r.value.Value(static_cast<zhibiao::v1::UnitKind>(r.unit_kind),
                                             ranking.metric_additive()),
-                              regions_.Get(id), regions.size()});
-        regions.push_back(&r);
+                              regions_.Get(id), ranked_regions.size()});
+        ranked_regions.push_back(&r);
       }
       const size_t keep = agg::SelectTopRegions(&candidates, ranking.k(), ranking.bottom());
       for (size_t i = 0; i < keep; ++i) {
-        const Region* r = regions[candidates[i].index];
+        const Region* r = ranked_regions[candidates[i].index];
         kept.insert(kept.end(), r->groups.begin(), r->groups.end());
       }
       result.applied = true;
