@@ -45,8 +45,9 @@ absl::Status AnswerAggregate(const zhibiao::v1::AggregateRequest& request,
 
 // --- TimeSeries, Rank, Compare ---------------------------------------------
 // Each reads one metric's level, non-target figures. A region's value in a
-// year is the sum of its figures when the metric and unit add up, else their
-// mean; figures in several base units are INVALID_ARGUMENT unless
+// year is, when the metric and unit add up, the sum over its reports of each
+// report's largest figure (agg::RegionValue), else the mean of its figures;
+// totals of several years are left out; figures in several base units are INVALID_ARGUMENT unless
 // options.unit picks one.
 
 // What the shards answered beside their partials.
