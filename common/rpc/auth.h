@@ -30,7 +30,7 @@ namespace zb {
 enum class Scope : uint32_t {
   kIngest = 1,  // ingest's Ingest/IngestStream/Parse
   kQuery = 2,   // every query RPC; storage's reads
-  kAdmin = 4,   // storage's DeleteReport, Checkpoint, GetStats, Verify
+  kAdmin = 4,   // storage's DeleteReport, SettleReport, Checkpoint, GetStats, Verify
   kStore = 8,   // storage's PutReport: the ingest service's own identity, so
                 // a client's ingest token cannot write around extraction
 };

@@ -67,6 +67,14 @@ void IndexCache::ApplyGroup(const std::vector<Change>& changes) {
         SetReportInfoLocked(c.report_id, c.published_date, c.ingested_at_unix_ms);
         break;
       case Change::Kind::kAddEntry: AddLocked(c.key, c.value); break;
+      case Change::Kind::kArriving:
+        arriving_[reports_.Intern(c.report_id)] = std::string(c.replaces_report_id);
+        break;
+      case Change::Kind::kSettle: {
+        const int64_t id = reports_.Find(c.report_id);
+        if (id >= 0) arriving_.erase(static_cast<uint32_t>(id));
+        break;
+      }
     }
   }
   SettleDirtyCells();
@@ -88,6 +96,33 @@ void IndexCache::SetReportInfo(absl::string_view report_id, absl::string_view pu
 void IndexCache::Add(const IndicatorKeyParts& key, const IndexValue& value) {
   absl::MutexLock lock(&mu_);
   AddLocked(key, value);
+}
+
+void IndexCache::SetArriving(absl::string_view report_id, absl::string_view replaces_report_id) {
+  absl::MutexLock lock(&mu_);
+  arriving_[reports_.Intern(report_id)] = std::string(replaces_report_id);
+}
+
+std::vector<zhibiao::v1::ArrivingReport> IndexCache::Arriving() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<zhibiao::v1::ArrivingReport> out;
+  for (const auto& [report, replaces] : arriving_) {
+    zhibiao::v1::ArrivingReport a;
+    a.set_report_id(reports_.Get(report));
+    a.set_replaces_report_id(replaces);
+    out.push_back(std::move(a));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.report_id() < b.report_id(); });
+  return out;
+}
+
+std::optional<std::string> IndexCache::ArrivingMarkOf(absl::string_view report_id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  const int64_t id = reports_.Find(report_id);
+  if (id < 0) return std::nullopt;
+  auto it = arriving_.find(static_cast<uint32_t>(id));
+  if (it == arriving_.end()) return std::nullopt;
+  return it->second;
 }
 
 void IndexCache::FinishLoad() {
@@ -324,7 +359,8 @@ int64_t IndexCache::live_entries() const {
 
 int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& request,
                               std::vector<zhibiao::v1::PartialAggregate>* out,
-                              agg::RankingCut* cut, uint64_t* generation) const {
+                              agg::RankingCut* cut, uint64_t* generation,
+                              std::vector<zhibiao::v1::ArrivingReport>* arriving) const {
   const zhibiao::v1::IndicatorFilter& filter = request.filter();
   const bool include_values = request.include_values();
   const zhibiao::v1::QualifiedValues policy = request.qualified_values();
@@ -354,6 +390,15 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
   const IdFilter provinces = compile(regions_, filter.province_codes());
   const IdFilter units = compile(units_, filter.units());
   const IdFilter reports = compile(reports_, filter.report_ids());
+  // Reports left out, and the arriving ones counted (none on most shards).
+  std::vector<bool> excluded;
+  for (const std::string& id : request.exclude_report_ids()) {
+    const int64_t report = reports_.Find(id);
+    if (report < 0) continue;
+    if (excluded.empty()) excluded.assign(reports_.size(), false);
+    excluded[report] = true;
+  }
+  absl::flat_hash_set<uint32_t> arriving_counted;
   IdFilter subjects;
   if (!filter.subject_contains().empty()) {
     subjects.any = false;
@@ -410,6 +455,8 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
     const bool exact =
         qualifier == zhibiao::v1::QUALIFIER_EXACT || qualifier == zhibiao::v1::QUALIFIER_UNSPECIFIED;
     if (!exact && policy == zhibiao::v1::QUALIFIED_VALUES_EXACT_ONLY) return;
+    if (!excluded.empty() && excluded[report_[row]]) return;
+    if (!arriving_.empty() && arriving_.contains(report_[row])) arriving_counted.insert(report_[row]);
     double v = value_[row];
     if (qualifier == zhibiao::v1::QUALIFIER_RANGE) {
       if (policy == zhibiao::v1::QUALIFIED_VALUES_RANGE_LOW) v = low_[row];
@@ -548,6 +595,17 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
   std::sort(named.begin(), named.end(), [](const Named& a, const Named& b) {
     return std::tie(a.values, a.unit) < std::tie(b.values, b.unit);
   });
+  if (arriving != nullptr) {
+    arriving->clear();
+    for (uint32_t report : arriving_counted) {
+      zhibiao::v1::ArrivingReport a;
+      a.set_report_id(reports_.Get(report));
+      a.set_replaces_report_id(arriving_.at(report));
+      arriving->push_back(std::move(a));
+    }
+    std::sort(arriving->begin(), arriving->end(),
+              [](const auto& a, const auto& b) { return a.report_id() < b.report_id(); });
+  }
   out->clear();
   out->reserve(named.size());
   for (const Named& n : named) {

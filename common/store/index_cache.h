@@ -24,6 +24,7 @@
 #define ZHIBIAO_COMMON_STORE_INDEX_CACHE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -44,10 +45,12 @@ class IndexCache {
  public:
   // One change of a group: drop a report's entries, record when a report
   // was published and ingested (before its entries are added), or add one entry.
+  // Mark a report as arriving (replacing `replaces_report_id`) or settle it.
   struct Change {
-    enum class Kind { kRemoveReport, kReportInfo, kAddEntry };
+    enum class Kind { kRemoveReport, kReportInfo, kAddEntry, kArriving, kSettle };
     Kind kind = Kind::kAddEntry;
-    absl::string_view report_id;     // for kRemoveReport and kReportInfo
+    absl::string_view report_id;     // for every kind but kAddEntry
+    absl::string_view replaces_report_id;  // for kArriving
     absl::string_view published_date;  // "2022-02-25" or "", for kReportInfo
     int64_t ingested_at_unix_ms = 0;   // for kReportInfo
     IndicatorKeyParts key;           // for kAddEntry (views must outlive ApplyGroup)
@@ -64,6 +67,15 @@ class IndexCache {
                      int64_t ingested_at_unix_ms) ABSL_LOCKS_EXCLUDED(mu_);
   void Add(const IndicatorKeyParts& key, const IndexValue& value) ABSL_LOCKS_EXCLUDED(mu_);
   void FinishLoad() ABSL_LOCKS_EXCLUDED(mu_);
+  // Loading at open: a report's arriving mark (PutReportRequest.replaces_report_id).
+  void SetArriving(absl::string_view report_id, absl::string_view replaces_report_id)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The reports with an arriving mark, by id, and the id each replaces.
+  std::vector<zhibiao::v1::ArrivingReport> Arriving() const ABSL_LOCKS_EXCLUDED(mu_);
+  // The id `report_id` replaces, when it has an arriving mark.
+  std::optional<std::string> ArrivingMarkOf(absl::string_view report_id) const
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Partial aggregates of the entries that match the request's filter,
   // grouped by its group_by and unit, sorted like agg::PartialAggregator's,
@@ -73,10 +85,13 @@ class IndexCache {
   // With request.ranking (Rank pushdown; group_by [REGION, PROVINCE]) and
   // one unit among the groups of known regions, `out` holds only the groups
   // of the first k ranks and their ties, and `cut` (when given) says so.
-  // `generation`, when given, gets the generation the answer was computed at.
+  // `generation`, when given, gets the generation the answer was computed at;
+  // `arriving`, when given, the reports with an arriving mark among those
+  // counted. Reports named by request.exclude_report_ids are left out.
   int64_t Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& request,
                     std::vector<zhibiao::v1::PartialAggregate>* out,
-                    agg::RankingCut* cut = nullptr, uint64_t* generation = nullptr) const
+                    agg::RankingCut* cut = nullptr, uint64_t* generation = nullptr,
+                    std::vector<zhibiao::v1::ArrivingReport>* arriving = nullptr) const
       ABSL_LOCKS_EXCLUDED(mu_);
 
   int64_t live_entries() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -157,6 +172,9 @@ class IndexCache {
   // a query for a few metrics reads only their rows.
   std::vector<std::vector<uint32_t>> rows_of_metric_ ABSL_GUARDED_BY(mu_);
   std::vector<ReportInfo> report_info_ ABSL_GUARDED_BY(mu_);  // by report id
+  // Report id -> the id it replaces, for reports with an arriving mark (few:
+  // only those reextract is moving).
+  absl::flat_hash_map<uint32_t, std::string> arriving_ ABSL_GUARDED_BY(mu_);
   // Rows of each (metric, year) and (metric, region), ascending (dead rows
   // included until compaction): Rank reads one year of a metric, TimeSeries
   // one region of it, each a small part of the metric's rows.

@@ -55,6 +55,9 @@ enum Cf { kDefault = 0, kReports, kReportByRegion, kIndByMetric, kMeta, kCfCount
 constexpr const char* kCfNames[kCfCount] = {"default", "reports", "report_by_region",
                                             "ind_by_metric", "meta"};
 constexpr char kSchemaKey[] = "schema_version";
+// meta: "arriving/" + report_id -> the report id it replaces (PutReportRequest.replaces_report_id).
+constexpr char kArrivingPrefix[] = "arriving/";
+std::string ArrivingKey(absl::string_view report_id) { return absl::StrCat(kArrivingPrefix, report_id); }
 
 // The prefix of an ind_by_metric key up to and including the end of its
 // escaped metric (0x00 0x01): scans of one metric stay inside one prefix, so
@@ -293,6 +296,15 @@ absl::Status IndicatorStore::OpenDb() {
     }
     if (!it->status().ok()) return FromRocksStatus(it->status(), "load report dates");
   }
+  {
+    std::unique_ptr<rocksdb::Iterator> marks(db_->NewIterator(ro, handles_[kMeta]));
+    for (marks->Seek(kArrivingPrefix); marks->Valid() && marks->key().starts_with(kArrivingPrefix);
+         marks->Next()) {
+      cache_->SetArriving(ToView(marks->key()).substr(sizeof(kArrivingPrefix) - 1),
+                          ToView(marks->value()));
+    }
+    if (!marks->status().ok()) return FromRocksStatus(marks->status(), "load arriving marks");
+  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kIndByMetric]));
   IndicatorKeyParts parts;
   IndexValue value;
@@ -348,10 +360,16 @@ absl::Status IndicatorStore::Enqueue(Mutation* mutation) {
   return absl::OkStatus();
 }
 
-void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done) {
+void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done,
+                              std::string replaces_report_id) {
   if (!IsReportId(report.meta().report_id())) {
     done(absl::InvalidArgumentError(absl::StrCat("report.meta.report_id \"",
                                                  report.meta().report_id(),
+                                                 "\" is not 32 lowercase hex digits")));
+    return;
+  }
+  if (!replaces_report_id.empty() && !IsReportId(replaces_report_id)) {
+    done(absl::InvalidArgumentError(absl::StrCat("replaces_report_id \"", replaces_report_id,
                                                  "\" is not 32 lowercase hex digits")));
     return;
   }
@@ -378,18 +396,23 @@ void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done) {
     if (ind.sentence_char_end() > ind.sentence_char_begin()) ind.clear_sentence();
   }
   report.SerializeToString(&p.report_bytes);
+  p.replaces_report_id = std::move(replaces_report_id);
   m.put_done = std::move(done);
   absl::Status queued = Enqueue(&m);
   if (!queued.ok()) m.put_done(queued);  // not moved from when refused
 }
 
-absl::StatusOr<PutResult> IndicatorStore::Put(zhibiao::v1::Report report) {
+absl::StatusOr<PutResult> IndicatorStore::Put(zhibiao::v1::Report report,
+                                               std::string replaces_report_id) {
   absl::Notification done;
   absl::StatusOr<PutResult> result;
-  PutAsync(std::move(report), [&](absl::StatusOr<PutResult> r) {
-    result = std::move(r);
-    done.Notify();
-  });
+  PutAsync(
+      std::move(report),
+      [&](absl::StatusOr<PutResult> r) {
+        result = std::move(r);
+        done.Notify();
+      },
+      std::move(replaces_report_id));
   done.WaitForNotification();
   return result;
 }
@@ -412,6 +435,31 @@ absl::StatusOr<int> IndicatorStore::Delete(absl::string_view report_id) {
   absl::Notification done;
   absl::StatusOr<int> result;
   DeleteAsync(std::string(report_id), [&](absl::StatusOr<int> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+void IndicatorStore::SettleAsync(std::string report_id, DeleteCallback done) {
+  if (!IsReportId(report_id)) {
+    done(absl::InvalidArgumentError(
+        absl::StrCat("report id \"", report_id, "\" is not 32 lowercase hex digits")));
+    return;
+  }
+  Mutation m;
+  m.is_settle = true;
+  m.report_id = std::move(report_id);
+  m.delete_done = std::move(done);
+  absl::Status queued = Enqueue(&m);
+  if (!queued.ok()) m.delete_done(queued);  // not moved from when refused
+}
+
+absl::StatusOr<int> IndicatorStore::Settle(absl::string_view report_id) {
+  absl::Notification done;
+  absl::StatusOr<int> result;
+  SettleAsync(std::string(report_id), [&](absl::StatusOr<int> r) {
     result = std::move(r);
     done.Notify();
   });
@@ -477,14 +525,44 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
     batch.Delete(handles_[kReportByRegion], old.region_key);
     for (const std::string& key : old.index_keys) batch.Delete(handles_[kIndByMetric], key);
   };
+  // Arriving marks as this group leaves them (nullopt: none), and what each
+  // mutation did to its report's mark.
+  enum class MarkWrite : uint8_t { kNone, kSet, kCleared };
+  std::map<std::string, std::optional<std::string>> marks;
+  std::vector<MarkWrite> mark_writes(group->size(), MarkWrite::kNone);
+  auto mark_of = [&](const std::string& id) -> std::optional<std::string> {
+    auto it = marks.find(id);
+    return it != marks.end() ? it->second : cache_->ArrivingMarkOf(id);
+  };
+  auto set_mark = [&](size_t i, const std::string& id, const std::string& replaces) {
+    if (mark_of(id) == replaces) return;
+    batch.Put(handles_[kMeta], ArrivingKey(id), replaces);
+    marks[id] = replaces;
+    mark_writes[i] = MarkWrite::kSet;
+  };
+  auto clear_mark = [&](size_t i, const std::string& id) {
+    if (!mark_of(id).has_value()) return false;
+    batch.Delete(handles_[kMeta], ArrivingKey(id));
+    marks[id] = std::nullopt;
+    mark_writes[i] = MarkWrite::kCleared;
+    return true;
+  };
 
   for (size_t i = 0; i < group->size(); ++i) {
     Mutation& m = (*group)[i];
     const std::string& id = m.report_id;
     absl::StatusOr<std::optional<Stored>> existing = load(id);
     if (!existing.ok()) {
-      if (m.is_delete) delete_results[i] = existing.status();
+      if (m.is_delete || m.is_settle) delete_results[i] = existing.status();
       else put_results[i] = existing.status();
+      continue;
+    }
+    if (m.is_settle) {
+      if (!existing->has_value()) {
+        delete_results[i] = absl::NotFoundError(absl::StrCat("report ", id, " is not stored"));
+      } else {
+        delete_results[i] = clear_mark(i, id) ? 1 : 0;
+      }
       continue;
     }
     if (m.is_delete) {
@@ -494,16 +572,23 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
       }
       remove_indexes(**existing);
       batch.Delete(handles_[kReports], ReportKey(id));
+      clear_mark(i, id);
       delete_results[i] = static_cast<int>((*existing)->index_keys.size());
       overlay[id] = std::nullopt;
       continue;
     }
     const PreparedPut& p = m.put;
+    // A re-extraction in place (the replaced id is this one, stored here) is
+    // not arriving from anywhere.
+    const bool arriving = !p.replaces_report_id.empty() &&
+                          !(p.replaces_report_id == id && existing->has_value());
     if (existing->has_value() && (*existing)->derivation == p.derivation) {
       put_results[i] = PutResult{zhibiao::v1::PUT_OUTCOME_UNCHANGED,
                                  (*existing)->ingested_at_unix_ms};
+      if (arriving) set_mark(i, id, p.replaces_report_id);
       continue;
     }
+    if (arriving) set_mark(i, id, p.replaces_report_id);
     PutResult result;
     if (existing->has_value()) {
       remove_indexes(**existing);
@@ -549,11 +634,22 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
       IndexCache::Change remove;
       remove.kind = IndexCache::Change::Kind::kRemoveReport;
       remove.report_id = m.report_id;
-      if (m.is_delete) {
-        if (delete_results[i].ok()) changes.push_back(remove);
+      IndexCache::Change mark;
+      mark.kind = mark_writes[i] == MarkWrite::kSet ? IndexCache::Change::Kind::kArriving
+                                                    : IndexCache::Change::Kind::kSettle;
+      mark.report_id = m.report_id;
+      mark.replaces_report_id = m.put.replaces_report_id;
+      const bool mark_changed = mark_writes[i] != MarkWrite::kNone;
+      if (m.is_delete || m.is_settle) {
+        if (m.is_delete && delete_results[i].ok()) changes.push_back(remove);
+        if (mark_changed) changes.push_back(mark);
         continue;
       }
-      if (!put_results[i].ok() || put_results[i]->outcome == zhibiao::v1::PUT_OUTCOME_UNCHANGED) continue;
+      if (!put_results[i].ok()) continue;
+      if (put_results[i]->outcome == zhibiao::v1::PUT_OUTCOME_UNCHANGED) {
+        if (mark_changed) changes.push_back(mark);
+        continue;
+      }
       if (put_results[i]->outcome == zhibiao::v1::PUT_OUTCOME_REPLACED) changes.push_back(remove);
       IndexCache::Change info;
       info.kind = IndexCache::Change::Kind::kReportInfo;
@@ -567,6 +663,7 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
           changes.push_back(std::move(add));
         }
       }
+      if (mark_changed) changes.push_back(mark);
     }
     // A metric with escaped bytes is decoded into its own scratch string:
     // point the view at it now that the vector no longer moves.
@@ -577,7 +674,7 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
   }
   for (size_t i = 0; i < group->size(); ++i) {
     Mutation& m = (*group)[i];
-    if (m.is_delete) {
+    if (m.is_delete || m.is_settle) {
       m.delete_done(written.ok() || !delete_results[i].ok() ? delete_results[i]
                                                             : absl::StatusOr<int>(written));
     } else {
@@ -639,8 +736,15 @@ absl::StatusOr<ListResult> IndicatorStore::List(const ListQuery& query) const {
   }
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
+  // The page and the arriving marks as of one moment.
+  std::shared_ptr<const rocksdb::Snapshot> snapshot(
+      db_->GetSnapshot(), [this](const rocksdb::Snapshot* s) { db_->ReleaseSnapshot(s); });
+  ro.snapshot = snapshot.get();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kReportByRegion]));
   ListResult out;
+  absl::StatusOr<std::vector<zhibiao::v1::ArrivingReport>> arriving = ArrivingAt(snapshot.get());
+  if (!arriving.ok()) return arriving.status();
+  out.arriving = *std::move(arriving);
   std::string last_key;
   for (it->Seek(ToSlice(start)); it->Valid(); it->Next()) {
     absl::string_view key = ToView(it->key());
@@ -667,6 +771,29 @@ absl::StatusOr<ListResult> IndicatorStore::List(const ListQuery& query) const {
 absl::StatusOr<int64_t> IndicatorStore::Scan(const zhibiao::v1::IndicatorFilter& filter,
                                              const ScanVisitor& visit,
                                              absl::string_view start_after) const {
+  return Scan(filter, visit, start_after, nullptr);
+}
+
+absl::StatusOr<std::vector<zhibiao::v1::ArrivingReport>> IndicatorStore::ArrivingAt(
+    const rocksdb::Snapshot* snapshot) const {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  ro.total_order_seek = true;
+  std::vector<zhibiao::v1::ArrivingReport> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kMeta]));
+  for (it->Seek(kArrivingPrefix); it->Valid() && it->key().starts_with(kArrivingPrefix); it->Next()) {
+    zhibiao::v1::ArrivingReport a;
+    a.set_report_id(std::string(ToView(it->key()).substr(sizeof(kArrivingPrefix) - 1)));
+    a.set_replaces_report_id(std::string(ToView(it->value())));
+    out.push_back(std::move(a));
+  }
+  if (!it->status().ok()) return FromRocksStatus(it->status(), "read arriving marks");
+  return out;
+}
+
+absl::StatusOr<int64_t> IndicatorStore::Scan(const zhibiao::v1::IndicatorFilter& filter,
+                                             const ScanVisitor& visit, absl::string_view start_after,
+                                             const rocksdb::Snapshot* snapshot) const {
   const agg::IndicatorMatcher matcher(filter);
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
@@ -675,8 +802,8 @@ absl::StatusOr<int64_t> IndicatorStore::Scan(const zhibiao::v1::IndicatorFilter&
   // iterator must ignore the prefix extractor; per-metric scans stop at their
   // prefix themselves.
   ro.total_order_seek = true;
-  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
-  ro.snapshot = snapshot;
+  const rocksdb::Snapshot* own = snapshot == nullptr ? db_->GetSnapshot() : nullptr;
+  ro.snapshot = snapshot != nullptr ? snapshot : own;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kIndByMetric]));
   std::vector<std::string> prefixes;
   if (filter.metric_keys().empty()) {
@@ -734,7 +861,7 @@ absl::StatusOr<int64_t> IndicatorStore::Scan(const zhibiao::v1::IndicatorFilter&
   }
   if (status.ok()) status = FromRocksStatus(it->status(), "scan indicators");
   it.reset();
-  db_->ReleaseSnapshot(snapshot);
+  if (own != nullptr) db_->ReleaseSnapshot(own);
   if (!status.ok()) return status;
   return scanned;
 }
@@ -757,6 +884,11 @@ absl::StatusOr<zhibiao::v1::SearchIndicatorsResponse> IndicatorStore::Search(
     int32_t seq;
   };
   std::vector<Found> found;
+  // The hits and the arriving marks as of one moment.
+  std::shared_ptr<const rocksdb::Snapshot> snapshot(
+      db_->GetSnapshot(), [this](const rocksdb::Snapshot* s) { db_->ReleaseSnapshot(s); });
+  absl::StatusOr<std::vector<zhibiao::v1::ArrivingReport>> arriving = ArrivingAt(snapshot.get());
+  if (!arriving.ok()) return arriving.status();
   absl::StatusOr<int64_t> scanned = Scan(
       request.filter(),
       [&](const agg::IndicatorRow& row, int32_t seq, absl::string_view, absl::string_view key) {
@@ -766,9 +898,10 @@ absl::StatusOr<zhibiao::v1::SearchIndicatorsResponse> IndicatorStore::Search(
         found.push_back({std::string(key), std::string(row.report_id), seq});
         return found.size() <= page_size;  // one more than a page: is there a next page?
       },
-      start_after);
+      start_after, snapshot.get());
   if (!scanned.ok()) return scanned.status();
   zhibiao::v1::SearchIndicatorsResponse response;
+  for (auto& a : *arriving) *response.add_arriving() = std::move(a);
   if (found.size() > page_size) {
     found.resize(page_size);
     response.set_next_page_token(absl::WebSafeBase64Escape(found.back().key));
@@ -796,6 +929,7 @@ absl::StatusOr<zhibiao::v1::SearchIndicatorsResponse> IndicatorStore::Search(
     if (ind == nullptr) continue;
     zhibiao::v1::IndicatorHit* hit = response.add_hits();
     *hit->mutable_indicator() = *ind;
+    hit->mutable_indicator()->set_report_id(report.meta().report_id());
     hit->set_title(report.meta().title());
     *hit->mutable_region() = report.meta().region();
     hit->set_report_year(report.meta().report_year());
@@ -831,8 +965,8 @@ absl::StatusOr<int64_t> IndicatorStore::Aggregate(const zhibiao::v1::IndicatorFi
 absl::StatusOr<int64_t> IndicatorStore::AggregatePartials(
     const zhibiao::v1::AggregateIndicatorsRequest& request,
     std::vector<zhibiao::v1::PartialAggregate>* out, agg::RankingCut* cut,
-    uint64_t* generation) const {
-  const int64_t examined = cache_->Aggregate(request, out, cut, generation);
+    uint64_t* generation, std::vector<zhibiao::v1::ArrivingReport>* arriving) const {
+  const int64_t examined = cache_->Aggregate(request, out, cut, generation, arriving);
   if (request.include_values()) {
     int64_t values = 0;
     for (const auto& p : *out) values += p.values_size();

@@ -31,6 +31,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Snapshot;
 class Statistics;
 }  // namespace rocksdb
 
@@ -89,6 +90,8 @@ struct ListQuery {
 struct ListResult {
   std::vector<zhibiao::v1::ReportMeta> reports;
   std::string next_page_token;
+  // Every report of the shard with an arriving mark (IndexCache::Arriving).
+  std::vector<zhibiao::v1::ArrivingReport> arriving;
 };
 
 // Fills Indicator.sentence from Report.normalized_text and the sentence
@@ -114,13 +117,24 @@ class IndicatorStore {
   // Queues `report` for the writer; `done` runs on the writer thread once the
   // group holding it is durable (or failed). RESOURCE_EXHAUSTED at once when
   // the queue is full; UNAVAILABLE after Close().
-  // REQUIRES: report.meta().report_id() is 32 hex digits.
-  void PutAsync(zhibiao::v1::Report report, PutCallback done);
-  absl::StatusOr<PutResult> Put(zhibiao::v1::Report report);
+  // With `replaces_report_id` (reextract's moves,
+  // PutReportRequest.replaces_report_id), the report is stored with an
+  // arriving mark naming that id, in the same batch, unless the put replaces
+  // that very id here; an UNCHANGED put still writes a missing mark.
+  // INVALID_ARGUMENT when either id is not 32 lowercase hex digits.
+  void PutAsync(zhibiao::v1::Report report, PutCallback done, std::string replaces_report_id = "");
+  absl::StatusOr<PutResult> Put(zhibiao::v1::Report report, std::string replaces_report_id = "");
 
   // Removes a report and every index entry; the count of indicators removed.
   void DeleteAsync(std::string report_id, DeleteCallback done);
   absl::StatusOr<int> Delete(absl::string_view report_id);
+
+  // Clears a report's arriving mark: 1 when it had one, 0 when not;
+  // NOT_FOUND when the report is not stored.
+  void SettleAsync(std::string report_id, DeleteCallback done);
+  absl::StatusOr<int> Settle(absl::string_view report_id);
+  // The reports with an arriving mark and the ids they replace.
+  std::vector<zhibiao::v1::ArrivingReport> Arriving() const { return cache_->Arriving(); }
 
   absl::StatusOr<zhibiao::v1::Report> Get(absl::string_view report_id) const;
   absl::StatusOr<ListResult> List(const ListQuery& query) const;
@@ -144,7 +158,9 @@ class IndicatorStore {
   absl::StatusOr<int64_t> AggregatePartials(const zhibiao::v1::AggregateIndicatorsRequest& request,
                                             std::vector<zhibiao::v1::PartialAggregate>* out,
                                             agg::RankingCut* cut = nullptr,
-                                            uint64_t* generation = nullptr) const;
+                                            uint64_t* generation = nullptr,
+                                            std::vector<zhibiao::v1::ArrivingReport>* arriving =
+                                                nullptr) const;
   // The generation of the in-memory index: one more for every write group
   // applied. When a put's or delete's callback runs, it is at least the
   // generation that holds that write.
@@ -158,6 +174,9 @@ class IndicatorStore {
                                          absl::string_view section_id, absl::string_view key)>;
   absl::StatusOr<int64_t> Scan(const zhibiao::v1::IndicatorFilter& filter, const ScanVisitor& visit,
                                absl::string_view start_after = "") const;
+  // The same, under `snapshot` (nullptr: one of its own).
+  absl::StatusOr<int64_t> Scan(const zhibiao::v1::IndicatorFilter& filter, const ScanVisitor& visit,
+                               absl::string_view start_after, const rocksdb::Snapshot* snapshot) const;
 
   // A page of indicators whose subject holds every word of the request and
   // that match its filter, in index order, with their sentences and where
@@ -210,9 +229,11 @@ class IndicatorStore {
     std::string region_key;
     std::string meta_bytes;
     std::vector<std::pair<std::string, std::string>> index;  // ind_by_metric keys and values
+    std::string replaces_report_id;  // for an arriving mark; "" for none
   };
   struct Mutation {
     bool is_delete = false;
+    bool is_settle = false;  // answers through delete_done
     std::string report_id;
     PreparedPut put;  // for puts
     PutCallback put_done;
@@ -228,6 +249,10 @@ class IndicatorStore {
   absl::Status Enqueue(Mutation* mutation) ABSL_LOCKS_EXCLUDED(mu_);
   void WriterLoop() ABSL_LOCKS_EXCLUDED(mu_);
   void CommitGroup(std::vector<Mutation>* group);
+  // The arriving marks stored at `snapshot`, for answers that read the
+  // database (lists, search) rather than the in-memory index.
+  absl::StatusOr<std::vector<zhibiao::v1::ArrivingReport>> ArrivingAt(
+      const rocksdb::Snapshot* snapshot) const;
 
   const StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;

@@ -223,6 +223,68 @@ TEST_F(IndicatorStoreTest, DataSurvivesReopen) {
   EXPECT_TRUE((*reopened)->Get(absl::StrFormat("%032x", 5)).ok());
 }
 
+// A report moving here (PutReportRequest.replaces_report_id) carries an
+// arriving mark that aggregations report and that survives a restart, until
+// it is settled or the report deleted; a re-extraction in place has none.
+TEST_F(IndicatorStoreTest, ArrivingMarksUntilSettledOrDeleted) {
+  const zhibiao::v1::Report moved = MakeReport(1);
+  const std::string id = moved.meta().report_id();
+  ASSERT_TRUE(store_->Put(moved, id).ok());  // not stored here before: a move
+  ASSERT_EQ(store_->Arriving().size(), 1u);
+  EXPECT_EQ(store_->Arriving()[0].report_id(), id);
+  EXPECT_EQ(store_->Arriving()[0].replaces_report_id(), id);
+  zhibiao::v1::AggregateIndicatorsRequest request;
+  std::vector<zhibiao::v1::PartialAggregate> groups;
+  std::vector<zhibiao::v1::ArrivingReport> counted;
+  ASSERT_TRUE(store_->AggregatePartials(request, &groups, nullptr, nullptr, &counted).ok());
+  ASSERT_EQ(counted.size(), 1u);
+  EXPECT_EQ(counted[0].report_id(), id);
+  // Left out on request: nothing counted, nothing arriving among the counted.
+  request.add_exclude_report_ids(id);
+  ASSERT_TRUE(store_->AggregatePartials(request, &groups, nullptr, nullptr, &counted).ok());
+  EXPECT_TRUE(groups.empty());
+  EXPECT_TRUE(counted.empty());
+
+  // Another id replaced by a new one (an id change): marked, and an UNCHANGED
+  // put of a report already here still writes a missing mark.
+  const zhibiao::v1::Report renamed = MakeReport(2);
+  ASSERT_TRUE(store_->Put(renamed).ok());
+  auto again = store_->Put(renamed, std::string(32, 'a'));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, zhibiao::v1::PUT_OUTCOME_UNCHANGED);
+  EXPECT_EQ(store_->Arriving().size(), 2u);
+  // In place: the id it replaces is its own, stored here.
+  zhibiao::v1::Report in_place = MakeReport(3);
+  ASSERT_TRUE(store_->Put(in_place).ok());
+  in_place.mutable_meta()->set_extractor_version("v2");
+  ASSERT_TRUE(store_->Put(in_place, in_place.meta().report_id()).ok());
+  EXPECT_EQ(store_->Arriving().size(), 2u);
+  auto listed = store_->List(ListQuery{});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->arriving.size(), 2u);
+
+  EXPECT_FALSE(store_->Put(MakeReport(4), "not-an-id").ok());
+  const uint64_t before_settle = store_->index_generation();
+  EXPECT_EQ(store_->Settle(id).value_or(-1), 1);
+  EXPECT_GT(store_->index_generation(), before_settle);  // answers cached before are stale
+  EXPECT_EQ(store_->Settle(id).value_or(-1), 0);
+  EXPECT_TRUE(absl::IsNotFound(store_->Settle(absl::StrFormat("%032x", 99)).status()));
+  ASSERT_EQ(store_->Arriving().size(), 1u);
+  EXPECT_EQ(store_->Arriving()[0].report_id(), renamed.meta().report_id());
+
+  // Kept across a restart; gone with the report.
+  store_.reset();
+  auto reopened = IndicatorStore::Open(options_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  store_ = *std::move(reopened);
+  ASSERT_EQ(store_->Arriving().size(), 1u);
+  ASSERT_TRUE(store_->Delete(renamed.meta().report_id()).ok());
+  EXPECT_TRUE(store_->Arriving().empty());
+  listed = store_->List(ListQuery{});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->arriving.empty());
+}
+
 TEST(IndicatorStoreSchemaTest, NewerSchemaIsRefused) {
   StoreOptions options;
   options.data_dir = FreshDir();

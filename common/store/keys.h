@@ -6,6 +6,7 @@
 //   ind_by_metric     metric(escaped) | year(2, BE) | region(6) |
 //                     report_id(32) | seq(4, BE)                  -> IndexValue (below)
 //   meta              "schema_version"                            -> decimal string
+//                     "arriving/" report_id                       -> the report id it replaces
 //
 // region is the six-digit GB/T 2260 code, "000000" when unresolved. year is
 // an unsigned 16-bit big-endian integer (0 when unknown). metric is escaped so

@@ -120,6 +120,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::Ingest(grpc::CallbackServerContext*
   job.source_name = &request->source_name();
   job.labels = &request->labels();
   job.hints = &request->hints();
+  job.replaces_report_id = request->replaces_report_id();
   job.deadline = absl::FromChrono(context->deadline());
   job.request_id = RequestIdOf(*context);
   job.caller = *caller;
@@ -180,6 +181,7 @@ void IngestServiceImpl::IngestDocument(
     *response.mutable_meta() = report->meta();
     *response.mutable_warnings() = report->warnings();
     *state->request.mutable_report() = *std::move(report);
+    state->request.set_replaces_report_id(job.replaces_report_id);
     const absl::Duration for_size =
         options_.storage_bytes_per_second > 0
             ? absl::Seconds(static_cast<double>(state->request.report().ByteSizeLong()) /
@@ -373,6 +375,7 @@ class IngestServiceImpl::StreamReactor
     job.source_name = &slot->request.source_name();
     job.labels = &slot->request.labels();
     job.hints = &slot->request.hints();
+    job.replaces_report_id = slot->request.replaces_report_id();
     job.deadline = absl::FromChrono(context_->deadline());
     job.request_id = absl::StrCat(request_id_, request_id_.empty() ? "" : "/", slot->result.index());
     job.caller = caller_;

@@ -44,6 +44,8 @@ struct IngestJob {
   const std::string* source_name = nullptr;
   const google::protobuf::Map<std::string, std::string>* labels = nullptr;
   const zhibiao::v1::ReportHints* hints = nullptr;  // what the caller knows; nullptr for none
+  // IngestRequest.replaces_report_id (reextract's moves); "" for none.
+  std::string replaces_report_id;
   absl::Time deadline = absl::InfiniteFuture();  // the client's
   std::string request_id;                        // passed on to storage as x-request-id
   std::string caller;                            // who asked, for the audit line

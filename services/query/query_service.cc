@@ -13,6 +13,7 @@
 #include "common/store/keys.h"
 #include "common/taxonomy/taxonomy.h"
 #include "common/text/normalize.h"
+#include "services/query/moving_reports.h"
 #include "services/query/query_semantics.h"
 #include "services/query/shard_fanout.h"
 
@@ -80,6 +81,32 @@ bool TakePage(const std::vector<std::vector<std::string>>& keys, const std::vect
 
 namespace {
 const Authorizer kAllowEveryCall(nullptr);
+
+// The moving reports of a listing's shard answers (every shard lists all its
+// arriving reports, whatever the page).
+template <typename Response>
+MovingReports MovingReportsOf(const std::vector<ShardAnswer<Response>>& answers) {
+  std::vector<const MovingReports::ArrivingList*> arriving(answers.size(), nullptr);
+  for (size_t i = 0; i < answers.size(); ++i) {
+    if (answers[i].status.ok()) arriving[i] = &answers[i].response.arriving();
+  }
+  return MovingReports(arriving);
+}
+
+// Of the shards that hold a report, the answer to use: the most recently
+// ingested copy (a report being moved has its new copy ingested last).
+template <typename Answer>
+Answer* LatestCopy(std::vector<Answer>& answers) {
+  Answer* latest = nullptr;
+  for (Answer& a : answers) {
+    if (!a.status.ok()) continue;
+    if (latest == nullptr || a.response.report().meta().ingested_at_unix_ms() >
+                                 latest->response.report().meta().ingested_at_unix_ms()) {
+      latest = &a;
+    }
+  }
+  return latest;
+}
 }  // namespace
 
 QueryServiceImpl::QueryServiceImpl(StorageShards* shards, QueryOptions options)
@@ -101,12 +128,12 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetReport(grpc::CallbackServerContex
       [reactor, response, id = request->report_id()](
           std::vector<ShardAnswer<zhibiao::v1::GetReportResponse>> answers) {
         std::vector<ShardAnswer<zhibiao::v1::GetReportResponse>> failed;
+        if (auto* latest = LatestCopy(answers)) {
+          *response->mutable_report() = std::move(*latest->response.mutable_report());
+          reactor->Finish(grpc::Status::OK);
+          return;
+        }
         for (auto& a : answers) {
-          if (a.status.ok()) {
-            *response->mutable_report() = std::move(*a.response.mutable_report());
-            reactor->Finish(grpc::Status::OK);
-            return;
-          }
           if (a.status.code() == absl::StatusCode::kInvalidArgument) {
             reactor->Finish(ToGrpcStatus(a.status));
             return;
@@ -173,7 +200,11 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListReports(
     }
     std::vector<std::pair<size_t, size_t>> taken;
     const bool more = TakePage(keys, has_next, page_size, &cursors, &taken);
+    // A report on its way to another shard is listed once, as its new copy
+    // (the page may then be one shorter; the cursors have passed it).
+    const MovingReports moving = MovingReportsOf(answers);
     for (const auto& [shard, i] : taken) {
+      if (moving.LeftOut(shard, answers[shard].response.reports(i).report_id())) continue;
       *response->add_reports() = std::move(*answers[shard].response.mutable_reports(i));
     }
     if (more) response->set_next_page_token(EncodeListToken(cursors));
@@ -185,69 +216,184 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListReports(
   return reactor;
 }
 
-void QueryServiceImpl::AggregateOnShards(
-    grpc::CallbackServerContext* context, FinishFn finish, std::vector<int> targets,
-    const zhibiao::v1::AggregateIndicatorsRequest& shard_request, bool allow_partial,
-    google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>* missing, AnswerFn answer) {
+namespace {
+
+// Rounds of one answer built from shard aggregates. The first asks every
+// target (or takes its current answer from the cache); while a report moves
+// between shards, a further round asks again, leaving out the copies that
+// the arriving reports counted replace (MovingReports). Every round shares
+// the first one's deadline, so all the reads of an answer fall within the
+// shard timeout; reextract waits longer than that between the steps of a
+// move (docs/storage.md).
+class AggregateRounds : public std::enable_shared_from_this<AggregateRounds> {
+ public:
   using Response = zhibiao::v1::AggregateIndicatorsResponse;
-  ResultCache* cache = options_.cache;
-  // The answer of targets[i], from the cache or, once it came, from the shard.
-  std::vector<std::shared_ptr<const Response>> answers(targets.size());
-  std::vector<int> to_ask;
-  std::vector<size_t> asked_position;
-  std::string key;
-  if (cache != nullptr) key = ResultCache::KeyOf(shard_request);
-  for (size_t i = 0; i < targets.size(); ++i) {
-    if (cache != nullptr) answers[i] = cache->Lookup(targets[i], key);
-    if (answers[i] == nullptr) {
-      to_ask.push_back(targets[i]);
-      asked_position.push_back(i);
-    }
+  using Missing = google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>;
+  using Finish = std::function<void(absl::Status, std::vector<ResultCache::Version>)>;
+  using Answer = std::function<absl::Status(const std::vector<zhibiao::v1::PartialAggregate>&,
+                                            const ShardTotals&)>;
+  // Rounds after the first before the call gives up (each needs a move that
+  // started during the call).
+  static constexpr int kMaxExtraRounds = 3;
+
+  AggregateRounds(StorageShards* shards, ResultCache* cache, grpc::CallbackServerContext* context,
+                  absl::Time deadline, std::vector<int> targets,
+                  zhibiao::v1::AggregateIndicatorsRequest shard_request, bool allow_partial,
+                  Missing* missing, Finish finish, Answer answer)
+      : shards_(shards),
+        cache_(cache),
+        context_(context),
+        deadline_(deadline),
+        targets_(std::move(targets)),
+        shard_request_(std::move(shard_request)),
+        allow_partial_(allow_partial),
+        missing_(missing != nullptr ? missing : &unused_missing_),
+        finish_(std::move(finish)),
+        answer_(std::move(answer)),
+        answers_(targets_.size()),
+        excluded_(targets_.size()),
+        asked_(targets_.size(), true) {}
+
+  // Asks every target whose answer is not current in the cache.
+  void Start() {
+    std::vector<size_t> positions(targets_.size());
+    for (size_t i = 0; i < positions.size(); ++i) positions[i] = i;
+    Ask(std::move(positions));
   }
-  StorageShards* shards = shards_;
-  auto merge = [finish = std::move(finish), shards, cache, allow_partial, missing,
-                answer = std::move(answer), targets, answers = std::move(answers), asked_position,
-                key = std::move(key), ranking_requested = shard_request.ranking().k() > 0](
-                   std::vector<ShardAnswer<Response>> fetched) mutable {
-    google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure> unused;
+
+ private:
+  zhibiao::v1::AggregateIndicatorsRequest RequestFor(size_t position) const {
+    zhibiao::v1::AggregateIndicatorsRequest request = shard_request_;
+    for (const std::string& id : excluded_[position]) request.add_exclude_report_ids(id);
+    return request;
+  }
+
+  void Ask(std::vector<size_t> positions) {
+    std::vector<int> to_ask;
+    std::vector<zhibiao::v1::AggregateIndicatorsRequest> requests;
+    std::vector<size_t> asked_positions;
+    for (size_t position : positions) {
+      zhibiao::v1::AggregateIndicatorsRequest request = RequestFor(position);
+      if (cache_ != nullptr) {
+        if (auto kept = cache_->Lookup(targets_[position], ResultCache::KeyOf(request))) {
+          answers_[position] = std::move(kept);
+          continue;
+        }
+      }
+      to_ask.push_back(targets_[position]);
+      requests.push_back(std::move(request));
+      asked_positions.push_back(position);
+    }
+    if (to_ask.empty()) {
+      Merge();
+      return;
+    }
+    auto self = shared_from_this();
+    FanOutUntil<zhibiao::v1::AggregateIndicatorsRequest, Response>(
+        shards_, context_, deadline_, std::move(to_ask), requests,
+        &zhibiao::v1::StorageService::StubInterface::async_interface::AggregateIndicators,
+        [self, requests, asked_positions](std::vector<ShardAnswer<Response>> fetched) {
+          self->Fetched(std::move(fetched), requests, asked_positions);
+        });
+  }
+
+  void Fetched(std::vector<ShardAnswer<Response>> fetched,
+               const std::vector<zhibiao::v1::AggregateIndicatorsRequest>& requests,
+               const std::vector<size_t>& positions) {
     // Cached answers count as usable: with allow_partial, they answer even
     // when every shard asked is unreachable.
     std::vector<const Response*> usable;
-    for (const auto& cached : answers) {
-      if (cached != nullptr) usable.push_back(cached.get());
+    for (const auto& kept : answers_) {
+      if (kept != nullptr) usable.push_back(kept.get());
     }
-    absl::Status ok = UsableAnswers(fetched, allow_partial, shards,
-                                    missing != nullptr ? missing : &unused, &usable);
+    absl::Status ok = UsableAnswers(fetched, allow_partial_, shards_, missing_, &usable);
     if (!ok.ok()) {
-      finish(ok, {});
+      finish_(ok, {});
       return;
     }
     for (size_t k = 0; k < fetched.size(); ++k) {
-      if (!fetched[k].status.ok()) continue;
+      if (!fetched[k].status.ok()) {
+        answers_[positions[k]] = nullptr;  // a shard missing from a partial answer
+        asked_[positions[k]] = false;
+        continue;
+      }
       auto response = std::make_shared<const Response>(std::move(fetched[k].response));
-      if (cache != nullptr) cache->Insert(fetched[k].shard, key, response);
-      answers[asked_position[k]] = std::move(response);
+      if (cache_ != nullptr) cache_->Insert(fetched[k].shard, ResultCache::KeyOf(requests[k]), response);
+      answers_[positions[k]] = std::move(response);
+    }
+    Merge();
+  }
+
+  void Merge() {
+    std::vector<const MovingReports::ArrivingList*> arriving(answers_.size(), nullptr);
+    for (size_t i = 0; i < answers_.size(); ++i) {
+      if (answers_[i] != nullptr) arriving[i] = &answers_[i]->arriving();
+    }
+    const MovingReports moving(arriving);
+    if (!moving.empty()) {
+      std::vector<size_t> again;
+      for (size_t i = 0; i < answers_.size(); ++i) {
+        if (answers_[i] == nullptr || !asked_[i]) continue;
+        std::vector<std::string> exclusions = moving.ExclusionsFor(i);
+        if (exclusions == excluded_[i]) continue;
+        excluded_[i] = std::move(exclusions);
+        again.push_back(i);
+      }
+      if (!again.empty()) {
+        if (++extra_rounds_ > kMaxExtraRounds) {
+          finish_(absl::UnavailableError(
+                      "reports kept moving between shards while this answer was built; retry"),
+                  {});
+          return;
+        }
+        Ask(std::move(again));
+        return;
+      }
     }
     std::vector<const google::protobuf::RepeatedPtrField<zhibiao::v1::PartialAggregate>*> lists;
     std::vector<ResultCache::Version> versions;
     ShardTotals totals;
-    for (size_t i = 0; i < answers.size(); ++i) {
-      const std::shared_ptr<const Response>& r = answers[i];
+    const bool ranking_requested = shard_request_.ranking().k() > 0;
+    for (size_t i = 0; i < answers_.size(); ++i) {
+      const std::shared_ptr<const Response>& r = answers_[i];
       if (r == nullptr) continue;  // a shard missing from a partial answer
       lists.push_back(&r->groups());
-      versions.push_back({targets[i], r->store_epoch(), r->index_generation()});
+      versions.push_back({targets_[i], r->store_epoch(), r->index_generation()});
       AddShardTotals(*r, ranking_requested, &totals);
     }
-    finish(answer(agg::MergeSortedPartials(lists), totals), std::move(versions));
-  };
-  if (to_ask.empty()) {  // every answer is current in the cache
-    merge({});
-    return;
+    finish_(answer_(agg::MergeSortedPartials(lists), totals), std::move(versions));
   }
-  std::vector<zhibiao::v1::AggregateIndicatorsRequest> requests(to_ask.size(), shard_request);
-  FanOutTo<zhibiao::v1::AggregateIndicatorsRequest, Response>(
-      shards_, context, options_.shard_timeout, std::move(to_ask), std::move(requests),
-      &StubAsync::AggregateIndicators, std::move(merge));
+
+  StorageShards* const shards_;
+  ResultCache* const cache_;
+  grpc::CallbackServerContext* const context_;
+  const absl::Time deadline_;
+  const std::vector<int> targets_;
+  const zhibiao::v1::AggregateIndicatorsRequest shard_request_;
+  const bool allow_partial_;
+  Missing unused_missing_;
+  Missing* const missing_;
+  const Finish finish_;
+  const Answer answer_;
+  // By position in targets_: the answer (nullptr: none yet, or the shard is
+  // missing), the ids it was asked to leave out, and whether it was reached.
+  std::vector<std::shared_ptr<const Response>> answers_;
+  std::vector<std::vector<std::string>> excluded_;
+  std::vector<bool> asked_;
+  int extra_rounds_ = 0;
+};
+
+}  // namespace
+
+void QueryServiceImpl::AggregateOnShards(
+    grpc::CallbackServerContext* context, FinishFn finish, std::vector<int> targets,
+    const zhibiao::v1::AggregateIndicatorsRequest& shard_request, bool allow_partial,
+    google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>* missing, AnswerFn answer) {
+  auto rounds = std::make_shared<AggregateRounds>(
+      shards_, options_.cache, context, ShardDeadline(context, options_.shard_timeout),
+      std::move(targets), shard_request, allow_partial, missing, std::move(finish),
+      std::move(answer));
+  rounds->Start();
 }
 
 std::vector<int> QueryServiceImpl::AllShards() const {
@@ -480,7 +626,9 @@ grpc::ServerUnaryReactor* QueryServiceImpl::SearchIndicators(
     }
     std::vector<std::pair<size_t, size_t>> taken;
     const bool more = TakePage(keys, has_next, page_size, &cursors, &taken);
+    const MovingReports moving = MovingReportsOf(answers);
     for (const auto& [shard, i] : taken) {
+      if (moving.LeftOut(shard, answers[shard].response.hits(i).indicator().report_id())) continue;
       zhibiao::v1::IndicatorHit* hit = response->add_hits();
       *hit = std::move(*answers[shard].response.mutable_hits(i));
       hit->clear_sort_key();
@@ -511,12 +659,9 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetSection(
       [reactor, request, response](std::vector<ShardAnswer<zhibiao::v1::GetReportResponse>> answers) {
         const zhibiao::v1::Report* report = nullptr;
         std::vector<ShardAnswer<zhibiao::v1::GetReportResponse>> failed;
+        if (auto* latest = LatestCopy(answers)) report = &latest->response.report();
         for (auto& a : answers) {
-          if (a.status.ok()) {
-            report = &a.response.report();
-            break;
-          }
-          if (a.status.code() != absl::StatusCode::kNotFound) failed.push_back(a);
+          if (!a.status.ok() && a.status.code() != absl::StatusCode::kNotFound) failed.push_back(a);
         }
         if (report == nullptr) {
           reactor->Finish(!failed.empty()

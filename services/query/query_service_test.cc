@@ -109,6 +109,84 @@ class QueryServiceTest : public ::testing::Test {
   double expected_sum_ = 0;
 };
 
+// A report on its way to another shard (reextract's move): its old copy
+// still stored, the new one arriving elsewhere with other figures. Every
+// method counts it once, as the new copy; then the same with the old copy
+// gone and with the move settled.
+TEST_F(QueryServiceTest, AMovingReportCountsOnceAsItsNewCopy) {
+  auto sum_of_cases = [&]() {
+    zhibiao::v1::AggregateRequest request;
+    request.mutable_filter()->add_metric_keys("case.count");
+    request.set_include_superseded(true);
+    zhibiao::v1::AggregateResponse response;
+    grpc::ClientContext c;
+    EXPECT_TRUE(stub_->Aggregate(&c, request, &response).ok());
+    return response.rows_size() == 1 ? std::make_pair(response.rows(0).count(), response.rows(0).sum())
+                                     : std::make_pair(int64_t{-1}, 0.0);
+  };
+  auto listed = [&]() {
+    zhibiao::v1::ListReportsRequest request;
+    request.set_page_size(3);
+    std::map<std::string, int> out;
+    do {
+      zhibiao::v1::ListReportsResponse page;
+      grpc::ClientContext c;
+      EXPECT_TRUE(stub_->ListReports(&c, request, &page).ok());
+      for (const auto& meta : page.reports()) ++out[meta.report_id()];
+      EXPECT_TRUE(page.arriving().empty()) << "storage's marks reach the client";
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty());
+    return out;
+  };
+  const auto [count_before, sum_before] = sum_of_cases();
+  ASSERT_EQ(count_before, 10);
+  // Report 1 (410700, 10 cases) re-extracted as 1000 cases, arriving on
+  // another shard.
+  const int from = ShardForRegion("410700", 3);
+  const int to = (from + 1) % 3;
+  zhibiao::v1::Report moved = MakeReport(1, "410700", 2021, 1000);
+  moved.mutable_meta()->set_extractor_version("v2");
+  const std::string id = moved.meta().report_id();
+  ASSERT_TRUE(shards_[to].store->Put(moved, id).ok());
+
+  for (const char* step : {"both copies", "old copy deleted", "settled"}) {
+    SCOPED_TRACE(step);
+    const auto [count, sum] = sum_of_cases();
+    EXPECT_EQ(count, 10);
+    EXPECT_DOUBLE_EQ(sum, sum_before - 10 + 1000);
+    const std::map<std::string, int> reports = listed();
+    EXPECT_EQ(reports.size(), 10u);
+    for (const auto& [report, n] : reports) EXPECT_EQ(n, 1) << report;
+    zhibiao::v1::SearchIndicatorsRequest search;
+    search.add_words("受理案件");
+    search.set_page_size(4);
+    int hits_of_moved = 0, hits = 0;
+    do {
+      zhibiao::v1::SearchIndicatorsResponse page;
+      grpc::ClientContext c;
+      ASSERT_TRUE(stub_->SearchIndicators(&c, search, &page).ok());
+      for (const auto& hit : page.hits()) {
+        ++hits;
+        if (hit.indicator().report_id() == id) {
+          ++hits_of_moved;
+          EXPECT_EQ(hit.indicator().quantity().value(), 1000);
+        }
+      }
+      search.set_page_token(page.next_page_token());
+    } while (!search.page_token().empty());
+    EXPECT_EQ(hits, 10);
+    EXPECT_EQ(hits_of_moved, 1);
+    zhibiao::v1::GetReportRequest get;
+    get.set_report_id(id);
+    zhibiao::v1::GetReportResponse report;
+    grpc::ClientContext c;
+    ASSERT_TRUE(stub_->GetReport(&c, get, &report).ok());
+    EXPECT_EQ(report.report().meta().extractor_version(), "v2");
+    if (std::string(step) == "both copies") ASSERT_TRUE(shards_[from].store->Delete(id).ok());
+    if (std::string(step) == "old copy deleted") ASSERT_EQ(shards_[to].store->Settle(id).value_or(-1), 1);
+  }
+}
+
 TEST_F(QueryServiceTest, AggregateMergesEveryShardExactly) {
   zhibiao::v1::AggregateRequest request;
   request.add_group_by(zhibiao::v1::GROUP_BY_METRIC);

@@ -4,6 +4,7 @@
 #ifndef ZHIBIAO_SERVICES_QUERY_SHARD_FANOUT_H_
 #define ZHIBIAO_SERVICES_QUERY_SHARD_FANOUT_H_
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -39,11 +40,20 @@ using AsyncCall = void (zhibiao::v1::StorageService::StubInterface::async_interf
 // The caller's context, if given, bounds each call's deadline and its
 // cancellation reaches every shard.
 // REQUIRES: requests.size() == targets.size(), every target < shards->size().
+// The deadline of shard calls made now: now + timeout, or the caller's, if sooner.
+inline absl::Time ShardDeadline(const grpc::CallbackServerContext* caller, absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  if (caller != nullptr) deadline = std::min(deadline, absl::FromChrono(caller->deadline()));
+  return deadline;
+}
+
+// FanOutTo with an absolute deadline (so that several rounds of one answer
+// share one: docs/storage.md, "Moving a report").
 template <typename Request, typename Response>
-void FanOutTo(StorageShards* shards, const grpc::CallbackServerContext* caller,
-              absl::Duration timeout, std::vector<int> targets, std::vector<Request> requests,
-              AsyncCall<Request, Response> method,
-              std::function<void(std::vector<ShardAnswer<Response>>)> done) {
+void FanOutUntil(StorageShards* shards, const grpc::CallbackServerContext* caller,
+                 absl::Time deadline, std::vector<int> targets, std::vector<Request> requests,
+                 AsyncCall<Request, Response> method,
+                 std::function<void(std::vector<ShardAnswer<Response>>)> done) {
   struct State {
     absl::Mutex mu;
     int pending = 0;
@@ -58,8 +68,6 @@ void FanOutTo(StorageShards* shards, const grpc::CallbackServerContext* caller,
   state->answers.resize(n);
   state->requests = std::move(requests);
   state->done = std::move(done);
-  absl::Time deadline = absl::Now() + timeout;
-  if (caller != nullptr) deadline = std::min(deadline, absl::FromChrono(caller->deadline()));
   for (int i = 0; i < n; ++i) {
     state->answers[i].shard = targets[i];
     state->contexts.push_back(caller != nullptr ? grpc::ClientContext::FromCallbackServerContext(*caller)
@@ -80,6 +88,15 @@ void FanOutTo(StorageShards* shards, const grpc::CallbackServerContext* caller,
           if (last) state->done(std::move(state->answers));
         });
   }
+}
+
+template <typename Request, typename Response>
+void FanOutTo(StorageShards* shards, const grpc::CallbackServerContext* caller,
+              absl::Duration timeout, std::vector<int> targets, std::vector<Request> requests,
+              AsyncCall<Request, Response> method,
+              std::function<void(std::vector<ShardAnswer<Response>>)> done) {
+  FanOutUntil<Request, Response>(shards, caller, ShardDeadline(caller, timeout), std::move(targets),
+                                 std::move(requests), method, std::move(done));
 }
 
 // Calls `method` on every shard i with requests[i]; answers in shard order.

@@ -88,8 +88,9 @@ grpc::ServerUnaryReactor* StorageServiceImpl::PutReport(grpc::CallbackServerCont
   }
   const std::string id = request->report().meta().report_id();
   const std::string request_id = RequestIdOf(*context);
-  store_->PutAsync(request->report(), [this, reactor, response, id, who = *who,
-                                       request_id](absl::StatusOr<store::PutResult> r) {
+  store_->PutAsync(
+      request->report(),
+      [this, reactor, response, id, who = *who, request_id](absl::StatusOr<store::PutResult> r) {
     if (!r.ok()) {
       LogAudit(who, "put_report", id, r.status(), request_id);
       reactor->Finish(ToGrpcStatus(r.status()));
@@ -104,6 +105,31 @@ grpc::ServerUnaryReactor* StorageServiceImpl::PutReport(grpc::CallbackServerCont
       LogInfo("report_written",
               {{"report_id", id}, {"outcome", zhibiao::v1::PutOutcome_Name(r->outcome)}});
     }
+    AfterWriteConfirmed([reactor] { reactor->Finish(grpc::Status::OK); });
+      },
+      request->replaces_report_id());
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* StorageServiceImpl::SettleReport(
+    grpc::CallbackServerContext* context, const zhibiao::v1::SettleReportRequest* request,
+    zhibiao::v1::SettleReportResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<std::string> who = authorizer_->Check(*context, Scope::kAdmin);
+  if (!who.ok()) {
+    reactor->Finish(ToGrpcStatus(who.status()));
+    return reactor;
+  }
+  const std::string id = request->report_id();
+  const std::string request_id = RequestIdOf(*context);
+  store_->SettleAsync(id, [this, reactor, response, id, who = *who,
+                           request_id](absl::StatusOr<int> settled) {
+    LogAudit(who, "settle_report", id, settled.status(), request_id);
+    if (!settled.ok()) {
+      reactor->Finish(ToGrpcStatus(settled.status()));
+      return;
+    }
+    response->set_was_arriving(*settled > 0);
     AfterWriteConfirmed([reactor] { reactor->Finish(grpc::Status::OK); });
   });
   return reactor;
@@ -135,6 +161,7 @@ grpc::ServerUnaryReactor* StorageServiceImpl::ListReports(
     if (!result.ok()) return result.status();
     for (auto& meta : result->reports) *response->add_reports() = std::move(meta);
     response->set_next_page_token(result->next_page_token);
+    for (auto& a : result->arriving) *response->add_arriving() = std::move(a);
     return absl::OkStatus();
   });
 }
@@ -197,8 +224,9 @@ grpc::ServerUnaryReactor* StorageServiceImpl::AggregateIndicators(
     std::vector<zhibiao::v1::PartialAggregate> groups;
     agg::RankingCut cut;
     uint64_t generation = 0;
+    std::vector<zhibiao::v1::ArrivingReport> arriving;
     absl::StatusOr<int64_t> scanned =
-        store_->AggregatePartials(*request, &groups, &cut, &generation);
+        store_->AggregatePartials(*request, &groups, &cut, &generation, &arriving);
     if (!scanned.ok()) return scanned.status();
     if (watchers_ != nullptr) response->set_store_epoch(watchers_->epoch());
     response->set_index_generation(generation);
@@ -210,6 +238,7 @@ grpc::ServerUnaryReactor* StorageServiceImpl::AggregateIndicators(
       }
     }
     for (auto& group : groups) *response->add_groups() = std::move(group);
+    for (auto& a : arriving) *response->add_arriving() = std::move(a);
     response->set_indicators_scanned(*scanned);
     return absl::OkStatus();
   };

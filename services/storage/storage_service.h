@@ -45,6 +45,9 @@ class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackSer
   grpc::ServerUnaryReactor* DeleteReport(grpc::CallbackServerContext* context,
                                          const zhibiao::v1::DeleteReportRequest* request,
                                          zhibiao::v1::DeleteReportResponse* response) override;
+  grpc::ServerUnaryReactor* SettleReport(grpc::CallbackServerContext* context,
+                                         const zhibiao::v1::SettleReportRequest* request,
+                                         zhibiao::v1::SettleReportResponse* response) override;
   grpc::ServerUnaryReactor* AggregateIndicators(
       grpc::CallbackServerContext* context, const zhibiao::v1::AggregateIndicatorsRequest* request,
       zhibiao::v1::AggregateIndicatorsResponse* response) override;

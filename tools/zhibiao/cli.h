@@ -70,6 +70,8 @@ struct CliOptions {
   // admin reextract: which reports (default: another extractor version)
   bool reextract_all = false;
   std::string extractor_older_than;
+  // admin reextract: wait between the steps of a move (longer than query's shard timeout)
+  absl::Duration transit_wait = absl::Seconds(12);
   // transport security of every call
   TlsFiles tls;
   std::string token_file;

@@ -112,7 +112,7 @@ const std::vector<CommandHelp>& Commands() {
       {"admin export", "", "every indicator of every shard as TSV on stdout", {}, "zhibiao admin export > all.tsv"},
       {"admin reextract", "[--all | --extractor_older_than=V]",
        "re-extract stored reports after an extractor upgrade, moving them to their region's shard",
-       {"all", "extractor_older_than"}, "zhibiao admin reextract --extractor_older_than=extract-5"},
+       {"all", "extractor_older_than", "transit_wait_ms"}, "zhibiao admin reextract --extractor_older_than=extract-5"},
   };
   return *commands;
 }

@@ -1,4 +1,5 @@
 // zhibiao: the command line of the zhibiao suite.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <tuple>
@@ -89,6 +90,9 @@ ABSL_FLAG(bool, all, false, "admin reextract: re-extract every report, current o
 ABSL_FLAG(std::string, extractor_older_than, "",
           "admin reextract: only reports of extractor versions before this one (extract-3+taxonomy-2), "
           "and those on the wrong shard");
+ABSL_FLAG(int, transit_wait_ms, 12000,
+          "admin reextract: wait between the steps of a move (store the new copy, delete the old, "
+          "settle); must exceed query's --shard_timeout_ms (10000) so no answer sees a report twice");
 ABSL_FLAG(std::string, manifest, "",
           "ingest: CSV with a header row: path plus any of region_code, report_year, kind, issuer, "
           "published_date, source_url, title (paths relative to the manifest)");
@@ -213,6 +217,7 @@ int main(int argc, char** argv) {
   o.keep_checkpoints = absl::GetFlag(FLAGS_keep);
   o.timestamped = absl::GetFlag(FLAGS_timestamped);
   o.extractor_older_than = absl::GetFlag(FLAGS_extractor_older_than);
+  o.transit_wait = absl::Milliseconds(std::max(0, absl::GetFlag(FLAGS_transit_wait_ms)));
   o.tls.ca = absl::GetFlag(FLAGS_tls_ca);
   o.tls.cert = absl::GetFlag(FLAGS_tls_cert);
   o.tls.key = absl::GetFlag(FLAGS_tls_key);

@@ -5,23 +5,33 @@
 // order): a report stored by another extractor version, or on a shard its
 // region does not route to, is sent to ingest again, as its stored
 // normalised text with the hints, labels and source name it was ingested
-// with. Ingest stores the new extraction on the shard the new region names
-// (in place when that is the same shard and id); only after ingest has
-// acknowledged that durable store is the old copy deleted from the old shard.
+// with, and the id it replaces (IngestRequest.replaces_report_id). Ingest
+// stores the new extraction on the shard the new region names: in place
+// when that is the same shard and id; otherwise as an arriving copy, which
+// queries count instead of the old one wherever that still is
+// (services/query/moving_reports.h). A move then takes three steps, each
+// once the one before is acknowledged and --transit_wait has passed (longer
+// than any answer's reads take, query's shard timeout): the arriving copy
+// is stored, the old copy deleted, the arriving copy settled (SettleReport).
+// So no answer sees a moving report twice or not at all. Moves go in
+// batches (kMovesPerBatch), so the waits are paid per batch.
+//
 // A run cut short (a shard killed, the command interrupted) leaves every
-// report stored at least once; running the command again finishes the move,
-// since ingesting the same text again is idempotent.
+// report stored at least once; running the command again finishes the
+// moves it finds half done (arriving copies whose old copy is still stored,
+// or not yet settled) before anything else, and ingesting the same text
+// again is idempotent.
 //
 // Which reports: by default those of another extractor version than
 // ingest's; with --extractor_older_than=V those of versions before V; with
 // --all every one. Reports on the wrong shard are always taken. Before that,
-// a report id stored on more than one shard (a run cut short between store
-// and delete, or the same text ingested again with a hint that moved it)
-// keeps only its most recently ingested copy.
+// a report id stored on more than one shard (the same text ingested again
+// with a hint that moved it) keeps only its most recently ingested copy.
 #include <unistd.h>
 
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -66,6 +76,37 @@ bool DeleteCopy(const CliOptions& options, zhibiao::v1::StorageService::Stub* st
   return true;
 }
 
+// Clears the arriving mark of `report_id` on one shard (already gone or
+// settled counts as done); false, after printing why, when it could not.
+bool SettleCopy(const CliOptions& options, zhibiao::v1::StorageService::Stub* storage,
+                const std::string& report_id, const std::string& where) {
+  zhibiao::v1::SettleReportRequest settle;
+  settle.set_report_id(report_id);
+  zhibiao::v1::SettleReportResponse settled;
+  grpc::ClientContext context;
+  SetTimeout(&context, options.timeout);
+  grpc::Status status = storage->SettleReport(&context, settle, &settled);
+  if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
+    PrintError(absl::StrCat("reextract ", report_id, ": settle on ", where), status);
+    return false;
+  }
+  return true;
+}
+
+// Moves go this many at a time: the waits between their steps are paid once
+// a batch, and few arriving marks are listed with every shard answer.
+constexpr size_t kMovesPerBatch = 64;
+
+// A report ingest stored again elsewhere (another shard, or another id),
+// whose old copy still has to go.
+struct PendingMove {
+  int from_shard = 0;
+  std::string old_id;
+  int to_shard = 0;
+  std::string new_id;
+  std::string line;  // what to print once the move is done
+};
+
 // One stored copy of a report id.
 struct StoredCopy {
   int shard = 0;
@@ -77,9 +118,11 @@ using ShardStubs = std::vector<std::unique_ptr<zhibiao::v1::StorageService::Stub
 
 // Calls `visit` with every report meta of shard `shard`, page by page; false
 // (after printing why) when a page could not be read or `visit` says stop.
+// `arriving`, when given, gets the shard's arriving marks (from its first page).
 template <typename Visit>
 bool ForEachStoredReport(const CliOptions& options, const std::vector<std::string>& addresses,
-                         int shard, zhibiao::v1::StorageService::Stub* storage, Visit visit) {
+                         int shard, zhibiao::v1::StorageService::Stub* storage, Visit visit,
+                         std::vector<zhibiao::v1::ArrivingReport>* arriving = nullptr) {
   zhibiao::v1::ListReportsRequest list;
   list.set_page_size(1000);
   do {
@@ -91,6 +134,9 @@ bool ForEachStoredReport(const CliOptions& options, const std::vector<std::strin
       PrintError(absl::StrCat("reextract: list storage-", shard, " ", addresses[shard]), status);
       return false;
     }
+    if (arriving != nullptr && list.page_token().empty()) {
+      arriving->assign(page.arriving().begin(), page.arriving().end());
+    }
     for (const zhibiao::v1::ReportMeta& meta : page.reports()) {
       if (!visit(meta)) return false;
     }
@@ -99,24 +145,114 @@ bool ForEachStoredReport(const CliOptions& options, const std::vector<std::strin
   return true;
 }
 
-// Deletes every copy but the most recently ingested one (on a tie: the one
-// on the shard its region routes to, then the first shard) of each report id
-// stored on more than one shard. False when a shard could not be listed or a
-// copy not deleted.
+// Deletes the old copies of `moves` and settles their new ones, each step
+// once options.transit_wait has passed since the one before; false (after
+// printing why) when a step failed (the next run finishes it).
+bool FinishMoves(const CliOptions& options, const std::vector<std::string>& addresses,
+                 const ShardStubs& storage, std::vector<PendingMove>* moves,
+                 ReextractCounts* counts) {
+  if (moves->empty()) return true;
+  absl::SleepFor(options.transit_wait);
+  for (const PendingMove& m : *moves) {
+    if (!DeleteCopy(options, storage[m.from_shard].get(), m.old_id,
+                    absl::StrCat("the old copy from storage-", m.from_shard, " ",
+                                 addresses[m.from_shard]))) {
+      return false;
+    }
+    ++counts->moved;
+    std::printf("%s\n", m.line.c_str());
+    std::fflush(stdout);
+  }
+  absl::SleepFor(options.transit_wait);
+  for (const PendingMove& m : *moves) {
+    if (!SettleCopy(options, storage[m.to_shard].get(), m.new_id,
+                    absl::StrCat("storage-", m.to_shard, " ", addresses[m.to_shard]))) {
+      return false;
+    }
+  }
+  moves->clear();
+  return true;
+}
+
+// A report with an arriving mark, on the shard that holds it.
+struct ArrivingCopy {
+  int shard = 0;
+  zhibiao::v1::ArrivingReport mark;
+};
+
+// Finishes the moves a run cut short left: for every arriving copy, deletes
+// the copies it replaces still stored (after the wait that should have come
+// first), then settles it. Removes what it deleted from `copies`.
+bool FinishInterruptedMoves(const CliOptions& options, const std::vector<std::string>& addresses,
+                            const ShardStubs& storage, const std::vector<ArrivingCopy>& arriving,
+                            std::map<std::string, std::vector<StoredCopy>>* copies,
+                            ReextractCounts* counts) {
+  if (arriving.empty()) return true;
+  absl::SleepFor(options.transit_wait);
+  for (const ArrivingCopy& a : arriving) {
+    auto it = copies->find(a.mark.replaces_report_id());
+    if (it == copies->end()) continue;
+    std::vector<StoredCopy>& stored = it->second;
+    for (auto copy = stored.begin(); copy != stored.end();) {
+      const bool is_the_arriving_copy =
+          copy->shard == a.shard && a.mark.replaces_report_id() == a.mark.report_id();
+      if (is_the_arriving_copy) {
+        ++copy;
+        continue;
+      }
+      if (!DeleteCopy(options, storage[copy->shard].get(), a.mark.replaces_report_id(),
+                      absl::StrCat("the old copy from storage-", copy->shard, " ",
+                                   addresses[copy->shard]))) {
+        return false;
+      }
+      ++counts->moved;
+      if (options.json) {
+        std::printf("{\"report_id\":\"%s\",\"action\":\"move_finished\",\"from_shard\":%d,"
+                    "\"to_shard\":%d,\"new_report_id\":\"%s\"}\n",
+                    a.mark.replaces_report_id().c_str(), copy->shard, a.shard,
+                    a.mark.report_id().c_str());
+      } else {
+        std::printf("%s: move to storage-%d finished (old copy removed from storage-%d)\n",
+                    a.mark.replaces_report_id().c_str(), a.shard, copy->shard);
+      }
+      copy = stored.erase(copy);
+    }
+  }
+  absl::SleepFor(options.transit_wait);
+  for (const ArrivingCopy& a : arriving) {
+    if (!SettleCopy(options, storage[a.shard].get(), a.mark.report_id(),
+                    absl::StrCat("storage-", a.shard, " ", addresses[a.shard]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// First finishes the moves a run cut short left (FinishInterruptedMoves).
+// Then deletes every copy but the most recently ingested one (on a tie: the
+// one on the shard its region routes to, then the first shard) of each
+// report id stored on more than one shard. False when a shard could not be
+// listed or a copy not deleted.
 bool RemoveExtraCopies(const CliOptions& options, const std::vector<std::string>& addresses,
                        const ShardStubs& storage, ReextractCounts* counts) {
   const int shard_count = static_cast<int>(addresses.size());
   std::map<std::string, std::vector<StoredCopy>> copies;
+  std::vector<ArrivingCopy> arriving;
   for (int shard = 0; shard < shard_count; ++shard) {
+    std::vector<zhibiao::v1::ArrivingReport> marks;
     const bool listed = ForEachStoredReport(
-        options, addresses, shard, storage[shard].get(), [&](const zhibiao::v1::ReportMeta& meta) {
+        options, addresses, shard, storage[shard].get(),
+        [&](const zhibiao::v1::ReportMeta& meta) {
           copies[meta.report_id()].push_back(
               {shard, meta.ingested_at_unix_ms(),
                ShardForRegion(meta.region().code(), shard_count) == shard});
           return true;
-        });
+        },
+        &marks);
     if (!listed) return false;
+    for (auto& mark : marks) arriving.push_back({shard, std::move(mark)});
   }
+  if (!FinishInterruptedMoves(options, addresses, storage, arriving, &copies, counts)) return false;
   for (const auto& [report_id, stored] : copies) {
     if (stored.size() < 2) continue;
     const StoredCopy* keep = &stored.front();
@@ -159,9 +295,11 @@ bool Selected(const CliOptions& options, const zhibiao::v1::ReportMeta& meta, bo
 
 // Re-extracts one report of shard `shard`; false (after printing why) when
 // the report could not be brought up to date.
+// A report stored elsewhere is added to `moves` (FinishMoves ends it).
 bool ReextractOne(const CliOptions& options, const std::vector<std::string>& addresses, int shard,
                   zhibiao::v1::StorageService::Stub* storage, zhibiao::v1::IngestService::Stub* ingest,
-                  const std::string& report_id, std::string* current_version, ReextractCounts* counts) {
+                  const std::string& report_id, std::string* current_version, ReextractCounts* counts,
+                  std::vector<PendingMove>* moves) {
   const std::string where = absl::StrCat("storage-", shard, " ", addresses[shard]);
   zhibiao::v1::GetReportRequest get;
   get.set_report_id(report_id);
@@ -183,6 +321,7 @@ bool ReextractOne(const CliOptions& options, const std::vector<std::string>& add
   request.set_source_name(old_meta.source_name());
   *request.mutable_labels() = old_meta.labels();
   *request.mutable_hints() = old_meta.hints();
+  request.set_replaces_report_id(report_id);
   zhibiao::v1::IngestResponse ingested;
   {
     grpc::ClientContext context;
@@ -222,20 +361,24 @@ bool ReextractOne(const CliOptions& options, const std::vector<std::string>& add
                  where.c_str());
     return false;
   }
-  if (!DeleteCopy(options, storage, report_id, absl::StrCat("the old copy from ", where))) return false;
-  ++counts->moved;
+  PendingMove move;
+  move.from_shard = shard;
+  move.old_id = report_id;
+  move.to_shard = new_shard;
+  move.new_id = ingested.report_id();
   if (options.json) {
-    std::printf("{\"report_id\":\"%s\",\"action\":\"moved\",\"from_shard\":%d,\"to_shard\":%d,"
-                "\"new_report_id\":\"%s\",\"region\":\"%s\"}\n",
-                report_id.c_str(), shard, new_shard, ingested.report_id().c_str(), new_region.c_str());
+    move.line = absl::StrCat("{\"report_id\":\"", report_id, "\",\"action\":\"moved\",\"from_shard\":", shard,
+                             ",\"to_shard\":", new_shard, ",\"new_report_id\":\"", ingested.report_id(),
+                             "\",\"region\":\"", new_region, "\"}");
   } else {
-    std::printf("%s: storage-%d -> storage-%d%s, region %s (was %s), %s -> %s\n", report_id.c_str(),
-                shard, new_shard,
-                same_id ? "" : absl::StrCat(" as ", ingested.report_id()).c_str(),
-                new_region.empty() ? "none" : new_region.c_str(),
-                old_meta.region().code().empty() ? "none" : old_meta.region().code().c_str(),
-                old_meta.extractor_version().c_str(), current_version->c_str());
+    move.line = absl::StrCat(
+        report_id, ": storage-", shard, " -> storage-", new_shard,
+        same_id ? "" : absl::StrCat(" as ", ingested.report_id()), ", region ",
+        new_region.empty() ? "none" : new_region, " (was ",
+        old_meta.region().code().empty() ? "none" : old_meta.region().code(), "), ",
+        old_meta.extractor_version(), " -> ", *current_version);
   }
+  moves->push_back(std::move(move));
   return true;
 }
 
@@ -260,6 +403,7 @@ int AdminReextract(const CliOptions& options) {
   ReextractCounts counts;
   if (!RemoveExtraCopies(options, addresses, storage, &counts)) ++counts.failed;
   std::string current_version;  // learnt from ingest's first answer
+  std::vector<PendingMove> moves;  // stored elsewhere, old copy not yet deleted
   absl::Time last_progress = absl::InfinitePast();
   const int shard_count = static_cast<int>(addresses.size());
   for (int shard = 0; shard < shard_count && counts.failed == 0; ++shard) {
@@ -272,8 +416,12 @@ int AdminReextract(const CliOptions& options) {
             else ++counts.skipped;
             return true;
           }
-          if (!ReextractOne(options, addresses, shard, storage[shard].get(), ingest.get(),
-                            meta.report_id(), &current_version, &counts)) {
+          const bool done = ReextractOne(options, addresses, shard, storage[shard].get(),
+                                         ingest.get(), meta.report_id(), &current_version, &counts,
+                                         &moves) &&
+                            (moves.size() < kMovesPerBatch ||
+                             FinishMoves(options, addresses, storage, &moves, &counts));
+          if (!done) {
             ++counts.failed;
             // A shard or ingest that is away fails every report: stop, run again later.
             std::fprintf(stderr,
@@ -288,6 +436,11 @@ int AdminReextract(const CliOptions& options) {
           return true;
         });
     if (!complete && counts.failed == 0) ++counts.failed;  // the shard could not be listed
+    // A shard's moves end before the next shard is listed (they may land there).
+    if (counts.failed == 0 && !FinishMoves(options, addresses, storage, &moves, &counts)) {
+      ++counts.failed;
+      std::fprintf(stderr, "admin reextract: stopped; run it again to finish (done so far is kept)\n");
+    }
   }
   if (terminal) std::fprintf(stderr, "\n");
   const std::string summary = absl::StrCat(
