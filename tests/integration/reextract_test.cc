@@ -452,8 +452,8 @@ TEST_F(ReextractTest, QueriesDuringAMoveSeeEveryReportOnce) {
   ASSERT_TRUE(run.ok());
   std::vector<std::map<std::string, int64_t>> seen;
   int bad_lists = 0, polls = 0;
-  std::optional<int> exit;
-  while (!(exit = run->Wait(absl::ZeroDuration())).has_value()) {
+  std::optional<int> finished;
+  while (!(finished = run->Wait(absl::ZeroDuration())).has_value()) {
     seen.push_back(FiguresPerReport(query.get(), &status));
     ASSERT_TRUE(status.ok()) << status.error_message();
     const std::map<std::string, int> listed = ListedReports(query.get(), &status);
@@ -473,7 +473,7 @@ TEST_F(ReextractTest, QueriesDuringAMoveSeeEveryReportOnce) {
     bad_lists += !once;
     ++polls;
   }
-  ASSERT_EQ(*exit, 0) << testing::ReadFileOrEmpty(work_ + "/reextract.log");
+  ASSERT_EQ(*finished, 0) << testing::ReadFileOrEmpty(work_ + "/reextract.log");
   ASSERT_GE(CountLines(work_ + "/reextract.log", "\"moved\""), 10);
   const std::map<std::string, int64_t> after = FiguresPerReport(query.get(), &status);
   ASSERT_TRUE(status.ok());
