@@ -484,8 +484,84 @@ void IndicatorStore::WriterLoop() {
   }
 }
 
-void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
-  rocksdb::WriteBatch batch;
+// One group commit: decides every mutation against what is stored (and
+// what the mutations before it in the group did), builds one batch, and,
+// once it is durable, brings the in-memory index along and answers each
+// caller. Runs on the writer thread only.
+class IndicatorStore::GroupCommit {
+ public:
+  GroupCommit(IndicatorStore* store, std::vector<Mutation>* group)
+      : store_(*store),
+        group_(*group),
+        put_results_(group->size()),
+        delete_results_(group->size()),
+        mark_writes_(group->size(), MarkWrite::kNone) {}
+
+  // Decides each mutation in order into the batch.
+  void Decide() {
+    for (size_t i = 0; i < group_.size(); ++i) {
+      Mutation& m = group_[i];
+      absl::StatusOr<std::optional<Stored>> existing = Load(m.report_id);
+      if (!existing.ok()) {
+        if (m.is_delete || m.is_settle) delete_results_[i] = existing.status();
+        else put_results_[i] = existing.status();
+        continue;
+      }
+      if (m.is_settle) {
+        DecideSettle(i, *existing);
+      } else if (m.is_delete) {
+        DecideDelete(i, *existing);
+      } else {
+        DecidePut(i, *existing);
+      }
+    }
+  }
+
+  // Writes the batch (synced); records a failure for Health.
+  absl::Status Write() {
+    if (batch_.Count() == 0) return absl::OkStatus();
+    rocksdb::WriteOptions wo;
+    wo.sync = store_.options_.sync;
+    absl::Status written = FromRocksStatus(store_.db_->Write(wo, &batch_), "write batch");
+    absl::MutexLock lock(&store_.health_mu_);
+    if (!written.ok()) {
+      LogError("store_write_failed", {{"error", written.message()}});
+      store_.write_failure_ = std::string(written.message());
+    } else {
+      store_.write_failure_.clear();
+    }
+    return written;
+  }
+
+  // The in-memory index's changes for the state just made durable, in group
+  // order (decoded here, before the index's lock is taken). The changes
+  // point into the group's mutations.
+  std::vector<IndexCache::Change> CacheChanges() const {
+    std::vector<IndexCache::Change> changes;
+    for (size_t i = 0; i < group_.size(); ++i) AddCacheChanges(i, &changes);
+    // A metric with escaped bytes is decoded into its own scratch string:
+    // point the view at it now that the vector no longer moves.
+    for (IndexCache::Change& c : changes) {
+      if (!c.key.metric_scratch.empty()) c.key.metric_key = c.key.metric_scratch;
+    }
+    return changes;
+  }
+
+  // Answers every caller: its own outcome, or the batch's failure.
+  void Answer(const absl::Status& written) {
+    for (size_t i = 0; i < group_.size(); ++i) {
+      Mutation& m = group_[i];
+      if (m.is_delete || m.is_settle) {
+        m.delete_done(written.ok() || !delete_results_[i].ok() ? delete_results_[i]
+                                                               : absl::StatusOr<int>(written));
+      } else {
+        m.put_done(written.ok() || !put_results_[i].ok() ? put_results_[i]
+                                                         : absl::StatusOr<PutResult>(written));
+      }
+    }
+  }
+
+ private:
   // What is stored for an id, as far as this group is concerned: its
   // derivation, its ingestion time and the index keys to remove if it is
   // replaced or deleted.
@@ -495,17 +571,15 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
     std::string region_key;
     std::vector<std::string> index_keys;
   };
-  // Ids this group has written or deleted so far (nullopt: deleted), so that
-  // duplicates inside one group see each other.
-  std::map<std::string, std::optional<Stored>> overlay;
-  std::vector<absl::StatusOr<PutResult>> put_results(group->size());
-  std::vector<absl::StatusOr<int>> delete_results(group->size());
+  // What a mutation did to its report's arriving mark.
+  enum class MarkWrite : uint8_t { kNone, kSet, kCleared };
 
-  auto load = [&](const std::string& id) -> absl::StatusOr<std::optional<Stored>> {
-    auto it = overlay.find(id);
-    if (it != overlay.end()) return it->second;
+  absl::StatusOr<std::optional<Stored>> Load(const std::string& id) const {
+    auto it = overlay_.find(id);
+    if (it != overlay_.end()) return it->second;
     std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kReports], ReportKey(id), &value);
+    rocksdb::Status s =
+        store_.db_->Get(rocksdb::ReadOptions(), store_.handles_[kReports], ReportKey(id), &value);
     if (s.IsNotFound()) return std::optional<Stored>();
     if (!s.ok()) return FromRocksStatus(s, absl::StrCat("read report ", id));
     zhibiao::v1::Report existing;
@@ -520,168 +594,144 @@ void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
       stored.index_keys.push_back(IndicatorKey(existing.meta(), ind));
     }
     return std::optional<Stored>(std::move(stored));
-  };
-  auto remove_indexes = [&](const Stored& old) {
-    batch.Delete(handles_[kReportByRegion], old.region_key);
-    for (const std::string& key : old.index_keys) batch.Delete(handles_[kIndByMetric], key);
-  };
-  // Arriving marks as this group leaves them (nullopt: none), and what each
-  // mutation did to its report's mark.
-  enum class MarkWrite : uint8_t { kNone, kSet, kCleared };
-  std::map<std::string, std::optional<std::string>> marks;
-  std::vector<MarkWrite> mark_writes(group->size(), MarkWrite::kNone);
-  auto mark_of = [&](const std::string& id) -> std::optional<std::string> {
-    auto it = marks.find(id);
-    return it != marks.end() ? it->second : cache_->ArrivingMarkOf(id);
-  };
-  auto set_mark = [&](size_t i, const std::string& id, const std::string& replaces) {
-    if (mark_of(id) == replaces) return;
-    batch.Put(handles_[kMeta], ArrivingKey(id), replaces);
-    marks[id] = replaces;
-    mark_writes[i] = MarkWrite::kSet;
-  };
-  auto clear_mark = [&](size_t i, const std::string& id) {
-    if (!mark_of(id).has_value()) return false;
-    batch.Delete(handles_[kMeta], ArrivingKey(id));
-    marks[id] = std::nullopt;
-    mark_writes[i] = MarkWrite::kCleared;
-    return true;
-  };
+  }
 
-  for (size_t i = 0; i < group->size(); ++i) {
-    Mutation& m = (*group)[i];
-    const std::string& id = m.report_id;
-    absl::StatusOr<std::optional<Stored>> existing = load(id);
-    if (!existing.ok()) {
-      if (m.is_delete || m.is_settle) delete_results[i] = existing.status();
-      else put_results[i] = existing.status();
-      continue;
+  void RemoveIndexes(const Stored& old) {
+    batch_.Delete(store_.handles_[kReportByRegion], old.region_key);
+    for (const std::string& key : old.index_keys) batch_.Delete(store_.handles_[kIndByMetric], key);
+  }
+
+  std::optional<std::string> MarkOf(const std::string& id) const {
+    auto it = marks_.find(id);
+    return it != marks_.end() ? it->second : store_.cache_->ArrivingMarkOf(id);
+  }
+  void SetMark(size_t i, const std::string& id, const std::string& replaces) {
+    if (MarkOf(id) == replaces) return;
+    batch_.Put(store_.handles_[kMeta], ArrivingKey(id), replaces);
+    marks_[id] = replaces;
+    mark_writes_[i] = MarkWrite::kSet;
+  }
+  bool ClearMark(size_t i, const std::string& id) {
+    if (!MarkOf(id).has_value()) return false;
+    batch_.Delete(store_.handles_[kMeta], ArrivingKey(id));
+    marks_[id] = std::nullopt;
+    mark_writes_[i] = MarkWrite::kCleared;
+    return true;
+  }
+
+  void DecideSettle(size_t i, const std::optional<Stored>& existing) {
+    const std::string& id = group_[i].report_id;
+    if (!existing.has_value()) {
+      delete_results_[i] = absl::NotFoundError(absl::StrCat("report ", id, " is not stored"));
+      return;
     }
-    if (m.is_settle) {
-      if (!existing->has_value()) {
-        delete_results[i] = absl::NotFoundError(absl::StrCat("report ", id, " is not stored"));
-      } else {
-        delete_results[i] = clear_mark(i, id) ? 1 : 0;
-      }
-      continue;
+    delete_results_[i] = ClearMark(i, id) ? 1 : 0;
+  }
+
+  void DecideDelete(size_t i, const std::optional<Stored>& existing) {
+    const std::string& id = group_[i].report_id;
+    if (!existing.has_value()) {
+      delete_results_[i] = absl::NotFoundError(absl::StrCat("report ", id, " is not stored"));
+      return;
     }
-    if (m.is_delete) {
-      if (!existing->has_value()) {
-        delete_results[i] = absl::NotFoundError(absl::StrCat("report ", id, " is not stored"));
-        continue;
-      }
-      remove_indexes(**existing);
-      batch.Delete(handles_[kReports], ReportKey(id));
-      clear_mark(i, id);
-      delete_results[i] = static_cast<int>((*existing)->index_keys.size());
-      overlay[id] = std::nullopt;
-      continue;
-    }
-    const PreparedPut& p = m.put;
+    RemoveIndexes(*existing);
+    batch_.Delete(store_.handles_[kReports], ReportKey(id));
+    ClearMark(i, id);
+    delete_results_[i] = static_cast<int>(existing->index_keys.size());
+    overlay_[id] = std::nullopt;
+  }
+
+  void DecidePut(size_t i, const std::optional<Stored>& existing) {
+    const std::string& id = group_[i].report_id;
+    const PreparedPut& p = group_[i].put;
     // A re-extraction in place (the replaced id is this one, stored here) is
     // not arriving from anywhere.
     const bool arriving = !p.replaces_report_id.empty() &&
-                          !(p.replaces_report_id == id && existing->has_value());
-    if (existing->has_value() && (*existing)->derivation == p.derivation) {
-      put_results[i] = PutResult{zhibiao::v1::PUT_OUTCOME_UNCHANGED,
-                                 (*existing)->ingested_at_unix_ms};
-      if (arriving) set_mark(i, id, p.replaces_report_id);
-      continue;
+                          !(p.replaces_report_id == id && existing.has_value());
+    if (arriving) SetMark(i, id, p.replaces_report_id);
+    if (existing.has_value() && existing->derivation == p.derivation) {
+      put_results_[i] = PutResult{zhibiao::v1::PUT_OUTCOME_UNCHANGED, existing->ingested_at_unix_ms};
+      return;
     }
-    if (arriving) set_mark(i, id, p.replaces_report_id);
     PutResult result;
-    if (existing->has_value()) {
-      remove_indexes(**existing);
+    if (existing.has_value()) {
+      RemoveIndexes(*existing);
       result.outcome = zhibiao::v1::PUT_OUTCOME_REPLACED;
     } else {
       result.outcome = zhibiao::v1::PUT_OUTCOME_STORED;
     }
     result.ingested_at_unix_ms = p.ingested_at_unix_ms;
-    batch.Put(handles_[kReportByRegion], p.region_key, p.meta_bytes);
+    batch_.Put(store_.handles_[kReportByRegion], p.region_key, p.meta_bytes);
     Stored now;
     now.derivation = p.derivation;
     now.ingested_at_unix_ms = p.ingested_at_unix_ms;
     now.region_key = p.region_key;
     now.index_keys.reserve(p.index.size());
     for (const auto& [key, value] : p.index) {
-      batch.Put(handles_[kIndByMetric], key, value);
+      batch_.Put(store_.handles_[kIndByMetric], key, value);
       now.index_keys.push_back(key);
     }
-    batch.Put(handles_[kReports], ReportKey(id), p.report_bytes);
-    put_results[i] = result;
-    overlay[id] = std::move(now);
+    batch_.Put(store_.handles_[kReports], ReportKey(id), p.report_bytes);
+    put_results_[i] = result;
+    overlay_[id] = std::move(now);
   }
 
-  absl::Status written = absl::OkStatus();
-  if (batch.Count() > 0) {
-    rocksdb::WriteOptions wo;
-    wo.sync = options_.sync;
-    written = FromRocksStatus(db_->Write(wo, &batch), "write batch");
-    absl::MutexLock lock(&health_mu_);
-    if (!written.ok()) {
-      LogError("store_write_failed", {{"error", written.message()}});
-      write_failure_ = std::string(written.message());
-    } else {
-      write_failure_.clear();
-    }
-  }
-  if (written.ok()) {
-    // Bring the in-memory index to the state just made durable, in group
-    // order and in one step (decoded before the cache's lock is taken).
-    std::vector<IndexCache::Change> changes;
-    for (size_t i = 0; i < group->size(); ++i) {
-      const Mutation& m = (*group)[i];
-      IndexCache::Change remove;
-      remove.kind = IndexCache::Change::Kind::kRemoveReport;
-      remove.report_id = m.report_id;
-      IndexCache::Change mark;
-      mark.kind = mark_writes[i] == MarkWrite::kSet ? IndexCache::Change::Kind::kArriving
-                                                    : IndexCache::Change::Kind::kSettle;
-      mark.report_id = m.report_id;
-      mark.replaces_report_id = m.put.replaces_report_id;
-      const bool mark_changed = mark_writes[i] != MarkWrite::kNone;
-      if (m.is_delete || m.is_settle) {
-        if (m.is_delete && delete_results[i].ok()) changes.push_back(remove);
-        if (mark_changed) changes.push_back(mark);
-        continue;
-      }
-      if (!put_results[i].ok()) continue;
-      if (put_results[i]->outcome == zhibiao::v1::PUT_OUTCOME_UNCHANGED) {
-        if (mark_changed) changes.push_back(mark);
-        continue;
-      }
-      if (put_results[i]->outcome == zhibiao::v1::PUT_OUTCOME_REPLACED) changes.push_back(remove);
-      IndexCache::Change info;
-      info.kind = IndexCache::Change::Kind::kReportInfo;
-      info.report_id = m.report_id;
-      info.published_date = m.put.published_date;
-      info.ingested_at_unix_ms = m.put.ingested_at_unix_ms;
-      changes.push_back(info);
-      for (const auto& [key, encoded] : m.put.index) {
-        IndexCache::Change add;
-        if (ParseIndicatorKey(key, &add.key) && DecodeIndexValue(encoded, &add.value)) {
-          changes.push_back(std::move(add));
-        }
-      }
-      if (mark_changed) changes.push_back(mark);
-    }
-    // A metric with escaped bytes is decoded into its own scratch string:
-    // point the view at it now that the vector no longer moves.
-    for (IndexCache::Change& c : changes) {
-      if (!c.key.metric_scratch.empty()) c.key.metric_key = c.key.metric_scratch;
-    }
-    cache_->ApplyGroup(changes);
-  }
-  for (size_t i = 0; i < group->size(); ++i) {
-    Mutation& m = (*group)[i];
+  void AddCacheChanges(size_t i, std::vector<IndexCache::Change>* changes) const {
+    const Mutation& m = group_[i];
+    IndexCache::Change remove;
+    remove.kind = IndexCache::Change::Kind::kRemoveReport;
+    remove.report_id = m.report_id;
+    IndexCache::Change mark;
+    mark.kind = mark_writes_[i] == MarkWrite::kSet ? IndexCache::Change::Kind::kArriving
+                                                   : IndexCache::Change::Kind::kSettle;
+    mark.report_id = m.report_id;
+    mark.replaces_report_id = m.put.replaces_report_id;
+    const bool mark_changed = mark_writes_[i] != MarkWrite::kNone;
     if (m.is_delete || m.is_settle) {
-      m.delete_done(written.ok() || !delete_results[i].ok() ? delete_results[i]
-                                                            : absl::StatusOr<int>(written));
-    } else {
-      m.put_done(written.ok() || !put_results[i].ok() ? put_results[i]
-                                                      : absl::StatusOr<PutResult>(written));
+      if (m.is_delete && delete_results_[i].ok()) changes->push_back(remove);
+      if (mark_changed) changes->push_back(mark);
+      return;
     }
+    if (!put_results_[i].ok()) return;
+    if (put_results_[i]->outcome == zhibiao::v1::PUT_OUTCOME_UNCHANGED) {
+      if (mark_changed) changes->push_back(mark);
+      return;
+    }
+    if (put_results_[i]->outcome == zhibiao::v1::PUT_OUTCOME_REPLACED) changes->push_back(remove);
+    IndexCache::Change info;
+    info.kind = IndexCache::Change::Kind::kReportInfo;
+    info.report_id = m.report_id;
+    info.published_date = m.put.published_date;
+    info.ingested_at_unix_ms = m.put.ingested_at_unix_ms;
+    changes->push_back(info);
+    for (const auto& [key, encoded] : m.put.index) {
+      IndexCache::Change add;
+      if (ParseIndicatorKey(key, &add.key) && DecodeIndexValue(encoded, &add.value)) {
+        changes->push_back(std::move(add));
+      }
+    }
+    if (mark_changed) changes->push_back(mark);
   }
+
+  IndicatorStore& store_;
+  std::vector<Mutation>& group_;
+  rocksdb::WriteBatch batch_;
+  // Ids this group has written or deleted so far (nullopt: deleted), and
+  // arriving marks as it leaves them (nullopt: none), so that mutations of
+  // one id inside one group see each other.
+  std::map<std::string, std::optional<Stored>> overlay_;
+  std::map<std::string, std::optional<std::string>> marks_;
+  std::vector<absl::StatusOr<PutResult>> put_results_;
+  std::vector<absl::StatusOr<int>> delete_results_;
+  std::vector<MarkWrite> mark_writes_;
+};
+
+void IndicatorStore::CommitGroup(std::vector<Mutation>* group) {
+  GroupCommit commit(this, group);
+  commit.Decide();
+  const absl::Status written = commit.Write();
+  if (written.ok()) cache_->ApplyGroup(commit.CacheChanges());
+  commit.Answer(written);
 }
 
 absl::StatusOr<zhibiao::v1::Report> IndicatorStore::Get(absl::string_view report_id) const {

@@ -248,7 +248,9 @@ class IndicatorStore {
   // OK, or UNAVAILABLE (closing) or RESOURCE_EXHAUSTED (queue full).
   absl::Status Enqueue(Mutation* mutation) ABSL_LOCKS_EXCLUDED(mu_);
   void WriterLoop() ABSL_LOCKS_EXCLUDED(mu_);
+  // Commits a group of mutations: decide, write, update the index, answer.
   void CommitGroup(std::vector<Mutation>* group);
+  class GroupCommit;
   // The arriving marks stored at `snapshot`, for answers that read the
   // database (lists, search) rather than the in-memory index.
   absl::StatusOr<std::vector<zhibiao::v1::ArrivingReport>> ArrivingAt(

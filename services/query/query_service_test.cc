@@ -182,8 +182,12 @@ TEST_F(QueryServiceTest, AMovingReportCountsOnceAsItsNewCopy) {
     grpc::ClientContext c;
     ASSERT_TRUE(stub_->GetReport(&c, get, &report).ok());
     EXPECT_EQ(report.report().meta().extractor_version(), "v2");
-    if (std::string(step) == "both copies") ASSERT_TRUE(shards_[from].store->Delete(id).ok());
-    if (std::string(step) == "old copy deleted") ASSERT_EQ(shards_[to].store->Settle(id).value_or(-1), 1);
+    if (std::string(step) == "both copies") {
+      ASSERT_TRUE(shards_[from].store->Delete(id).ok());
+    }
+    if (std::string(step) == "old copy deleted") {
+      ASSERT_EQ(shards_[to].store->Settle(id).value_or(-1), 1);
+    }
   }
 }
 

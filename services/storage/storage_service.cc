@@ -114,25 +114,15 @@ grpc::ServerUnaryReactor* StorageServiceImpl::PutReport(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* StorageServiceImpl::SettleReport(
     grpc::CallbackServerContext* context, const zhibiao::v1::SettleReportRequest* request,
     zhibiao::v1::SettleReportResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<std::string> who = authorizer_->Check(*context, Scope::kAdmin);
-  if (!who.ok()) {
-    reactor->Finish(ToGrpcStatus(who.status()));
-    return reactor;
-  }
-  const std::string id = request->report_id();
-  const std::string request_id = RequestIdOf(*context);
-  store_->SettleAsync(id, [this, reactor, response, id, who = *who,
-                           request_id](absl::StatusOr<int> settled) {
-    LogAudit(who, "settle_report", id, settled.status(), request_id);
-    if (!settled.ok()) {
-      reactor->Finish(ToGrpcStatus(settled.status()));
-      return;
-    }
-    response->set_was_arriving(*settled > 0);
-    AfterWriteConfirmed([reactor] { reactor->Finish(grpc::Status::OK); });
-  });
-  return reactor;
+  return AdminWrite(
+      context, "settle_report", request->report_id(),
+      [this](std::string id, store::IndicatorStore::DeleteCallback done) {
+        store_->SettleAsync(std::move(id), std::move(done));
+      },
+      [response](const absl::StatusOr<int>& settled) {
+        if (settled.ok()) response->set_was_arriving(*settled > 0);
+        return settled.status();
+      });
 }
 
 grpc::ServerUnaryReactor* StorageServiceImpl::GetReport(grpc::CallbackServerContext* context,
@@ -166,33 +156,46 @@ grpc::ServerUnaryReactor* StorageServiceImpl::ListReports(
   });
 }
 
-grpc::ServerUnaryReactor* StorageServiceImpl::DeleteReport(
-    grpc::CallbackServerContext* context, const zhibiao::v1::DeleteReportRequest* request,
-    zhibiao::v1::DeleteReportResponse* response) {
+grpc::ServerUnaryReactor* StorageServiceImpl::AdminWrite(
+    grpc::CallbackServerContext* context, const char* action, const std::string& report_id,
+    std::function<void(std::string, store::IndicatorStore::DeleteCallback)> write,
+    std::function<absl::Status(const absl::StatusOr<int>&)> respond) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<std::string> who = authorizer_->Check(*context, Scope::kAdmin);
   if (!who.ok()) {
     reactor->Finish(ToGrpcStatus(who.status()));
     return reactor;
   }
-  const std::string id = request->report_id();
-  const std::string request_id = RequestIdOf(*context);
-  store_->DeleteAsync(id, [this, reactor, response, id, who = *who,
-                           request_id](absl::StatusOr<int> removed) {
-    LogAudit(who, "delete_report", id, removed.status(), request_id);
-    if (removed.ok()) {
-      response->set_report_id(id);
-      response->set_indicators_removed(*removed);
-      LogInfo("report_deleted", {{"report_id", id}, {"indicators", *removed}});
-    } else if (removed.status().code() != absl::StatusCode::kNotFound) {
-      reactor->Finish(ToGrpcStatus(removed.status()));
+  write(report_id, [this, reactor, action, id = report_id, who = *who,
+                    request_id = RequestIdOf(*context),
+                    respond = std::move(respond)](absl::StatusOr<int> result) {
+    LogAudit(who, action, id, result.status(), request_id);
+    const absl::Status answer = respond(result);
+    if (!result.ok() && result.status().code() != absl::StatusCode::kNotFound) {
+      reactor->Finish(ToGrpcStatus(answer));
       return;
     }
-    // Done, or "not there" perhaps thanks to a delete still waiting for the
-    // caches: answer no sooner than the caches confirmed it.
-    AfterWriteConfirmed([reactor, status = removed.status()] { reactor->Finish(ToGrpcStatus(status)); });
+    AfterWriteConfirmed([reactor, answer] { reactor->Finish(ToGrpcStatus(answer)); });
   });
   return reactor;
+}
+
+grpc::ServerUnaryReactor* StorageServiceImpl::DeleteReport(
+    grpc::CallbackServerContext* context, const zhibiao::v1::DeleteReportRequest* request,
+    zhibiao::v1::DeleteReportResponse* response) {
+  return AdminWrite(
+      context, "delete_report", request->report_id(),
+      [this](std::string id, store::IndicatorStore::DeleteCallback done) {
+        store_->DeleteAsync(std::move(id), std::move(done));
+      },
+      [response, id = request->report_id()](const absl::StatusOr<int>& removed) {
+        if (removed.ok()) {
+          response->set_report_id(id);
+          response->set_indicators_removed(*removed);
+          LogInfo("report_deleted", {{"report_id", id}, {"indicators", *removed}});
+        }
+        return removed.status();
+      });
 }
 
 namespace {

@@ -80,6 +80,17 @@ class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackSer
   grpc::ServerUnaryReactor* OnReader(grpc::CallbackServerContext* context, Scope scope,
                                      std::function<absl::Status()> work);
 
+  // An admin write of one report (DeleteReport, SettleReport): refuses the
+  // call unless its token has the admin scope, queues `write` for
+  // `report_id`, audits its outcome as `action`, and, unless it failed
+  // otherwise than NOT_FOUND, answers with what `respond` makes of it once
+  // the caches confirmed the write (a "not there" may be thanks to one still
+  // waiting for them).
+  grpc::ServerUnaryReactor* AdminWrite(
+      grpc::CallbackServerContext* context, const char* action, const std::string& report_id,
+      std::function<void(std::string, store::IndicatorStore::DeleteCallback)> write,
+      std::function<absl::Status(const absl::StatusOr<int>&)> respond);
+
   store::IndicatorStore* const store_;
   Executor* const readers_;
   Executor* const scanners_;

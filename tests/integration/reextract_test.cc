@@ -73,6 +73,28 @@ std::vector<zhibiao::v1::ReportMeta> ListAll(const std::string& address) {
   return out;
 }
 
+// Stores `content` on `shard` as an older extractor would have: without its
+// region and with an old version. Returns the meta the current extractor
+// gives it (region included).
+absl::StatusOr<zhibiao::v1::ReportMeta> PutAsOldExtraction(zhibiao::v1::StorageService::Stub* shard,
+                                                           const std::string& content,
+                                                           const std::string& name,
+                                                           const zhibiao::v1::ReportHints& hints) {
+  auto report = pipeline::BuildReport(content, name, hints);
+  if (!report.ok()) return report.status();
+  const zhibiao::v1::ReportMeta current = report->meta();
+  report->mutable_meta()->clear_region();
+  report->mutable_meta()->set_extractor_version(kOldVersion);
+  zhibiao::v1::PutReportRequest request;
+  *request.mutable_report() = *std::move(report);
+  zhibiao::v1::PutReportResponse response;
+  grpc::ClientContext context;
+  SetTimeout(&context, absl::Seconds(30));
+  grpc::Status status = shard->PutReport(&context, request, &response);
+  if (!status.ok()) return absl::UnavailableError(status.error_message());
+  return current;
+}
+
 // The arriving marks of the shard at `address` (reports a move has not settled).
 int ArrivingOn(const std::string& address) {
   auto stub = zhibiao::v1::StorageService::NewStub(MakeChannel(address));
@@ -134,18 +156,9 @@ TEST_F(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKill
   std::map<std::string, Stored> expected;  // by report id
   auto put_old = [&](const std::string& content, const std::string& name,
                      const zhibiao::v1::ReportHints& hints) {
-    auto report = pipeline::BuildReport(content, name, hints);
-    ASSERT_TRUE(report.ok()) << name << ": " << report.status();
-    expected[report->meta().report_id()] = {report->meta().region().code()};
-    report->mutable_meta()->clear_region();
-    report->mutable_meta()->set_extractor_version(kOldVersion);
-    zhibiao::v1::PutReportRequest request;
-    *request.mutable_report() = *std::move(report);
-    zhibiao::v1::PutReportResponse response;
-    grpc::ClientContext context;
-    SetTimeout(&context, absl::Seconds(30));
-    grpc::Status status = stubs[0]->PutReport(&context, request, &response);
-    ASSERT_TRUE(status.ok()) << name << ": " << status.error_message();
+    absl::StatusOr<zhibiao::v1::ReportMeta> stored = PutAsOldExtraction(stubs[0].get(), content, name, hints);
+    ASSERT_TRUE(stored.ok()) << name << ": " << stored.status();
+    expected[stored->report_id()] = {stored->region().code()};
   };
   for (int n = 0; n < 240; ++n) {
     put_old(testing::SampleVariant(n), absl::StrCat("variant-", n, ".txt"), {});
@@ -419,19 +432,11 @@ TEST_F(ReextractTest, QueriesDuringAMoveSeeEveryReportOnce) {
   std::set<std::string> ids;
   int routed_elsewhere = 0;
   for (int n = 0; n < 40; ++n) {
-    auto report = pipeline::BuildReport(testing::SampleVariant(n), absl::StrCat("variant-", n, ".txt"),
-                                        zhibiao::v1::ReportHints());
-    ASSERT_TRUE(report.ok()) << report.status();
-    routed_elsewhere += ShardForRegion(report->meta().region().code(), 3) != 0;
-    ids.insert(report->meta().report_id());
-    report->mutable_meta()->clear_region();
-    report->mutable_meta()->set_extractor_version(kOldVersion);
-    zhibiao::v1::PutReportRequest request;
-    *request.mutable_report() = *std::move(report);
-    zhibiao::v1::PutReportResponse response;
-    grpc::ClientContext context;
-    SetTimeout(&context, absl::Seconds(30));
-    ASSERT_TRUE(shard0->PutReport(&context, request, &response).ok());
+    absl::StatusOr<zhibiao::v1::ReportMeta> stored =
+        PutAsOldExtraction(shard0.get(), testing::SampleVariant(n), absl::StrCat("variant-", n, ".txt"), {});
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    routed_elsewhere += ShardForRegion(stored->region().code(), 3) != 0;
+    ids.insert(stored->report_id());
   }
   ASSERT_GT(routed_elsewhere, 10);
   auto query_channel = MakeChannel(env_["ZHIBIAO_QUERY_ADDR"]);

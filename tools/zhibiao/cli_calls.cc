@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/rpc/channels.h"
+#include "zhibiao/v1/query.grpc.pb.h"
 
 namespace zb::cli {
 
@@ -73,6 +74,32 @@ std::vector<std::string> SplitList(const std::string& s) {
     out.emplace_back(absl::StripAsciiWhitespace(part));
   }
   return out;
+}
+
+void SayNextPage(absl::string_view command, absl::string_view next_page_token) {
+  if (next_page_token.empty()) return;
+  std::fprintf(stderr, "%.*s: more follow; the same command with --page_token=%.*s gives the next page\n",
+               static_cast<int>(command.size()), command.data(), static_cast<int>(next_page_token.size()),
+               next_page_token.data());
+}
+
+bool ListReportPages(const CliOptions& options, const std::string& what, zhibiao::v1::ListReportsRequest request,
+                     bool all_pages, zhibiao::v1::ListReportsResponse* all) {
+  auto stub = zhibiao::v1::QueryService::NewStub(CliChannel(options, options.query_addr));
+  while (true) {
+    grpc::ClientContext context;
+    SetTimeout(&context, options.timeout);
+    zhibiao::v1::ListReportsResponse page;
+    grpc::Status status = stub->ListReports(&context, request, &page);
+    if (!status.ok()) {
+      PrintError(what, status);
+      return false;
+    }
+    for (auto& m : *page.mutable_reports()) *all->add_reports() = std::move(m);
+    if (!all_pages) all->set_next_page_token(page.next_page_token());
+    if (page.next_page_token().empty() || !all_pages) return true;
+    request.set_page_token(page.next_page_token());
+  }
 }
 
 }  // namespace zb::cli

@@ -13,6 +13,7 @@
 
 #include "absl/strings/string_view.h"
 #include "tools/zhibiao/cli.h"
+#include "zhibiao/v1/storage.pb.h"
 
 namespace zb::cli {
 
@@ -29,6 +30,17 @@ void PrintError(absl::string_view what, const grpc::Status& status);
 // why.
 std::shared_ptr<grpc::Channel> CliChannel(const CliOptions& options, const std::string& address,
                                           bool connect = true);
+
+// When a page is not the last: how to ask for the next one, on stderr so
+// that a CSV or JSON answer on stdout stays clean.
+void SayNextPage(absl::string_view command, absl::string_view next_page_token);
+
+// Stored reports' metadata through query: the first page of `request`, or
+// every page with `all_pages`, into *all; false after printing the error
+// (prefixed with `what`).
+bool ListReportPages(const CliOptions& options, const std::string& what,
+                     zhibiao::v1::ListReportsRequest request, bool all_pages,
+                     zhibiao::v1::ListReportsResponse* all);
 
 // The non-empty, trimmed items of a comma-separated list.
 std::vector<std::string> SplitList(const std::string& s);

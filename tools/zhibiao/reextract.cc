@@ -59,38 +59,40 @@ struct ReextractCounts {
   int64_t failed = 0;
 };
 
-// Deletes `report_id` from one shard (already gone counts as done); false,
-// after printing "reextract ID: delete WHAT", when it could not.
-bool DeleteCopy(const CliOptions& options, zhibiao::v1::StorageService::Stub* storage,
-                const std::string& report_id, const std::string& what) {
-  zhibiao::v1::DeleteReportRequest remove;
-  remove.set_report_id(report_id);
-  zhibiao::v1::DeleteReportResponse removed;
+// Calls `rpc` of one shard for `report_id` (a request with a report_id
+// field); NOT_FOUND counts as done. False, after printing
+// "reextract ID: WHAT", when the call failed otherwise.
+template <typename Request, typename Response>
+bool CallForReport(const CliOptions& options, zhibiao::v1::StorageService::Stub* storage,
+                   grpc::Status (zhibiao::v1::StorageService::Stub::*rpc)(grpc::ClientContext*,
+                                                                         const Request&, Response*),
+                   const std::string& report_id, const std::string& what) {
+  Request request;
+  request.set_report_id(report_id);
+  Response response;
   grpc::ClientContext context;
   SetTimeout(&context, options.timeout);
-  grpc::Status status = storage->DeleteReport(&context, remove, &removed);
+  grpc::Status status = (storage->*rpc)(&context, request, &response);
   if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
-    PrintError(absl::StrCat("reextract ", report_id, ": delete ", what), status);
+    PrintError(absl::StrCat("reextract ", report_id, ": ", what), status);
     return false;
   }
   return true;
 }
 
+// Deletes `report_id` from one shard (already gone counts as done).
+bool DeleteCopy(const CliOptions& options, zhibiao::v1::StorageService::Stub* storage,
+                const std::string& report_id, const std::string& what) {
+  return CallForReport(options, storage, &zhibiao::v1::StorageService::Stub::DeleteReport, report_id,
+                       absl::StrCat("delete ", what));
+}
+
 // Clears the arriving mark of `report_id` on one shard (already gone or
-// settled counts as done); false, after printing why, when it could not.
+// settled counts as done).
 bool SettleCopy(const CliOptions& options, zhibiao::v1::StorageService::Stub* storage,
                 const std::string& report_id, const std::string& where) {
-  zhibiao::v1::SettleReportRequest settle;
-  settle.set_report_id(report_id);
-  zhibiao::v1::SettleReportResponse settled;
-  grpc::ClientContext context;
-  SetTimeout(&context, options.timeout);
-  grpc::Status status = storage->SettleReport(&context, settle, &settled);
-  if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND) {
-    PrintError(absl::StrCat("reextract ", report_id, ": settle on ", where), status);
-    return false;
-  }
-  return true;
+  return CallForReport(options, storage, &zhibiao::v1::StorageService::Stub::SettleReport, report_id,
+                       absl::StrCat("settle on ", where));
 }
 
 // Moves go this many at a time: the waits between their steps are paid once
