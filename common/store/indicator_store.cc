@@ -59,6 +59,20 @@ constexpr char kSchemaKey[] = "schema_version";
 constexpr char kArrivingPrefix[] = "arriving/";
 std::string ArrivingKey(absl::string_view report_id) { return absl::StrCat(kArrivingPrefix, report_id); }
 
+// Runs `start` with a callback and waits for it: the blocking form of an
+// asynchronous write.
+template <typename T, typename Start>
+absl::StatusOr<T> WaitForCallback(Start start) {
+  absl::Notification done;
+  absl::StatusOr<T> result;
+  start([&](absl::StatusOr<T> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
 // The prefix of an ind_by_metric key up to and including the end of its
 // escaped metric (0x00 0x01): scans of one metric stay inside one prefix, so
 // prefix blooms skip files that hold none of it.
@@ -404,67 +418,40 @@ void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done,
 
 absl::StatusOr<PutResult> IndicatorStore::Put(zhibiao::v1::Report report,
                                                std::string replaces_report_id) {
-  absl::Notification done;
-  absl::StatusOr<PutResult> result;
-  PutAsync(
-      std::move(report),
-      [&](absl::StatusOr<PutResult> r) {
-        result = std::move(r);
-        done.Notify();
-      },
-      std::move(replaces_report_id));
-  done.WaitForNotification();
-  return result;
+  return WaitForCallback<PutResult>([&](PutCallback done) {
+    PutAsync(std::move(report), std::move(done), std::move(replaces_report_id));
+  });
+}
+
+void IndicatorStore::EnqueueForReport(std::string report_id, bool settle, DeleteCallback done) {
+  if (!IsReportId(report_id)) {
+    done(absl::InvalidArgumentError(
+        absl::StrCat("report id \"", report_id, "\" is not 32 lowercase hex digits")));
+    return;
+  }
+  Mutation m;
+  m.is_delete = !settle;
+  m.is_settle = settle;
+  m.report_id = std::move(report_id);
+  m.delete_done = std::move(done);
+  absl::Status queued = Enqueue(&m);
+  if (!queued.ok()) m.delete_done(queued);  // not moved from when refused
 }
 
 void IndicatorStore::DeleteAsync(std::string report_id, DeleteCallback done) {
-  if (!IsReportId(report_id)) {
-    done(absl::InvalidArgumentError(
-        absl::StrCat("report id \"", report_id, "\" is not 32 lowercase hex digits")));
-    return;
-  }
-  Mutation m;
-  m.is_delete = true;
-  m.report_id = std::move(report_id);
-  m.delete_done = std::move(done);
-  absl::Status queued = Enqueue(&m);
-  if (!queued.ok()) m.delete_done(queued);  // not moved from when refused
+  EnqueueForReport(std::move(report_id), /*settle=*/false, std::move(done));
 }
 
 absl::StatusOr<int> IndicatorStore::Delete(absl::string_view report_id) {
-  absl::Notification done;
-  absl::StatusOr<int> result;
-  DeleteAsync(std::string(report_id), [&](absl::StatusOr<int> r) {
-    result = std::move(r);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return result;
+  return WaitForCallback<int>([&](DeleteCallback done) { DeleteAsync(std::string(report_id), std::move(done)); });
 }
 
 void IndicatorStore::SettleAsync(std::string report_id, DeleteCallback done) {
-  if (!IsReportId(report_id)) {
-    done(absl::InvalidArgumentError(
-        absl::StrCat("report id \"", report_id, "\" is not 32 lowercase hex digits")));
-    return;
-  }
-  Mutation m;
-  m.is_settle = true;
-  m.report_id = std::move(report_id);
-  m.delete_done = std::move(done);
-  absl::Status queued = Enqueue(&m);
-  if (!queued.ok()) m.delete_done(queued);  // not moved from when refused
+  EnqueueForReport(std::move(report_id), /*settle=*/true, std::move(done));
 }
 
 absl::StatusOr<int> IndicatorStore::Settle(absl::string_view report_id) {
-  absl::Notification done;
-  absl::StatusOr<int> result;
-  SettleAsync(std::string(report_id), [&](absl::StatusOr<int> r) {
-    result = std::move(r);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return result;
+  return WaitForCallback<int>([&](DeleteCallback done) { SettleAsync(std::string(report_id), std::move(done)); });
 }
 
 void IndicatorStore::WriterLoop() {

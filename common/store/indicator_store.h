@@ -245,6 +245,8 @@ class IndicatorStore {
   absl::Status LockDataDir();
   // OK, or RESOURCE_EXHAUSTED when the disk is below min_free_disk_bytes.
   absl::Status CheckFreeDisk() const;
+  // Queues a delete (or, with `settle`, a settle) of one report.
+  void EnqueueForReport(std::string report_id, bool settle, DeleteCallback done);
   // OK, or UNAVAILABLE (closing) or RESOURCE_EXHAUSTED (queue full).
   absl::Status Enqueue(Mutation* mutation) ABSL_LOCKS_EXCLUDED(mu_);
   void WriterLoop() ABSL_LOCKS_EXCLUDED(mu_);
