@@ -22,7 +22,8 @@ bool IsSixDigits(absl::string_view s) {
 }
 
 int IsInexact(int qualifier) {
-  return qualifier != zhibiao::v1::QUALIFIER_EXACT && qualifier != zhibiao::v1::QUALIFIER_UNSPECIFIED;
+  return qualifier != zhibiao::v1::QUALIFIER_EXACT &&
+         qualifier != zhibiao::v1::QUALIFIER_UNSPECIFIED;
 }
 
 template <typename Container, typename T>
@@ -33,13 +34,19 @@ bool Contains(const Container& c, const T& v) {
 // Appends the row's value of a dimension to `out`.
 void AppendGroupValue(zhibiao::v1::GroupBy dimension, const IndicatorRow& row, std::string* out) {
   switch (dimension) {
-    case zhibiao::v1::GROUP_BY_METRIC: out->append(row.metric_key.data(), row.metric_key.size()); break;
+    case zhibiao::v1::GROUP_BY_METRIC:
+      out->append(row.metric_key.data(), row.metric_key.size());
+      break;
     case zhibiao::v1::GROUP_BY_REGION: out->append(row.region.data(), row.region.size()); break;
-    case zhibiao::v1::GROUP_BY_PROVINCE: out->append(row.province.data(), row.province.size()); break;
+    case zhibiao::v1::GROUP_BY_PROVINCE:
+      out->append(row.province.data(), row.province.size());
+      break;
     case zhibiao::v1::GROUP_BY_YEAR: absl::StrAppend(out, row.year); break;
     case zhibiao::v1::GROUP_BY_PERIOD_END: absl::StrAppend(out, row.period_end); break;
     case zhibiao::v1::GROUP_BY_SUBJECT: out->append(row.subject.data(), row.subject.size()); break;
-    case zhibiao::v1::GROUP_BY_REPORT: out->append(row.report_id.data(), row.report_id.size()); break;
+    case zhibiao::v1::GROUP_BY_REPORT:
+      out->append(row.report_id.data(), row.report_id.size());
+      break;
     default: break;
   }
 }
@@ -131,20 +138,22 @@ absl::Status ValidateFilter(const zhibiao::v1::IndicatorFilter& filter) {
     }
   }
   if (filter.subject_contains().size() > kMaxFilterTextBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("filter.subject_contains: ", filter.subject_contains().size(),
-                                                   " bytes, over the limit of ", kMaxFilterTextBytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("filter.subject_contains: ", filter.subject_contains().size(),
+                     " bytes, over the limit of ", kMaxFilterTextBytes));
   }
   for (int i = 0; i < filter.metric_keys_size(); ++i) {
     if (filter.metric_keys(i).size() > kMaxFilterTextBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("filter.metric_keys[", i, "] is ",
-                                                     filter.metric_keys(i).size(), " bytes, over the limit of ",
-                                                     kMaxFilterTextBytes));
+      return absl::InvalidArgumentError(
+          absl::StrCat("filter.metric_keys[", i, "] is ", filter.metric_keys(i).size(),
+                       " bytes, over the limit of ", kMaxFilterTextBytes));
     }
   }
   for (int i = 0; i < filter.units_size(); ++i) {
     if (filter.units(i).size() > kMaxFilterTextBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("filter.units[", i, "] is ", filter.units(i).size(),
-                                                     " bytes, over the limit of ", kMaxFilterTextBytes));
+      return absl::InvalidArgumentError(
+          absl::StrCat("filter.units[", i, "] is ", filter.units(i).size(),
+                       " bytes, over the limit of ", kMaxFilterTextBytes));
     }
   }
   for (int i = 0; i < filter.region_codes_size(); ++i) {
@@ -155,7 +164,8 @@ absl::Status ValidateFilter(const zhibiao::v1::IndicatorFilter& filter) {
     }
   }
   for (int i = 0; i < filter.province_codes_size(); ++i) {
-    if (!IsSixDigits(filter.province_codes(i)) || !absl::EndsWith(filter.province_codes(i), "0000")) {
+    if (!IsSixDigits(filter.province_codes(i)) ||
+        !absl::EndsWith(filter.province_codes(i), "0000")) {
       return absl::InvalidArgumentError(absl::StrCat("filter.province_codes[", i, "]: \"",
                                                      ShortQuote(filter.province_codes(i), 40),
                                                      "\" is not a province code like 410000"));
@@ -169,18 +179,19 @@ absl::Status ValidateFilter(const zhibiao::v1::IndicatorFilter& filter) {
   }
   for (int i = 0; i < filter.period_end_years_size(); ++i) {
     if (filter.period_end_years(i) < 1 || filter.period_end_years(i) > 9999) {
-      return absl::InvalidArgumentError(absl::StrCat("filter.period_end_years[", i, "]: ",
-                                                     filter.period_end_years(i), " is not a year"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "filter.period_end_years[", i, "]: ", filter.period_end_years(i), " is not a year"));
     }
   }
   for (int i = 0; i < filter.document_kinds_size(); ++i) {
     if (!zhibiao::v1::DocumentKind_IsValid(filter.document_kinds(i))) {
-      return absl::InvalidArgumentError(absl::StrCat("filter.document_kinds[", i, "]: ",
-                                                     filter.document_kinds(i), " is not a DocumentKind"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "filter.document_kinds[", i, "]: ", filter.document_kinds(i), " is not a DocumentKind"));
     }
   }
   if (filter.targets_only() && filter.exclude_targets()) {
-    return absl::InvalidArgumentError("filter: targets_only and exclude_targets exclude each other");
+    return absl::InvalidArgumentError(
+        "filter: targets_only and exclude_targets exclude each other");
   }
   return absl::OkStatus();
 }
@@ -193,7 +204,8 @@ absl::Status ValidateSearchWords(const google::protobuf::RepeatedPtrField<std::s
   for (int i = 0; i < words.size(); ++i) {
     if (words[i].size() > kMaxSearchWordBytes) {
       return absl::InvalidArgumentError(absl::StrCat("words[", i, "] is ", words[i].size(),
-                                                     " bytes, over the limit of ", kMaxSearchWordBytes));
+                                                     " bytes, over the limit of ",
+                                                     kMaxSearchWordBytes));
     }
   }
   return absl::OkStatus();
@@ -222,12 +234,12 @@ absl::Status ValidateGroupBy(const google::protobuf::RepeatedField<int>& group_b
 
 IndicatorMatcher::IndicatorMatcher(const zhibiao::v1::IndicatorFilter& filter) : filter_(filter) {
   const auto& f = filter_;
-  matches_all_ = f.metric_keys().empty() && f.years().empty() && f.region_codes().empty() &&
-                 f.province_codes().empty() && f.report_ids().empty() && f.units().empty() &&
-                 f.qualifiers().empty() && !f.exclude_targets() && !f.targets_only() &&
-                 !f.exclude_period_totals() &&
-                 f.period_end_years().empty() && f.document_kinds().empty() &&
-                 f.change() == zhibiao::v1::CHANGE_FILTER_UNSPECIFIED && f.subject_contains().empty();
+  matches_all_ =
+      f.metric_keys().empty() && f.years().empty() && f.region_codes().empty() &&
+      f.province_codes().empty() && f.report_ids().empty() && f.units().empty() &&
+      f.qualifiers().empty() && !f.exclude_targets() && !f.targets_only() &&
+      !f.exclude_period_totals() && f.period_end_years().empty() && f.document_kinds().empty() &&
+      f.change() == zhibiao::v1::CHANGE_FILTER_UNSPECIFIED && f.subject_contains().empty();
 }
 
 bool IndicatorMatcher::Matches(const IndicatorRow& row) const {
@@ -242,7 +254,8 @@ bool IndicatorMatcher::Matches(const IndicatorRow& row) const {
   if (f.exclude_targets() && row.is_target) return false;
   if (f.targets_only() && !row.is_target) return false;
   if (f.exclude_period_totals() && row.period_total) return false;
-  if (!f.period_end_years().empty() && !Contains(f.period_end_years(), row.period_end)) return false;
+  if (!f.period_end_years().empty() && !Contains(f.period_end_years(), row.period_end))
+    return false;
   if (!f.document_kinds().empty() && !Contains(f.document_kinds(), row.document_kind)) return false;
   const bool is_change =
       row.change == zhibiao::v1::CHANGE_INCREASE || row.change == zhibiao::v1::CHANGE_DECREASE;
@@ -364,7 +377,8 @@ int CompareGroups(const zhibiao::v1::PartialAggregate& a, const zhibiao::v1::Par
 }  // namespace
 
 std::vector<zhibiao::v1::PartialAggregate> MergeSortedPartials(
-    const std::vector<const google::protobuf::RepeatedPtrField<zhibiao::v1::PartialAggregate>*>& lists) {
+    const std::vector<const google::protobuf::RepeatedPtrField<zhibiao::v1::PartialAggregate>*>&
+        lists) {
   size_t total = 0;
   for (const auto* list : lists) {
     for (int i = 1; i < list->size(); ++i) {

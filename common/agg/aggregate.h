@@ -35,7 +35,7 @@ struct IndicatorRow {
   int change = 0;     // zhibiao.v1.Change
   bool is_target = false;
   bool period_total = false;  // a total of several years (Indicator.cumulative)
-  int unit_kind = 0;  // zhibiao.v1.UnitKind
+  int unit_kind = 0;          // zhibiao.v1.UnitKind
   absl::string_view unit;
   absl::string_view subject;
 };
@@ -129,7 +129,8 @@ class PartialMerger {
 // each list is what a shard answers, sorted by (group values, unit) with no
 // group twice. A list that is not is merged through PartialMerger instead.
 std::vector<zhibiao::v1::PartialAggregate> MergeSortedPartials(
-    const std::vector<const google::protobuf::RepeatedPtrField<zhibiao::v1::PartialAggregate>*>& lists);
+    const std::vector<const google::protobuf::RepeatedPtrField<zhibiao::v1::PartialAggregate>*>&
+        lists);
 
 // The nearest-rank percentile p (0..100) of ascending `sorted` values:
 // the smallest value with at least p% of the values at or below it.

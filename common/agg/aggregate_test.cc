@@ -99,7 +99,8 @@ TEST(AggregateTest, SortedShardAnswersMergeInOnePassLikePartialMerger) {
     const auto merged = MergeSortedPartials({&shards[0], &shards[1], &shards[2]});
     ASSERT_EQ(merged.size(), expected.size());
     for (size_t i = 0; i < merged.size(); ++i) {
-      ASSERT_EQ(merged[i].SerializeAsString(), expected[i].SerializeAsString()) << round << " " << i;
+      ASSERT_EQ(merged[i].SerializeAsString(), expected[i].SerializeAsString())
+          << round << " " << i;
     }
   }
 }
@@ -140,14 +141,16 @@ TEST(AggregateTest, ValuesMergeSortedForExactPercentiles) {
   EXPECT_EQ(rows[0].count(), 5);
   // Values across the two partials: 1 4 5 7 9 (nearest rank).
   std::vector<double> percentiles;
-  for (double p : {0, 20, 50, 90, 100}) percentiles.push_back(NearestRankPercentile(rows[0].values(), p));
+  for (double p : {0, 20, 50, 90, 100})
+    percentiles.push_back(NearestRankPercentile(rows[0].values(), p));
   EXPECT_EQ(percentiles, (std::vector<double>{1, 1, 5, 9, 9}));
 }
 
 std::vector<std::string> TopRegions(std::vector<std::pair<std::string, double>> values, int k,
                                     bool bottom) {
   std::vector<RankCandidate> candidates;
-  for (size_t i = 0; i < values.size(); ++i) candidates.push_back({values[i].second, values[i].first, i});
+  for (size_t i = 0; i < values.size(); ++i)
+    candidates.push_back({values[i].second, values[i].first, i});
   const size_t keep = SelectTopRegions(&candidates, k, bottom);
   std::vector<std::string> out;
   for (size_t i = 0; i < keep; ++i) out.emplace_back(candidates[i].region_code);
@@ -155,8 +158,9 @@ std::vector<std::string> TopRegions(std::vector<std::pair<std::string, double>> 
 }
 
 TEST(SelectTopRegionsTest, KeepsTheFirstKRanksAndEveryRegionTiedWithTheKth) {
-  const std::vector<std::pair<std::string, double>> values = {
-      {"410100", 50}, {"410400", 70}, {"410200", 70}, {"410300", 70}, {"410500", 10}, {"410600", 90}};
+  const std::vector<std::pair<std::string, double>> values = {{"410100", 50}, {"410400", 70},
+                                                              {"410200", 70}, {"410300", 70},
+                                                              {"410500", 10}, {"410600", 90}};
   // 90 first, then three regions tied at 70 (by code): all kept.
   EXPECT_EQ(TopRegions(values, 2, false),
             (std::vector<std::string>{"410600", "410200", "410300", "410400"}));

@@ -10,8 +10,8 @@ absl::Status CallBudget::Check(absl::string_view stage) const {
     return absl::CancelledError(absl::StrCat(stage, " stopped: the caller went away"));
   }
   if (deadline_ != absl::InfiniteFuture() && absl::Now() >= deadline_) {
-    return absl::DeadlineExceededError(
-        absl::StrCat(stage, " stopped: the deadline passed (the caller's, or --max_parse_seconds)"));
+    return absl::DeadlineExceededError(absl::StrCat(
+        stage, " stopped: the deadline passed (the caller's, or --max_parse_seconds)"));
   }
   return absl::OkStatus();
 }

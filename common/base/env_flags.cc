@@ -1,7 +1,7 @@
 #include "common/base/env_flags.h"
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -21,8 +21,8 @@ void ApplyOne(absl::CommandLineFlag* flag, const std::string& env_name) {
   if (value == nullptr) return;
   std::string error;
   if (!flag->ParseFrom(value, &error)) {
-    std::fprintf(stderr, "invalid value \"%s\" in environment variable %s for --%s: %s\n",
-                 value, env_name.c_str(), std::string(flag->Name()).c_str(), error.c_str());
+    std::fprintf(stderr, "invalid value \"%s\" in environment variable %s for --%s: %s\n", value,
+                 env_name.c_str(), std::string(flag->Name()).c_str(), error.c_str());
     std::exit(2);
   }
 }

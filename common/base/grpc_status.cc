@@ -36,9 +36,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view peer) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      peer.empty() ? status.error_message()
-                                   : absl::StrCat(peer, ": ", status.error_message()));
+  return absl::Status(
+      static_cast<absl::StatusCode>(status.error_code()),
+      peer.empty() ? status.error_message() : absl::StrCat(peer, ": ", status.error_message()));
 }
 
 }  // namespace zb

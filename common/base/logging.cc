@@ -40,11 +40,16 @@ static void WriteLine(absl::string_view level_name, absl::string_view event,
 void SetMinLogLevel(LogLevel level) { min_level.store(static_cast<int>(level)); }
 
 bool SetMinLogLevelByName(absl::string_view name) {
-  if (name == "debug") SetMinLogLevel(LogLevel::kDebug);
-  else if (name == "info") SetMinLogLevel(LogLevel::kInfo);
-  else if (name == "warning") SetMinLogLevel(LogLevel::kWarning);
-  else if (name == "error") SetMinLogLevel(LogLevel::kError);
-  else return false;
+  if (name == "debug")
+    SetMinLogLevel(LogLevel::kDebug);
+  else if (name == "info")
+    SetMinLogLevel(LogLevel::kInfo);
+  else if (name == "warning")
+    SetMinLogLevel(LogLevel::kWarning);
+  else if (name == "error")
+    SetMinLogLevel(LogLevel::kError);
+  else
+    return false;
   return true;
 }
 
@@ -74,8 +79,7 @@ void AppendJsonString(absl::string_view s, std::string* out) {
 }
 
 void LogAudit(absl::string_view who, absl::string_view action, absl::string_view report_id,
-              const absl::Status& result, absl::string_view request_id,
-              absl::string_view outcome) {
+              const absl::Status& result, absl::string_view request_id, absl::string_view outcome) {
   const std::string code = absl::StatusCodeToString(result.code());
   WriteLine("audit", "audit",
             {{"who", who},

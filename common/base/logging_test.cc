@@ -28,8 +28,9 @@ TEST(LogTest, WritesOneJsonLinePerEvent) {
   LogInfo("dropped_event");
   SetMinLogLevel(LogLevel::kInfo);
   std::string err = testing::internal::GetCapturedStderr();
-  EXPECT_NE(err.find("\"service\":\"test\",\"event\":\"unit_test_event\",\"k\":\"v\",\"n\":\"3\"}\n"),
-            std::string::npos)
+  EXPECT_NE(
+      err.find("\"service\":\"test\",\"event\":\"unit_test_event\",\"k\":\"v\",\"n\":\"3\"}\n"),
+      std::string::npos)
       << err;
   EXPECT_EQ(err.find("dropped_event"), std::string::npos);
 }

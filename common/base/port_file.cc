@@ -51,7 +51,8 @@ absl::Status WriteFileDurably(const std::string& path, const std::string& conten
     return s;
   }
   if (close(fd) != 0) return fail(absl::StrCat("close ", tmp));
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return fail(absl::StrCat("rename ", tmp, " to ", path));
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return fail(absl::StrCat("rename ", tmp, " to ", path));
   const std::string dir = std::filesystem::path(path).parent_path().string();
   const int dir_fd = open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) return fail(absl::StrCat("open directory ", dir));

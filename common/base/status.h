@@ -9,10 +9,10 @@
 #include "absl/status/statusor.h"
 
 // Returns from the enclosing function when `expr` (an absl::Status) is not OK.
-#define ZB_RETURN_IF_ERROR(expr)                      \
-  do {                                                \
-    ::absl::Status zb_status_ = (expr);               \
-    if (!zb_status_.ok()) return zb_status_;          \
+#define ZB_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::absl::Status zb_status_ = (expr);      \
+    if (!zb_status_.ok()) return zb_status_; \
   } while (false)
 
 #define ZB_STATUS_CONCAT_INNER_(a, b) a##b
@@ -24,8 +24,8 @@
 #define ZB_ASSIGN_OR_RETURN(lhs, rexpr) \
   ZB_ASSIGN_OR_RETURN_IMPL_(ZB_STATUS_CONCAT_(zb_statusor_, __LINE__), lhs, rexpr)
 
-#define ZB_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                              \
+#define ZB_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr)    \
+  auto statusor = (rexpr);                                 \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = *std::move(statusor)
 

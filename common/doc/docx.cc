@@ -147,9 +147,9 @@ absl::StatusOr<DocumentText> ReadDocxDocument(absl::string_view bytes, const Rea
   if (absl::Status s = budget.Check("reading the DOCX"); !s.ok()) return s;
   // No entity substitution, no DTD loading, no network, and libxml2's
   // default limits on depth and text node size (no XML_PARSE_HUGE).
-  std::unique_ptr<xmlDoc, XmlDocFree> doc(xmlReadMemory(
-      xml.data(), static_cast<int>(xml.size()), "document.xml", nullptr,
-      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+  std::unique_ptr<xmlDoc, XmlDocFree> doc(
+      xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "document.xml", nullptr,
+                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
   if (doc == nullptr) {
     return absl::InvalidArgumentError(
         "damaged DOCX: word/document.xml is not well-formed XML (or nests elements more than "
@@ -160,7 +160,8 @@ absl::StatusOr<DocumentText> ReadDocxDocument(absl::string_view bytes, const Rea
   for (const xmlNode* c = root != nullptr ? root->children : nullptr; c != nullptr; c = c->next) {
     if (IsWord(c, "body")) body = c;
   }
-  if (body == nullptr) return absl::InvalidArgumentError("damaged DOCX: document.xml has no w:body");
+  if (body == nullptr)
+    return absl::InvalidArgumentError("damaged DOCX: document.xml has no w:body");
   DocumentText out;
   out.format = zhibiao::v1::DOCUMENT_FORMAT_DOCX;
   out.encoding = "UTF-8";

@@ -44,7 +44,8 @@ Detection DetectZip(absl::string_view bytes) {
 
 bool LooksLikeHtml(absl::string_view head) {
   std::string lower = absl::AsciiStrToLower(head.substr(0, 1024));
-  for (absl::string_view tag : {"<!doctype html", "<html", "<head", "<body", "<meta ", "<p>", "<div"}) {
+  for (absl::string_view tag :
+       {"<!doctype html", "<html", "<head", "<body", "<meta ", "<p>", "<div"}) {
     if (absl::StrContains(lower, tag)) return true;
   }
   return false;
@@ -63,7 +64,9 @@ Detection DetectFormat(absl::string_view bytes) {
   if (StartsWithBytes(bytes, "\x89PNG")) return {DetectedKind::kImage, "PNG image"};
   if (StartsWithBytes(bytes, "\xFF\xD8\xFF")) return {DetectedKind::kImage, "JPEG image"};
   if (StartsWithBytes(bytes, "GIF8")) return {DetectedKind::kImage, "GIF image"};
-  if (StartsWithBytes(bytes, absl::string_view("II*\0", 4)) || StartsWithBytes(bytes, absl::string_view("MM\0*", 4))) return {DetectedKind::kImage, "TIFF image"};
+  if (StartsWithBytes(bytes, absl::string_view("II*\0", 4)) ||
+      StartsWithBytes(bytes, absl::string_view("MM\0*", 4)))
+    return {DetectedKind::kImage, "TIFF image"};
   if (StartsWithBytes(bytes, "\x1F\x8B")) return {DetectedKind::kArchive, "gzip archive"};
   if (StartsWithBytes(bytes, "Rar!")) return {DetectedKind::kArchive, "RAR archive"};
   if (StartsWithBytes(bytes, "7z\xBC\xAF\x27\x1C")) return {DetectedKind::kArchive, "7z archive"};
@@ -97,9 +100,9 @@ absl::StatusOr<DocumentText> ReadDocument(absl::string_view bytes, const ReadLim
     case DetectedKind::kOle2:
     case DetectedKind::kImage:
     case DetectedKind::kArchive:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unsupported format: detected ", detection.name,
-          "; zhibiao reads plain text (UTF-8, GB18030, UTF-16), HTML, PDF and DOCX"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unsupported format: detected ", detection.name,
+                       "; zhibiao reads plain text (UTF-8, GB18030, UTF-16), HTML, PDF and DOCX"));
   }
   if (!text.ok()) return text.status();
   // Blank documents carry nothing to index: say so instead of storing nothing.

@@ -15,8 +15,16 @@ namespace zb::doc {
 
 // What the bytes are. Unsupported kinds are detected so the error can name them.
 enum class DetectedKind {
-  kText, kHtml, kPdf, kDocx,
-  kZipNotDocx, kOdt, kOle2, kImage, kArchive, kEmpty,
+  kText,
+  kHtml,
+  kPdf,
+  kDocx,
+  kZipNotDocx,
+  kOdt,
+  kOle2,
+  kImage,
+  kArchive,
+  kEmpty,
 };
 
 struct Detection {
@@ -57,11 +65,13 @@ absl::StatusOr<DocumentText> ReadDocument(absl::string_view bytes, const ReadLim
 
 // Per-format readers (exposed for tests and fuzzers).
 absl::StatusOr<DocumentText> ReadTextDocument(absl::string_view bytes);
-absl::StatusOr<DocumentText> ReadHtmlDocument(absl::string_view bytes, const ReadLimits& limits = {},
+absl::StatusOr<DocumentText> ReadHtmlDocument(absl::string_view bytes,
+                                              const ReadLimits& limits = {},
                                               const CallBudget& budget = CallBudget());
 absl::StatusOr<DocumentText> ReadPdfDocument(absl::string_view bytes, const ReadLimits& limits = {},
                                              const CallBudget& budget = CallBudget());
-absl::StatusOr<DocumentText> ReadDocxDocument(absl::string_view bytes, const ReadLimits& limits = {},
+absl::StatusOr<DocumentText> ReadDocxDocument(absl::string_view bytes,
+                                              const ReadLimits& limits = {},
                                               const CallBudget& budget = CallBudget());
 
 }  // namespace zb::doc

@@ -1,7 +1,7 @@
 #include "common/doc/formats.h"
 
-#include "common/testing/fixtures.h"
 #include "absl/time/clock.h"
+#include "common/testing/fixtures.h"
 #include "gtest/gtest.h"
 
 namespace zb::doc {
@@ -33,7 +33,8 @@ TEST(ReadDocumentTest, RefusesEmptyAndBlankDocuments) {
 }
 
 TEST(ReadDocumentTest, RefusesUnsupportedFormatsNamingThem) {
-  auto doc = ReadDocument(std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) + std::string(600, 'x'));
+  auto doc =
+      ReadDocument(std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) + std::string(600, 'x'));
   EXPECT_EQ(doc.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(doc.status().message().find("legacy Word/WPS"), absl::string_view::npos);
   auto zip = ReadDocument(ReadFileOrEmpty(TestDataPath("not-docx.zip")));
@@ -92,13 +93,15 @@ TEST(ReadDocumentTest, NestingUnderTheHtmlDepthLimitIsReadAndOverItRefusedByName
   auto deep = ReadDocument(nested(100000));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   ASSERT_EQ(deep.status().code(), absl::StatusCode::kInvalidArgument) << deep.status();
-  EXPECT_NE(deep.status().message().find("--max_html_depth"), absl::string_view::npos) << deep.status();
+  EXPECT_NE(deep.status().message().find("--max_html_depth"), absl::string_view::npos)
+      << deep.status();
   std::string many = "<html><body><div><p>办理案件3件。</p>";
   for (int i = 0; i < 600; ++i) many += "<i>x</i>";
   ReadLimits limits;
   limits.max_html_elements = 500;
   auto wide = ReadDocument(many + "</div></body></html>", limits);
-  EXPECT_NE(wide.status().message().find("--max_html_elements"), absl::string_view::npos) << wide.status();
+  EXPECT_NE(wide.status().message().find("--max_html_elements"), absl::string_view::npos)
+      << wide.status();
 }
 
 TEST(ReadDocumentTest, UnclosedParagraphsAndVoidElementsAreNoNesting) {
@@ -137,7 +140,8 @@ TEST(ReadDocumentTest, HtmlDeclaredCharsetIsHonoured) {
   // "法治" in GB18030, declared as gb2312.
   const std::string html =
       "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">"
-      "</head><body><div><p>\xB7\xA8\xD6\xCE\xA3\xAC\xB9\xB2\xB0\xEC\xC0\xED 7 \xBC\xFE</p></div></body></html>";
+      "</head><body><div><p>\xB7\xA8\xD6\xCE\xA3\xAC\xB9\xB2\xB0\xEC\xC0\xED 7 "
+      "\xBC\xFE</p></div></body></html>";
   auto text = ReadDocument(html);
   ASSERT_TRUE(text.ok()) << text.status();
   EXPECT_NE(text->utf8.find("法治"), std::string::npos) << text->utf8;

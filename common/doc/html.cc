@@ -19,7 +19,9 @@ namespace zb::doc {
 namespace {
 
 struct GumboDeleter {
-  void operator()(GumboOutput* output) const { gumbo_destroy_output(&kGumboDefaultOptions, output); }
+  void operator()(GumboOutput* output) const {
+    gumbo_destroy_output(&kGumboDefaultOptions, output);
+  }
 };
 
 // Reads the charset an HTML page declares in its first 4 KiB, or "".
@@ -30,7 +32,8 @@ std::string DeclaredCharset(absl::string_view bytes) {
   at += 8;
   while (at < head.size() && (head[at] == '"' || head[at] == '\'' || head[at] == ' ')) ++at;
   size_t end = at;
-  while (end < head.size() && (absl::ascii_isalnum(head[end]) || head[end] == '-' || head[end] == '_')) {
+  while (end < head.size() &&
+         (absl::ascii_isalnum(head[end]) || head[end] == '-' || head[end] == '_')) {
     ++end;
   }
   return head.substr(at, end - at);
@@ -38,23 +41,34 @@ std::string DeclaredCharset(absl::string_view bytes) {
 
 bool IsNoiseTag(GumboTag tag) {
   switch (tag) {
-    case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_NOSCRIPT: case GUMBO_TAG_NAV:
-    case GUMBO_TAG_HEADER: case GUMBO_TAG_FOOTER: case GUMBO_TAG_ASIDE: case GUMBO_TAG_FORM:
-    case GUMBO_TAG_IFRAME: case GUMBO_TAG_BUTTON: case GUMBO_TAG_SELECT: case GUMBO_TAG_TEMPLATE:
-    case GUMBO_TAG_SVG: case GUMBO_TAG_HEAD: case GUMBO_TAG_TITLE: case GUMBO_TAG_OBJECT:
-      return true;
-    default:
-      return false;
+    case GUMBO_TAG_SCRIPT:
+    case GUMBO_TAG_STYLE:
+    case GUMBO_TAG_NOSCRIPT:
+    case GUMBO_TAG_NAV:
+    case GUMBO_TAG_HEADER:
+    case GUMBO_TAG_FOOTER:
+    case GUMBO_TAG_ASIDE:
+    case GUMBO_TAG_FORM:
+    case GUMBO_TAG_IFRAME:
+    case GUMBO_TAG_BUTTON:
+    case GUMBO_TAG_SELECT:
+    case GUMBO_TAG_TEMPLATE:
+    case GUMBO_TAG_SVG:
+    case GUMBO_TAG_HEAD:
+    case GUMBO_TAG_TITLE:
+    case GUMBO_TAG_OBJECT: return true;
+    default: return false;
   }
 }
 
 // Class and id words that mark page furniture rather than article text.
 bool IsNoiseName(absl::string_view value) {
   static constexpr absl::string_view kNoise[] = {
-      "nav", "navbar", "menu", "footer", "foot", "header", "head", "share", "bdshare",
-      "breadcrumb", "crumb", "crumbs", "sidebar", "side", "copyright", "toolbar", "print",
-      "meta", "metadata", "top", "topbar", "banner", "search", "login", "location", "position",
-      "tools", "tool", "fenxiang", "related", "comment", "comments", "pager", "pagination"};
+      "nav",       "navbar",  "menu",       "footer",   "foot",     "header",    "head",
+      "share",     "bdshare", "breadcrumb", "crumb",    "crumbs",   "sidebar",   "side",
+      "copyright", "toolbar", "print",      "meta",     "metadata", "top",       "topbar",
+      "banner",    "search",  "login",      "location", "position", "tools",     "tool",
+      "fenxiang",  "related", "comment",    "comments", "pager",    "pagination"};
   std::string lower = absl::AsciiStrToLower(value);
   for (absl::string_view token : absl::StrSplit(lower, absl::ByAnyChar(" -_"), absl::SkipEmpty())) {
     for (absl::string_view noise : kNoise) {
@@ -77,14 +91,27 @@ bool IsNoise(const GumboNode* node) {
 
 bool IsBlock(GumboTag tag) {
   switch (tag) {
-    case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3:
-    case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6: case GUMBO_TAG_LI: case GUMBO_TAG_TR:
-    case GUMBO_TAG_TABLE: case GUMBO_TAG_SECTION: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_BR:
-    case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_PRE:
-    case GUMBO_TAG_CENTER: case GUMBO_TAG_BODY:
-      return true;
-    default:
-      return false;
+    case GUMBO_TAG_P:
+    case GUMBO_TAG_DIV:
+    case GUMBO_TAG_H1:
+    case GUMBO_TAG_H2:
+    case GUMBO_TAG_H3:
+    case GUMBO_TAG_H4:
+    case GUMBO_TAG_H5:
+    case GUMBO_TAG_H6:
+    case GUMBO_TAG_LI:
+    case GUMBO_TAG_TR:
+    case GUMBO_TAG_TABLE:
+    case GUMBO_TAG_SECTION:
+    case GUMBO_TAG_ARTICLE:
+    case GUMBO_TAG_BR:
+    case GUMBO_TAG_UL:
+    case GUMBO_TAG_OL:
+    case GUMBO_TAG_BLOCKQUOTE:
+    case GUMBO_TAG_PRE:
+    case GUMBO_TAG_CENTER:
+    case GUMBO_TAG_BODY: return true;
+    default: return false;
   }
 }
 
@@ -125,8 +152,7 @@ size_t TextLength(const GumboNode* node) {
 }
 
 // The article: the element whose direct <p> children hold the most text.
-void FindArticle(const GumboNode* node, const GumboNode** best, size_t* best_score,
-                 int depth = 0) {
+void FindArticle(const GumboNode* node, const GumboNode** best, size_t* best_score, int depth = 0) {
   if (depth > kMaxDepth || node->type != GUMBO_NODE_ELEMENT || IsNoise(node)) return;
   const GumboElement& e = node->v.element;
   size_t score = 0;
@@ -177,10 +203,11 @@ std::string JoinedText(const GumboNode* node) {
 // tag may be omitted), which an unclosed-tag count must not take for nesting.
 bool ClosesItself(absl::string_view tag) {
   static constexpr absl::string_view kTags[] = {
-      "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-      "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup",
-      "thead", "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rp", "html", "head",
-      "body", "!doctype", "keygen", "basefont", "bgsound", "frame", "command"};
+      "area",  "base",  "br",       "col",     "embed",    "hr",      "img",      "input",
+      "link",  "meta",  "param",    "source",  "track",    "wbr",     "p",        "li",
+      "dt",    "dd",    "tr",       "td",      "th",       "option",  "optgroup", "thead",
+      "tbody", "tfoot", "colgroup", "caption", "rb",       "rt",      "rp",       "html",
+      "head",  "body",  "!doctype", "keygen",  "basefont", "bgsound", "frame",    "command"};
   for (absl::string_view t : kTags) {
     if (tag == t) return true;
   }
@@ -208,7 +235,8 @@ absl::Status CheckHtmlShape(absl::string_view html, const ReadLimits& limits) {
     if (closing) ++j;
     size_t name_end = j;
     while (name_end < html.size() &&
-           (absl::ascii_isalnum(static_cast<unsigned char>(html[name_end])) || html[name_end] == '!')) {
+           (absl::ascii_isalnum(static_cast<unsigned char>(html[name_end])) ||
+            html[name_end] == '!')) {
       ++name_end;
     }
     if (name_end == j) {
@@ -217,7 +245,8 @@ absl::Status CheckHtmlShape(absl::string_view html, const ReadLimits& limits) {
     }
     const std::string name = absl::AsciiStrToLower(html.substr(j, name_end - j));
     const size_t tag_end = html.find('>', name_end);
-    const bool self_closed = tag_end != absl::string_view::npos && tag_end > 0 && html[tag_end - 1] == '/';
+    const bool self_closed =
+        tag_end != absl::string_view::npos && tag_end > 0 && html[tag_end - 1] == '/';
     i = tag_end == absl::string_view::npos ? html.size() : tag_end + 1;
     if (closing) {
       // Close up to the innermost element of that name, if any is open near the top.
@@ -238,7 +267,8 @@ absl::Status CheckHtmlShape(absl::string_view html, const ReadLimits& limits) {
       const std::string end_tag = absl::StrCat("</", name);
       size_t k = i;
       for (; k < html.size(); ++k) {
-        if (html[k] == '<' && absl::EqualsIgnoreCase(html.substr(k, end_tag.size()), end_tag)) break;
+        if (html[k] == '<' && absl::EqualsIgnoreCase(html.substr(k, end_tag.size()), end_tag))
+          break;
       }
       i = k;
       continue;
@@ -246,9 +276,9 @@ absl::Status CheckHtmlShape(absl::string_view html, const ReadLimits& limits) {
     if (self_closed || ClosesItself(name)) continue;
     open.push_back(name);
     if (static_cast<int>(open.size()) > limits.max_html_depth) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "HTML page nests elements more than ", limits.max_html_depth,
-          " deep (unclosed <", name, "> elements; --max_html_depth)"));
+      return absl::InvalidArgumentError(absl::StrCat("HTML page nests elements more than ",
+                                                     limits.max_html_depth, " deep (unclosed <",
+                                                     name, "> elements; --max_html_depth)"));
     }
   }
   return absl::OkStatus();

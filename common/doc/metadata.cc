@@ -20,9 +20,22 @@ namespace {
 using zhibiao::v1::DocumentKind;
 
 // Words that end the name of a government body.
-constexpr absl::string_view kIssuerEndings[] = {
-    "人民政府办公室", "人民政府办公厅", "人民政府", "政府", "委员会", "办公室", "办公厅",
-    "管理局", "局", "厅", "委", "办", "院", "中心", "街道办事处", "办事处"};
+constexpr absl::string_view kIssuerEndings[] = {"人民政府办公室",
+                                                "人民政府办公厅",
+                                                "人民政府",
+                                                "政府",
+                                                "委员会",
+                                                "办公室",
+                                                "办公厅",
+                                                "管理局",
+                                                "局",
+                                                "厅",
+                                                "委",
+                                                "办",
+                                                "院",
+                                                "中心",
+                                                "街道办事处",
+                                                "办事处"};
 
 bool EndsWithIssuerWord(absl::string_view s) {
   for (absl::string_view ending : kIssuerEndings) {
@@ -37,7 +50,8 @@ int FirstYear(absl::string_view s) {
     if ((s[i] == '1' || s[i] == '2') && absl::ascii_isdigit(s[i + 1]) &&
         absl::ascii_isdigit(s[i + 2]) && absl::ascii_isdigit(s[i + 3]) &&
         (i == 0 || !absl::ascii_isdigit(s[i - 1])) && absl::StartsWith(s.substr(i + 4), "年")) {
-      int y = (s[i] - '0') * 1000 + (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
+      int y =
+          (s[i] - '0') * 1000 + (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
       if (y >= 1990 && y <= 2100) return y;
     }
   }
@@ -88,12 +102,12 @@ std::optional<Date> DateInUrl(absl::string_view url) {
       const bool digits = absl::SimpleAtoi(url.substr(i, 4), &d.year) &&
                           absl::SimpleAtoi(url.substr(i + 4, 2), &d.month) &&
                           absl::SimpleAtoi(url.substr(i + 6, 2), &d.day);
-      if (digits && d.year >= 1990 && d.year <= 2100 && d.month >= 1 && d.month <= 12 && d.day >= 1 &&
-          d.day <= 31) {
+      if (digits && d.year >= 1990 && d.year <= 2100 && d.month >= 1 && d.month <= 12 &&
+          d.day >= 1 && d.day <= 31) {
         return d;
       }
     }
-    if (n == 4 && i + 10 <= url.size() && url[i + 4] == '/' ) {
+    if (n == 4 && i + 10 <= url.size() && url[i + 4] == '/') {
       size_t length = 0;
       std::string dashed(url.substr(i, 10));
       std::replace(dashed.begin(), dashed.end(), '/', '-');
@@ -127,7 +141,8 @@ std::string BodyPrefix(const DocumentStructure& structure, size_t max_bytes) {
 
 int Count(absl::string_view text, absl::string_view word) {
   int n = 0;
-  for (size_t at = text.find(word); at != absl::string_view::npos; at = text.find(word, at + word.size())) {
+  for (size_t at = text.find(word); at != absl::string_view::npos;
+       at = text.find(word, at + word.size())) {
     ++n;
   }
   return n;
@@ -139,18 +154,18 @@ struct ScopeWords {
   absl::string_view words[4];
 };
 constexpr ScopeWords kScopeWords[] = {
-    {"省", {"全省", "我省", "省政府", "本省"}},   {"市", {"全市", "我市", "市政府", "本市"}},
-    {"县", {"全县", "我县", "县政府", "本县"}},   {"区", {"全区", "我区", "区政府", "本区"}},
-    {"州", {"全州", "我州", "州政府", "本州"}},   {"旗", {"全旗", "我旗", "旗政府", "本旗"}},
+    {"省", {"全省", "我省", "省政府", "本省"}},    {"市", {"全市", "我市", "市政府", "本市"}},
+    {"县", {"全县", "我县", "县政府", "本县"}},    {"区", {"全区", "我区", "区政府", "本区"}},
+    {"州", {"全州", "我州", "州政府", "本州"}},    {"旗", {"全旗", "我旗", "旗政府", "本旗"}},
     {"盟", {"全盟", "我盟", "盟行政公署", "本盟"}}};
 
 // Words that follow a region's name when the text speaks as that region
 // (X市坚持…, X县司法局贯彻落实…).
 constexpr absl::string_view kActorWords[] = {
-    "坚持", "认真", "深入", "全面", "始终", "紧紧", "围绕", "扎实", "积极", "持续", "大力",
-    "着力", "聚焦", "贯彻", "全力", "立足", "牢固", "按照", "把", "以", "在市委", "在县委",
-    "在区委", "在州委", "在省委", "人民政府", "政府", "市委", "县委", "区委", "州委", "法治政府",
-    "司法局", "各级", "上下"};
+    "坚持", "认真", "深入",   "全面",   "始终",     "紧紧",   "围绕",   "扎实",     "积极",
+    "持续", "大力", "着力",   "聚焦",   "贯彻",     "全力",   "立足",   "牢固",     "按照",
+    "把",   "以",   "在市委", "在县委", "在区委",   "在州委", "在省委", "人民政府", "政府",
+    "市委", "县委", "区委",   "州委",   "法治政府", "司法局", "各级",   "上下"};
 
 // Department words that, after a region's name at the start of the body,
 // make the body's first words its issuer (X县司法局贯彻落实…).
@@ -184,7 +199,8 @@ BodyEvidence ReadBody(absl::string_view body, const RegionTable& regions, Region
   }
   absl::flat_hash_map<std::string, int> score;
   for (const RegionMention& m : mentions) {
-    const std::string code = m.codes.size() == 1 ? m.codes.front() : regions.Disambiguate(m.codes, *context);
+    const std::string code =
+        m.codes.size() == 1 ? m.codes.front() : regions.Disambiguate(m.codes, *context);
     if (code.empty()) continue;
     int weight = 1;
     absl::string_view after = body.substr(m.offset + m.length);
@@ -201,7 +217,8 @@ BodyEvidence ReadBody(absl::string_view body, const RegionTable& regions, Region
       weight += 2;
     }
     auto region = regions.FindByCode(code);
-    if (region && !scope_suffix.empty() && absl::EndsWith(region->name(), scope_suffix)) weight *= 2;
+    if (region && !scope_suffix.empty() && absl::EndsWith(region->name(), scope_suffix))
+      weight *= 2;
     score[code] += weight;
     // "X县司法局贯彻落实…" at the very start: the issuer is that department.
     if (out.department.empty() && m.offset < 60) {
@@ -231,7 +248,8 @@ BodyEvidence ReadBody(absl::string_view body, const RegionTable& regions, Region
   return out;
 }
 
-void Warn(std::vector<zhibiao::v1::Warning>* warnings, absl::string_view code, std::string message) {
+void Warn(std::vector<zhibiao::v1::Warning>* warnings, absl::string_view code,
+          std::string message) {
   zhibiao::v1::Warning w;
   w.set_code(std::string(code));
   w.set_message(std::move(message));
@@ -239,7 +257,8 @@ void Warn(std::vector<zhibiao::v1::Warning>* warnings, absl::string_view code, s
 }
 
 std::string Describe(const zhibiao::v1::Region& r) {
-  return r.code().empty() ? absl::StrCat("\"", r.name(), "\"") : absl::StrCat(r.code(), " (", r.name(), ")");
+  return r.code().empty() ? absl::StrCat("\"", r.name(), "\"")
+                          : absl::StrCat(r.code(), " (", r.name(), ")");
 }
 
 // The region, found in the places that name it, strongest first.
@@ -292,20 +311,25 @@ DocumentKind DetectKind(const DocumentStructure& structure) {
   for (const std::string& line : structure.front_lines) absl::StrAppend(&heads, "\n", line);
   if (TitleSays(heads, {"政府工作报告"})) return zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT;
   if (TitleSays(heads, {"统计公报"})) return zhibiao::v1::DOCUMENT_KIND_STATISTICAL_BULLETIN;
-  if (TitleSays(heads, {"法治政府", "依法行政", "法治建设"})) return zhibiao::v1::DOCUMENT_KIND_RULE_OF_LAW_REPORT;
+  if (TitleSays(heads, {"法治政府", "依法行政", "法治建设"}))
+    return zhibiao::v1::DOCUMENT_KIND_RULE_OF_LAW_REPORT;
   // The body's shape: a speech to a congress, a bulletin's figures, the
   // vocabulary of rule-of-law reports.
   const std::string body = BodyPrefix(structure, 12000);
   if (absl::StrContains(structure.delivery_line, "人民代表大会") ||
-      (absl::StrContains(structure.salutation, "各位代表") && absl::StrContains(body, "政府工作"))) {
+      (absl::StrContains(structure.salutation, "各位代表") &&
+       absl::StrContains(body, "政府工作"))) {
     return zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT;
   }
-  const int bulletin = Count(body, "比上年增长") + Count(body, "比上年下降") + Count(body, "初步核算");
-  if (bulletin >= 5 && absl::StrContains(body, "初步核算")) return zhibiao::v1::DOCUMENT_KIND_STATISTICAL_BULLETIN;
+  const int bulletin =
+      Count(body, "比上年增长") + Count(body, "比上年下降") + Count(body, "初步核算");
+  if (bulletin >= 5 && absl::StrContains(body, "初步核算"))
+    return zhibiao::v1::DOCUMENT_KIND_STATISTICAL_BULLETIN;
   // Rule-of-law vocabulary, dense enough to be the subject, not a chapter.
   int terms = 0, uses = 0;
-  for (absl::string_view w : {"法治政府", "法治建设", "行政执法", "行政复议", "依法行政", "行政应诉",
-                              "普法", "法律顾问", "合法性审查", "法治思想", "规范性文件"}) {
+  for (absl::string_view w :
+       {"法治政府", "法治建设", "行政执法", "行政复议", "依法行政", "行政应诉", "普法", "法律顾问",
+        "合法性审查", "法治思想", "规范性文件"}) {
     const int n = Count(body, w);
     terms += n > 0;
     uses += n;
@@ -355,15 +379,16 @@ absl::Status ValidateHints(const zhibiao::v1::ReportHints& hints, const RegionTa
     }
   }
   if (!zhibiao::v1::DocumentKind_IsValid(hints.kind())) {
-    return absl::InvalidArgumentError(absl::StrCat("hints.kind ", hints.kind(), " is not a DocumentKind"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("hints.kind ", hints.kind(), " is not a DocumentKind"));
   }
   for (const auto& [name, value, limit] :
        {std::tuple<absl::string_view, absl::string_view, size_t>{"issuer", hints.issuer(), 300},
         {"title", hints.title(), 1000},
         {"source_url", hints.source_url(), 4096}}) {
     if (value.size() > limit) {
-      return absl::InvalidArgumentError(absl::StrCat("hints.", name, " is ", value.size(),
-                                                     " bytes, over the limit of ", limit));
+      return absl::InvalidArgumentError(
+          absl::StrCat("hints.", name, " is ", value.size(), " bytes, over the limit of ", limit));
     }
     if (value.find_first_of("\n\r") != absl::string_view::npos) {
       return absl::InvalidArgumentError(absl::StrCat("hints.", name, " holds a line break"));
@@ -388,8 +413,8 @@ void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regio
   if (hints.kind() != zhibiao::v1::DOCUMENT_KIND_UNSPECIFIED) {
     if (detected_kind != hints.kind() && detected_kind != zhibiao::v1::DOCUMENT_KIND_OTHER) {
       Warn(warnings, "hint_contradicts_text",
-           absl::StrCat("kind hint ", KindName(hints.kind()), " contradicts the text, which reads as ",
-                        KindName(detected_kind)));
+           absl::StrCat("kind hint ", KindName(hints.kind()),
+                        " contradicts the text, which reads as ", KindName(detected_kind)));
     }
     kind = hints.kind();
   }
@@ -409,7 +434,8 @@ void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regio
   if ((issuer.empty() || !EndsWithIssuerWord(issuer)) && !structure.signature.empty()) {
     issuer = structure.signature;
   }
-  if (!EndsWithIssuerWord(issuer) && !body_evidence.department.empty()) issuer = body_evidence.department;
+  if (!EndsWithIssuerWord(issuer) && !body_evidence.department.empty())
+    issuer = body_evidence.department;
   if (!EndsWithIssuerWord(issuer)) issuer.clear();
 
   // Region: the hint, else the places that name it.
@@ -444,14 +470,17 @@ void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regio
     }
   }
   meta->set_issuer(issuer);
-  if (issuer.empty()) Warn(warnings, "issuer_unresolved", "no issuer in the title, signature or body");
+  if (issuer.empty())
+    Warn(warnings, "issuer_unresolved", "no issuer in the title, signature or body");
   if (region) {
     *meta->mutable_region() = *region;
   } else {
     // Keep the name as written (up to the administrative suffix) for search.
     std::string name;
-    absl::string_view written = !issuer.empty() ? absl::string_view(issuer) : absl::string_view(structure.title);
-    for (absl::string_view suffix : {"自治县", "自治州", "县", "市", "区", "旗", "州", "盟", "省"}) {
+    absl::string_view written =
+        !issuer.empty() ? absl::string_view(issuer) : absl::string_view(structure.title);
+    for (absl::string_view suffix :
+         {"自治县", "自治州", "县", "市", "区", "旗", "州", "盟", "省"}) {
       size_t at = written.find(suffix);
       if (at != absl::string_view::npos && at >= 6 && at <= 60) {
         name = std::string(written.substr(0, at + suffix.size()));
@@ -481,7 +510,8 @@ void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regio
     meta->set_published_date(hints.published_date());
   }
   if (meta->published_date().empty()) {
-    Warn(warnings, "date_unresolved", "no publication date in the closing lines, page or delivery line");
+    Warn(warnings, "date_unresolved",
+         "no publication date in the closing lines, page or delivery line");
   }
 
   // The year reported on. A work report delivered in Y reviews Y-1; other
@@ -506,7 +536,8 @@ void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regio
   if (hints.report_year() != 0) {
     if (year != 0 && year != hints.report_year()) {
       Warn(warnings, "hint_contradicts_text",
-           absl::StrCat("report_year hint ", hints.report_year(), " contradicts the text, which reports on ", year));
+           absl::StrCat("report_year hint ", hints.report_year(),
+                        " contradicts the text, which reports on ", year));
     }
     year = hints.report_year();
   }
@@ -516,8 +547,8 @@ void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regio
   // Title: the hint, else the text's. A bare genre name (政府工作报告) is
   // completed with the year and region the text gives, as the report is cited.
   std::string title = structure.title;
-  if (kind == zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT && region && !region->name().empty() &&
-      (title == "政府工作报告" || title.empty()) && year != 0) {
+  if (kind == zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT && region &&
+      !region->name().empty() && (title == "政府工作报告" || title.empty()) && year != 0) {
     title = absl::StrCat(year + 1, "年", region->name(), "政府工作报告");
   }
   if (!hints.title().empty()) title = hints.title();

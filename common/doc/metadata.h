@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "common/regions/regions.h"
 #include "common/doc/structure.h"
+#include "common/regions/regions.h"
 #include "zhibiao/v1/report.pb.h"
 
 namespace zb::doc {

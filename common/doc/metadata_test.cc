@@ -8,13 +8,16 @@ namespace {
 
 zhibiao::v1::ReportMeta Derive(const std::string& text, std::vector<zhibiao::v1::Warning>* w) {
   zhibiao::v1::ReportMeta meta;
-  DeriveMetadata(ParseStructure(text), RegionTable::Default(), zhibiao::v1::ReportHints(), &meta, w);
+  DeriveMetadata(ParseStructure(text), RegionTable::Default(), zhibiao::v1::ReportHints(), &meta,
+                 w);
   return meta;
 }
 
 TEST(MetadataTest, GovernmentReport) {
   std::vector<zhibiao::v1::Warning> w;
-  auto meta = Derive("新乡市人民政府 关于2021年法治政府建设情况的报告\n正文。\n新乡市人民政府\n2022年2月25日\n", &w);
+  auto meta = Derive(
+      "新乡市人民政府 关于2021年法治政府建设情况的报告\n正文。\n新乡市人民政府\n2022年2月25日\n",
+      &w);
   EXPECT_EQ(meta.issuer(), "新乡市人民政府");
   EXPECT_EQ(meta.region().code(), "410700");
   EXPECT_EQ(meta.report_year(), 2021);
@@ -33,7 +36,9 @@ TEST(MetadataTest, DepartmentTakesItsGovernmentsRegion) {
 
 TEST(MetadataTest, UnknownRegionIsAWarningNotAnError) {
   std::vector<zhibiao::v1::Warning> w;
-  auto meta = Derive("云溪县人民政府关于2022年度法治政府建设情况的报告\n正文。\n云溪县人民政府\n2023年3月15日\n", &w);
+  auto meta = Derive(
+      "云溪县人民政府关于2022年度法治政府建设情况的报告\n正文。\n云溪县人民政府\n2023年3月15日\n",
+      &w);
   EXPECT_EQ(meta.region().name(), "云溪县");
   EXPECT_EQ(meta.region().code(), "");
   ASSERT_EQ(w.size(), 1u);
@@ -42,7 +47,8 @@ TEST(MetadataTest, UnknownRegionIsAWarningNotAnError) {
 
 TEST(MetadataTest, YearFromPublicationWhenTitleHasNone) {
   std::vector<zhibiao::v1::Warning> w;
-  auto meta = Derive("郑州市人民政府法治政府建设情况报告\n正文没有年份。\n郑州市人民政府\n2023-02-20\n", &w);
+  auto meta = Derive(
+      "郑州市人民政府法治政府建设情况报告\n正文没有年份。\n郑州市人民政府\n2023-02-20\n", &w);
   EXPECT_EQ(meta.report_year(), 2022);
 }
 
@@ -122,15 +128,20 @@ TEST(MetadataRulesTest, ADepartmentsBodyGivesItsIssuerAndItsGovernmentsRegion) {
 }
 
 TEST(MetadataRulesTest, AutonomousPrefectureAndCountyShortForms) {
-  EXPECT_EQ(DeriveWith("延边州人民政府关于2023年法治政府建设情况的报告\n2023年,全州上下坚持依法行政。\n")
-                .meta.region().code(),
-            "222400");
+  EXPECT_EQ(
+      DeriveWith("延边州人民政府关于2023年法治政府建设情况的报告\n2023年,全州上下坚持依法行政。\n")
+          .meta.region()
+          .code(),
+      "222400");
   EXPECT_EQ(DeriveWith("恩施州2022年法治政府建设情况报告\n2022年,全州深入推进依法行政。\n")
-                .meta.region().code(),
+                .meta.region()
+                .code(),
             "422800");
-  EXPECT_EQ(DeriveWith("长阳县人民政府关于2022年法治政府建设情况的报告\n2022年,全县推进依法行政。\n")
-                .meta.region().code(),
-            "420528");
+  EXPECT_EQ(
+      DeriveWith("长阳县人民政府关于2022年法治政府建设情况的报告\n2022年,全县推进依法行政。\n")
+          .meta.region()
+          .code(),
+      "420528");
 }
 
 TEST(MetadataRulesTest, ProvinceWithoutItsSuffix) {
@@ -154,7 +165,8 @@ TEST(MetadataRulesTest, NamesSeveralRegionsShareAreToldApartByTheRegionsAround) 
       "2022年,在开封市委、市政府的坚强领导下,鼓楼区坚持依法行政,全区办理行政复议案件61件。\n");
   EXPECT_EQ(kaifeng.meta.region().code(), "410204");
   // Nothing around it decides: unresolved, with a warning.
-  Derived alone = DeriveWith("鼓楼区人民政府关于2022年法治政府建设情况的报告\n2022年,全区坚持依法行政。\n");
+  Derived alone =
+      DeriveWith("鼓楼区人民政府关于2022年法治政府建设情况的报告\n2022年,全区坚持依法行政。\n");
   EXPECT_EQ(alone.meta.region().code(), "");
   EXPECT_TRUE(HasWarning(alone, "region_unresolved"));
 }
@@ -194,7 +206,8 @@ TEST(MetadataRulesTest, ACitysWorkReportFromItsDeliveryLine) {
 TEST(MetadataRulesTest, PhotoCaptionsAndSpeakerLinesAreNotTheBody) {
   Derived d = DeriveWith(
       "2026年山西省政府工作报告\n——2026年2月2日在山西省第十四届人民代表大会第五次会议上\n"
-      "来源:山西日报\n时间:2026-02-09\n省长 卢东亮\n省长卢东亮在省十四届人大五次会议上作政府工作报告。本报记者阮洋摄\n"
+      "来源:山西日报\n时间:2026-02-09\n省长 "
+      "卢东亮\n省长卢东亮在省十四届人大五次会议上作政府工作报告。本报记者阮洋摄\n"
       "各位代表:\n现在,我代表省人民政府,向大会报告工作。\n");
   EXPECT_EQ(d.meta.title(), "2026年山西省政府工作报告");
   EXPECT_EQ(d.meta.published_date(), "2026-02-09");
@@ -212,7 +225,8 @@ TEST(MetadataHintsTest, HintsWinAndContradictionsWarn) {
   hints.set_region_code("410700");
   hints.set_report_year(2023);
   hints.set_kind(zhibiao::v1::DOCUMENT_KIND_RULE_OF_LAW_REPORT);
-  hints.set_source_url("https://www.xinxiang.gov.cn/sitesources/xxsrmzf/page_pc/zwgk/t20240220_123.html");
+  hints.set_source_url(
+      "https://www.xinxiang.gov.cn/sitesources/xxsrmzf/page_pc/zwgk/t20240220_123.html");
   Derived hinted = DeriveWith(excerpt, hints);
   EXPECT_EQ(hinted.meta.region().code(), "410700");
   EXPECT_EQ(hinted.meta.region().province_code(), "410000");
@@ -227,7 +241,8 @@ TEST(MetadataHintsTest, HintsWinAndContradictionsWarn) {
   ASSERT_TRUE(HasWarning(contradicted, "hint_contradicts_text"));
   bool names_both = false;
   for (const auto& w : contradicted.warnings) {
-    names_both = names_both || (absl::StrContains(w.message(), "410100") && absl::StrContains(w.message(), "410700"));
+    names_both = names_both || (absl::StrContains(w.message(), "410100") &&
+                                absl::StrContains(w.message(), "410700"));
   }
   EXPECT_TRUE(names_both);
 }
@@ -240,10 +255,12 @@ TEST(MetadataHintsTest, HintsThatCannotBeRightAreRefused) {
   EXPECT_TRUE(absl::StrContains(s.message(), "999999")) << s;
   hints.Clear();
   hints.set_published_date("2024/02/20");
-  EXPECT_EQ(ValidateHints(hints, RegionTable::Default()).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateHints(hints, RegionTable::Default()).code(),
+            absl::StatusCode::kInvalidArgument);
   hints.Clear();
   hints.set_report_year(3000);
-  EXPECT_EQ(ValidateHints(hints, RegionTable::Default()).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateHints(hints, RegionTable::Default()).code(),
+            absl::StatusCode::kInvalidArgument);
   hints.Clear();
   hints.set_region_code("410700");
   hints.set_published_date("2024-02-20");

@@ -17,11 +17,11 @@ namespace zb::doc {
 // What kind of chrome a line is; kNone for report text.
 enum class ChromeKind {
   kNone = 0,
-  kToolbar,     // only toolbar words: 下载, 打印, 字号, 加大, 分享, 关闭窗口, 【, 】
+  kToolbar,  // only toolbar words: 下载, 打印, 字号, 加大, 分享, 关闭窗口, 【, 】
   kBreadcrumb,  // 当前位置:首页>…, or a lone ">"
   kPageLabel,   // 来源:…, 时间:…, 发布时间:, 阅读量:, 编辑:…, 索引号:…
   kCaption,     // a photo caption: …记者 X 摄, 图为…
-  kFooter,      // 版权所有, Copyright, ICP备, 公网安备, 主办单位, 相关报道:, 扫一扫…
+  kFooter,  // 版权所有, Copyright, ICP备, 公网安备, 主办单位, 相关报道:, 扫一扫…
 };
 
 // Classifies one trimmed, NFKC-normalised line on its own.

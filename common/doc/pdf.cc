@@ -115,7 +115,9 @@ absl::StatusOr<DocumentText> ReadPdfDocument(absl::string_view bytes, const Read
   out.format = zhibiao::v1::DOCUMENT_FORMAT_PDF;
   std::string paragraph;
   for (size_t i = 0; i < lines.size(); ++i) {
-    paragraph = paragraph.empty() ? lines[i] : text::RemoveSpacesAroundCjk(absl::StrCat(paragraph, " ", lines[i]));
+    paragraph = paragraph.empty()
+                    ? lines[i]
+                    : text::RemoveSpacesAroundCjk(absl::StrCat(paragraph, " ", lines[i]));
     const bool last = i + 1 == lines.size();
     const bool next_is_heading = !last && MatchHeading(lines[i + 1]).has_value();
     const bool short_line = lengths[i] < full * 85 / 100;

@@ -27,7 +27,6 @@ struct Line {
 
 bool IsSpace(char32_t c) { return c == ' ' || c == '\t' || c == 0x3000 || c == 0xA0; }
 
-
 std::vector<Line> SplitLines(absl::string_view text) {
   std::vector<Line> lines;
   size_t i = 0;
@@ -242,9 +241,9 @@ bool IsDeliveryLine(absl::string_view line) {
 }
 
 // Offices whose holder delivers a government's report.
-constexpr absl::string_view kSpeakerOffices[] = {
-    "代省长", "省长", "代市长", "市长", "代县长", "县长", "代区长", "区长", "代州长", "州长",
-    "代主席", "主席", "盟长", "旗长", "代旗长"};
+constexpr absl::string_view kSpeakerOffices[] = {"代省长", "省长",   "代市长", "市长",   "代县长",
+                                                 "县长",   "代区长", "区长",   "代州长", "州长",
+                                                 "代主席", "主席",   "盟长",   "旗长",   "代旗长"};
 
 // "河南省人民政府省长 王凯", "省长 胡玉亭": an office and a name.
 bool IsSpeakerLine(absl::string_view line) {
@@ -261,7 +260,7 @@ bool IsSpeakerLine(absl::string_view line) {
 
 // Words a salutation addresses.
 constexpr absl::string_view kAddressees[] = {"代表", "委员", "常委会", "常务委员会", "同志",
-                                             "人大", "政协", "领导", "主任"};
+                                             "人大", "政协", "领导",   "主任"};
 
 // "各位代表:", "云溪县人民代表大会常务委员会:". Right after a title any short
 // line ending in a colon counts (`after_title`).
@@ -317,8 +316,9 @@ bool EndsSentence(char32_t c) {
 }
 
 // Words an issuer's name ends with (a closing signature).
-constexpr absl::string_view kIssuerWords[] = {"人民政府", "政府", "委员会", "办公室", "办公厅",
-                                              "局", "厅", "委", "办", "院", "中心", "办事处"};
+constexpr absl::string_view kIssuerWords[] = {"人民政府", "政府", "委员会", "办公室",
+                                              "办公厅",   "局",   "厅",     "委",
+                                              "办",       "院",   "中心",   "办事处"};
 
 // Where a run-on line breaks: after a title at its start (`first`), after a
 // salutation, before inline headings (`headings`), and before a closing
@@ -336,9 +336,8 @@ std::vector<size_t> RunOnCuts(absl::string_view line, bool first, bool headings,
       absl::string_view rest = line.substr(end);
       if (!HasNoPunctuation(head) || text::CodePointCount(head) < 6 || rest.empty()) continue;
       const size_t colon = rest.find(':');
-      const bool salutation_follows =
-          colon != absl::string_view::npos && colon < 120 &&
-          HasNoPunctuation(rest.substr(0, colon));
+      const bool salutation_follows = colon != absl::string_view::npos && colon < 120 &&
+                                      HasNoPunctuation(rest.substr(0, colon));
       if (rest.front() == ' ' || salutation_follows || absl::ascii_isdigit(rest.front())) {
         cuts.push_back(end);
         from = end;
@@ -364,7 +363,9 @@ std::vector<size_t> RunOnCuts(absl::string_view line, bool first, bool headings,
       size_t before = at;
       const char32_t prev = [&] {
         size_t k = before;
-        do { --k; } while (k > 0 && (line[k] & 0xC0) == 0x80);
+        do {
+          --k;
+        } while (k > 0 && (line[k] & 0xC0) == 0x80);
         size_t j = k;
         return text::NextCodePoint(line, &j);
       }();
@@ -373,7 +374,8 @@ std::vector<size_t> RunOnCuts(absl::string_view line, bool first, bool headings,
       closing.push_back(at);
       const size_t stop = line.rfind("。", at);
       if (stop != absl::string_view::npos && stop >= from) {
-        absl::string_view signature = absl::StripAsciiWhitespace(line.substr(stop + 3, at - stop - 3));
+        absl::string_view signature =
+            absl::StripAsciiWhitespace(line.substr(stop + 3, at - stop - 3));
         bool issuer = false;
         for (absl::string_view w : kIssuerWords) issuer = issuer || absl::EndsWith(signature, w);
         if (issuer && text::CodePointCount(signature) <= 30 && HasNoPunctuation(signature)) {
@@ -411,7 +413,8 @@ std::vector<Line> SplitRunOnLines(std::vector<Line> lines) {
   std::vector<Line> out;
   out.reserve(lines.size());
   size_t first_text = 0;
-  while (first_text < lines.size() && ClassifyChromeLine(lines[first_text].text) != ChromeKind::kNone) {
+  while (first_text < lines.size() &&
+         ClassifyChromeLine(lines[first_text].text) != ChromeKind::kNone) {
     ++first_text;
   }
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -447,7 +450,8 @@ size_t DropTrailingChrome(const std::vector<Line>& lines, DocumentStructure* out
 }
 
 // The closing date line and the signature before it; moves *end before them.
-void ReadClosing(const std::vector<Line>& lines, size_t begin, size_t* end, DocumentStructure* out) {
+void ReadClosing(const std::vector<Line>& lines, size_t begin, size_t* end,
+                 DocumentStructure* out) {
   if (*end > begin + 1 && ParseDateLine(lines[*end - 1].text).has_value()) {
     out->date_line = std::string(lines[*end - 1].text);
     --*end;
@@ -519,7 +523,8 @@ size_t ReadFrontMatter(const std::vector<Line>& lines, size_t end, DocumentStruc
         label.value = std::string(lines[++i].text);
         ++out->chrome_lines;
       }
-      if (label.kind == PageLabel::Kind::kDate && out->page_date.empty()) out->page_date = label.value;
+      if (label.kind == PageLabel::Kind::kDate && out->page_date.empty())
+        out->page_date = label.value;
       if (label.kind == PageLabel::Kind::kSource && out->page_source.empty()) {
         out->page_source = label.value;
       }
@@ -583,7 +588,8 @@ size_t ReadFrontMatter(const std::vector<Line>& lines, size_t end, DocumentStruc
     }
     out->title = text::RemoveSpacesAroundCjk(titles[best].second);
     for (size_t k = 0; k < titles.size(); ++k) {
-      if (k != best && titles[k].second != titles[best].second) out->front_lines.push_back(titles[k].second);
+      if (k != best && titles[k].second != titles[best].second)
+        out->front_lines.push_back(titles[k].second);
     }
   }
   if (salutation != std::string::npos) {
@@ -618,9 +624,9 @@ DocumentStructure ParseStructure(absl::string_view text) {
     std::string id;
     std::string path;
   };
-  std::vector<Open> stack;             // open headings, outermost first
+  std::vector<Open> stack;                    // open headings, outermost first
   std::array<int, kStyleCount> last_value{};  // last ordinal value seen per style in its parent
-  int current = -1;  // index in out.sections of the open section
+  int current = -1;                           // index in out.sections of the open section
   // The preamble between the title block and the first heading.
   {
     zhibiao::v1::Section pre;
@@ -670,8 +676,8 @@ DocumentStructure ParseStructure(absl::string_view text) {
     open.value = h->value;
     open.level = static_cast<int>(stack.size()) + 1;
     open.id = stack.empty() ? absl::StrCat(h->value) : absl::StrCat(stack.back().id, ".", h->value);
-    open.path = stack.empty() ? h->path_component
-                              : absl::StrCat(stack.back().path, ".", h->path_component);
+    open.path =
+        stack.empty() ? h->path_component : absl::StrCat(stack.back().path, ".", h->path_component);
     zhibiao::v1::Section section;
     section.set_section_id(open.id);
     section.set_parent_id(stack.empty() ? "" : stack.back().id);

@@ -54,16 +54,14 @@ TEST(StructureTest, EveryHeadingStyle) {
   const std::string text =
       "报告\n第一部分 总体情况\n一、工作\n(一)执法\n1.培训\n(1)学时\n①课程\n②考试\n(2)人数\n";
   DocumentStructure s = ParseStructure(text);
-  EXPECT_EQ(Paths(s), (std::vector<std::string>{"第一部分", "第一部分.一", "第一部分.一.(一)",
-                                                "第一部分.一.(一).1", "第一部分.一.(一).1.(1)",
-                                                "第一部分.一.(一).1.(1).①",
-                                                "第一部分.一.(一).1.(1).②",
-                                                "第一部分.一.(一).1.(2)"}));
+  EXPECT_EQ(Paths(s), (std::vector<std::string>{
+                          "第一部分", "第一部分.一", "第一部分.一.(一)", "第一部分.一.(一).1",
+                          "第一部分.一.(一).1.(1)", "第一部分.一.(一).1.(1).①",
+                          "第一部分.一.(一).1.(1).②", "第一部分.一.(一).1.(2)"}));
 }
 
 TEST(StructureTest, NumbersThatStartBodyLinesAreNotHeadings) {
-  const std::string text =
-      "报告\n一、工作\n2021年,全市办理案件3件。\n1.5万人参加。\n3.其他事项\n";
+  const std::string text = "报告\n一、工作\n2021年,全市办理案件3件。\n1.5万人参加。\n3.其他事项\n";
   DocumentStructure s = ParseStructure(text);
   // "3." does not follow "1." or start a list, "1.5万" is a decimal, "2021年" a year.
   EXPECT_EQ(Paths(s), (std::vector<std::string>{"一"}));

@@ -32,9 +32,10 @@ constexpr absl::string_view kScopePrefixes[] = {
     "提出", "确保", "力争", "争取", "实现"};
 // Linking words between the subject and the figure (dropped from the end).
 constexpr absl::string_view kLinkSuffixes[] = {
-    "达到了", "达到", "达", "为", "是", "了", "至", "到", "约", "近", "超过", "逾", "共", "共计",
-    "累计", "合计", "总计", "分别", "均", "已", "计", "占", "有", "突破", "不少于", "不低于",
-    "不到", "不足", "不超过", "超", "总数", "数量", "数", "人数"};
+    "达到了", "达到",   "达", "为",   "是",   "了",   "至",     "到",     "约",
+    "近",     "超过",   "逾", "共",   "共计", "累计", "合计",   "总计",   "分别",
+    "均",     "已",     "计", "占",   "有",   "突破", "不少于", "不低于", "不到",
+    "不足",   "不超过", "超", "总数", "数量", "数",   "人数"};
 
 bool StripPrefix(std::string* s, absl::string_view p) {
   if (absl::StartsWith(*s, p) && s->size() > p.size()) {
@@ -58,23 +59,40 @@ struct ChangeWord {
   zhibiao::v1::Change change;
 };
 constexpr ChangeWord kChangeWords[] = {
-    {"同比增长", zhibiao::v1::CHANGE_INCREASE}, {"同比下降", zhibiao::v1::CHANGE_DECREASE},
-    {"年均增长", zhibiao::v1::CHANGE_INCREASE}, {"年均下降", zhibiao::v1::CHANGE_DECREASE},
-    {"涨幅", zhibiao::v1::CHANGE_INCREASE}, {"上涨", zhibiao::v1::CHANGE_INCREASE},
-    {"增幅", zhibiao::v1::CHANGE_INCREASE}, {"增速", zhibiao::v1::CHANGE_INCREASE},
-    {"微涨", zhibiao::v1::CHANGE_INCREASE}, {"微降", zhibiao::v1::CHANGE_DECREASE},
-    {"净增", zhibiao::v1::CHANGE_INCREASE}, {"净减少", zhibiao::v1::CHANGE_DECREASE},
-    {"同比减少", zhibiao::v1::CHANGE_DECREASE}, {"同比增加", zhibiao::v1::CHANGE_INCREASE},
-    {"增长", zhibiao::v1::CHANGE_INCREASE}, {"增加", zhibiao::v1::CHANGE_INCREASE},
-    {"提高", zhibiao::v1::CHANGE_INCREASE}, {"提升", zhibiao::v1::CHANGE_INCREASE},
-    {"上升", zhibiao::v1::CHANGE_INCREASE}, {"新增", zhibiao::v1::CHANGE_INCREASE},
-    {"增", zhibiao::v1::CHANGE_INCREASE}, {"多", zhibiao::v1::CHANGE_INCREASE},
-    {"下降", zhibiao::v1::CHANGE_DECREASE}, {"减少", zhibiao::v1::CHANGE_DECREASE},
-    {"降低", zhibiao::v1::CHANGE_DECREASE}, {"压缩", zhibiao::v1::CHANGE_DECREASE},
-    {"缩短", zhibiao::v1::CHANGE_DECREASE}, {"删除", zhibiao::v1::CHANGE_DECREASE},
-    {"削减", zhibiao::v1::CHANGE_DECREASE}, {"精简", zhibiao::v1::CHANGE_DECREASE},
-    {"下调", zhibiao::v1::CHANGE_DECREASE}, {"减", zhibiao::v1::CHANGE_DECREASE},
-    {"少", zhibiao::v1::CHANGE_DECREASE}, {"下降了", zhibiao::v1::CHANGE_DECREASE},
+    {"同比增长", zhibiao::v1::CHANGE_INCREASE},
+    {"同比下降", zhibiao::v1::CHANGE_DECREASE},
+    {"年均增长", zhibiao::v1::CHANGE_INCREASE},
+    {"年均下降", zhibiao::v1::CHANGE_DECREASE},
+    {"涨幅", zhibiao::v1::CHANGE_INCREASE},
+    {"上涨", zhibiao::v1::CHANGE_INCREASE},
+    {"增幅", zhibiao::v1::CHANGE_INCREASE},
+    {"增速", zhibiao::v1::CHANGE_INCREASE},
+    {"微涨", zhibiao::v1::CHANGE_INCREASE},
+    {"微降", zhibiao::v1::CHANGE_DECREASE},
+    {"净增", zhibiao::v1::CHANGE_INCREASE},
+    {"净减少", zhibiao::v1::CHANGE_DECREASE},
+    {"同比减少", zhibiao::v1::CHANGE_DECREASE},
+    {"同比增加", zhibiao::v1::CHANGE_INCREASE},
+    {"增长", zhibiao::v1::CHANGE_INCREASE},
+    {"增加", zhibiao::v1::CHANGE_INCREASE},
+    {"提高", zhibiao::v1::CHANGE_INCREASE},
+    {"提升", zhibiao::v1::CHANGE_INCREASE},
+    {"上升", zhibiao::v1::CHANGE_INCREASE},
+    {"新增", zhibiao::v1::CHANGE_INCREASE},
+    {"增", zhibiao::v1::CHANGE_INCREASE},
+    {"多", zhibiao::v1::CHANGE_INCREASE},
+    {"下降", zhibiao::v1::CHANGE_DECREASE},
+    {"减少", zhibiao::v1::CHANGE_DECREASE},
+    {"降低", zhibiao::v1::CHANGE_DECREASE},
+    {"压缩", zhibiao::v1::CHANGE_DECREASE},
+    {"缩短", zhibiao::v1::CHANGE_DECREASE},
+    {"删除", zhibiao::v1::CHANGE_DECREASE},
+    {"削减", zhibiao::v1::CHANGE_DECREASE},
+    {"精简", zhibiao::v1::CHANGE_DECREASE},
+    {"下调", zhibiao::v1::CHANGE_DECREASE},
+    {"减", zhibiao::v1::CHANGE_DECREASE},
+    {"少", zhibiao::v1::CHANGE_DECREASE},
+    {"下降了", zhibiao::v1::CHANGE_DECREASE},
     // Of a pollutant's concentration or an intensity: PM2.5浓度改善24.7%.
     {"改善", zhibiao::v1::CHANGE_DECREASE}};
 
@@ -85,13 +103,13 @@ constexpr absl::string_view kChangeFillers[] = {"了", "分别", "约", "近", "
 // the figure's own clause before it ("力争优秀率达到95%以上"); a goal named after
 // the figure ("完成…5-8名…的目标") was achieved.
 constexpr absl::string_view kTargetWords[] = {"力争", "争取", "目标是", "目标为", "目标任务",
-                                              "计划", "预计", "拟", "将达到", "要达到"};
+                                              "计划", "预计", "拟",     "将达到", "要达到"};
 // Of those, the words that also report the past where the passage is about
 // it: 争取国家资金超千亿元 (obtained), 预计年均增长11% (estimated).
 constexpr absl::string_view kPastToleratedTargetWords[] = {"争取", "预计"};
 // Section headings about next year's plans.
-constexpr absl::string_view kPlanHeadings[] = {"打算", "工作计划", "工作安排", "工作思路",
-                                               "下一步", "下步", "展望", "明年", "工作重点"};
+constexpr absl::string_view kPlanHeadings[] = {"打算", "工作计划", "工作安排", "工作思路", "下一步",
+                                               "下步", "展望",     "明年",     "工作重点"};
 
 zhibiao::v1::Change DetectChange(const CodePointText& t, int64_t figure_begin,
                                  int64_t clause_begin) {
@@ -135,8 +153,8 @@ zhibiao::v1::Change DetectChange(const CodePointText& t, int64_t figure_begin,
 std::string StripLeadingScope(absl::string_view clause) {
   std::string s(absl::StripAsciiWhitespace(clause));
   // Leading list markers and connectives.
-  for (absl::string_view marker : {"一是", "二是", "三是", "四是", "五是", "六是", "七是", "八是",
-                                   "九是", "十是"}) {
+  for (absl::string_view marker :
+       {"一是", "二是", "三是", "四是", "五是", "六是", "七是", "八是", "九是", "十是"}) {
     StripPrefix(&s, marker);
   }
   // A leading date or year: 2021年, 截至2021年底.
@@ -196,7 +214,8 @@ std::vector<std::string> RespectiveItems(absl::string_view list, size_t count) {
     for (const std::string& item : items) {
       std::string rest = item;
       size_t at;
-      while ((at = std::min({rest.find("和"), rest.find("与"), rest.find("及")})) != std::string::npos &&
+      while ((at = std::min({rest.find("和"), rest.find("与"), rest.find("及")})) !=
+                 std::string::npos &&
              at > 0 && at + 3 < rest.size()) {
         finer.push_back(rest.substr(0, at));
         rest.erase(0, at + 3);
@@ -246,9 +265,9 @@ namespace {
 // Verbs of reaching a level, between a subject and the level it reached
 // (地区生产总值迈上5万亿元台阶, 从2020年的3.68万亿元增长到2025年的4.93万亿元).
 constexpr absl::string_view kReachSuffixes[] = {
-    "迈上", "跨过", "跨越", "稳定在", "保持在", "提高到", "提升到", "增长到", "增加到", "扩大到", "下降到",
-    "降低到", "减少到", "增至", "提高至", "提升至", "扩大至", "降至", "降到", "由上年", "比上年", "较上年",
-    "从", "由"};
+    "迈上",   "跨过",   "跨越",   "稳定在", "保持在", "提高到", "提升到", "增长到",
+    "增加到", "扩大到", "下降到", "降低到", "减少到", "增至",   "提高至", "提升至",
+    "扩大至", "降至",   "降到",   "由上年", "比上年", "较上年", "从",     "由"};
 
 // A year the figure is dated by at the end of a subject (…从2020年的,
 // …到2025年底的): dropped, since the figure's period says it.
@@ -278,19 +297,20 @@ bool StripListCommas(std::string* s) {
 
 // A subject that is only a verb names nothing (增长 of 、增长到4398.6亿元).
 bool IsBareVerb(absl::string_view subject) {
-  static constexpr absl::string_view kBareVerbs[] = {
-      "增长", "提高", "提升", "增加", "下降", "降低", "减少", "达到", "实现", "突破", "超过", "保持", "稳定",
-      "扩大", "完成", "累计", "新增"};
-  return absl::c_linear_search(kBareVerbs, subject) || absl::c_linear_search(kLinkSuffixes, subject) ||
+  static constexpr absl::string_view kBareVerbs[] = {"增长", "提高", "提升", "增加", "下降", "降低",
+                                                     "减少", "达到", "实现", "突破", "超过", "保持",
+                                                     "稳定", "扩大", "完成", "累计", "新增"};
+  return absl::c_linear_search(kBareVerbs, subject) ||
+         absl::c_linear_search(kLinkSuffixes, subject) ||
          absl::c_linear_search(kReachSuffixes, subject);
 }
 
 // Whether the words after a figure go on with a verb (3.68万亿元增长到…), so
 // they name no noun the figure counts.
 bool StartsWithAVerb(absl::string_view after) {
-  static constexpr absl::string_view kVerbStarts[] = {"增长", "增加", "提高", "提升", "下降", "降低", "减少",
-                                                      "达", "突破", "超过", "到", "至", "比", "较", "同比",
-                                                      "增", "降", "跃升", "迈上", "跨越", "跨过"};
+  static constexpr absl::string_view kVerbStarts[] = {
+      "增长", "增加", "提高", "提升", "下降", "降低", "减少", "达",   "突破", "超过", "到",
+      "至",   "比",   "较",   "同比", "增",   "降",   "跃升", "迈上", "跨越", "跨过"};
   for (absl::string_view v : kVerbStarts) {
     if (absl::StartsWith(after, v)) return true;
   }
@@ -318,19 +338,21 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
 
 std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     const CodePointText& t, const std::vector<zhibiao::v1::Section>& sections, int report_year) {
-  return ExtractIndicators(t, sections, ReportTime{report_year, zhibiao::v1::DOCUMENT_KIND_UNSPECIFIED});
+  return ExtractIndicators(t, sections,
+                           ReportTime{report_year, zhibiao::v1::DOCUMENT_KIND_UNSPECIFIED});
 }
 
 std::vector<zhibiao::v1::Indicator> ExtractIndicators(
-    const CodePointText& t, const std::vector<zhibiao::v1::Section>& sections, const ReportTime& time) {
+    const CodePointText& t, const std::vector<zhibiao::v1::Section>& sections,
+    const ReportTime& time) {
   ExtractBounds unbounded;
   unbounded.max_figures = std::numeric_limits<int64_t>::max();
   return *ExtractIndicators(t, sections, time, unbounded);
 }
 
 absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
-    const CodePointText& t, const std::vector<zhibiao::v1::Section>& sections, const ReportTime& time,
-    const ExtractBounds& bounds) {
+    const CodePointText& t, const std::vector<zhibiao::v1::Section>& sections,
+    const ReportTime& time, const ExtractBounds& bounds) {
   const CallBudget unlimited;
   const CallBudget& budget = bounds.budget != nullptr ? *bounds.budget : unlimited;
   const int report_year = time.report_year;
@@ -339,9 +361,9 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
   const std::vector<FoundQuantity> found =
       FindQuantities(t, most == std::numeric_limits<size_t>::max() ? most : most + 1);
   if (found.size() > most) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "document has more than ", bounds.max_figures,
-        " figures, the limit for one report (--max_indicators); split it"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("document has more than ", bounds.max_figures,
+                     " figures, the limit for one report (--max_indicators); split it"));
   }
   if (absl::Status s = budget.Check("extracting figures"); !s.ok()) return s;
   const TimeMarkers time_markers(t, report_year, time.kind);
@@ -368,7 +390,8 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
       plan = true;
     }
     const absl::string_view id = s.section_id();
-    for (size_t dot = id.find('.'); !plan && dot != absl::string_view::npos; dot = id.find('.', dot + 1)) {
+    for (size_t dot = id.find('.'); !plan && dot != absl::string_view::npos;
+         dot = id.find('.', dot + 1)) {
       plan = plan_ids.contains(id.substr(0, dot));
     }
     plan_section[k] = plan;
@@ -388,7 +411,9 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
 
   // Whether found[k] follows found[k - 1] as the next item of an enumeration.
   auto continues_enumeration = [&](size_t k) {
-    if (k == 0 || k >= found.size() || found[k - 1].end > found[k].begin || found[k].begin - found[k - 1].end > 2) return false;
+    if (k == 0 || k >= found.size() || found[k - 1].end > found[k].begin ||
+        found[k].begin - found[k - 1].end > 2)
+      return false;
     const absl::string_view gap = t.Slice(found[k - 1].end, found[k].begin);
     return gap == "、" || gap == "和" || gap == "与" || gap == "及";
   };
@@ -406,7 +431,8 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
     // Sentence and clause around the figure.
     int64_t sentence_begin = q.begin;
     const int64_t reach_begin = std::max<int64_t>(0, q.begin - kSentenceReach);
-    while (sentence_begin > reach_begin && !IsSentenceEnd(t.at(sentence_begin - 1))) --sentence_begin;
+    while (sentence_begin > reach_begin && !IsSentenceEnd(t.at(sentence_begin - 1)))
+      --sentence_begin;
     int64_t sentence_end = q.end;
     const int64_t reach_end = std::min<int64_t>(t.size(), q.end + kSentenceReach);
     while (sentence_end < reach_end && !IsSentenceEnd(t.at(sentence_end))) ++sentence_end;
@@ -425,7 +451,8 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
       if (sections[k].char_begin() <= q.begin && q.begin < sections[k].char_end()) {
         section = &sections[k];
         section_index = k;
-        if (sections[k].section_id().find('.') == std::string::npos) time_floor = sections[k].char_begin();
+        if (sections[k].section_id().find('.') == std::string::npos)
+          time_floor = sections[k].char_begin();
       }
     };
     if (sections_ordered) {
@@ -455,7 +482,8 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
     if (change == zhibiao::v1::CHANGE_NONE && q.quantity.unit() == "个百分点") {
       change = zhibiao::v1::CHANGE_NONE;
       for (absl::string_view w : {"下降", "降低", "减少", "回落"}) {
-        if (absl::StrContains(t.Slice(clause_begin, q.begin), w)) change = zhibiao::v1::CHANGE_DECREASE;
+        if (absl::StrContains(t.Slice(clause_begin, q.begin), w))
+          change = zhibiao::v1::CHANGE_DECREASE;
       }
       if (change == zhibiao::v1::CHANGE_NONE) change = zhibiao::v1::CHANGE_INCREASE;
     }
@@ -476,13 +504,15 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
     }
     const bool starting_level = t.MatchesBefore(q.begin, "从") || t.MatchesBefore(q.begin, "由") ||
                                 t.MatchesBefore(q.begin, "由上年");
-    Period period = PeriodOf(time_markers, clause_begin, q.begin, time_floor,
-                             change != zhibiao::v1::CHANGE_NONE, is_target, starting_level, report_year);
+    Period period =
+        PeriodOf(time_markers, clause_begin, q.begin, time_floor,
+                 change != zhibiao::v1::CHANGE_NONE, is_target, starting_level, report_year);
     if (enumerated && previous.period.start != 0) period = previous.period;
     // A running total (累计完成3.7万亿元, 合计, 共计): its period says over how long.
     static constexpr absl::string_view kTotalWords[] = {"累计", "累积", "合计", "共计", "总计"};
     bool cumulative = enumerated && previous.cumulative;
-    for (absl::string_view w : kTotalWords) cumulative = cumulative || absl::StrContains(before_in_clause, w);
+    for (absl::string_view w : kTotalWords)
+      cumulative = cumulative || absl::StrContains(before_in_clause, w);
     previous = {q.end, change, is_target, period, cumulative};
 
     // Subject: the clause before the figure, minus the change word.
@@ -516,7 +546,8 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
       }
     }
     // A bare verb before the figure and a noun after it: the noun is the subject.
-    const bool clause_names_nothing = subject.size() < 6 && !(bare_verb && !noun_after_unit.empty());
+    const bool clause_names_nothing =
+        subject.size() < 6 && !(bare_verb && !noun_after_unit.empty());
     if (clause_names_nothing) {  // fewer than two CJK characters
       int64_t prev_clause_end = clause_begin - 1;
       int64_t prev_clause_begin = prev_clause_end;
@@ -589,7 +620,8 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
       }
     }
     const bool respective_item = !respective.empty() && respective_sentence == sentence_begin &&
-                                 index - run_start < respective.size() && run_length == respective.size();
+                                 index - run_start < respective.size() &&
+                                 run_length == respective.size();
     if (respective_item) subject = respective[index - run_start];
 
     // A clause that names nothing before the figure names it after the unit:
@@ -605,9 +637,10 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
       const std::string& last = parts.back();
       bool all_metrics = parts.size() >= 2;
       for (const std::string& p : parts) {
-        all_metrics = all_metrics && p.size() >= 6 &&
-                      (absl::EndsWith(p, "率") || absl::EndsWith(p, "度") ||
-                       absl::EndsWith(p, "数") || absl::EndsWith(p, "量") || absl::EndsWith(p, "额"));
+        all_metrics =
+            all_metrics && p.size() >= 6 &&
+            (absl::EndsWith(p, "率") || absl::EndsWith(p, "度") || absl::EndsWith(p, "数") ||
+             absl::EndsWith(p, "量") || absl::EndsWith(p, "额"));
       }
       (void)last;
       if (all_metrics) {

@@ -38,7 +38,8 @@ std::vector<zhibiao::v1::Indicator> ExtractIndicators(
 std::vector<zhibiao::v1::Indicator> ExtractIndicators(
     const CodePointText& text, const std::vector<zhibiao::v1::Section>& sections, int report_year);
 std::vector<zhibiao::v1::Indicator> ExtractIndicators(
-    const CodePointText& text, const std::vector<zhibiao::v1::Section>& sections, const ReportTime& time);
+    const CodePointText& text, const std::vector<zhibiao::v1::Section>& sections,
+    const ReportTime& time);
 
 // What one extraction may cost.
 struct ExtractBounds {
@@ -49,8 +50,8 @@ struct ExtractBounds {
 };
 // The same, stopping with the budget's status when it runs out.
 absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
-    const CodePointText& text, const std::vector<zhibiao::v1::Section>& sections, const ReportTime& time,
-    const ExtractBounds& bounds);
+    const CodePointText& text, const std::vector<zhibiao::v1::Section>& sections,
+    const ReportTime& time, const ExtractBounds& bounds);
 
 // The subject a clause gives the figure that ends it: scope words (全市, 全年,
 // 共, 累计) and linking verbs (达, 为) dropped. Exposed for tests.

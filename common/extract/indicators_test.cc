@@ -14,7 +14,8 @@ std::vector<zhibiao::v1::Indicator> Extract(const std::string& text, int year = 
 std::vector<zhibiao::v1::Indicator> ExtractWorkReport(const std::string& text, int year = 2025) {
   doc::DocumentStructure s = doc::ParseStructure(text);
   const CodePointText t(text);
-  return ExtractIndicators(t, s.sections, ReportTime{year, zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT});
+  return ExtractIndicators(t, s.sections,
+                           ReportTime{year, zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT});
 }
 
 std::string PeriodOf(const zhibiao::v1::Indicator& ind) {
@@ -46,13 +47,15 @@ TEST(SubjectTest, DropsReachVerbsTheYearAFigureIsDatedByAndListCommas) {
 // and a milestone 台阶 is not a unit.
 TEST(IndicatorsTest, LevelsReachedShareTheSubjectOfTheirStart) {
   auto inds = ExtractWorkReport(
-      "报告\n一、过去五年\n全省生产总值从2020年的3.68万亿元增长到2025年的4.93万亿元,一般公共预算收入从3826.5亿元"
+      "报告\n一、过去五年\n全省生产总值从2020年的3.68万亿元增长到2025年的4.93万亿元,"
+      "一般公共预算收入从3826.5亿元"
       "增长到4398.6亿元。地区生产总值突破3万亿元、达3.6万亿元。地区生产总值迈上5万亿台阶。\n");
   std::vector<std::string> subjects;
   for (const auto& i : inds) subjects.push_back(i.text() + " " + i.subject());
-  EXPECT_EQ(subjects, (std::vector<std::string>{"3.68万亿元 生产总值", "4.93万亿元 生产总值",
-                                                "3826.5亿元 一般公共预算收入", "4398.6亿元 一般公共预算收入",
-                                                "突破3万亿元 地区生产总值", "3.6万亿元 地区生产总值"}));
+  EXPECT_EQ(subjects,
+            (std::vector<std::string>{"3.68万亿元 生产总值", "4.93万亿元 生产总值",
+                                      "3826.5亿元 一般公共预算收入", "4398.6亿元 一般公共预算收入",
+                                      "突破3万亿元 地区生产总值", "3.6万亿元 地区生产总值"}));
   EXPECT_EQ(PeriodOf(inds[0]), "2020");
 }
 
@@ -93,13 +96,15 @@ TEST(IndicatorsTest, EnumerationSharingOneFigureGivesOneIndicatorEach) {
 // text itself writes.
 TEST(IndicatorsTest, PeriodsOfAWorkReport) {
   auto inds = ExtractWorkReport(
-      "政府工作报告\n一、2025年和“十四五”时期工作回顾\n2025年是极不平凡的一年。地区生产总值增长5.2%。\n"
+      "政府工作报告\n一、2025年和“十四五”时期工作回顾\n2025年是极不平凡的一年。地区生产总值增长5.2%"
+      "。\n"
       "过去五年,地区生产总值年均增长5.5%,城镇化率从2020年的53.2%提升到2025年的57.7%,"
       "较2020年提高4.5个百分点。\n"
       "二、“十五五”时期主要目标任务\n地区生产总值年均增长5%左右。\n"
       "三、2026年重点工作\n今年主要预期目标是:地区生产总值增长5%左右;城镇新增就业60万人以上。\n");
   ASSERT_EQ(inds.size(), 8u);
-  const char* expected[] = {"2025", "2021-2025", "2020", "2025", "2021-2025", "2026-2030", "2026", "2026"};
+  const char* expected[] = {"2025",      "2021-2025", "2020", "2025",
+                            "2021-2025", "2026-2030", "2026", "2026"};
   const bool targets[] = {false, false, false, false, false, true, true, true};
   for (size_t k = 0; k < inds.size(); ++k) {
     EXPECT_EQ(PeriodOf(inds[k]), expected[k]) << inds[k].text();
@@ -142,7 +147,8 @@ TEST(IndicatorsTest, AParagraphPresentingThePlanDocumentSetsItsGoals) {
 // Running totals say so; over a five-year span they are no one year's value.
 TEST(IndicatorsTest, RunningTotalsAreMarkedCumulative) {
   auto inds = ExtractWorkReport(
-      "政府工作报告\n一、“十四五”时期工作回顾\n过去五年,一般公共预算收入累计完成3.7万亿元、5年增长18.7%,"
+      "政府工作报告\n一、“十四五”时期工作回顾\n过去五年,一般公共预算收入累计完成3."
+      "7万亿元、5年增长18.7%,"
       "地方一般公共预算收入突破500亿元。\n二、2025年工作\n全年城镇新增就业110万人。\n");
   ASSERT_EQ(inds.size(), 4u);
   EXPECT_TRUE(inds[0].cumulative()) << inds[0].text();
@@ -152,7 +158,8 @@ TEST(IndicatorsTest, RunningTotalsAreMarkedCumulative) {
 }
 
 TEST(IndicatorsTest, EnumeratedFiguresShareTheChangeWord) {
-  auto inds = ExtractWorkReport("报告\n一、回顾\n城镇和农村居民人均可支配收入分别增长3.9%和5.7%。\n");
+  auto inds =
+      ExtractWorkReport("报告\n一、回顾\n城镇和农村居民人均可支配收入分别增长3.9%和5.7%。\n");
   ASSERT_EQ(inds.size(), 2u);
   EXPECT_EQ(inds[0].change(), zhibiao::v1::CHANGE_INCREASE);
   EXPECT_EQ(inds[1].change(), zhibiao::v1::CHANGE_INCREASE);
@@ -168,11 +175,21 @@ TEST(IndicatorsTest, RespectiveEnumerationsPairItemsWithFigures) {
       "林木覆盖率、湿地保护率分别达24.1%和50.2%。\n");
   std::vector<std::string> subjects;
   for (const auto& ind : inds) subjects.push_back(ind.subject());
-  const std::vector<std::string> expected = {
-      "城镇常住居民人均可支配收入", "农村常住居民人均可支配收入", "一产增加值", "二产增加值", "三产增加值",
-      "生产安全事故起数", "死亡人数", "城镇居民人均可支配收入", "农村居民人均可支配收入",
-      "城镇居民人均可支配收入", "农村居民人均可支配收入", "城镇居民人均收入", "农村居民人均收入",
-      "林木覆盖率", "湿地保护率"};
+  const std::vector<std::string> expected = {"城镇常住居民人均可支配收入",
+                                             "农村常住居民人均可支配收入",
+                                             "一产增加值",
+                                             "二产增加值",
+                                             "三产增加值",
+                                             "生产安全事故起数",
+                                             "死亡人数",
+                                             "城镇居民人均可支配收入",
+                                             "农村居民人均可支配收入",
+                                             "城镇居民人均可支配收入",
+                                             "农村居民人均可支配收入",
+                                             "城镇居民人均收入",
+                                             "农村居民人均收入",
+                                             "林木覆盖率",
+                                             "湿地保护率"};
   EXPECT_EQ(subjects, expected);
 }
 
@@ -184,7 +201,8 @@ TEST(IndicatorsTest, RespectiveItemsNeedAsManyItemsAsFigures) {
 }
 
 TEST(IndicatorsTest, ObtainedIsNotATargetInAReview) {
-  auto inds = ExtractWorkReport("报告\n一、“十四五”时期工作回顾\n过去五年,争取国家政策性资金超千亿元。\n");
+  auto inds =
+      ExtractWorkReport("报告\n一、“十四五”时期工作回顾\n过去五年,争取国家政策性资金超千亿元。\n");
   ASSERT_EQ(inds.size(), 1u);
   EXPECT_FALSE(inds[0].is_target());
   EXPECT_EQ(PeriodOf(inds[0]), "2021-2025");

@@ -28,29 +28,49 @@ struct PlanName {
   absl::string_view written;
   int first_year;
 };
-constexpr PlanName kPlans[] = {{"十二五", 2011}, {"十三五", 2016}, {"十四五", 2021},
-                               {"十五五", 2026}, {"十六五", 2031}};
+constexpr PlanName kPlans[] = {
+    {"十二五", 2011}, {"十三五", 2016}, {"十四五", 2021}, {"十五五", 2026}, {"十六五", 2031}};
 
-enum class Span { kFiveYearsPast, kYearPast, kThisYear, kLastYear, kNextYear, kNextFiveYears, kGoal };
+enum class Span {
+  kFiveYearsPast,
+  kYearPast,
+  kThisYear,
+  kLastYear,
+  kNextYear,
+  kNextFiveYears,
+  kGoal
+};
 struct SpanWord {
   absl::string_view written;
   Span span;
 };
 // Longest first where one contains another.
 constexpr SpanWord kSpanWords[] = {
-    {"过去的五年", Span::kFiveYearsPast}, {"过去五年", Span::kFiveYearsPast},
-    {"五年来", Span::kFiveYearsPast},     {"这五年", Span::kFiveYearsPast},
-    {"五年间", Span::kFiveYearsPast},     {"五年里", Span::kFiveYearsPast},
-    {"过去的一年", Span::kYearPast},      {"过去一年", Span::kYearPast},
-    {"这一年", Span::kYearPast},          {"一年来", Span::kYearPast},
-    {"刚刚过去的", Span::kYearPast},      {"今年以来", Span::kYearPast},
-    {"今年", Span::kThisYear},            {"去年", Span::kLastYear},
+    {"过去的五年", Span::kFiveYearsPast},
+    {"过去五年", Span::kFiveYearsPast},
+    {"五年来", Span::kFiveYearsPast},
+    {"这五年", Span::kFiveYearsPast},
+    {"五年间", Span::kFiveYearsPast},
+    {"五年里", Span::kFiveYearsPast},
+    {"过去的一年", Span::kYearPast},
+    {"过去一年", Span::kYearPast},
+    {"这一年", Span::kYearPast},
+    {"一年来", Span::kYearPast},
+    {"刚刚过去的", Span::kYearPast},
+    {"今年以来", Span::kYearPast},
+    {"今年", Span::kThisYear},
+    {"去年", Span::kLastYear},
     {"上年", Span::kLastYear},
-    {"明年", Span::kNextYear},            {"下一步", Span::kNextYear},
-    {"下步", Span::kNextYear},            {"未来五年", Span::kNextFiveYears},
-    {"今后五年", Span::kNextFiveYears},   {"主要预期目标", Span::kGoal},
-    {"预期目标是", Span::kGoal},          {"预期目标为", Span::kGoal},
-    {"主要目标是", Span::kGoal},          {"目标任务是", Span::kGoal},
+    {"明年", Span::kNextYear},
+    {"下一步", Span::kNextYear},
+    {"下步", Span::kNextYear},
+    {"未来五年", Span::kNextFiveYears},
+    {"今后五年", Span::kNextFiveYears},
+    {"主要预期目标", Span::kGoal},
+    {"预期目标是", Span::kGoal},
+    {"预期目标为", Span::kGoal},
+    {"主要目标是", Span::kGoal},
+    {"目标任务是", Span::kGoal},
 };
 
 // Whether a plan name or span word can start with `c`: the scan looks at the
@@ -121,8 +141,9 @@ TimeMarkers::TimeMarkers(const CodePointText& t, int year, zhibiao::v1::Document
   auto clause_end_after = [&](int64_t i) {
     if (next_clause_end < i) {
       next_clause_end = i;
-      while (next_clause_end < t.size() && t.at(next_clause_end) != '\n' && t.at(next_clause_end) != U'。' &&
-             t.at(next_clause_end) != ';' && t.at(next_clause_end) != ',' && t.at(next_clause_end) != U'，') {
+      while (next_clause_end < t.size() && t.at(next_clause_end) != '\n' &&
+             t.at(next_clause_end) != U'。' && t.at(next_clause_end) != ';' &&
+             t.at(next_clause_end) != ',' && t.at(next_clause_end) != U'，') {
         ++next_clause_end;
       }
     }
@@ -146,7 +167,8 @@ TimeMarkers::TimeMarkers(const CodePointText& t, int year, zhibiao::v1::Document
     m.base = base;
     m.applies_until = kForever;
     const int64_t into_line = at - line_begin;
-    if ((period.future && into_line >= kOpenerCodePoints) || (plan && into_line >= kOpenerCodePoints)) {
+    if ((period.future && into_line >= kOpenerCodePoints) ||
+        (plan && into_line >= kOpenerCodePoints)) {
       m.applies_until = sentence_end_after(at);
     }
     // A year written inside a paragraph dates its clause (2025年医疗旅游人次86.5万、收入83.9亿元);
@@ -176,8 +198,8 @@ TimeMarkers::TimeMarkers(const CodePointText& t, int year, zhibiao::v1::Document
       int64_t j = i + 4;
       int first = written;
       // A span of years: 2021-2025年.
-      if ((t.at(j) == '-' || t.at(j) == U'—' || t.at(j) == U'–' || t.at(j) == U'至') && IsDigit(t.at(j + 1)) &&
-          IsDigit(t.at(j + 4)) && t.at(j + 5) == U'年') {
+      if ((t.at(j) == '-' || t.at(j) == U'—' || t.at(j) == U'–' || t.at(j) == U'至') &&
+          IsDigit(t.at(j + 1)) && IsDigit(t.at(j + 4)) && t.at(j + 5) == U'年') {
         int last = 0;
         for (int k = 1; k <= 4; ++k) last = last * 10 + static_cast<int>(t.at(j + k) - '0');
         if (last > first) {
@@ -319,8 +341,8 @@ const TimeMarker* TimeMarkers::BaseIn(int64_t begin, int64_t end) const {
   return nullptr;
 }
 
-Period PeriodOf(const TimeMarkers& markers, int64_t clause_begin, int64_t figure_begin, int64_t floor,
-                bool is_change, bool is_target, bool starting_level, int year) {
+Period PeriodOf(const TimeMarkers& markers, int64_t clause_begin, int64_t figure_begin,
+                int64_t floor, bool is_change, bool is_target, bool starting_level, int year) {
   if (year <= 0) return {};
   const TimeMarker* scope = markers.ScopeAt(figure_begin, floor);
   Period p = scope != nullptr ? scope->period : Period{year, year, false};

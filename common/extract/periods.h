@@ -27,7 +27,7 @@ struct TimeMarker {
   int64_t at = 0;         // code point where the marker starts
   int64_t applies_until;  // code point after which it no longer applies
   Period period;
-  bool base = false;      // a base compared with (较2020年), not the figure's own period
+  bool base = false;  // a base compared with (较2020年), not the figure's own period
 };
 
 // Every time marker of a report, in text order. Immutable; thread-compatible.
@@ -52,8 +52,9 @@ class TimeMarkers {
 // past; the report year (or the next year for targets) when nothing says.
 // `starting_level` is a figure written as where a change started (从5.6万元增至…):
 // over a span of years it is the level of the year before the span.
-Period PeriodOf(const TimeMarkers& markers, int64_t clause_begin, int64_t figure_begin, int64_t floor,
-                bool is_change, bool is_target, bool starting_level, int report_year);
+Period PeriodOf(const TimeMarkers& markers, int64_t clause_begin, int64_t figure_begin,
+                int64_t floor, bool is_change, bool is_target, bool starting_level,
+                int report_year);
 
 }  // namespace zb::extract
 

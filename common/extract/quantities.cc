@@ -55,78 +55,166 @@ constexpr UnitKind kDuration = zhibiao::v1::UNIT_KIND_DURATION;
 constexpr UnitKind kMeasure = zhibiao::v1::UNIT_KIND_OTHER;
 constexpr UnitSpec kUnits[] = {
     // Rates and shares.
-    {"个百分点", "个百分点", 0, kPoint}, {"百分点", "个百分点", 0, kPoint},
-    {"%", "%", 0, kPercent}, {"‰", "‰", 0, kPercent}, {"倍", "倍", 0, kMeasure},
+    {"个百分点", "个百分点", 0, kPoint},
+    {"百分点", "个百分点", 0, kPoint},
+    {"%", "%", 0, kPercent},
+    {"‰", "‰", 0, kPercent},
+    {"倍", "倍", 0, kMeasure},
     {"成", "成", 0, kMeasure},
     // Money: 元 with its written multipliers; foreign currencies in their own unit.
-    {"万亿元", "元", 12, kCny}, {"千万元", "元", 7, kCny}, {"百万元", "元", 6, kCny},
-    {"亿元", "元", 8, kCny}, {"万元", "元", 4, kCny}, {"千元", "元", 3, kCny}, {"元", "元", 0, kCny},
-    {"美元", "美元", 0, kMeasure}, {"欧元", "欧元", 0, kMeasure}, {"港元", "港元", 0, kMeasure},
-    {"港币", "港元", 0, kMeasure}, {"日元", "日元", 0, kMeasure},
+    {"万亿元", "元", 12, kCny},
+    {"千万元", "元", 7, kCny},
+    {"百万元", "元", 6, kCny},
+    {"亿元", "元", 8, kCny},
+    {"万元", "元", 4, kCny},
+    {"千元", "元", 3, kCny},
+    {"元", "元", 0, kCny},
+    {"美元", "美元", 0, kMeasure},
+    {"欧元", "欧元", 0, kMeasure},
+    {"港元", "港元", 0, kMeasure},
+    {"港币", "港元", 0, kMeasure},
+    {"日元", "日元", 0, kMeasure},
     // Time.
-    {"个工作日", "工作日", 0, kDuration}, {"工作日", "工作日", 0, kDuration},
-    {"个小时", "小时", 0, kDuration}, {"小时", "小时", 0, kDuration}, {"分钟", "分钟", 0, kDuration},
-    {"学时", "学时", 0, kDuration}, {"课时", "课时", 0, kDuration}, {"个月", "个月", 0, kDuration},
-    {"天", "天", 0, kDuration}, {"日", "日", 0, kDuration}, {"周", "周", 0, kDuration},
+    {"个工作日", "工作日", 0, kDuration},
+    {"工作日", "工作日", 0, kDuration},
+    {"个小时", "小时", 0, kDuration},
+    {"小时", "小时", 0, kDuration},
+    {"分钟", "分钟", 0, kDuration},
+    {"学时", "学时", 0, kDuration},
+    {"课时", "课时", 0, kDuration},
+    {"个月", "个月", 0, kDuration},
+    {"天", "天", 0, kDuration},
+    {"日", "日", 0, kDuration},
+    {"周", "周", 0, kDuration},
     // Counts of events and people, compounds with 次 first.
-    {"人次", "人次", 0, kCount}, {"户次", "户次", 0, kCount}, {"家次", "家次", 0, kCount},
-    {"批次", "批次", 0, kCount}, {"件次", "件次", 0, kCount}, {"场次", "场次", 0, kCount},
-    {"车次", "车次", 0, kCount}, {"架次", "架次", 0, kCount}, {"航次", "航次", 0, kCount},
-    {"艘次", "艘次", 0, kCount}, {"班次", "班次", 0, kCount}, {"人(次)", "人次", 0, kCount},
-    {"百亿亿次/秒", "次/秒", 18, kMeasure}, {"亿亿次/秒", "次/秒", 16, kMeasure},
+    {"人次", "人次", 0, kCount},
+    {"户次", "户次", 0, kCount},
+    {"家次", "家次", 0, kCount},
+    {"批次", "批次", 0, kCount},
+    {"件次", "件次", 0, kCount},
+    {"场次", "场次", 0, kCount},
+    {"车次", "车次", 0, kCount},
+    {"架次", "架次", 0, kCount},
+    {"航次", "航次", 0, kCount},
+    {"艘次", "艘次", 0, kCount},
+    {"班次", "班次", 0, kCount},
+    {"人(次)", "人次", 0, kCount},
+    {"百亿亿次/秒", "次/秒", 18, kMeasure},
+    {"亿亿次/秒", "次/秒", 16, kMeasure},
     {"次", "次", 0, kCount},
     // Length, area, volume, mass, energy and power, concentration.
-    {"平方公里", "平方公里", 0, kMeasure}, {"平方千米", "平方公里", 0, kMeasure},
-    {"平方米", "平方米", 0, kMeasure}, {"立方米", "立方米", 0, kMeasure},
-    {"公里", "公里", 0, kMeasure}, {"千米", "公里", 0, kMeasure}, {"公顷", "公顷", 0, kMeasure},
-    {"亩", "亩", 0, kMeasure}, {"吨标准煤", "吨标准煤", 0, kMeasure}, {"吨标煤", "吨标准煤", 0, kMeasure},
-    {"标准煤", "吨标准煤", 0, kMeasure}, {"吨", "吨", 0, kMeasure},
-    {"公斤", "公斤", 0, kMeasure}, {"千克", "公斤", 0, kMeasure}, {"斤", "斤", 0, kMeasure},
-    {"千瓦时", "千瓦时", 0, kMeasure}, {"千瓦", "千瓦", 0, kMeasure}, {"兆瓦", "千瓦", 3, kMeasure},
-    {"吉瓦时", "吉瓦时", 0, kMeasure}, {"吉瓦", "千瓦", 6, kMeasure},
-    {"微克/立方米", "微克/立方米", 0, kMeasure}, {"毫克/立方米", "毫克/立方米", 0, kMeasure},
-    {"标箱", "标箱", 0, kMeasure}, {"标准箱", "标箱", 0, kMeasure}, {"米", "米", 0, kMeasure},
-    {"摄氏度", "℃", 0, kMeasure}, {"℃", "℃", 0, kMeasure}, {"°C", "℃", 0, kMeasure},
+    {"平方公里", "平方公里", 0, kMeasure},
+    {"平方千米", "平方公里", 0, kMeasure},
+    {"平方米", "平方米", 0, kMeasure},
+    {"立方米", "立方米", 0, kMeasure},
+    {"公里", "公里", 0, kMeasure},
+    {"千米", "公里", 0, kMeasure},
+    {"公顷", "公顷", 0, kMeasure},
+    {"亩", "亩", 0, kMeasure},
+    {"吨标准煤", "吨标准煤", 0, kMeasure},
+    {"吨标煤", "吨标准煤", 0, kMeasure},
+    {"标准煤", "吨标准煤", 0, kMeasure},
+    {"吨", "吨", 0, kMeasure},
+    {"公斤", "公斤", 0, kMeasure},
+    {"千克", "公斤", 0, kMeasure},
+    {"斤", "斤", 0, kMeasure},
+    {"千瓦时", "千瓦时", 0, kMeasure},
+    {"千瓦", "千瓦", 0, kMeasure},
+    {"兆瓦", "千瓦", 3, kMeasure},
+    {"吉瓦时", "吉瓦时", 0, kMeasure},
+    {"吉瓦", "千瓦", 6, kMeasure},
+    {"微克/立方米", "微克/立方米", 0, kMeasure},
+    {"毫克/立方米", "毫克/立方米", 0, kMeasure},
+    {"标箱", "标箱", 0, kMeasure},
+    {"标准箱", "标箱", 0, kMeasure},
+    {"米", "米", 0, kMeasure},
+    {"摄氏度", "℃", 0, kMeasure},
+    {"℃", "℃", 0, kMeasure},
+    {"°C", "℃", 0, kMeasure},
     // Measure words of things counted.
-    {"件", "件", 0, kCount}, {"起", "起", 0, kCount}, {"名", "名", 0, kCount}, {"人", "人", 0, kCount},
-    {"个", "个", 0, kCount}, {"项", "项", 0, kCount}, {"家", "家", 0, kCount}, {"所", "所", 0, kCount},
-    {"场", "场", 0, kCount}, {"条", "条", 0, kCount}, {"部", "部", 0, kCount}, {"卷", "卷", 0, kCount},
-    {"份", "份", 0, kCount}, {"户", "户", 0, kCount}, {"期", "期", 0, kCount}, {"批", "批", 0, kCount},
-    {"篇", "篇", 0, kCount}, {"本", "本", 0, kCount}, {"册", "册", 0, kCount}, {"套", "套", 0, kCount},
-    {"台", "台", 0, kCount}, {"辆", "辆", 0, kCount}, {"艘", "艘", 0, kCount}, {"架", "架", 0, kCount},
-    {"列", "列", 0, kCount}, {"款", "款", 0, kCount}, {"处", "处", 0, kCount}, {"座", "座", 0, kCount},
-    {"间", "间", 0, kCount}, {"类", "类", 0, kCount}, {"种", "种", 0, kCount}, {"支", "支", 0, kCount},
-    {"位", "位", 0, kCount}, {"宗", "宗", 0, kCount}, {"笔", "笔", 0, kCount}, {"轮", "轮", 0, kCount},
-    {"班", "班", 0, kCount}, {"堂", "堂", 0, kCount}, {"节", "节", 0, kCount}, {"例", "例", 0, kCount},
-    {"床", "床", 0, kCount}, {"栋", "栋", 0, kCount}, {"幢", "幢", 0, kCount}, {"张", "张", 0, kCount},
-    {"封", "封", 0, kCount}, {"块", "块", 0, kCount}, {"头", "头", 0, kCount}, {"只", "只", 0, kCount},
-    {"棵", "棵", 0, kCount}, {"株", "株", 0, kCount}, {"枚", "枚", 0, kCount}, {"颗", "颗", 0, kCount},
-    {"岁", "岁", 0, kMeasure}, {"分", "分", 0, kMeasure},
+    {"件", "件", 0, kCount},
+    {"起", "起", 0, kCount},
+    {"名", "名", 0, kCount},
+    {"人", "人", 0, kCount},
+    {"个", "个", 0, kCount},
+    {"项", "项", 0, kCount},
+    {"家", "家", 0, kCount},
+    {"所", "所", 0, kCount},
+    {"场", "场", 0, kCount},
+    {"条", "条", 0, kCount},
+    {"部", "部", 0, kCount},
+    {"卷", "卷", 0, kCount},
+    {"份", "份", 0, kCount},
+    {"户", "户", 0, kCount},
+    {"期", "期", 0, kCount},
+    {"批", "批", 0, kCount},
+    {"篇", "篇", 0, kCount},
+    {"本", "本", 0, kCount},
+    {"册", "册", 0, kCount},
+    {"套", "套", 0, kCount},
+    {"台", "台", 0, kCount},
+    {"辆", "辆", 0, kCount},
+    {"艘", "艘", 0, kCount},
+    {"架", "架", 0, kCount},
+    {"列", "列", 0, kCount},
+    {"款", "款", 0, kCount},
+    {"处", "处", 0, kCount},
+    {"座", "座", 0, kCount},
+    {"间", "间", 0, kCount},
+    {"类", "类", 0, kCount},
+    {"种", "种", 0, kCount},
+    {"支", "支", 0, kCount},
+    {"位", "位", 0, kCount},
+    {"宗", "宗", 0, kCount},
+    {"笔", "笔", 0, kCount},
+    {"轮", "轮", 0, kCount},
+    {"班", "班", 0, kCount},
+    {"堂", "堂", 0, kCount},
+    {"节", "节", 0, kCount},
+    {"例", "例", 0, kCount},
+    {"床", "床", 0, kCount},
+    {"栋", "栋", 0, kCount},
+    {"幢", "幢", 0, kCount},
+    {"张", "张", 0, kCount},
+    {"封", "封", 0, kCount},
+    {"块", "块", 0, kCount},
+    {"头", "头", 0, kCount},
+    {"只", "只", 0, kCount},
+    {"棵", "棵", 0, kCount},
+    {"株", "株", 0, kCount},
+    {"枚", "枚", 0, kCount},
+    {"颗", "颗", 0, kCount},
+    {"岁", "岁", 0, kMeasure},
+    {"分", "分", 0, kMeasure},
 };
 
 // Units written in Latin letters right after the number (55GWh, 160Eflops).
 constexpr UnitSpec kLatinUnits[] = {
-    {"EFLOPS", "EFLOPS", 0, kMeasure}, {"Eflops", "EFLOPS", 0, kMeasure}, {"EFlops", "EFLOPS", 0, kMeasure},
-    {"PFLOPS", "PFLOPS", 0, kMeasure}, {"Pflops", "PFLOPS", 0, kMeasure}, {"PFlops", "PFLOPS", 0, kMeasure},
-    {"GWh", "GWh", 0, kMeasure}, {"TWh", "GWh", 3, kMeasure}, {"kWh", "千瓦时", 0, kMeasure},
-    {"GW", "千瓦", 6, kMeasure}, {"MW", "千瓦", 3, kMeasure}, {"kW", "千瓦", 0, kMeasure},
+    {"EFLOPS", "EFLOPS", 0, kMeasure}, {"Eflops", "EFLOPS", 0, kMeasure},
+    {"EFlops", "EFLOPS", 0, kMeasure}, {"PFLOPS", "PFLOPS", 0, kMeasure},
+    {"Pflops", "PFLOPS", 0, kMeasure}, {"PFlops", "PFLOPS", 0, kMeasure},
+    {"GWh", "GWh", 0, kMeasure},       {"TWh", "GWh", 3, kMeasure},
+    {"kWh", "千瓦时", 0, kMeasure},    {"GW", "千瓦", 6, kMeasure},
+    {"MW", "千瓦", 3, kMeasure},       {"kW", "千瓦", 0, kMeasure},
     {"km", "公里", 0, kMeasure},
 };
 
 // What a unit is per: 元/月, 元/人, 吨/年 (after the unit, a slash and one of these).
-constexpr absl::string_view kPerUnits[] = {"百亿元", "亿元", "万元", "万人", "千人", "人·年", "平方米", "立方米", "人", "月", "年", "日", "天",
-                                           "小时", "吨", "亩", "户", "次", "公里", "千瓦时", "辆"};
+constexpr absl::string_view kPerUnits[] = {
+    "百亿元", "亿元", "万元", "万人", "千人", "人·年", "平方米", "立方米", "人",     "月", "年",
+    "日",     "天",   "小时", "吨",   "亩",   "户",    "次",     "公里",   "千瓦时", "辆"};
 
 // Nouns counted without a measure word (9县区, 12乡镇): the noun is the unit.
-constexpr absl::string_view kCountedNouns[] = {
-    "县(市、区)", "县(市)", "县市区", "县区", "乡镇(街道)", "乡镇", "街道", "社区", "村(社区)",
-    "行政村", "部门", "单位"};
+constexpr absl::string_view kCountedNouns[] = {"县(市、区)", "县(市)", "县市区", "县区",
+                                               "乡镇(街道)", "乡镇",   "街道",   "社区",
+                                               "村(社区)",   "行政村", "部门",   "单位"};
 
 // People counted in magnitudes without a measure word (71.3万监测对象,
 // 惠及17万婴幼儿, 100多万群众): counted in 人.
 constexpr absl::string_view kPeopleNouns[] = {
-    "监测对象", "脱贫人口", "婴幼儿", "儿童", "学生", "老年人", "老人", "群众", "农民工", "劳动力",
-    "居民", "职工", "农户", "游客", "人口", "患者", "残疾人", "妇女", "青年", "毕业生", "考生"};
+    "监测对象", "脱贫人口", "婴幼儿", "儿童", "学生", "老年人", "老人",
+    "群众",     "农民工",   "劳动力", "居民", "职工", "农户",   "游客",
+    "人口",     "患者",     "残疾人", "妇女", "青年", "毕业生", "考生"};
 // Units written before a magnitude that has none after it (医疗旅游人次86.5万).
 constexpr absl::string_view kUnitsBefore[] = {"人次", "人数", "户数"};
 
@@ -147,20 +235,20 @@ struct QualSpec {
 // Before the number, longest first.
 constexpr QualSpec kPreQualifiers[] = {
     {"不少于", Qual::kAtLeast}, {"不低于", Qual::kAtLeast}, {"不超过", Qual::kAtMost},
-    {"不高于", Qual::kAtMost}, {"超过", Qual::kAtLeast}, {"多于", Qual::kAtLeast},
-    {"高于", Qual::kAtLeast}, {"大于", Qual::kAtLeast}, {"至少", Qual::kAtLeast},
-    {"突破", Qual::kAtLeast},
-    {"不到", Qual::kAtMost}, {"不足", Qual::kAtMost}, {"少于", Qual::kAtMost},
-    {"低于", Qual::kAtMost}, {"最多", Qual::kAtMost}, {"大约", Qual::kApprox},
-    {"将近", Qual::kApprox}, {"接近", Qual::kApprox}, {"约", Qual::kApprox},
-    {"近", Qual::kApprox}, {"逾", Qual::kAtLeast}, {"超", Qual::kAtLeast}};
+    {"不高于", Qual::kAtMost},  {"超过", Qual::kAtLeast},   {"多于", Qual::kAtLeast},
+    {"高于", Qual::kAtLeast},   {"大于", Qual::kAtLeast},   {"至少", Qual::kAtLeast},
+    {"突破", Qual::kAtLeast},   {"不到", Qual::kAtMost},    {"不足", Qual::kAtMost},
+    {"少于", Qual::kAtMost},    {"低于", Qual::kAtMost},    {"最多", Qual::kAtMost},
+    {"大约", Qual::kApprox},    {"将近", Qual::kApprox},    {"接近", Qual::kApprox},
+    {"约", Qual::kApprox},      {"近", Qual::kApprox},      {"逾", Qual::kAtLeast},
+    {"超", Qual::kAtLeast}};
 // Right after the number or its scale word, before the unit.
 constexpr QualSpec kInnerQualifiers[] = {{"余", Qual::kAtLeast}, {"多", Qual::kAtLeast}};
 // After the unit.
 constexpr QualSpec kPostQualifiers[] = {
     {"以上", Qual::kAtLeast}, {"以下", Qual::kAtMost}, {"以内", Qual::kAtMost},
-    {"之内", Qual::kAtMost}, {"左右", Qual::kApprox}, {"上下", Qual::kApprox},
-    {"余", Qual::kAtLeast}, {"多", Qual::kAtLeast}, {"内", Qual::kAtMost}};
+    {"之内", Qual::kAtMost},  {"左右", Qual::kApprox}, {"上下", Qual::kApprox},
+    {"余", Qual::kAtLeast},   {"多", Qual::kAtLeast},  {"内", Qual::kAtMost}};
 
 // Spans the recognizer must not look into: book titles 《》, document numbers
 // 〔〕 [] 【】, and short quoted names “1211” “十四五” “两个确保”.
@@ -170,7 +258,7 @@ std::vector<bool> ProtectedSpans(const CodePointText& t) {
     int64_t max_len;
   };
   static constexpr Pair kPairs[] = {{U'《', U'》', 80}, {U'〔', U'〕', 20}, {'[', ']', 20},
-                                    {U'【', U'】', 20}, {U'“', U'”', 12}, {U'「', U'」', 12},
+                                    {U'【', U'】', 20}, {U'“', U'”', 12},   {U'「', U'」', 12},
                                     {'"', '"', 12}};
   std::vector<bool> out(t.size(), false);
   for (int64_t i = 0; i < t.size(); ++i) {
@@ -223,7 +311,8 @@ struct Number {
   int64_t begin = 0;
   int64_t end = 0;
   double value = 0;
-  std::string decimal;  // the digits as written, without separators ("3.26"); the integer for Chinese
+  std::string
+      decimal;  // the digits as written, without separators ("3.26"); the integer for Chinese
   bool chinese = false;
   bool scale_only = false;  // 千, 万, 万亿 alone: a magnitude, not a count
   bool integer_digits_only = false;
@@ -394,9 +483,9 @@ const ScaleSpec* MatchScale(const CodePointText& t, int64_t j) {
 // something else rather than a measured quantity; each rule is named.
 struct FollowerRule {
   absl::string_view name;
-  absl::string_view unit;       // the base unit the rule applies to ("" any)
-  bool chinese_only;            // only after Chinese numerals (十一届九次全会, 二期)
-  absl::string_view follower;   // written right after the unit
+  absl::string_view unit;      // the base unit the rule applies to ("" any)
+  bool chinese_only;           // only after Chinese numerals (十一届九次全会, 二期)
+  absl::string_view follower;  // written right after the unit
 };
 constexpr FollowerRule kFollowerRules[] = {
     {"session ordinal (九次全会, 三次会议)", "次", true, "全会"},
@@ -442,10 +531,12 @@ bool IsMilestone(const CodePointText& t, int64_t j) {
 // 20户以上自然村. After 以上/以下 (and an optional 的) comes a head noun of
 // the things counted, not the end of the clause.
 constexpr absl::string_view kThresholdHeads[] = {
-    "项目", "重大项目", "大项目", "企业", "农村", "村寨", "工业企业", "机组", "自然村", "村", "城市", "县城", "工程",
-    "园区", "集群", "产业集群", "医院", "学校", "老年人", "老人", "人口", "家庭", "景区", "港口",
-    "码头", "河流", "湖泊", "水库", "道路", "公路", "商户", "经营主体", "规模", "客户", "船舶",
-    "车辆", "货车", "煤矿", "矿山", "锅炉", "建筑", "楼", "职工", "人员", "婴幼儿", "儿童"};
+    "项目",   "重大项目", "大项目", "企业", "农村",   "村寨", "工业企业", "机组",
+    "自然村", "村",       "城市",   "县城", "工程",   "园区", "集群",     "产业集群",
+    "医院",   "学校",     "老年人", "老人", "人口",   "家庭", "景区",     "港口",
+    "码头",   "河流",     "湖泊",   "水库", "道路",   "公路", "商户",     "经营主体",
+    "规模",   "客户",     "船舶",   "车辆", "货车",   "煤矿", "矿山",     "锅炉",
+    "建筑",   "楼",       "职工",   "人员", "婴幼儿", "儿童"};
 bool IsThreshold(const CodePointText& t, int64_t after_qualifier) {
   const int64_t at = t.at(after_qualifier) == U'的' ? after_qualifier + 1 : after_qualifier;
   for (absl::string_view head : kThresholdHeads) {
@@ -464,7 +555,8 @@ bool NamesAService(const CodePointText& t, int64_t j) {
 }
 
 bool NamesATotal(absl::string_view between) {
-  for (absl::string_view verb : {"带动", "撬动", "吸引", "完成", "实现", "累计", "投入", "带来", "合计", "共计", "总计"}) {
+  for (absl::string_view verb :
+       {"带动", "撬动", "吸引", "完成", "实现", "累计", "投入", "带来", "合计", "共计", "总计"}) {
     if (absl::StrContains(between, verb)) return true;
   }
   return false;
@@ -473,7 +565,8 @@ bool NamesATotal(absl::string_view between) {
 bool SameClause(const CodePointText& t, int64_t begin, int64_t end) {
   for (int64_t k = begin; k < end; ++k) {
     const char32_t c = t.at(k);
-    if (c == ',' || c == U'，' || c == U'。' || c == ';' || c == '\n' || c == ':' || c == U'、') return false;
+    if (c == ',' || c == U'，' || c == U'。' || c == ';' || c == '\n' || c == ':' || c == U'、')
+      return false;
   }
   return true;
 }
@@ -485,9 +578,11 @@ bool ReadArabicFraction(const CodePointText& t, int64_t i, int64_t* end, double*
   if (j == i || j - i > 2 || t.at(j) != '/' || !IsDigit(t.at(j + 1))) return false;
   int64_t k = j + 1;
   while (IsDigit(t.at(k))) ++k;
-  if (k - j - 1 > 3 || t.at(k) == '/' || t.at(i - 1) == '/' || IsDigit(t.at(k)) || t.at(k) == '.') return false;
+  if (k - j - 1 > 3 || t.at(k) == '/' || t.at(i - 1) == '/' || IsDigit(t.at(k)) || t.at(k) == '.')
+    return false;
   double a = 0, b = 0;
-  if (!ParseArabic(t.Slice(i, j), &a) || !ParseArabic(t.Slice(j + 1, k), &b) || b < 2 || a >= b) return false;
+  if (!ParseArabic(t.Slice(i, j), &a) || !ParseArabic(t.Slice(j + 1, k), &b) || b < 2 || a >= b)
+    return false;
   *percent = std::round(a / b * 100.0 * 10000.0) / 10000.0;
   *end = k;
   return true;
@@ -502,8 +597,7 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t, size_t max_fou
   while (i < t.size()) {
     const char32_t c = t.at(i);
     // Not the middle of a number: 1,234 or 3.5 continue the digits before them.
-    const bool after_separator =
-        (t.at(i - 1) == '.' || t.at(i - 1) == ',') && IsDigit(t.at(i - 2));
+    const bool after_separator = (t.at(i - 1) == '.' || t.at(i - 1) == ',') && IsDigit(t.at(i - 2));
     const bool starts_number =
         (IsDigit(c) && !IsDigit(t.at(i - 1)) && !after_separator) ||
         (text::IsChineseNumeralChar(c) && !text::IsChineseNumeralChar(t.at(i - 1)));
@@ -573,8 +667,8 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t, size_t max_fou
       {
         const char32_t prev = t.at(i - 1);
         // 每10万人 is a denominator of a rate, not a count.
-        if (prev == U'第' || IsLatin(prev) || prev == U'·' || prev == '.' || prev == U'届' || prev == U'每' ||
-            (prev == ':' && IsDigit(t.at(i - 2)))) {
+        if (prev == U'第' || IsLatin(prev) || prev == U'·' || prev == '.' || prev == U'届' ||
+            prev == U'每' || (prev == ':' && IsDigit(t.at(i - 2)))) {
           i = j;
           continue;
         }
@@ -595,8 +689,10 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t, size_t max_fou
       } else {
         // Record the scale a Chinese numeral used, e.g. 两千三百 (none) or 三万 (万).
         absl::string_view written = t.Slice(n->begin, n->end);
-        if (absl::EndsWith(written, "亿")) scale_written = "亿";
-        else if (absl::EndsWith(written, "万")) scale_written = "万";
+        if (absl::EndsWith(written, "亿"))
+          scale_written = "亿";
+        else if (absl::EndsWith(written, "万"))
+          scale_written = "万";
       }
       // Inner qualifier: 余, 多 (400余场, 30多次, 420万余条).
       bool had_inner = false;
@@ -660,7 +756,8 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t, size_t max_fou
         const UnitSpec* u = MatchUnit(t, unit_at, &unit_end);
         if (u == nullptr && !n->chinese && unit_at == j) {
           for (const UnitSpec& latin : kLatinUnits) {
-            if (t.Matches(j, latin.written) && !IsLatin(t.at(j + text::CodePointCount(latin.written)))) {
+            if (t.Matches(j, latin.written) &&
+                !IsLatin(t.at(j + text::CodePointCount(latin.written)))) {
               u = &latin;
               unit_end = j + text::CodePointCount(latin.written);
               break;
@@ -670,7 +767,8 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t, size_t max_fou
         // Measure words that are also verbs or nouns after Chinese numerals: 建成, 头等.
         if (u != nullptr && n->chinese && (u->base == "头" || u->base == "只")) u = nullptr;
         if (u != nullptr && u->base == "成") {
-          for (absl::string_view w : {"为", "立", "功", "效", "果", "本", "员", "都", "熟", "绩", "型", "交", "就", "长"}) {
+          for (absl::string_view w : {"为", "立", "功", "效", "果", "本", "员", "都", "熟", "绩",
+                                      "型", "交", "就", "长"}) {
             if (t.Matches(unit_end, w)) u = nullptr;
           }
           if (u != nullptr && !n->chinese) u = nullptr;  // 5成 is rare; 10成 never a share
@@ -710,7 +808,8 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t, size_t max_fou
             const bool bounded = t.Matches(j + 1, "左右") || t.Matches(j + 1, "以上");
             const bool span = t.MatchesBefore(number_begin, "年限达") ||
                               t.MatchesBefore(number_begin, "年限为") ||
-                              t.MatchesBefore(number_begin, "年限") || t.MatchesBefore(number_begin, "期限");
+                              t.MatchesBefore(number_begin, "年限") ||
+                              t.MatchesBefore(number_begin, "期限");
             if ((decimal || bounded || span) && n->value < 100) {
               unit_written = "年";
               base_unit = "年";
@@ -754,7 +853,8 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t, size_t max_fou
         continue;
       }
       // A range written with the unit twice: 5%-5.5%, 4.5%—5%.
-      if (!range_high && !had_inner && IsRangeSeparator(t.at(j)) && IsDigit(t.at(j + 1)) && !n->chinese) {
+      if (!range_high && !had_inner && IsRangeSeparator(t.at(j)) && IsDigit(t.at(j + 1)) &&
+          !n->chinese) {
         auto second = ReadNumber(t, j + 1);
         int64_t unit_end = 0;
         if (second && second->value > n->value && MatchUnit(t, second->end, &unit_end) != nullptr &&
@@ -789,16 +889,19 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t, size_t max_fou
       }
       // "24小时" names an around-the-clock service unless it bounds a time (24小时内);
       // any number of hours before a service or policy names it (240小时过境免签).
-      if (base_unit == "小时" && ((n->value == 24 && !t.Matches(j, "内") && !t.Matches(j, "以内")) ||
-                                 NamesAService(t, j))) {
+      if (base_unit == "小时" &&
+          ((n->value == 24 && !t.Matches(j, "内") && !t.Matches(j, "以内")) ||
+           NamesAService(t, j))) {
         i = j;
         continue;
       }
       // A bounded magnitude right after a count in the same clause is the
       // threshold the counted things pass (191家工业企业营业收入超百亿元).
       // What the counted things did together (8支基金带动社会投资超千亿元) is a total.
-      if (n->scale_only && !out.empty() && out.back().quantity.kind() == zhibiao::v1::UNIT_KIND_COUNT &&
-          SameClause(t, out.back().end, number_begin) && !NamesATotal(t.Slice(out.back().end, number_begin))) {
+      if (n->scale_only && !out.empty() &&
+          out.back().quantity.kind() == zhibiao::v1::UNIT_KIND_COUNT &&
+          SameClause(t, out.back().end, number_begin) &&
+          !NamesATotal(t.Slice(out.back().end, number_begin))) {
         i = j;
         continue;
       }
@@ -848,7 +951,9 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t, size_t max_fou
       bool bounded_after = false;
       for (const QualSpec& qs : kPostQualifiers) {
         if (qs.written == "余" || qs.written == "多") continue;
-        const int64_t at = t.Matches(j, "及") && (t.Matches(j + 1, "以上") || t.Matches(j + 1, "以下")) ? j + 1 : j;
+        const int64_t at =
+            t.Matches(j, "及") && (t.Matches(j + 1, "以上") || t.Matches(j + 1, "以下")) ? j + 1
+                                                                                         : j;
         if (t.Matches(at, qs.written)) {
           qual = Combine(qual, qs.qual);
           j = at + text::CodePointCount(qs.written);
@@ -868,7 +973,8 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t, size_t max_fou
       const int64_t len = text::CodePointCount(qs.written);
       if (t.MatchesBefore(number_begin, qs.written)) {
         // 最近, 附近 are not approximations.
-        if (qs.written == "近" && (t.at(number_begin - 2) == U'最' || t.at(number_begin - 2) == U'附')) {
+        if (qs.written == "近" &&
+            (t.at(number_begin - 2) == U'最' || t.at(number_begin - 2) == U'附')) {
           break;
         }
         qual = Combine(qual, qs.qual);

@@ -9,10 +9,10 @@ namespace zb::extract {
 namespace {
 
 struct Expected {
-  const char* text;      // sentence (NFKC form)
-  const char* found;     // the span the recognizer must report
-  double value;          // or low for ranges
-  double high;           // ranges only
+  const char* text;   // sentence (NFKC form)
+  const char* found;  // the span the recognizer must report
+  double value;       // or low for ranges
+  double high;        // ranges only
   const char* unit;
   zhibiao::v1::Qualifier qualifier;
 };
@@ -51,7 +51,8 @@ TEST(QuantitiesTest, TableOfForms) {
       // Units of work reports and statistics bulletins.
       {"粮食产量1350.97亿斤,", "1350.97亿斤", 1350.97e8, 0, "斤", Q::QUALIFIER_EXACT},
       {"算力达10.36百亿亿次/秒。", "10.36百亿亿次/秒", 10.36e18, 0, "次/秒", Q::QUALIFIER_EXACT},
-      {"能源综合生产能力达2.3亿吨标准煤左右", "2.3亿吨标准煤左右", 2.3e8, 0, "吨标准煤", Q::QUALIFIER_APPROX},
+      {"能源综合生产能力达2.3亿吨标准煤左右", "2.3亿吨标准煤左右", 2.3e8, 0, "吨标准煤",
+       Q::QUALIFIER_APPROX},
       {"进出口总额达1200亿美元", "1200亿美元", 1.2e11, 0, "美元", Q::QUALIFIER_EXACT},
       {"电力装机突破1亿千瓦", "突破1亿千瓦", 1e8, 0, "千瓦", Q::QUALIFIER_AT_LEAST},
       {"集装箱吞吐量350万标箱", "350万标箱", 3.5e6, 0, "标箱", Q::QUALIFIER_EXACT},
@@ -81,30 +82,35 @@ TEST(QuantitiesTest, TableOfForms) {
 }
 
 TEST(QuantitiesTest, NotQuantities) {
-  for (const char* s : {
-           "2021年,新乡市政府坚持", "2022年2月25日", "新政〔2020〕1号", "河南省第二批服务型单位",
-           "长垣市综合得分全省第一", "增长量居全省第二位", "持续强化“1211”法治政府建设推进机制",
-           "作为“八五”普法的首要任务", "第十四个五年规划和二〇三五年远景目标", "“12345”热线平台",
-           "完成PM2.5、PM10考核", "建成公共法律服务24小时自助区", "进一步加强", "一网通办",
-           "锚定“两个确保”", "认真落实“四个亲自”要求", "《条例》第十二条规定", "电话0373-12345678",
-           "一是部分乡镇执法力量薄弱", "“千名干部进万家”活动", "百年一遇的洪水", "第三产业",
-           "4.0版系统上线", "(新乡市第十三届人民代表大会常务委员会公告第6号)",
-           "一次办妥", "10时30分", "三是加强培训",
-           // Names, phases, specifications, milestones and thresholds.
-           "严格落实中央八项规定精神", "十一届九次全会", "国家区域医疗中心二期项目", "二十四节气",
-           "纪念抗战胜利80周年", "建成30万吨级码头", "地区生产总值迈上4个万亿元台阶",
-           "亿元以上项目开工", "关停10万千瓦及以下机组", "3岁以下婴幼儿照护", "三次产业结构"}) {
+  for (const char* s :
+       {"2021年,新乡市政府坚持", "2022年2月25日", "新政〔2020〕1号", "河南省第二批服务型单位",
+        "长垣市综合得分全省第一", "增长量居全省第二位", "持续强化“1211”法治政府建设推进机制",
+        "作为“八五”普法的首要任务", "第十四个五年规划和二〇三五年远景目标", "“12345”热线平台",
+        "完成PM2.5、PM10考核", "建成公共法律服务24小时自助区", "进一步加强", "一网通办",
+        "锚定“两个确保”", "认真落实“四个亲自”要求", "《条例》第十二条规定", "电话0373-12345678",
+        "一是部分乡镇执法力量薄弱", "“千名干部进万家”活动", "百年一遇的洪水", "第三产业",
+        "4.0版系统上线", "(新乡市第十三届人民代表大会常务委员会公告第6号)", "一次办妥", "10时30分",
+        "三是加强培训",
+        // Names, phases, specifications, milestones and thresholds.
+        "严格落实中央八项规定精神", "十一届九次全会", "国家区域医疗中心二期项目", "二十四节气",
+        "纪念抗战胜利80周年", "建成30万吨级码头", "地区生产总值迈上4个万亿元台阶",
+        "亿元以上项目开工", "关停10万千瓦及以下机组", "3岁以下婴幼儿照护", "三次产业结构"}) {
     CodePointText t(s);
     auto found = FindQuantities(t);
-    EXPECT_TRUE(found.empty()) << s << " -> " << (found.empty() ? "" : std::string(t.Slice(found[0].begin, found[0].end)));
+    EXPECT_TRUE(found.empty()) << s << " -> "
+                               << (found.empty()
+                                       ? ""
+                                       : std::string(t.Slice(found[0].begin, found[0].end)));
   }
 }
 
 // Values are the written digits times the written powers of ten, exactly.
 TEST(QuantitiesTest, ValuesExactAsWritten) {
-  for (auto [text, expected] : std::vector<std::pair<const char*, double>>{
-           {"3.26万件", 32600}, {"0.07亿元", 7000000}, {"1.1万亿元", 1.1e12}, {"12.3万人次", 123000},
-           {"4.35万户", 43500}}) {
+  for (auto [text, expected] : std::vector<std::pair<const char*, double>>{{"3.26万件", 32600},
+                                                                           {"0.07亿元", 7000000},
+                                                                           {"1.1万亿元", 1.1e12},
+                                                                           {"12.3万人次", 123000},
+                                                                           {"4.35万户", 43500}}) {
     CodePointText t(text);
     auto found = FindQuantities(t);
     ASSERT_EQ(found.size(), 1u) << text;
@@ -137,14 +143,16 @@ TEST(QuantitiesTest, PropertyRandomArabicFormsRoundTrip) {
       }
       digits = grouped;
     }
-    std::string frac_text = decimals == 0 ? "" : absl::StrCat(".", decimals == 2 && frac < 10 ? "0" : "", frac);
+    std::string frac_text =
+        decimals == 0 ? "" : absl::StrCat(".", decimals == 2 && frac < 10 ? "0" : "", frac);
     const char* scales[] = {"", "万", "亿"};
     const double factors[] = {1, 1e4, 1e8};
     const int s = static_cast<int>(rng() % 3);
     const std::string text = absl::StrCat("共办理", digits, frac_text, scales[s], "件。");
-    double expected = (static_cast<double>(whole) +
-                       (decimals == 0 ? 0 : static_cast<double>(frac) / (decimals == 1 ? 10 : 100))) *
-                      factors[s];
+    double expected =
+        (static_cast<double>(whole) +
+         (decimals == 0 ? 0 : static_cast<double>(frac) / (decimals == 1 ? 10 : 100))) *
+        factors[s];
     CodePointText t(text);
     auto found = FindQuantities(t);
     if (whole == 0 && decimals == 0) continue;

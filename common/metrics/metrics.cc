@@ -32,7 +32,8 @@ class Metrics::Callbacks : public prometheus::Collectable {
         prometheus::MetricFamily family;
         family.name = sample.name;
         family.help = sample.help;
-        family.type = sample.counter ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge;
+        family.type =
+            sample.counter ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge;
         prometheus::ClientMetric metric;
         if (sample.counter) {
           metric.counter.value = sample.value;
@@ -75,10 +76,11 @@ Metrics::Metrics()
                         .Name("zhibiao_http_latency_seconds")
                         .Help("HTTP request latency (web service) by route")
                         .Register(*registry_)),
-      reports_(prometheus::BuildCounter()
-                   .Name("zhibiao_reports_ingested_total")
-                   .Help("Reports ingest finished, by outcome (stored, unchanged, replaced, failed)")
-                   .Register(*registry_)),
+      reports_(
+          prometheus::BuildCounter()
+              .Name("zhibiao_reports_ingested_total")
+              .Help("Reports ingest finished, by outcome (stored, unchanged, replaced, failed)")
+              .Register(*registry_)),
       indicators_(prometheus::BuildCounter()
                       .Name("zhibiao_indicators_ingested_total")
                       .Help("Indicators of reports ingest stored or replaced")
@@ -130,13 +132,14 @@ Metrics::MethodSeries& Metrics::SeriesOf(absl::string_view method) {
 }
 
 void Metrics::RecordCall(absl::string_view method, grpc::StatusCode code, absl::Duration latency) {
-  const int c = static_cast<int>(code) >= 0 && static_cast<int>(code) <= 16 ? static_cast<int>(code) : 2;
+  const int c =
+      static_cast<int>(code) >= 0 && static_cast<int>(code) <= 16 ? static_cast<int>(code) : 2;
   absl::MutexLock lock(&series_mu_);
   MethodSeries& series = SeriesOf(method);
   if (series.by_code[c] == nullptr) {
-    series.by_code[c] = &calls_.Add(
-        {{"method", series.name},
-         {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(c))}});
+    series.by_code[c] =
+        &calls_.Add({{"method", series.name},
+                     {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(c))}});
   }
   series.by_code[c]->Increment();
   series.latency->Observe(absl::ToDoubleSeconds(latency));

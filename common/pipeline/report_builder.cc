@@ -7,9 +7,9 @@
 #include "absl/strings/str_format.h"
 #include "common/doc/formats.h"
 #include "common/doc/metadata.h"
-#include "common/regions/regions.h"
 #include "common/doc/structure.h"
 #include "common/extract/indicators.h"
+#include "common/regions/regions.h"
 #include "common/taxonomy/taxonomy.h"
 #include "common/text/normalize.h"
 #include "common/text/numerals.h"
@@ -27,7 +27,8 @@ std::string Sha256Hex(absl::string_view data) {
 }
 
 std::string ExtractorVersion() {
-  return absl::StrCat(extract::kExtractorVersion, "+taxonomy-", taxonomy::Taxonomy::Default().version());
+  return absl::StrCat(extract::kExtractorVersion, "+taxonomy-",
+                      taxonomy::Taxonomy::Default().version());
 }
 
 bool ExtractorVersionBefore(absl::string_view a, absl::string_view b) {
@@ -39,7 +40,8 @@ bool ExtractorVersionBefore(absl::string_view a, absl::string_view b) {
       const size_t a_start = i, b_start = j;
       while (i < a.size() && absl::ascii_isdigit(a[i])) ++i;
       while (j < b.size() && absl::ascii_isdigit(b[j])) ++j;
-      const absl::string_view x = a.substr(a_start, i - a_start), y = b.substr(b_start, j - b_start);
+      const absl::string_view x = a.substr(a_start, i - a_start),
+                              y = b.substr(b_start, j - b_start);
       if (x.size() != y.size()) return x.size() < y.size();
       if (x != y) return x < y;
       continue;
@@ -76,11 +78,12 @@ absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
                                                 const zhibiao::v1::ReportHints& hints,
                                                 const BuildOptions& options,
                                                 const CallBudget& budget) {
-  if (absl::Status s = doc::ValidateHints(hints, regions::RegionTable::Default()); !s.ok()) return s;
+  if (absl::Status s = doc::ValidateHints(hints, regions::RegionTable::Default()); !s.ok())
+    return s;
   if (content.size() > options.max_document_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "document of ", content.size(), " bytes is over the limit of ",
-        options.max_document_bytes, " bytes (ingest's --max_document_mb)"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("document of ", content.size(), " bytes is over the limit of ",
+                     options.max_document_bytes, " bytes (ingest's --max_document_mb)"));
   }
   absl::StatusOr<doc::DocumentText> document = doc::ReadDocument(content, options.read, budget);
   if (!document.ok()) return document.status();
@@ -100,7 +103,8 @@ absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
     only.set_char_end(text::CodePointCount(normalized.text));
     structure.sections.push_back(std::move(only));
     if (structure.title.empty()) {
-      return absl::InvalidArgumentError("document has no text apart from web-page chrome: nothing to extract");
+      return absl::InvalidArgumentError(
+          "document has no text apart from web-page chrome: nothing to extract");
     }
   }
 
@@ -118,8 +122,9 @@ absl::StatusOr<zhibiao::v1::Report> BuildReport(absl::string_view content,
   extract::ExtractBounds bounds;
   bounds.max_figures = options.max_indicators;
   bounds.budget = &budget;
-  absl::StatusOr<std::vector<zhibiao::v1::Indicator>> extracted = extract::ExtractIndicators(
-      code_points, structure.sections, extract::ReportTime{meta->report_year(), meta->kind()}, bounds);
+  absl::StatusOr<std::vector<zhibiao::v1::Indicator>> extracted =
+      extract::ExtractIndicators(code_points, structure.sections,
+                                 extract::ReportTime{meta->report_year(), meta->kind()}, bounds);
   if (!extracted.ok()) return extracted.status();
   std::vector<zhibiao::v1::Indicator> indicators = *std::move(extracted);
   if (absl::Status s = budget.Check("mapping figures to metrics"); !s.ok()) return s;

@@ -24,7 +24,8 @@ google::protobuf::Struct GoldHeader(const std::string& gold_path) {
 }
 
 // Top-level sections as [ordinal, heading, number of children].
-void ExpectTreeMatchesGold(const zhibiao::v1::Report& report, const google::protobuf::Struct& gold) {
+void ExpectTreeMatchesGold(const zhibiao::v1::Report& report,
+                           const google::protobuf::Struct& gold) {
   const auto& expected = gold.fields().at("sections").list_value();
   std::vector<const zhibiao::v1::Section*> top;
   for (const auto& s : report.sections()) {
@@ -42,8 +43,8 @@ void ExpectTreeMatchesGold(const zhibiao::v1::Report& report, const google::prot
 }
 
 TEST(ReportBuilderTest, EveryFormatOfTheSampleIsOneReport) {
-  const char* variants[] = {"txt", "fullwidth.txt", "gb18030.txt", "bom-crlf.txt",
-                            "html", "docx", "pdf"};
+  const char* variants[] = {"txt",  "fullwidth.txt", "gb18030.txt", "bom-crlf.txt",
+                            "html", "docx",          "pdf"};
   if (ReadFileOrEmpty(SharedFixturePath("xinxiang-2021.pdf")).empty()) {
     GTEST_SKIP() << "../shared/fixtures is absent";
   }
@@ -126,7 +127,7 @@ TEST(ExtractorVersionTest, DigitRunsCompareAsNumbersAndEmptyIsOldest) {
   EXPECT_FALSE(ExtractorVersionBefore("extract-3+taxonomy-10", "extract-3+taxonomy-9"));
   EXPECT_FALSE(ExtractorVersionBefore("extract-3", "extract-3"));
   EXPECT_TRUE(ExtractorVersionBefore("extract-3", "extract-3+taxonomy-1"));  // a prefix is older
-  EXPECT_FALSE(ExtractorVersionBefore("extract-03", "extract-3"));            // leading zeros
+  EXPECT_FALSE(ExtractorVersionBefore("extract-03", "extract-3"));           // leading zeros
   EXPECT_TRUE(ExtractorVersionBefore("", "extract-1"));
   EXPECT_FALSE(ExtractorVersionBefore("extract-1", ""));
   EXPECT_TRUE(ExtractorVersionBefore(ExtractorVersion().substr(0, 7), ExtractorVersion()));

@@ -44,25 +44,26 @@ absl::Status CheckCallerFields(const zhibiao::v1::ReportMeta& meta, const Report
     return TooLong("source_name", meta.source_name().size(), limits.max_source_name_bytes);
   }
   if (HasControlCharacter(meta.source_name())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "source_name has a control character (a line break?): \"",
-        ShortQuote(absl::CHexEscape(meta.source_name()), 60), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("source_name has a control character (a line break?): \"",
+                     ShortQuote(absl::CHexEscape(meta.source_name()), 60), "\""));
   }
   if (meta.labels_size() > limits.max_labels) {
-    return absl::InvalidArgumentError(absl::StrCat("labels: ", meta.labels_size(),
-                                                   " labels, over the limit of ", limits.max_labels));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "labels: ", meta.labels_size(), " labels, over the limit of ", limits.max_labels));
   }
   for (const auto& [key, value] : meta.labels()) {
     if (key.empty() || static_cast<int64_t>(key.size()) > limits.max_label_key_bytes ||
         HasControlCharacter(key)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "labels: key \"", ShortQuote(absl::CHexEscape(key), 40), "\" must be 1..",
-          limits.max_label_key_bytes, " bytes without control characters"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("labels: key \"", ShortQuote(absl::CHexEscape(key), 40), "\" must be 1..",
+                       limits.max_label_key_bytes, " bytes without control characters"));
     }
-    if (static_cast<int64_t>(value.size()) > limits.max_label_value_bytes || HasControlCharacter(value)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "labels: the value of \"", ShortQuote(key, 40), "\" must be at most ",
-          limits.max_label_value_bytes, " bytes without control characters"));
+    if (static_cast<int64_t>(value.size()) > limits.max_label_value_bytes ||
+        HasControlCharacter(value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("labels: the value of \"", ShortQuote(key, 40), "\" must be at most ",
+                       limits.max_label_value_bytes, " bytes without control characters"));
     }
   }
   return absl::OkStatus();
@@ -72,41 +73,51 @@ absl::Status CheckReport(const zhibiao::v1::Report& report, const ReportLimits& 
                          bool require_content_id) {
   const zhibiao::v1::ReportMeta& meta = report.meta();
   if (meta.report_id().size() != 32 || !IsLowerHex(meta.report_id())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "report.meta.report_id must be 32 lowercase hex digits, got \"",
-        ShortQuote(absl::CHexEscape(meta.report_id()), 40), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("report.meta.report_id must be 32 lowercase hex digits, got \"",
+                     ShortQuote(absl::CHexEscape(meta.report_id()), 40), "\""));
   }
   if (absl::Status s = CheckCallerFields(meta, limits); !s.ok()) return s;
   for (const auto& [name, value] :
        {std::pair<const char*, const std::string*>{"title", &meta.title()},
-        {"issuer", &meta.issuer()}, {"speaker", &meta.speaker()}, {"salutation", &meta.salutation()},
-        {"signature", &meta.signature()}, {"source_url", &meta.source_url()}}) {
+        {"issuer", &meta.issuer()},
+        {"speaker", &meta.speaker()},
+        {"salutation", &meta.salutation()},
+        {"signature", &meta.signature()},
+        {"source_url", &meta.source_url()}}) {
     if (static_cast<int64_t>(value->size()) > limits.max_meta_field_bytes) {
-      return TooLong(absl::StrCat("report.meta.", name), value->size(), limits.max_meta_field_bytes);
+      return TooLong(absl::StrCat("report.meta.", name), value->size(),
+                     limits.max_meta_field_bytes);
     }
   }
   if (report.indicators_size() > limits.max_indicators) {
     return absl::InvalidArgumentError(absl::StrCat("report has ", report.indicators_size(),
-                                                   " indicators, over the limit of ", limits.max_indicators));
+                                                   " indicators, over the limit of ",
+                                                   limits.max_indicators));
   }
   if (report.sections_size() > limits.max_sections) {
     return absl::InvalidArgumentError(absl::StrCat("report has ", report.sections_size(),
-                                                   " sections, over the limit of ", limits.max_sections));
+                                                   " sections, over the limit of ",
+                                                   limits.max_sections));
   }
   if (report.warnings_size() > limits.max_warnings) {
     return absl::InvalidArgumentError(absl::StrCat("report has ", report.warnings_size(),
-                                                   " warnings, over the limit of ", limits.max_warnings));
+                                                   " warnings, over the limit of ",
+                                                   limits.max_warnings));
   }
   if (!require_content_id) return absl::OkStatus();
 
   if (report.sections_size() == 0 || report.normalized_text().empty()) {
-    return absl::InvalidArgumentError("report has no sections or no normalized_text: not a parsed document");
+    return absl::InvalidArgumentError(
+        "report has no sections or no normalized_text: not a parsed document");
   }
   const std::string derived = ReportIdOf(report);
   if (derived != meta.report_id()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "report.meta.report_id ", meta.report_id(), " is not the hash of the report's own section "
-        "texts (", derived, "); reports are stored as ingest makes them"));
+    return absl::InvalidArgumentError(absl::StrCat("report.meta.report_id ", meta.report_id(),
+                                                   " is not the hash of the report's own section "
+                                                   "texts (",
+                                                   derived,
+                                                   "); reports are stored as ingest makes them"));
   }
   if (Sha256Hex(report.normalized_text()) != meta.content_sha256()) {
     return absl::InvalidArgumentError(
@@ -116,9 +127,9 @@ absl::Status CheckReport(const zhibiao::v1::Report& report, const ReportLimits& 
   for (int i = 0; i < report.sections_size(); ++i) {
     const zhibiao::v1::Section& s = report.sections(i);
     if (!SpanInside(s.char_begin(), s.char_end(), length)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "section ", i, " spans [", s.char_begin(), ", ", s.char_end(),
-          ") outside the text of ", length, " characters"));
+      return absl::InvalidArgumentError(absl::StrCat("section ", i, " spans [", s.char_begin(),
+                                                     ", ", s.char_end(), ") outside the text of ",
+                                                     length, " characters"));
     }
   }
   const std::string id_prefix = absl::StrCat(meta.report_id(), ":");
@@ -126,14 +137,14 @@ absl::Status CheckReport(const zhibiao::v1::Report& report, const ReportLimits& 
     const zhibiao::v1::Indicator& ind = report.indicators(i);
     if (!SpanInside(ind.char_begin(), ind.char_end(), length) ||
         !SpanInside(ind.sentence_char_begin(), ind.sentence_char_end(), length)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "indicator ", i, " spans [", ind.char_begin(), ", ", ind.char_end(),
-          ") or its sentence lies outside the text of ", length, " characters"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("indicator ", i, " spans [", ind.char_begin(), ", ", ind.char_end(),
+                       ") or its sentence lies outside the text of ", length, " characters"));
     }
     if (ind.report_id() != meta.report_id() || ind.indicator_id().rfind(id_prefix, 0) != 0) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "indicator ", i, " belongs to report \"", ShortQuote(absl::CHexEscape(ind.report_id()), 40),
-          "\", not to ", meta.report_id()));
+          "indicator ", i, " belongs to report \"",
+          ShortQuote(absl::CHexEscape(ind.report_id()), 40), "\", not to ", meta.report_id()));
     }
   }
   return absl::OkStatus();

@@ -20,8 +20,8 @@ struct ReportLimits {
   int64_t max_labels = 64;
   int64_t max_label_key_bytes = 128;
   int64_t max_label_value_bytes = 1024;
-  int64_t max_source_name_bytes = 1024;   // a path or URL
-  int64_t max_meta_field_bytes = 4096;    // title, issuer, speaker, salutation, signature, URL
+  int64_t max_source_name_bytes = 1024;  // a path or URL
+  int64_t max_meta_field_bytes = 4096;   // title, issuer, speaker, salutation, signature, URL
 };
 
 // Limits of `report`'s caller-supplied fields (labels, source name): for

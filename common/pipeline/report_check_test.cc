@@ -20,7 +20,9 @@ void ExpectRefused(const zhibiao::v1::Report& report, absl::string_view part) {
   EXPECT_NE(s.message().find(part), absl::string_view::npos) << s;
 }
 
-TEST(ReportCheckTest, WhatIngestBuildsPasses) { EXPECT_TRUE(CheckReport(Sample(), ReportLimits()).ok()); }
+TEST(ReportCheckTest, WhatIngestBuildsPasses) {
+  EXPECT_TRUE(CheckReport(Sample(), ReportLimits()).ok());
+}
 
 TEST(ReportCheckTest, ForgedIdsTextsAndSpansAreRefusedByName) {
   zhibiao::v1::Report bare;

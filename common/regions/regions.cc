@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <functional>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
 extern const char kZbRegionsTsv[];  // generated from data/regions.tsv
@@ -24,12 +24,13 @@ namespace {
 // Ethnic groups named in autonomous regions' names, for their short forms
 // (延边朝鲜族自治州 → 延边州). Groups of two characters and more.
 constexpr absl::string_view kEthnicNames[] = {
-    "朝鲜族", "土家族", "苗族", "藏族", "彝族", "壮族", "回族", "蒙古族", "蒙古", "维吾尔",
-    "哈萨克", "傣族", "白族", "布依族", "侗族", "哈尼族", "傈僳族", "景颇族", "羌族", "黎族",
-    "畲族", "瑶族", "仡佬族", "水族", "纳西族", "拉祜族", "佤族", "柯尔克孜", "达斡尔族",
-    "鄂温克族", "鄂温克", "鄂伦春", "锡伯族", "满族", "撒拉族", "保安族", "东乡族", "裕固族",
-    "土族", "塔吉克", "毛南族", "仫佬族", "各族", "普米族", "怒族", "独龙族", "阿昌族",
-    "德昂族", "布朗族", "基诺族", "京族", "哈萨克族", "蒙古族藏族"};
+    "朝鲜族", "土家族", "苗族",   "藏族",     "彝族",      "壮族",     "回族",   "蒙古族",
+    "蒙古",   "维吾尔", "哈萨克", "傣族",     "白族",      "布依族",   "侗族",   "哈尼族",
+    "傈僳族", "景颇族", "羌族",   "黎族",     "畲族",      "瑶族",     "仡佬族", "水族",
+    "纳西族", "拉祜族", "佤族",   "柯尔克孜", "达斡尔族",  "鄂温克族", "鄂温克", "鄂伦春",
+    "锡伯族", "满族",   "撒拉族", "保安族",   "东乡族",    "裕固族",   "土族",   "塔吉克",
+    "毛南族", "仫佬族", "各族",   "普米族",   "怒族",      "独龙族",   "阿昌族", "德昂族",
+    "布朗族", "基诺族", "京族",   "哈萨克族", "蒙古族藏族"};
 
 // The place part of an autonomous region's name: the characters before its
 // first ethnic group ("恩施土家族苗族自治州" → "恩施"), or "".
@@ -55,8 +56,9 @@ void RegionTable::AddName(std::string name, size_t index, Form form) {
   max_name_bytes_ = std::max(max_name_bytes_, name.size());
   std::vector<size_t>& lengths = name_lengths_by_prefix_[name.substr(0, 6)];
   if (std::find(lengths.begin(), lengths.end(), name.size()) == lengths.end()) {
-    lengths.insert(std::upper_bound(lengths.begin(), lengths.end(), name.size(), std::greater<size_t>()),
-                   name.size());
+    lengths.insert(
+        std::upper_bound(lengths.begin(), lengths.end(), name.size(), std::greater<size_t>()),
+        name.size());
   }
 }
 

@@ -20,8 +20,8 @@ using RegionCodeSet = absl::flat_hash_set<std::string>;
 
 // One place a text names a region.
 struct RegionMention {
-  size_t offset = 0;  // bytes into the text
-  size_t length = 0;  // bytes of the name as written
+  size_t offset = 0;               // bytes into the text
+  size_t length = 0;               // bytes of the name as written
   std::vector<std::string> codes;  // every region the name may be (one when unambiguous)
   bool short_form = false;         // written without its full suffix (河南, 延边州)
 };
@@ -54,7 +54,8 @@ class RegionTable {
 
   // Of several candidate codes, the one `context` decides: the only
   // candidate that is in the context or has an ancestor there. "" if none or several.
-  std::string Disambiguate(const std::vector<std::string>& codes, const RegionCodeSet& context) const;
+  std::string Disambiguate(const std::vector<std::string>& codes,
+                           const RegionCodeSet& context) const;
 
   // The region with `code`, or nullopt.
   std::optional<zhibiao::v1::Region> FindByCode(absl::string_view code) const;

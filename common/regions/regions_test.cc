@@ -56,7 +56,9 @@ TEST(RegionTableTest, RowsThatAreTheirOwnParentDoNotHang) {
   EXPECT_EQ(dongguan->name(), "东莞市");
   // It comes back (today without a region: the row has no province).
   auto resolved = table.ResolvePrefix("东莞市人民政府");
-  if (resolved.has_value()) EXPECT_EQ(resolved->code(), "441900");
+  if (resolved.has_value()) {
+    EXPECT_EQ(resolved->code(), "441900");
+  }
 }
 
 }  // namespace

@@ -45,7 +45,8 @@ absl::string_view ScopeName(Scope scope) {
   return "unknown";
 }
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(const TlsFiles& files) {
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
+    const TlsFiles& files) {
   if (files.cert.empty() && files.key.empty()) {
     if (files.require_client_cert) {
       return absl::InvalidArgumentError("--tls_require_client_cert needs --tls_cert and --tls_key");
@@ -110,9 +111,8 @@ absl::StatusOr<absl::flat_hash_map<std::string, TokenStore::Identity>> TokenStor
     std::vector<absl::string_view> fields =
         absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipWhitespace());
     if (fields.size() != 3) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("tokens line ", line_number, ": want NAME SCOPES TOKEN, got ", fields.size(),
-                       " fields"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "tokens line ", line_number, ": want NAME SCOPES TOKEN, got ", fields.size(), " fields"));
     }
     Identity identity;
     identity.name = std::string(fields[0]);
@@ -126,15 +126,15 @@ absl::StatusOr<absl::flat_hash_map<std::string, TokenStore::Identity>> TokenStor
       } else if (scope == "store") {
         identity.scopes |= static_cast<uint32_t>(Scope::kStore);
       } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "tokens line ", line_number, ": unknown scope \"", ShortQuote(scope, 40),
-            "\" (ingest, query, admin, store)"));
+        return absl::InvalidArgumentError(absl::StrCat("tokens line ", line_number,
+                                                       ": unknown scope \"", ShortQuote(scope, 40),
+                                                       "\" (ingest, query, admin, store)"));
       }
     }
     if (fields[2].size() < 16) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("tokens line ", line_number, ": token of ", identity.name,
-                       " is shorter than 16 characters"));
+      return absl::InvalidArgumentError(absl::StrCat("tokens line ", line_number, ": token of ",
+                                                     identity.name,
+                                                     " is shorter than 16 characters"));
     }
     if (!out.emplace(Digest(fields[2]), std::move(identity)).second) {
       return absl::InvalidArgumentError(
@@ -223,7 +223,8 @@ absl::Status BearerToken::Reload() {
   absl::string_view first = *text;
   first = first.substr(0, first.find('\n'));
   first = absl::StripAsciiWhitespace(first);
-  if (first.empty()) return absl::InvalidArgumentError(absl::StrCat("token file ", path_, " is empty"));
+  if (first.empty())
+    return absl::InvalidArgumentError(absl::StrCat("token file ", path_, " is empty"));
   absl::MutexLock lock(&mu_);
   token_ = std::string(first);
   return absl::OkStatus();
@@ -242,7 +243,8 @@ class BearerTokenInterceptor : public grpc::experimental::Interceptor {
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
-      methods->GetSendInitialMetadata()->insert({"authorization", absl::StrCat("Bearer ", token_->Get())});
+      methods->GetSendInitialMetadata()->insert(
+          {"authorization", absl::StrCat("Bearer ", token_->Get())});
     }
     methods->Proceed();
   }
@@ -253,8 +255,10 @@ class BearerTokenInterceptor : public grpc::experimental::Interceptor {
 
 class BearerTokenInterceptorFactory : public grpc::experimental::ClientInterceptorFactoryInterface {
  public:
-  explicit BearerTokenInterceptorFactory(std::shared_ptr<BearerToken> token) : token_(std::move(token)) {}
-  grpc::experimental::Interceptor* CreateClientInterceptor(grpc::experimental::ClientRpcInfo*) override {
+  explicit BearerTokenInterceptorFactory(std::shared_ptr<BearerToken> token)
+      : token_(std::move(token)) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
     return new BearerTokenInterceptor(token_.get());
   }
 

@@ -38,9 +38,9 @@ absl::string_view ScopeName(Scope scope);
 
 // Certificates and keys as PEM files; empty paths mean "not used".
 struct TlsFiles {
-  std::string cert;  // this process's certificate chain
-  std::string key;   // its private key
-  std::string ca;    // CA bundle that peers' certificates must chain to
+  std::string cert;                  // this process's certificate chain
+  std::string key;                   // its private key
+  std::string ca;                    // CA bundle that peers' certificates must chain to
   bool require_client_cert = false;  // servers: mutual TLS
   bool enabled() const { return !cert.empty() || !key.empty() || !ca.empty(); }
 };
@@ -48,12 +48,14 @@ struct TlsFiles {
 // Server credentials: insecure without cert and key; TLS with both; with
 // require_client_cert, clients must present a certificate signed by `ca`.
 // INVALID_ARGUMENT naming the file or flag when they do not fit together.
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(const TlsFiles& files);
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
+    const TlsFiles& files);
 
 // Channel credentials: insecure when nothing is set; else TLS verifying the
 // server against `ca` (the system's roots when empty) and presenting cert and
 // key when both are set (for servers that require client certificates).
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials(const TlsFiles& files);
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials(
+    const TlsFiles& files);
 
 // The tokens a server accepts. Thread-safe; Reload() swaps the whole set.
 class TokenStore {
@@ -112,7 +114,8 @@ class BearerToken {
   std::string Get() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  BearerToken(std::string path, std::string token) : path_(std::move(path)), token_(std::move(token)) {}
+  BearerToken(std::string path, std::string token)
+      : path_(std::move(path)), token_(std::move(token)) {}
   const std::string path_;
   mutable absl::Mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);

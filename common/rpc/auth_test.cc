@@ -9,7 +9,8 @@ namespace {
 
 TEST(TokenStoreTest, ParsesNamesScopesAndTokensAndNamesTheBadLine) {
   auto parsed = TokenStore::Parse(
-      "# comment\n\ningest-svc ingest 0123456789abcdef0123\nops admin,query abcdefghijklmnopqrst\n");
+      "# comment\n\ningest-svc ingest 0123456789abcdef0123\nops admin,query "
+      "abcdefghijklmnopqrst\n");
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->size(), 2u);
 
@@ -17,9 +18,11 @@ TEST(TokenStoreTest, ParsesNamesScopesAndTokensAndNamesTheBadLine) {
   EXPECT_EQ(short_token.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(short_token.status().message().find("line 1"), absl::string_view::npos);
   auto bad_scope = TokenStore::Parse("\na root 0123456789abcdef0123\n");
-  EXPECT_NE(bad_scope.status().message().find("line 2: unknown scope \"root\""), absl::string_view::npos);
+  EXPECT_NE(bad_scope.status().message().find("line 2: unknown scope \"root\""),
+            absl::string_view::npos);
   EXPECT_FALSE(TokenStore::Parse("a ingest\n").ok());
-  EXPECT_FALSE(TokenStore::Parse("a ingest 0123456789abcdef0123\nb query 0123456789abcdef0123\n").ok());
+  EXPECT_FALSE(
+      TokenStore::Parse("a ingest 0123456789abcdef0123\nb query 0123456789abcdef0123\n").ok());
 }
 
 TEST(TokenStoreTest, FindsByTokenAndReloadKeepsOldTokensOnError) {
@@ -30,7 +33,8 @@ TEST(TokenStoreTest, FindsByTokenAndReloadKeepsOldTokensOnError) {
   auto found = (*store)->Find("0123456789abcdef0123");
   ASSERT_TRUE(found.ok());
   EXPECT_EQ(found->name, "ci");
-  EXPECT_EQ(found->scopes, static_cast<uint32_t>(Scope::kIngest) | static_cast<uint32_t>(Scope::kQuery));
+  EXPECT_EQ(found->scopes,
+            static_cast<uint32_t>(Scope::kIngest) | static_cast<uint32_t>(Scope::kQuery));
   EXPECT_EQ((*store)->Find("nope").status().code(), absl::StatusCode::kNotFound);
 
   { std::ofstream(path) << "broken\n"; }

@@ -44,8 +44,8 @@ class Executor {
   // Whether the pool is getting through its work: for health checks.
   struct Progress {
     int threads = 0;
-    int running = 0;        // tasks started and not finished
-    int queued = 0;         // tasks waiting for a thread
+    int running = 0;           // tasks started and not finished
+    int queued = 0;            // tasks waiting for a thread
     absl::Time last_progress;  // last time a task started or finished (or the pool started)
   };
   Progress progress() const ABSL_LOCKS_EXCLUDED(mu_);

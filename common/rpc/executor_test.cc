@@ -56,7 +56,8 @@ TEST(ExecutorTest, StalledOnlyWhenEveryThreadIsStuckAndWorkWaits) {
   }));
   started.WaitForNotification();
   // Busy with nothing queued is not a stall either.
-  EXPECT_FALSE(Executor::Stalled(executor.progress(), absl::Now() + absl::Hours(1), absl::Seconds(60)));
+  EXPECT_FALSE(
+      Executor::Stalled(executor.progress(), absl::Now() + absl::Hours(1), absl::Seconds(60)));
 
   ASSERT_TRUE(executor.TrySubmit([] {}));
   const Executor::Progress stuck = executor.progress();

@@ -45,13 +45,14 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
             grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();
       if (request_undecodable_ && status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-        status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                              absl::StrCat("the request is not a valid protobuf message for ",
-                                           info_->method()));
+        status = grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("the request is not a valid protobuf message for ", info_->method()));
         methods->ModifySendStatus(status);
       }
       const absl::Duration latency = absl::Now() - start_;
-      if (options_->on_call_done) options_->on_call_done(info_->method(), status.error_code(), latency);
+      if (options_->on_call_done)
+        options_->on_call_done(info_->method(), status.error_code(), latency);
       const LogLevel level = !status.ok()                     ? LogLevel::kWarning
                              : latency >= options_->slow_call ? LogLevel::kInfo
                                                               : LogLevel::kDebug;
@@ -61,18 +62,20 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
         const std::string request_id = context != nullptr ? IncomingRequestId(*context) : "";
         const double ms = absl::ToDoubleMilliseconds(latency);
         if (status.ok()) {
-          Log(level, "rpc", {{"method", info_->method()},
-                             {"code", "OK"},
-                             {"latency_ms", ms},
-                             {"peer", peer},
-                             {"request_id", request_id}});
+          Log(level, "rpc",
+              {{"method", info_->method()},
+               {"code", "OK"},
+               {"latency_ms", ms},
+               {"peer", peer},
+               {"request_id", request_id}});
         } else {
-          Log(level, "rpc", {{"method", info_->method()},
-                             {"code", static_cast<int>(status.error_code())},
-                             {"message", status.error_message()},
-                             {"latency_ms", ms},
-                             {"peer", peer},
-                             {"request_id", request_id}});
+          Log(level, "rpc",
+              {{"method", info_->method()},
+               {"code", static_cast<int>(status.error_code())},
+               {"message", status.error_message()},
+               {"latency_ms", ms},
+               {"peer", peer},
+               {"request_id", request_id}});
         }
       }
     }
@@ -87,8 +90,7 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
   bool request_undecodable_ = false;
 };
 
-class RequestLogInterceptorFactory
-    : public grpc::experimental::ServerInterceptorFactoryInterface {
+class RequestLogInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   RequestLogInterceptorFactory(std::atomic<int>* in_flight, ServerOptions options)
       : in_flight_(in_flight), options_(std::move(options)) {}
@@ -114,8 +116,8 @@ std::string HostOf(const std::string& listen) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(
-    const ServerOptions& options, const std::vector<grpc::Service*>& services) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
+                                                      const std::vector<grpc::Service*>& services) {
   if (options.listen.empty() || options.listen.find(':') == std::string::npos) {
     return absl::InvalidArgumentError(
         absl::StrCat("--listen must be HOST:PORT, got \"", options.listen, "\""));
@@ -125,18 +127,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen,
-                           options.credentials != nullptr ? options.credentials
-                                                          : grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort(
+      options.listen,
+      options.credentials != nullptr ? options.credentials : grpc::InsecureServerCredentials(),
+      &port);
   if (!options.unix_socket.empty()) {
     std::error_code ec;
     if (std::filesystem::is_socket(options.unix_socket, ec)) {
       std::filesystem::remove(options.unix_socket, ec);  // left by a process that died
     }
-    builder.AddListeningPort(absl::StrCat("unix:", options.unix_socket),
-                             options.credentials != nullptr ? options.credentials
-                                                            : grpc::InsecureServerCredentials());
+    builder.AddListeningPort(
+        absl::StrCat("unix:", options.unix_socket),
+        options.credentials != nullptr ? options.credentials : grpc::InsecureServerCredentials());
   }
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_send_message_bytes > 0 ? options.max_send_message_bytes
@@ -158,8 +160,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen, " (address in use or not local?)"));
   }
-  auto result = std::unique_ptr<Server>(
-      new Server(options, std::move(server), port, std::move(in_flight)));
+  auto result =
+      std::unique_ptr<Server>(new Server(options, std::move(server), port, std::move(in_flight)));
   if (!options.health_listen.empty()) {
     if (absl::Status health = StartHealthServer(result.get()); !health.ok()) {
       result->Shutdown();
@@ -187,8 +189,8 @@ absl::Status Server::StartHealthServer(Server* server) {
   builder.AddListeningPort(options.health_listen, grpc::InsecureServerCredentials(), &port);
   server->health_server_ = builder.BuildAndStart();
   if (server->health_server_ == nullptr || port == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on --health_listen ",
-                                               options.health_listen));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on --health_listen ", options.health_listen));
   }
   if (!options.health_port_file.empty()) {
     if (absl::Status s = WritePortFile(options.health_port_file, port); !s.ok()) return s;
@@ -208,7 +210,8 @@ std::string RequestIdOf(const grpc::ServerContextBase& context) {
   if (!incoming.empty()) return incoming;
   static std::atomic<uint64_t> counter{0};
   static const uint64_t salt = absl::Uniform<uint64_t>(absl::BitGen());
-  return absl::StrCat(absl::Hex(salt ^ (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL), absl::kZeroPad16));
+  return absl::StrCat(
+      absl::Hex(salt ^ (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL), absl::kZeroPad16));
 }
 
 Server::Server(ServerOptions options, std::unique_ptr<grpc::Server> server, int port,

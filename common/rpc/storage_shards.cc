@@ -45,9 +45,8 @@ void StorageShards::SetStubForTesting(
 }
 
 void StorageShards::StartMonitor(absl::Duration interval, std::function<void()> on_ready) {
-  monitor_ = std::thread([this, interval, on_ready = std::move(on_ready)] {
-    MonitorLoop(interval, on_ready);
-  });
+  monitor_ = std::thread(
+      [this, interval, on_ready = std::move(on_ready)] { MonitorLoop(interval, on_ready); });
 }
 
 void StorageShards::MonitorLoop(absl::Duration interval, std::function<void()> on_ready) {

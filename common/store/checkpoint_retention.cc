@@ -24,7 +24,8 @@ std::optional<int64_t> MarkedAt(const fs::path& directory) {
   if (!in || !std::getline(in, line)) return std::nullopt;
   absl::string_view value = line;
   int64_t millis = 0;
-  if (!absl::ConsumePrefix(&value, "created_unix_ms=") || !absl::SimpleAtoi(value, &millis)) return std::nullopt;
+  if (!absl::ConsumePrefix(&value, "created_unix_ms=") || !absl::SimpleAtoi(value, &millis))
+    return std::nullopt;
   return millis;
 }
 
@@ -40,7 +41,8 @@ bool HoldsLiveData(const fs::path& path, const fs::path& live) {
 
 }  // namespace
 
-absl::Status WriteCheckpointMarker(const std::string& directory, absl::Time created, int64_t reports) {
+absl::Status WriteCheckpointMarker(const std::string& directory, absl::Time created,
+                                   int64_t reports) {
   const fs::path file = fs::path(directory) / kCheckpointMarker;
   std::ofstream out(file, std::ios::trunc);
   out << "created_unix_ms=" << absl::ToUnixMillis(created) << "\n"

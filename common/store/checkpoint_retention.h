@@ -24,7 +24,8 @@ namespace zb::store {
 inline constexpr char kCheckpointMarker[] = "ZHIBIAO-CHECKPOINT";
 
 // Writes the marker into a checkpoint just written: when, and how many reports.
-absl::Status WriteCheckpointMarker(const std::string& directory, absl::Time created, int64_t reports);
+absl::Status WriteCheckpointMarker(const std::string& directory, absl::Time created,
+                                   int64_t reports);
 
 // After `directory` (ROOT/NAME/shard-N) was written: removes the oldest other
 // marked ROOT/*/shard-N so that `keep` checkpoints of this shard remain, the

@@ -112,7 +112,8 @@ std::vector<zhibiao::v1::ArrivingReport> IndexCache::Arriving() const {
     a.set_replaces_report_id(replaces);
     out.push_back(std::move(a));
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.report_id() < b.report_id(); });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.report_id() < b.report_id(); });
   return out;
 }
 
@@ -157,7 +158,8 @@ void IndexCache::AddLocked(const IndicatorKeyParts& key, const IndexValue& value
   qualifier_.push_back(value.qualifier);
   change_.push_back(value.change);
   unit_kind_.push_back(value.unit_kind);
-  flags_.push_back(static_cast<uint8_t>((value.is_target ? kTarget : 0) | (value.period_total ? kPeriodTotal : 0)));
+  flags_.push_back(static_cast<uint8_t>((value.is_target ? kTarget : 0) |
+                                        (value.period_total ? kPeriodTotal : 0)));
   seq_.push_back(key.seq);
   value_.push_back(value.value);
   low_.push_back(value.low);
@@ -190,8 +192,8 @@ void IndexCache::RemoveReportLocked(absl::string_view report_id) {
 }
 
 IndexCache::Cell IndexCache::CellOf(uint32_t row) const {
-  const bool is_change = change_[row] == zhibiao::v1::CHANGE_INCREASE ||
-                         change_[row] == zhibiao::v1::CHANGE_DECREASE;
+  const bool is_change =
+      change_[row] == zhibiao::v1::CHANGE_INCREASE || change_[row] == zhibiao::v1::CHANGE_DECREASE;
   const uint8_t kind = (flags_[row] & kTarget) ? 2 : is_change ? 1 : 0;
   return Cell{region_[row], year_[row], metric_[row], kind};
 }
@@ -212,7 +214,9 @@ void IndexCache::SettleDirtyCells() {
     if (it == rows_of_cell_.end()) continue;
     std::vector<uint32_t>& rows = it->second;
     rows.erase(std::remove_if(rows.begin(), rows.end(),
-                              [this](uint32_t row) ABSL_SHARED_LOCKS_REQUIRED(mu_) { return (flags_[row] & kDead) != 0; }),
+                              [this](uint32_t row) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+                                return (flags_[row] & kDead) != 0;
+                              }),
                rows.end());
     if (rows.empty()) {
       rows_of_cell_.erase(it);
@@ -224,7 +228,8 @@ void IndexCache::SettleDirtyCells() {
     for (uint32_t row : rows) {
       if (Later(report_[row], latest)) latest = report_[row];
       int64_t& of_kind = latest_of_kind[document_kind_[row]];
-      if (of_kind < 0 || Later(report_[row], static_cast<uint32_t>(of_kind))) of_kind = report_[row];
+      if (of_kind < 0 || Later(report_[row], static_cast<uint32_t>(of_kind)))
+        of_kind = report_[row];
     }
     for (uint32_t row : rows) {
       flags_[row] &= ~(kSuperseded | kSupersededInKind);
@@ -293,7 +298,8 @@ double IndexCache::WeightOf(uint32_t report, uint32_t weight_metric) const {
   uint32_t first_seq = 0;
   for (uint32_t row : it->second) {
     if ((flags_[row] & (kDead | kTarget)) != 0 || metric_[row] != weight_metric) continue;
-    if (change_[row] == zhibiao::v1::CHANGE_INCREASE || change_[row] == zhibiao::v1::CHANGE_DECREASE) {
+    if (change_[row] == zhibiao::v1::CHANGE_INCREASE ||
+        change_[row] == zhibiao::v1::CHANGE_DECREASE) {
       continue;
     }
     if (weight < 0 || seq_[row] < first_seq) {
@@ -346,7 +352,8 @@ const std::vector<uint32_t>& IndexCache::CandidateRows(uint32_t metric,
   if (best->lists.size() == 1) return *best->lists.front();
   narrowed->clear();
   narrowed->reserve(best->rows);
-  for (const auto* list : best->lists) narrowed->insert(narrowed->end(), list->begin(), list->end());
+  for (const auto* list : best->lists)
+    narrowed->insert(narrowed->end(), list->begin(), list->end());
   // The metric's own order (ascending rows), so sums add up in the same order.
   std::sort(narrowed->begin(), narrowed->end());
   return *narrowed;
@@ -358,8 +365,8 @@ int64_t IndexCache::live_entries() const {
 }
 
 int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& request,
-                              std::vector<zhibiao::v1::PartialAggregate>* out,
-                              agg::RankingCut* cut, uint64_t* generation,
+                              std::vector<zhibiao::v1::PartialAggregate>* out, agg::RankingCut* cut,
+                              uint64_t* generation,
                               std::vector<zhibiao::v1::ArrivingReport>* arriving) const {
   const zhibiao::v1::IndicatorFilter& filter = request.filter();
   const bool include_values = request.include_values();
@@ -436,8 +443,8 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
     ++examined;
     if ((flags & superseded) && !request.include_superseded()) return;
     if (!metrics.Pass(metric_[row]) || !regions.Pass(region_[row]) ||
-        !provinces.Pass(province_[row]) || !units.Pass(unit_[row]) ||
-        !reports.Pass(report_[row]) || !subjects.Pass(subject_[row])) {
+        !provinces.Pass(province_[row]) || !units.Pass(unit_[row]) || !reports.Pass(report_[row]) ||
+        !subjects.Pass(subject_[row])) {
       return;
     }
     if (!years.empty() && !years.contains(year_[row])) return;
@@ -452,11 +459,12 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
     if (filter.change() == zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY && is_change) return;
     if (filter.change() == zhibiao::v1::CHANGE_FILTER_CHANGES_ONLY && !is_change) return;
     const uint8_t qualifier = qualifier_[row];
-    const bool exact =
-        qualifier == zhibiao::v1::QUALIFIER_EXACT || qualifier == zhibiao::v1::QUALIFIER_UNSPECIFIED;
+    const bool exact = qualifier == zhibiao::v1::QUALIFIER_EXACT ||
+                       qualifier == zhibiao::v1::QUALIFIER_UNSPECIFIED;
     if (!exact && policy == zhibiao::v1::QUALIFIED_VALUES_EXACT_ONLY) return;
     if (!excluded.empty() && excluded[report_[row]]) return;
-    if (!arriving_.empty() && arriving_.contains(report_[row])) arriving_counted.insert(report_[row]);
+    if (!arriving_.empty() && arriving_.contains(report_[row]))
+      arriving_counted.insert(report_[row]);
     double v = value_[row];
     if (qualifier == zhibiao::v1::QUALIFIER_RANGE) {
       if (policy == zhibiao::v1::QUALIFIED_VALUES_RANGE_LOW) v = low_[row];

@@ -14,10 +14,9 @@
 // It also keeps the revised-report rule current: when several reports of one
 // region and year carry figures of one kind (levels, changes or targets) for
 // one metric, those of all but the latest published report (then the latest
-// ingested, then the greatest id) are flagged superseded, and aggregations leave them out unless asked not
-// to. Routing by region puts every report of a region on one shard, so each
-// shard can decide this alone. Reports of unknown region or year are never
-// superseded.
+// ingested, then the greatest id) are flagged superseded, and aggregations leave them out unless
+// asked not to. Routing by region puts every report of a region on one shard, so each shard can
+// decide this alone. Reports of unknown region or year are never superseded.
 //
 // Thread-safe.
 #ifndef ZHIBIAO_COMMON_STORE_INDEX_CACHE_H_
@@ -49,11 +48,11 @@ class IndexCache {
   struct Change {
     enum class Kind { kRemoveReport, kReportInfo, kAddEntry, kArriving, kSettle };
     Kind kind = Kind::kAddEntry;
-    absl::string_view report_id;     // for every kind but kAddEntry
+    absl::string_view report_id;           // for every kind but kAddEntry
     absl::string_view replaces_report_id;  // for kArriving
-    absl::string_view published_date;  // "2022-02-25" or "", for kReportInfo
-    int64_t ingested_at_unix_ms = 0;   // for kReportInfo
-    IndicatorKeyParts key;           // for kAddEntry (views must outlive ApplyGroup)
+    absl::string_view published_date;      // "2022-02-25" or "", for kReportInfo
+    int64_t ingested_at_unix_ms = 0;       // for kReportInfo
+    IndicatorKeyParts key;                 // for kAddEntry (views must outlive ApplyGroup)
     IndexValue value;
   };
 
@@ -89,8 +88,8 @@ class IndexCache {
   // `arriving`, when given, the reports with an arriving mark among those
   // counted. Reports named by request.exclude_report_ids are left out.
   int64_t Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& request,
-                    std::vector<zhibiao::v1::PartialAggregate>* out,
-                    agg::RankingCut* cut = nullptr, uint64_t* generation = nullptr,
+                    std::vector<zhibiao::v1::PartialAggregate>* out, agg::RankingCut* cut = nullptr,
+                    uint64_t* generation = nullptr,
                     std::vector<zhibiao::v1::ArrivingReport>* arriving = nullptr) const
       ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -145,7 +144,7 @@ class IndexCache {
   mutable absl::Mutex mu_;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   Interner metrics_ ABSL_GUARDED_BY(mu_);
-  Interner regions_ ABSL_GUARDED_BY(mu_);   // region and province codes
+  Interner regions_ ABSL_GUARDED_BY(mu_);  // region and province codes
   Interner units_ ABSL_GUARDED_BY(mu_);
   Interner subjects_ ABSL_GUARDED_BY(mu_);
   Interner reports_ ABSL_GUARDED_BY(mu_);
@@ -186,7 +185,8 @@ class IndexCache {
   // years or its regions when the filter names them and they are fewer than
   // all the metric's rows; then `narrowed` holds them and is returned, else
   // the metric's own list.
-  const std::vector<uint32_t>& CandidateRows(uint32_t metric, const zhibiao::v1::IndicatorFilter& filter,
+  const std::vector<uint32_t>& CandidateRows(uint32_t metric,
+                                             const zhibiao::v1::IndicatorFilter& filter,
                                              std::vector<uint32_t>* narrowed) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Rows of each cell of known region and year (dead rows are dropped lazily).

@@ -1,7 +1,7 @@
 #include "common/store/index_cache.h"
 
-#include <filesystem>
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -22,8 +22,10 @@ zhibiao::v1::Report RandomReport(int n, std::mt19937* rng, const std::string& ve
   r.mutable_meta()->set_extractor_version(version);
   r.mutable_meta()->set_kind(static_cast<zhibiao::v1::DocumentKind>(n % 5));
   const int region = (*rng)() % 12;
-  r.mutable_meta()->mutable_region()->set_code(absl::StrFormat("%02d%02d00", 41 + region % 3, 1 + region));
-  r.mutable_meta()->mutable_region()->set_province_code(absl::StrFormat("%02d0000", 41 + region % 3));
+  r.mutable_meta()->mutable_region()->set_code(
+      absl::StrFormat("%02d%02d00", 41 + region % 3, 1 + region));
+  r.mutable_meta()->mutable_region()->set_province_code(
+      absl::StrFormat("%02d0000", 41 + region % 3));
   const int count = 1 + (*rng)() % 12;
   for (int i = 0; i < count; ++i) {
     auto* ind = r.add_indicators();
@@ -65,11 +67,14 @@ TEST(IndexCacheTest, AgreesWithTheRocksDbScan) {
   ASSERT_TRUE(store.ok()) << store.status();
   std::mt19937 rng(42);
   for (int n = 0; n < 200; ++n) ASSERT_TRUE((*store)->Put(RandomReport(n, &rng)).ok());
-  for (int n = 0; n < 40; ++n) ASSERT_TRUE((*store)->Put(RandomReport(n, &rng, "v2")).ok());  // replace
+  for (int n = 0; n < 40; ++n)
+    ASSERT_TRUE((*store)->Put(RandomReport(n, &rng, "v2")).ok());  // replace
   for (int n = 150; n < 200; ++n) ASSERT_TRUE((*store)->Delete(absl::StrFormat("%032x", n)).ok());
 
   const std::vector<std::vector<int>> groupings = {
-      {}, {zhibiao::v1::GROUP_BY_REGION}, {zhibiao::v1::GROUP_BY_METRIC, zhibiao::v1::GROUP_BY_YEAR},
+      {},
+      {zhibiao::v1::GROUP_BY_REGION},
+      {zhibiao::v1::GROUP_BY_METRIC, zhibiao::v1::GROUP_BY_YEAR},
       {zhibiao::v1::GROUP_BY_PROVINCE, zhibiao::v1::GROUP_BY_SUBJECT},
       {zhibiao::v1::GROUP_BY_REGION, zhibiao::v1::GROUP_BY_PERIOD_END}};
   for (int q = 0; q < 60; ++q) {

@@ -8,15 +8,15 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
-#include <rocksdb/utilities/options_util.h>
 #include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
 
 #include <fcntl.h>
-#include <algorithm>
 #include <sys/file.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cerrno>
 #include <cstring>
@@ -36,8 +36,8 @@
 #include "common/base/logging.h"
 #include "common/store/checkpoint_retention.h"
 #include "common/store/keys.h"
-#include "common/text/normalize.h"
 #include "common/store/rocks_status.h"
+#include "common/text/normalize.h"
 
 namespace zb::store {
 namespace {
@@ -57,7 +57,9 @@ constexpr const char* kCfNames[kCfCount] = {"default", "reports", "report_by_reg
 constexpr char kSchemaKey[] = "schema_version";
 // meta: "arriving/" + report_id -> the report id it replaces (PutReportRequest.replaces_report_id).
 constexpr char kArrivingPrefix[] = "arriving/";
-std::string ArrivingKey(absl::string_view report_id) { return absl::StrCat(kArrivingPrefix, report_id); }
+std::string ArrivingKey(absl::string_view report_id) {
+  return absl::StrCat(kArrivingPrefix, report_id);
+}
 
 // Runs `start` with a callback and waits for it: the blocking form of an
 // asynchronous write.
@@ -172,9 +174,10 @@ absl::Status IndicatorStore::CheckFreeDisk() const {
                                            : FreeDiskBytes(options_.data_dir);
   if (!free_bytes.ok()) return free_bytes.status();
   if (*free_bytes < options_.min_free_disk_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the disk of ", options_.data_dir, " has ", *free_bytes >> 20, " MiB free, below the floor of ",
-        options_.min_free_disk_bytes >> 20, " MiB (--min_free_disk_mb): free space or move the shard"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the disk of ", options_.data_dir, " has ", *free_bytes >> 20,
+                     " MiB free, below the floor of ", options_.min_free_disk_bytes >> 20,
+                     " MiB (--min_free_disk_mb): free space or move the shard"));
   }
   return absl::OkStatus();
 }
@@ -192,10 +195,12 @@ absl::Status IndicatorStore::Health() {
     if (s.ok()) {
       rocksdb::WriteOptions wo;
       wo.sync = options_.sync;
-      s = db_->Put(wo, handles_[kDefault], "health_probe", absl::StrCat(absl::ToUnixMillis(absl::Now())));
+      s = db_->Put(wo, handles_[kDefault], "health_probe",
+                   absl::StrCat(absl::ToUnixMillis(absl::Now())));
     }
     if (!s.ok()) {
-      return absl::UnavailableError(absl::StrCat("writes fail: ", failure, " (probe: ", s.ToString(), ")"));
+      return absl::UnavailableError(
+          absl::StrCat("writes fail: ", failure, " (probe: ", s.ToString(), ")"));
     }
     absl::MutexLock lock(&health_mu_);
     if (write_failure_ == failure) write_failure_.clear();
@@ -287,10 +292,10 @@ absl::Status IndicatorStore::OpenDb() {
                                               options_.data_dir, " is not a number"));
     }
     if (stored > kSchemaVersion) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "database at ", options_.data_dir, " was written by schema version ", stored,
-          "; this zhibiao-storage supports up to ", kSchemaVersion,
-          ": run a newer zhibiao-storage or restore a backup"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("database at ", options_.data_dir, " was written by schema version ", stored,
+                       "; this zhibiao-storage supports up to ", kSchemaVersion,
+                       ": run a newer zhibiao-storage or restore a backup"));
     }
   }
   // The in-memory index: when each report was published (for the
@@ -304,7 +309,8 @@ absl::Status IndicatorStore::OpenDb() {
     zhibiao::v1::ReportMeta meta;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (!meta.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-        return absl::DataLossError("a report_by_region entry does not decode; run zhibiao admin verify");
+        return absl::DataLossError(
+            "a report_by_region entry does not decode; run zhibiao admin verify");
       }
       cache_->SetReportInfo(meta.report_id(), meta.published_date(), meta.ingested_at_unix_ms());
     }
@@ -325,7 +331,8 @@ absl::Status IndicatorStore::OpenDb() {
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (!ParseIndicatorKey(ToView(it->key()), &parts) ||
         !DecodeIndexValue(ToView(it->value()), &value)) {
-      return absl::DataLossError("an ind_by_metric entry does not decode; run zhibiao admin verify");
+      return absl::DataLossError(
+          "an ind_by_metric entry does not decode; run zhibiao admin verify");
     }
     cache_->Add(parts, value);
   }
@@ -367,8 +374,8 @@ absl::Status IndicatorStore::Enqueue(Mutation* mutation) {
   absl::MutexLock lock(&mu_);
   if (closing_) return absl::UnavailableError("storage is shutting down");
   if (static_cast<int>(queue_.size()) >= options_.max_queue) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("storage write queue is full (", options_.max_queue, " mutations); retry later"));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "storage write queue is full (", options_.max_queue, " mutations); retry later"));
   }
   queue_.push_back(std::move(*mutation));
   return absl::OkStatus();
@@ -417,7 +424,7 @@ void IndicatorStore::PutAsync(zhibiao::v1::Report report, PutCallback done,
 }
 
 absl::StatusOr<PutResult> IndicatorStore::Put(zhibiao::v1::Report report,
-                                               std::string replaces_report_id) {
+                                              std::string replaces_report_id) {
   return WaitForCallback<PutResult>([&](PutCallback done) {
     PutAsync(std::move(report), std::move(done), std::move(replaces_report_id));
   });
@@ -443,7 +450,8 @@ void IndicatorStore::DeleteAsync(std::string report_id, DeleteCallback done) {
 }
 
 absl::StatusOr<int> IndicatorStore::Delete(absl::string_view report_id) {
-  return WaitForCallback<int>([&](DeleteCallback done) { DeleteAsync(std::string(report_id), std::move(done)); });
+  return WaitForCallback<int>(
+      [&](DeleteCallback done) { DeleteAsync(std::string(report_id), std::move(done)); });
 }
 
 void IndicatorStore::SettleAsync(std::string report_id, DeleteCallback done) {
@@ -451,7 +459,8 @@ void IndicatorStore::SettleAsync(std::string report_id, DeleteCallback done) {
 }
 
 absl::StatusOr<int> IndicatorStore::Settle(absl::string_view report_id) {
-  return WaitForCallback<int>([&](DeleteCallback done) { SettleAsync(std::string(report_id), std::move(done)); });
+  return WaitForCallback<int>(
+      [&](DeleteCallback done) { SettleAsync(std::string(report_id), std::move(done)); });
 }
 
 void IndicatorStore::WriterLoop() {
@@ -490,8 +499,10 @@ class IndicatorStore::GroupCommit {
       Mutation& m = group_[i];
       absl::StatusOr<std::optional<Stored>> existing = Load(m.report_id);
       if (!existing.ok()) {
-        if (m.is_delete || m.is_settle) delete_results_[i] = existing.status();
-        else put_results_[i] = existing.status();
+        if (m.is_delete || m.is_settle)
+          delete_results_[i] = existing.status();
+        else
+          put_results_[i] = existing.status();
         continue;
       }
       if (m.is_settle) {
@@ -633,11 +644,12 @@ class IndicatorStore::GroupCommit {
     const PreparedPut& p = group_[i].put;
     // A re-extraction in place (the replaced id is this one, stored here) is
     // not arriving from anywhere.
-    const bool arriving = !p.replaces_report_id.empty() &&
-                          !(p.replaces_report_id == id && existing.has_value());
+    const bool arriving =
+        !p.replaces_report_id.empty() && !(p.replaces_report_id == id && existing.has_value());
     if (arriving) SetMark(i, id, p.replaces_report_id);
     if (existing.has_value() && existing->derivation == p.derivation) {
-      put_results_[i] = PutResult{zhibiao::v1::PUT_OUTCOME_UNCHANGED, existing->ingested_at_unix_ms};
+      put_results_[i] =
+          PutResult{zhibiao::v1::PUT_OUTCOME_UNCHANGED, existing->ingested_at_unix_ms};
       return;
     }
     PutResult result;
@@ -729,7 +741,8 @@ absl::StatusOr<zhibiao::v1::Report> IndicatorStore::Get(absl::string_view report
   std::string value;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), handles_[kReports], ReportKey(report_id), &value);
-  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("report ", report_id, " is not stored"));
+  if (s.IsNotFound())
+    return absl::NotFoundError(absl::StrCat("report ", report_id, " is not stored"));
   if (!s.ok()) return FromRocksStatus(s, absl::StrCat("read report ", report_id));
   zhibiao::v1::Report report;
   if (!report.ParseFromString(value)) {
@@ -749,11 +762,10 @@ absl::StatusOr<ListResult> IndicatorStore::List(const ListQuery& query) const {
     return absl::InvalidArgumentError(
         absl::StrCat("region_code \"", query.region_code, "\" is not a six-digit GB/T 2260 code"));
   }
-  if (!query.province_code.empty() &&
-      (RegionKeyPart(query.province_code) != query.province_code ||
-       query.province_code.substr(2) != "0000")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "province_code \"", query.province_code, "\" is not a province code like 410000"));
+  if (!query.province_code.empty() && (RegionKeyPart(query.province_code) != query.province_code ||
+                                       query.province_code.substr(2) != "0000")) {
+    return absl::InvalidArgumentError(absl::StrCat("province_code \"", query.province_code,
+                                                   "\" is not a province code like 410000"));
   }
   std::string prefix;
   if (!query.region_code.empty()) {
@@ -765,7 +777,8 @@ absl::StatusOr<ListResult> IndicatorStore::List(const ListQuery& query) const {
   std::string start = prefix;
   if (!query.page_token.empty()) {
     std::string token;
-    if (!absl::WebSafeBase64Unescape(query.page_token, &token) || !absl::StartsWith(token, prefix)) {
+    if (!absl::WebSafeBase64Unescape(query.page_token, &token) ||
+        !absl::StartsWith(token, prefix)) {
       return absl::InvalidArgumentError("page_token is not valid for this query");
     }
     start = token;
@@ -790,8 +803,8 @@ absl::StatusOr<ListResult> IndicatorStore::List(const ListQuery& query) const {
     if (query.year > 0 && DecodeUint16(key.data() + kRegionBytes) != query.year) continue;
     zhibiao::v1::ReportMeta meta;
     if (!meta.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError(absl::StrCat("region index entry for ",
-                                              key.substr(kRegionBytes + 2), " does not parse"));
+      return absl::DataLossError(
+          absl::StrCat("region index entry for ", key.substr(kRegionBytes + 2), " does not parse"));
     }
     if (!query.issuer.empty() && meta.issuer() != query.issuer) continue;
     if (static_cast<int>(out.reports.size()) == page_size) {
@@ -818,7 +831,8 @@ absl::StatusOr<std::vector<zhibiao::v1::ArrivingReport>> IndicatorStore::Arrivin
   ro.total_order_seek = true;
   std::vector<zhibiao::v1::ArrivingReport> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kMeta]));
-  for (it->Seek(kArrivingPrefix); it->Valid() && it->key().starts_with(kArrivingPrefix); it->Next()) {
+  for (it->Seek(kArrivingPrefix); it->Valid() && it->key().starts_with(kArrivingPrefix);
+       it->Next()) {
     zhibiao::v1::ArrivingReport a;
     a.set_report_id(std::string(ToView(it->key()).substr(sizeof(kArrivingPrefix) - 1)));
     a.set_replaces_report_id(std::string(ToView(it->value())));
@@ -829,7 +843,8 @@ absl::StatusOr<std::vector<zhibiao::v1::ArrivingReport>> IndicatorStore::Arrivin
 }
 
 absl::StatusOr<int64_t> IndicatorStore::Scan(const zhibiao::v1::IndicatorFilter& filter,
-                                             const ScanVisitor& visit, absl::string_view start_after,
+                                             const ScanVisitor& visit,
+                                             absl::string_view start_after,
                                              const rocksdb::Snapshot* snapshot) const {
   const agg::IndicatorMatcher matcher(filter);
   rocksdb::ReadOptions ro;
@@ -1001,17 +1016,17 @@ absl::StatusOr<int64_t> IndicatorStore::Aggregate(const zhibiao::v1::IndicatorFi
 
 absl::StatusOr<int64_t> IndicatorStore::AggregatePartials(
     const zhibiao::v1::AggregateIndicatorsRequest& request,
-    std::vector<zhibiao::v1::PartialAggregate>* out, agg::RankingCut* cut,
-    uint64_t* generation, std::vector<zhibiao::v1::ArrivingReport>* arriving) const {
+    std::vector<zhibiao::v1::PartialAggregate>* out, agg::RankingCut* cut, uint64_t* generation,
+    std::vector<zhibiao::v1::ArrivingReport>* arriving) const {
   const int64_t examined = cache_->Aggregate(request, out, cut, generation, arriving);
   if (request.include_values()) {
     int64_t values = 0;
     for (const auto& p : *out) values += p.values_size();
     if (values > kMaxAggregateValues) {
       out->clear();
-      return absl::ResourceExhaustedError(absl::StrCat(
-          values, " values match; include_values allows at most ", kMaxAggregateValues,
-          ": narrow the filter"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat(values, " values match; include_values allows at most ", kMaxAggregateValues,
+                       ": narrow the filter"));
     }
   }
   return examined;
@@ -1019,8 +1034,8 @@ absl::StatusOr<int64_t> IndicatorStore::AggregatePartials(
 
 uint64_t IndicatorStore::index_generation() const { return cache_->generation(); }
 
-absl::StatusOr<IndicatorStore::CheckpointWritten> IndicatorStore::Checkpoint(const std::string& directory,
-                                                                              int keep) const {
+absl::StatusOr<IndicatorStore::CheckpointWritten> IndicatorStore::Checkpoint(
+    const std::string& directory, int keep) const {
   if (directory.empty() || directory[0] != '/') {
     return absl::InvalidArgumentError(
         absl::StrCat("checkpoint directory \"", directory, "\" must be an absolute path"));
@@ -1035,9 +1050,9 @@ absl::StatusOr<IndicatorStore::CheckpointWritten> IndicatorStore::Checkpoint(con
   const std::filesystem::path target = std::filesystem::weakly_canonical(directory, ec);
   if (!ec) {
     if (std::mismatch(live.begin(), live.end(), target.begin(), target.end()).first == live.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "checkpoint directory ", directory, " lies inside the live data directory ",
-          options_.data_dir, "; give a path outside it"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("checkpoint directory ", directory, " lies inside the live data directory ",
+                       options_.data_dir, "; give a path outside it"));
     }
   }
   // RocksDB makes only the last level ("DIR/shard-N"); make the parents.
@@ -1059,7 +1074,8 @@ absl::StatusOr<IndicatorStore::CheckpointWritten> IndicatorStore::Checkpoint(con
   db_->GetIntProperty(handles_[kReports], "rocksdb.estimate-num-keys", &reports);
   CheckpointWritten written;
   written.reports = static_cast<int64_t>(reports);
-  if (absl::Status marked = WriteCheckpointMarker(directory, absl::Now(), written.reports); !marked.ok()) {
+  if (absl::Status marked = WriteCheckpointMarker(directory, absl::Now(), written.reports);
+      !marked.ok()) {
     return marked;
   }
   LogInfo("checkpoint_written", {{"directory", directory}});
@@ -1092,11 +1108,13 @@ zhibiao::v1::GetStatsResponse IndicatorStore::Stats() const {
   out.set_sst_bytes(sst);
   out.set_memtable_bytes(mem);
   if (db_->GetIntProperty("rocksdb.block-cache-usage", &v)) out.set_block_cache_usage_bytes(v);
-  if (db_->GetIntProperty("rocksdb.block-cache-capacity", &v)) out.set_block_cache_capacity_bytes(v);
+  if (db_->GetIntProperty("rocksdb.block-cache-capacity", &v))
+    out.set_block_cache_capacity_bytes(v);
   if (db_->GetAggregatedIntProperty("rocksdb.num-running-compactions", &v)) {
     out.set_running_compactions(static_cast<int64_t>(v));
   }
-  if (db_->GetAggregatedIntProperty("rocksdb.compaction-pending", &v)) out.set_compaction_pending(v > 0);
+  if (db_->GetAggregatedIntProperty("rocksdb.compaction-pending", &v))
+    out.set_compaction_pending(v > 0);
   if (statistics_ != nullptr) {
     out.set_write_stall_micros(statistics_->getTickerCount(rocksdb::STALL_MICROS));
     out.set_compaction_bytes_written(statistics_->getTickerCount(rocksdb::COMPACT_WRITE_BYTES));
@@ -1134,7 +1152,8 @@ zhibiao::v1::VerifyResponse IndicatorStore::Verify(int max_problems) const {
         continue;
       }
       if (report.meta().report_id() != id) {
-        problem(absl::StrCat("report stored under ", id, " says it is ", report.meta().report_id()));
+        problem(
+            absl::StrCat("report stored under ", id, " says it is ", report.meta().report_id()));
       }
       std::string ignored;
       if (!db_->Get(ro, handles_[kReportByRegion], RegionIndexKey(report.meta()), &ignored).ok()) {

@@ -54,14 +54,14 @@ struct StoreOptions {
   // All memtables together (RocksDB db_write_buffer_size): bounds memory in a
   // container; 0 leaves it unbounded.
   size_t memtable_budget_bytes = 256u << 20;
-  int bloom_bits_per_key = 10;    // 0 turns bloom filters off
+  int bloom_bits_per_key = 10;  // 0 turns bloom filters off
   // Compression of the report families: "lz4" (default), "zstd" or "none".
   // The index family is never compressed (see OpenDb).
   std::string compression = "lz4";
   // A prefix extractor (the escaped metric key) with prefix blooms on the
   // index family, for scans filtered by metric.
   bool index_prefix_extractor = true;
-  std::string rocksdb_options;    // extra "key=value;..." applied to DB options
+  std::string rocksdb_options;  // extra "key=value;..." applied to DB options
   // Puts are refused (RESOURCE_EXHAUSTED) and Health fails while the data
   // directory's file system has less free space than this; 0: no floor.
   int64_t min_free_disk_bytes = int64_t{256} << 20;
@@ -155,12 +155,11 @@ class IndicatorStore {
   // ties, which `cut` describes (IndexCache::Aggregate). `generation`, when
   // given, gets the index generation the answer was computed at.
   // REQUIRES: filter and group_by are valid (agg::ValidateFilter/ValidateGroupBy).
-  absl::StatusOr<int64_t> AggregatePartials(const zhibiao::v1::AggregateIndicatorsRequest& request,
-                                            std::vector<zhibiao::v1::PartialAggregate>* out,
-                                            agg::RankingCut* cut = nullptr,
-                                            uint64_t* generation = nullptr,
-                                            std::vector<zhibiao::v1::ArrivingReport>* arriving =
-                                                nullptr) const;
+  absl::StatusOr<int64_t> AggregatePartials(
+      const zhibiao::v1::AggregateIndicatorsRequest& request,
+      std::vector<zhibiao::v1::PartialAggregate>* out, agg::RankingCut* cut = nullptr,
+      uint64_t* generation = nullptr,
+      std::vector<zhibiao::v1::ArrivingReport>* arriving = nullptr) const;
   // The generation of the in-memory index: one more for every write group
   // applied. When a put's or delete's callback runs, it is at least the
   // generation that holds that write.
@@ -176,7 +175,8 @@ class IndicatorStore {
                                absl::string_view start_after = "") const;
   // The same, under `snapshot` (nullptr: one of its own).
   absl::StatusOr<int64_t> Scan(const zhibiao::v1::IndicatorFilter& filter, const ScanVisitor& visit,
-                               absl::string_view start_after, const rocksdb::Snapshot* snapshot) const;
+                               absl::string_view start_after,
+                               const rocksdb::Snapshot* snapshot) const;
 
   // A page of indicators whose subject holds every word of the request and
   // that match its filter, in index order, with their sentences and where
@@ -229,7 +229,7 @@ class IndicatorStore {
     std::string region_key;
     std::string meta_bytes;
     std::vector<std::pair<std::string, std::string>> index;  // ind_by_metric keys and values
-    std::string replaces_report_id;  // for an arriving mark; "" for none
+    std::string replaces_report_id;                          // for an arriving mark; "" for none
   };
   struct Mutation {
     bool is_delete = false;

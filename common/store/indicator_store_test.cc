@@ -345,10 +345,12 @@ TEST_F(IndicatorStoreTest, CheckpointInsideTheLiveDirectoryIsRefused) {
   const std::string link = std::filesystem::absolute(options_.data_dir + "-link").string();
   std::filesystem::remove(link);
   std::filesystem::create_directory_symlink(std::filesystem::absolute(options_.data_dir), link);
-  EXPECT_EQ(store_->Checkpoint(link + "/backup").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Checkpoint(link + "/backup").status().code(),
+            absl::StatusCode::kInvalidArgument);
   std::filesystem::remove(link);
   // Beside it is fine.
-  auto beside = store_->Checkpoint(std::filesystem::absolute(options_.data_dir + "-checkpoint").string());
+  auto beside =
+      store_->Checkpoint(std::filesystem::absolute(options_.data_dir + "-checkpoint").string());
   ASSERT_TRUE(beside.ok()) << beside.status();
   std::filesystem::remove_all(options_.data_dir + "-checkpoint");
 }
@@ -366,15 +368,17 @@ TEST_F(IndicatorStoreTest, CheckpointsBeyondKeepAreRemovedOldestFirstAndOnlyMark
     auto written = store_->Checkpoint(absl::StrCat(root, "/run-", run, "/shard-0"), /*keep=*/2);
     ASSERT_TRUE(written.ok()) << written.status();
     EXPECT_EQ(written->reports, 1);
-    EXPECT_TRUE(std::filesystem::exists(absl::StrCat(root, "/run-", run, "/shard-0/", kCheckpointMarker)));
+    EXPECT_TRUE(
+        std::filesystem::exists(absl::StrCat(root, "/run-", run, "/shard-0/", kCheckpointMarker)));
     removed.push_back(written->removed);
   }
   using ::testing::ElementsAre;
-  EXPECT_THAT(removed, ElementsAre(ElementsAre(), ElementsAre(), ElementsAre(root + "/run-1/shard-0"),
-                                   ElementsAre(root + "/run-2/shard-0")));
+  EXPECT_THAT(removed,
+              ElementsAre(ElementsAre(), ElementsAre(), ElementsAre(root + "/run-1/shard-0"),
+                          ElementsAre(root + "/run-2/shard-0")));
   EXPECT_TRUE(std::filesystem::exists(root + "/by-hand/shard-0"));
   EXPECT_TRUE(std::filesystem::exists(root + "/run-1/shard-1"));  // run-1 stays: shard 1's is in it
-  EXPECT_FALSE(std::filesystem::exists(root + "/run-2"));          // emptied, so removed
+  EXPECT_FALSE(std::filesystem::exists(root + "/run-2"));         // emptied, so removed
   EXPECT_TRUE(std::filesystem::exists(root + "/run-3/shard-0/CURRENT"));
   EXPECT_TRUE(std::filesystem::exists(root + "/run-4/shard-0/CURRENT"));
   // keep = 0 keeps every one.

@@ -91,7 +91,8 @@ void AppendUint16(uint16_t v, std::string* out) {
 }
 
 void AppendUint32(uint32_t v, std::string* out) {
-  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xFF));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out->push_back(static_cast<char>((v >> shift) & 0xFF));
 }
 
 uint16_t DecodeUint16(const char* p) {
@@ -173,14 +174,16 @@ std::string EncodeIndexValue(const zhibiao::v1::ReportMeta& meta,
   out.push_back(static_cast<char>(ind.quantity().qualifier()));
   out.push_back(static_cast<char>(ind.change()));
   // Bit 0: a target; bit 1: a total of several years (older entries: 0).
-  const bool period_total = ind.cumulative() && ind.period_start() != 0 && ind.period_start() < ind.period_end();
+  const bool period_total =
+      ind.cumulative() && ind.period_start() != 0 && ind.period_start() < ind.period_end();
   out.push_back(static_cast<char>((ind.is_target() ? 1 : 0) | (period_total ? 2 : 0)));
   out.push_back(static_cast<char>(ind.quantity().kind()));
   out.append(RegionKeyPart(meta.region().province_code()));
   AppendLengthPrefixed(ind.quantity().unit(), &out);
   AppendLengthPrefixed(ind.subject(), &out);
   AppendLengthPrefixed(ind.section_id(), &out);
-  const int32_t period_end = ind.period_end() >= 0 && ind.period_end() <= 9999 ? ind.period_end() : 0;
+  const int32_t period_end =
+      ind.period_end() >= 0 && ind.period_end() <= 9999 ? ind.period_end() : 0;
   out.push_back(static_cast<char>(period_end & 0xff));
   out.push_back(static_cast<char>(period_end >> 8));
   out.push_back(static_cast<char>(meta.kind()));
@@ -205,7 +208,8 @@ bool DecodeIndexValue(absl::string_view in, IndexValue* out) {
   }
   out->period_end = 0;
   if (in.size() >= 2) {
-    out->period_end = static_cast<uint16_t>(static_cast<uint8_t>(in[0]) | (static_cast<uint8_t>(in[1]) << 8));
+    out->period_end =
+        static_cast<uint16_t>(static_cast<uint8_t>(in[0]) | (static_cast<uint8_t>(in[1]) << 8));
   }
   out->document_kind = in.size() >= 3 ? static_cast<uint8_t>(in[2]) : 0;
   return true;

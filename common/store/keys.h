@@ -84,11 +84,12 @@ struct IndexValue {
   absl::string_view unit;
   absl::string_view subject;
   absl::string_view section_id;
-  uint16_t period_end = 0;  // Indicator.period_end, 0 when open
+  uint16_t period_end = 0;    // Indicator.period_end, 0 when open
   uint8_t document_kind = 0;  // ReportMeta.kind, 0 (unspecified) in older entries
 };
 
-std::string EncodeIndexValue(const zhibiao::v1::ReportMeta& meta, const zhibiao::v1::Indicator& ind);
+std::string EncodeIndexValue(const zhibiao::v1::ReportMeta& meta,
+                             const zhibiao::v1::Indicator& ind);
 bool DecodeIndexValue(absl::string_view in, IndexValue* out);
 
 }  // namespace zb::store

@@ -9,8 +9,14 @@ namespace {
 
 TEST(KeysTest, EscapedStringsKeepOrderAndRoundTrip) {
   std::mt19937 rng(1);
-  std::vector<std::string> values = {"", std::string(1, '\0'), std::string("a\0b", 3), "a", "ab",
-                                     "b", "leadership.law_study_sessions", "\xFF"};
+  std::vector<std::string> values = {"",
+                                     std::string(1, '\0'),
+                                     std::string("a\0b", 3),
+                                     "a",
+                                     "ab",
+                                     "b",
+                                     "leadership.law_study_sessions",
+                                     "\xFF"};
   for (int i = 0; i < 300; ++i) {
     std::string s;
     const int n = static_cast<int>(rng() % 6);

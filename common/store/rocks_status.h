@@ -17,7 +17,9 @@ namespace zb::store {
 absl::Status FromRocksStatus(const rocksdb::Status& status, absl::string_view context);
 
 inline rocksdb::Slice ToSlice(absl::string_view v) { return rocksdb::Slice(v.data(), v.size()); }
-inline absl::string_view ToView(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
+inline absl::string_view ToView(const rocksdb::Slice& s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 }  // namespace zb::store
 

@@ -40,7 +40,9 @@ bool ContainsAny(absl::string_view text, const std::vector<std::string>& words) 
   return false;
 }
 
-bool IsClauseBreak(char32_t c) { return c == ',' || c == ';' || c == ':' || c == U'。' || c == '\n'; }
+bool IsClauseBreak(char32_t c) {
+  return c == ',' || c == ';' || c == ':' || c == U'。' || c == '\n';
+}
 // A clause of at most this many code points before its figure (同比增长) names
 // nothing; its figure is mapped from the sentence before it.
 constexpr int64_t kClauseNamingNothing = 6;
@@ -69,7 +71,8 @@ absl::StatusOr<Taxonomy> Taxonomy::Parse(absl::string_view json) {
   }
   Taxonomy t;
   auto version = root.fields().find("version");
-  t.version_ = version == root.fields().end() ? 0 : static_cast<int>(version->second.number_value());
+  t.version_ =
+      version == root.fields().end() ? 0 : static_cast<int>(version->second.number_value());
   auto areas = root.fields().find("areas");
   if (areas == root.fields().end()) return absl::InvalidArgumentError("taxonomy has no areas");
   for (const Value& area : areas->second.list_value().values()) {
@@ -93,14 +96,16 @@ absl::StatusOr<Taxonomy> Taxonomy::Parse(absl::string_view json) {
       e.temporal = Str(s, "temporal");
       e.weight_key = Str(s, "weight_key");
       if (e.key.empty() || t.by_key_.contains(e.key)) {
-        return absl::InvalidArgumentError(absl::StrCat("taxonomy key \"", e.key, "\" is empty or repeated"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("taxonomy key \"", e.key, "\" is empty or repeated"));
       }
       t.by_key_[e.key] = t.entries_.size();
       for (const std::string& pattern : e.patterns) {
         if (pattern.empty()) continue;
         size_t i = 0;
         const char32_t first = text::NextCodePoint(pattern, &i);
-        t.cues_by_first_char_[first].push_back({pattern, text::CodePointCount(pattern), t.entries_.size()});
+        t.cues_by_first_char_[first].push_back(
+            {pattern, text::CodePointCount(pattern), t.entries_.size()});
       }
       t.entries_.push_back(std::move(e));
     }
@@ -137,12 +142,9 @@ bool Taxonomy::UnitFits(const Entry& e, const FigureContext& f) const {
     case zhibiao::v1::UNIT_KIND_PERCENT:
       // A percentage is a rate key's value, or the relative change of a count,
       // money or physical-measure key (粮食产量增长2%).
-      return e.unit_kind == "percent" ||
-             (f.is_change && IsRelativeChangeKind(e.unit_kind));
-    case zhibiao::v1::UNIT_KIND_PERCENT_POINT:
-      return e.unit_kind == "percent";
-    case zhibiao::v1::UNIT_KIND_CURRENCY_CNY:
-      return e.unit_kind == "currency_cny";
+      return e.unit_kind == "percent" || (f.is_change && IsRelativeChangeKind(e.unit_kind));
+    case zhibiao::v1::UNIT_KIND_PERCENT_POINT: return e.unit_kind == "percent";
+    case zhibiao::v1::UNIT_KIND_CURRENCY_CNY: return e.unit_kind == "currency_cny";
     case zhibiao::v1::UNIT_KIND_DURATION:
       return (e.unit_kind == "duration" || e.unit_kind == "average") && listed;
     case zhibiao::v1::UNIT_KIND_COUNT:
@@ -151,9 +153,9 @@ bool Taxonomy::UnitFits(const Entry& e, const FigureContext& f) const {
       // 增长2.5倍 is a relative change, as a percentage is.
       if (f.unit == "倍" && f.is_change) return IsRelativeChangeKind(e.unit_kind);
       // Physical measures (吨, 千瓦, 平方公里, 微克/立方米, 美元) fit only in the units listed.
-      return (e.unit_kind == "measure" || e.unit_kind == "score" || e.unit_kind == "average") && listed;
-    default:
-      return (e.unit_kind == "score" || e.unit_kind == "average") && listed;
+      return (e.unit_kind == "measure" || e.unit_kind == "score" || e.unit_kind == "average") &&
+             listed;
+    default: return (e.unit_kind == "score" || e.unit_kind == "average") && listed;
   }
 }
 
@@ -246,7 +248,8 @@ void AssignMetricKeys(const Taxonomy& taxonomy, const extract::CodePointText& t,
     }
     const int64_t before_begin = std::max(sentence_begin, ind.char_begin() - 40);
     int64_t after_end = ind.char_end();
-    while (after_end < sentence_end && after_end - ind.char_end() < 10 && !IsBreak(t.at(after_end))) {
+    while (after_end < sentence_end && after_end - ind.char_end() < 10 &&
+           !IsBreak(t.at(after_end))) {
       ++after_end;
     }
     auto headings = headings_of.find(ind.section_id());
@@ -270,7 +273,8 @@ void AssignMetricKeys(const Taxonomy& taxonomy, const extract::CodePointText& t,
       const absl::string_view gap = t.Slice(x.char_end(), y.char_begin());
       return gap == "、" || gap == "和" || gap == "与" || gap == "及";
     };
-    const bool item = (i > 0 && enumerated(i - 1, i)) || (i + 1 < indicators->size() && enumerated(i, i + 1));
+    const bool item =
+        (i > 0 && enumerated(i - 1, i)) || (i + 1 < indicators->size() && enumerated(i, i + 1));
     if ((item || absl::StrContains(f.before, "分别")) && !ind.subject().empty()) {
       FigureContext own = f;
       own.before = ind.subject();

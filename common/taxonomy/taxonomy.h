@@ -33,8 +33,8 @@ struct Entry {
   std::vector<std::string> requires_any;
   std::vector<std::string> excludes_any;
   bool additive = false;
-  std::string aggregate;  // sum, mean, weighted_mean
-  std::string temporal;   // flow, stock, rate
+  std::string aggregate;   // sum, mean, weighted_mean
+  std::string temporal;    // flow, stock, rate
   std::string weight_key;  // for weighted_mean: the metric whose figure weighs this one's
 };
 

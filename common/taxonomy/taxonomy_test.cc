@@ -25,7 +25,9 @@ TEST(TaxonomyTest, ShippedFileParses) {
         << e.key;
     // Only counts and money add up across regions.
     if (e.additive) {
-      EXPECT_TRUE(e.unit_kind == "count" || e.unit_kind == "currency_cny" || e.unit_kind == "measure") << e.key;
+      EXPECT_TRUE(e.unit_kind == "count" || e.unit_kind == "currency_cny" ||
+                  e.unit_kind == "measure")
+          << e.key;
     }
   }
   EXPECT_FALSE(Taxonomy::Parse("{").ok());
@@ -61,8 +63,8 @@ TEST_P(SampleMappingTest, FiguresGetTheirKeys) {
   const std::string name = GetParam();
   const std::string tsv = testing::ReadFileOrEmpty(testing::TestDataPath(name + ".keys.tsv"));
   ASSERT_FALSE(tsv.empty());
-  auto report = pipeline::BuildReport(
-      testing::ReadFileOrEmpty(testing::TestDataPath(name + ".txt")), name);
+  auto report =
+      pipeline::BuildReport(testing::ReadFileOrEmpty(testing::TestDataPath(name + ".txt")), name);
   ASSERT_TRUE(report.ok()) << report.status();
   std::map<std::string, std::string> path_of;
   for (const auto& s : report->sections()) path_of[s.section_id()] = s.path();
@@ -79,14 +81,16 @@ TEST_P(SampleMappingTest, FiguresGetTheirKeys) {
     for (int i = 0; i < report->indicators_size(); ++i) {
       const auto& ind = report->indicators(i);
       if (used.count(i) || path_of[ind.section_id()] != f[1]) continue;
-      if (ind.text().find(text) == std::string::npos && text.find(ind.text()) == std::string::npos) continue;
+      if (ind.text().find(text) == std::string::npos && text.find(ind.text()) == std::string::npos)
+        continue;
       used.insert(i);
       got = ind.metric_key();
       break;
     }
     const bool ok = got == f[2];
     right += ok;
-    listing += (ok ? "  ok   " : "  MISS ") + f[0] + " [" + f[1] + "] expected " + f[2] + " got " + got + "\n";
+    listing += (ok ? "  ok   " : "  MISS ") + f[0] + " [" + f[1] + "] expected " + f[2] + " got " +
+               got + "\n";
   }
   ASSERT_GT(expected, 40);
   const double share = static_cast<double>(right) / expected;

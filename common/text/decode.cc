@@ -81,8 +81,8 @@ absl::StatusOr<std::string> ConvertStrict(absl::string_view bytes, const char* c
   }
   if (U_FAILURE(status)) {
     const size_t offset = source - bytes.data();
-    return absl::InvalidArgumentError(absl::StrCat("bytes are not valid ", charset,
-                                                   " near byte offset ", offset));
+    return absl::InvalidArgumentError(
+        absl::StrCat("bytes are not valid ", charset, " near byte offset ", offset));
   }
   out.resize(target - out.data());
   return out;
@@ -101,7 +101,8 @@ bool IsTextCodeUnit(uint32_t u) {
 
 std::optional<bool> DetectUtf16WithoutBom(absl::string_view bytes) {
   if (bytes.size() < 4 || bytes.size() % 2 != 0) return std::nullopt;
-  const absl::string_view head = bytes.substr(0, std::min<size_t>(bytes.size(), 1 << 16) & ~size_t{1});
+  const absl::string_view head =
+      bytes.substr(0, std::min<size_t>(bytes.size(), 1 << 16) & ~size_t{1});
   int64_t nul_even = 0, nul_odd = 0;
   for (size_t i = 0; i < head.size(); ++i) {
     if (head[i] == '\0') ++(i % 2 == 0 ? nul_even : nul_odd);
@@ -183,9 +184,11 @@ absl::StatusOr<DecodedText> DecodeToUtf8(absl::string_view bytes) {
   if (std::optional<bool> little = DetectUtf16WithoutBom(bytes)) {
     absl::StatusOr<std::string> converted = ConvertStrict(bytes, *little ? "UTF-16LE" : "UTF-16BE");
     if (!converted.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "text looks like UTF-16", *little ? "LE" : "BE", " without a byte order mark but does not "
-          "decode as such (", converted.status().message(), "); save it as UTF-8 or with a BOM"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("text looks like UTF-16", *little ? "LE" : "BE",
+                       " without a byte order mark but does not "
+                       "decode as such (",
+                       converted.status().message(), "); save it as UTF-8 or with a BOM"));
     }
     out.utf8 = *std::move(converted);
     out.encoding = *little ? "UTF-16LE" : "UTF-16BE";
@@ -217,14 +220,14 @@ absl::StatusOr<DecodedText> DecodeToUtf8(absl::string_view bytes) {
                      " valid multi-byte characters: the document is damaged UTF-8"));
   }
   if (bytes.find('\0') != absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "binary data: NUL byte at offset ", bytes.find('\0'), "; not a text document"));
+    return absl::InvalidArgumentError(absl::StrCat("binary data: NUL byte at offset ",
+                                                   bytes.find('\0'), "; not a text document"));
   }
   absl::StatusOr<std::string> gb = ConvertStrict(bytes, "GB18030");
   if (!gb.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "binary data or unknown encoding: not UTF-8 (invalid at byte offset ", bad,
-        ") and not GB18030 (", gb.status().message(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("binary data or unknown encoding: not UTF-8 (invalid at byte offset ", bad,
+                     ") and not GB18030 (", gb.status().message(), ")"));
   }
   // GB18030 maps almost every byte pair; require the result to look like text.
   int control = 0;

@@ -12,8 +12,9 @@
 namespace zb::text {
 
 struct DecodedText {
-  std::string utf8;      // without BOM; line ends as in the input
-  std::string encoding;  // "UTF-8", "UTF-8-BOM", "UTF-16LE", "UTF-16BE", "GB18030", or a charset name
+  std::string utf8;  // without BOM; line ends as in the input
+  std::string
+      encoding;  // "UTF-8", "UTF-8-BOM", "UTF-16LE", "UTF-16BE", "GB18030", or a charset name
 };
 
 // Detects the encoding of `bytes` and converts them to UTF-8.

@@ -17,7 +17,8 @@ std::string Encode(const std::string& utf8, const char* charset) {
   return out;
 }
 
-const std::string kSample = "新乡市人民政府关于2021年法治政府建设情况的报告\n全年查办案件3150起。\n";
+const std::string kSample =
+    "新乡市人民政府关于2021年法治政府建设情况的报告\n全年查办案件3150起。\n";
 
 TEST(DecodeTest, Utf8WithoutBom) {
   auto d = DecodeToUtf8(kSample);
@@ -77,9 +78,9 @@ TEST(ConvertToUtf8Test, GbkAndGb2312AreReadAsGb18030) {
 
 TEST(FindInvalidUtf8Test, FindsOverlongAndSurrogates) {
   EXPECT_EQ(FindInvalidUtf8("ok 法治"), absl::string_view::npos);
-  EXPECT_EQ(FindInvalidUtf8("ab\xC0\x80"), 2u);          // overlong NUL
-  EXPECT_EQ(FindInvalidUtf8("a\xED\xA0\x80"), 1u);       // surrogate
-  EXPECT_EQ(FindInvalidUtf8("a\xE6\xB3"), 1u);           // truncated
+  EXPECT_EQ(FindInvalidUtf8("ab\xC0\x80"), 2u);     // overlong NUL
+  EXPECT_EQ(FindInvalidUtf8("a\xED\xA0\x80"), 1u);  // surrogate
+  EXPECT_EQ(FindInvalidUtf8("a\xE6\xB3"), 1u);      // truncated
 }
 
 }  // namespace

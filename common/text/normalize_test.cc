@@ -34,7 +34,8 @@ TEST(NormalizeTest, CircledNumbersAndCjkPunctuationStay) {
 }
 
 TEST(RemoveSpacesAroundCjkTest, JoinsNextToCjkKeepsLatinWords) {
-  EXPECT_EQ(RemoveSpacesAroundCjk("关于 2021 年法治 政府 完成 PM2.5"), "关于2021年法治政府完成PM2.5");
+  EXPECT_EQ(RemoveSpacesAroundCjk("关于 2021 年法治 政府 完成 PM2.5"),
+            "关于2021年法治政府完成PM2.5");
   EXPECT_EQ(RemoveSpacesAroundCjk("PM 2.5 and  more"), "PM 2.5 and more");
 }
 

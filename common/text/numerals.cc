@@ -6,26 +6,41 @@ namespace zb::text {
 
 int ChineseDigitValue(char32_t c) {
   switch (c) {
-    case U'零': case U'〇': return 0;
-    case U'一': case U'壹': return 1;
-    case U'二': case U'两': case U'贰': return 2;
-    case U'三': case U'叁': return 3;
-    case U'四': case U'肆': return 4;
-    case U'五': case U'伍': return 5;
-    case U'六': case U'陆': return 6;
-    case U'七': case U'柒': return 7;
-    case U'八': case U'捌': return 8;
-    case U'九': case U'玖': return 9;
+    case U'零':
+    case U'〇': return 0;
+    case U'一':
+    case U'壹': return 1;
+    case U'二':
+    case U'两':
+    case U'贰': return 2;
+    case U'三':
+    case U'叁': return 3;
+    case U'四':
+    case U'肆': return 4;
+    case U'五':
+    case U'伍': return 5;
+    case U'六':
+    case U'陆': return 6;
+    case U'七':
+    case U'柒': return 7;
+    case U'八':
+    case U'捌': return 8;
+    case U'九':
+    case U'玖': return 9;
     default: return -1;
   }
 }
 
 int64_t ChineseUnitValue(char32_t c) {
   switch (c) {
-    case U'十': case U'拾': return 10;
-    case U'百': case U'佰': return 100;
-    case U'千': case U'仟': return 1000;
-    case U'万': case U'萬': return 10000;
+    case U'十':
+    case U'拾': return 10;
+    case U'百':
+    case U'佰': return 100;
+    case U'千':
+    case U'仟': return 1000;
+    case U'万':
+    case U'萬': return 10000;
     case U'亿': return 100000000;
     default: return 0;
   }
@@ -51,11 +66,11 @@ std::optional<int64_t> ParseChineseNumber(absl::string_view s) {
     return v;
   }
   // Positional: sections split by 亿 and 万; inside a section 千 百 十.
-  int64_t total = 0;     // completed 亿 sections
-  int64_t wan_part = 0;  // completed 万 section below the current 亿
-  int64_t section = 0;   // current section below 万
-  int64_t digit = -1;    // pending digit
-  int64_t last_unit = 0; // last small unit seen in the section (for 三万五 = 35000)
+  int64_t total = 0;      // completed 亿 sections
+  int64_t wan_part = 0;   // completed 万 section below the current 亿
+  int64_t section = 0;    // current section below 万
+  int64_t digit = -1;     // pending digit
+  int64_t last_unit = 0;  // last small unit seen in the section (for 三万五 = 35000)
   bool last_was_zero = false;
   bool digit_follows_unit = false;  // the pending digit came right after a unit
   for (size_t k = 0; k < cps.size(); ++k) {

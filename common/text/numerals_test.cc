@@ -10,10 +10,11 @@ namespace {
 
 TEST(ParseChineseNumberTest, CommonForms) {
   const std::pair<const char*, int64_t> cases[] = {
-      {"十二", 12},        {"一百零五", 105},   {"两千三百", 2300},  {"二十三", 23},
-      {"十", 10},          {"二〇二二", 2022},  {"三万五", 35000},   {"两千三", 2300},
-      {"一亿五千万", 150000000}, {"千", 1000},    {"十万", 100000},    {"三百零六万", 3060000},
-      {"一千零一", 1001},  {"六十五", 65},      {"八", 8}};
+      {"十二", 12},       {"一百零五", 105}, {"两千三百", 2300},
+      {"二十三", 23},     {"十", 10},        {"二〇二二", 2022},
+      {"三万五", 35000},  {"两千三", 2300},  {"一亿五千万", 150000000},
+      {"千", 1000},       {"十万", 100000},  {"三百零六万", 3060000},
+      {"一千零一", 1001}, {"六十五", 65},    {"八", 8}};
   for (const auto& [text, value] : cases) {
     auto v = ParseChineseNumber(text);
     ASSERT_TRUE(v.has_value()) << text;
@@ -70,7 +71,8 @@ std::string Write(int64_t n) {
 
 TEST(ParseChineseNumberTest, PropertyEveryIntegerRoundTrips) {
   std::mt19937_64 rng(20261125);
-  std::vector<int64_t> values = {0, 1, 10, 11, 20, 100, 101, 110, 1000, 1001, 1010, 10000,
+  std::vector<int64_t> values = {0,     1,      10,      11,        20,        100,
+                                 101,   110,    1000,    1001,      1010,      10000,
                                  10001, 100000, 1000000, 100000000, 100010000, 1000000000000};
   for (int i = 0; i < 20000; ++i) {
     const int digits = 1 + static_cast<int>(rng() % 13);

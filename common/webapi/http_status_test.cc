@@ -19,9 +19,13 @@ TEST(HttpStatusTest, EachCodeHasTheStatusAJsonClientExpects) {
 }
 
 TEST(HttpStatusTest, TheErrorBodyKeepsTheMessageAndCannotBecomeMarkup) {
-  EXPECT_EQ(ErrorJson(absl::InvalidArgumentError("metric \"x\"\n<script>")),
-            R"({"code":3,"status":"INVALID_ARGUMENT","message":"metric \"x\"\n\u003cscript\u003e"})");
-  EXPECT_EQ(JsonQuote(std::string("a\x01" "b", 3)), "\"a\\u0001b\"");
+  EXPECT_EQ(
+      ErrorJson(absl::InvalidArgumentError("metric \"x\"\n<script>")),
+      R"({"code":3,"status":"INVALID_ARGUMENT","message":"metric \"x\"\n\u003cscript\u003e"})");
+  EXPECT_EQ(JsonQuote(std::string("a\x01"
+                                  "b",
+                                  3)),
+            "\"a\\u0001b\"");
   EXPECT_EQ(JsonQuote("新乡市"), "\"新乡市\"");
 }
 

@@ -26,7 +26,8 @@ bool FromByteBuffer(const grpc::ByteBuffer& buffer, pb::Message* message) {
   if (!buffer.Dump(&slices).ok()) return false;
   std::string bytes;
   bytes.reserve(buffer.Length());
-  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const grpc::Slice& s : slices)
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   return message->ParseFromString(bytes);
 }
 
@@ -52,14 +53,15 @@ QueryJsonGateway::QueryJsonGateway(std::shared_ptr<grpc::Channel> channel, Optio
     if (m->client_streaming() || m->server_streaming()) continue;  // JSON over HTTP is unary
     names_.push_back(m->name());
     methods_[m->name()] = {absl::StrCat("/", service->full_name(), "/", m->name()),
-                           factory->GetPrototype(m->input_type()), factory->GetPrototype(m->output_type())};
+                           factory->GetPrototype(m->input_type()),
+                           factory->GetPrototype(m->output_type())};
   }
 }
 
 std::vector<std::string> QueryJsonGateway::MethodNames() const { return names_; }
 
-absl::StatusOr<std::unique_ptr<pb::Message>> QueryJsonGateway::ParseRequest(absl::string_view method,
-                                                                            absl::string_view json) const {
+absl::StatusOr<std::unique_ptr<pb::Message>> QueryJsonGateway::ParseRequest(
+    absl::string_view method, absl::string_view json) const {
   auto it = methods_.find(method);
   if (it == methods_.end()) {
     return absl::NotFoundError(absl::StrCat("QueryService has no method ", ShortQuote(method),
@@ -83,8 +85,10 @@ absl::StatusOr<std::unique_ptr<pb::Message>> QueryJsonGateway::Call(absl::string
                                                                     const pb::Message& request,
                                                                     const CallOptions& call) const {
   auto it = methods_.find(method);
-  if (it == methods_.end()) return absl::NotFoundError(absl::StrCat("QueryService has no method ", ShortQuote(method)));
-  absl::Duration timeout = call.timeout > absl::ZeroDuration() ? call.timeout : options_.default_timeout;
+  if (it == methods_.end())
+    return absl::NotFoundError(absl::StrCat("QueryService has no method ", ShortQuote(method)));
+  absl::Duration timeout =
+      call.timeout > absl::ZeroDuration() ? call.timeout : options_.default_timeout;
   timeout = std::min(timeout, options_.max_timeout);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
@@ -108,12 +112,14 @@ absl::StatusOr<std::unique_ptr<pb::Message>> QueryJsonGateway::Call(absl::string
   }
   std::unique_ptr<pb::Message> reply(it->second.reply_prototype->New());
   if (!FromByteBuffer(reply_bytes, reply.get())) {
-    return absl::InternalError(absl::StrCat(options_.peer, " sent a ", method, " reply that does not parse"));
+    return absl::InternalError(
+        absl::StrCat(options_.peer, " sent a ", method, " reply that does not parse"));
   }
   return reply;
 }
 
-absl::StatusOr<std::string> QueryJsonGateway::CallJson(absl::string_view method, absl::string_view json,
+absl::StatusOr<std::string> QueryJsonGateway::CallJson(absl::string_view method,
+                                                       absl::string_view json,
                                                        const CallOptions& call) const {
   absl::StatusOr<std::unique_ptr<pb::Message>> request = ParseRequest(method, json);
   if (!request.ok()) return request.status();

@@ -45,14 +45,14 @@ class QueryJsonGateway {
   // NOT_FOUND naming the method when QueryService has none by that name;
   // INVALID_ARGUMENT "request of Rank: …" with the parser's words (which
   // name the field) when the JSON does not fit.
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ParseRequest(absl::string_view method,
-                                                                          absl::string_view json) const;
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ParseRequest(
+      absl::string_view method, absl::string_view json) const;
 
   // Calls `method` on query and returns its reply, or query's status with
   // its message; UNAVAILABLE and DEADLINE_EXCEEDED also name the peer.
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Call(absl::string_view method,
-                                                                  const google::protobuf::Message& request,
-                                                                  const CallOptions& call) const;
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Call(
+      absl::string_view method, const google::protobuf::Message& request,
+      const CallOptions& call) const;
 
   // ParseRequest, Call, and the reply as JSON (every field printed, enums
   // by name, int64 as strings, as protobuf's JSON mapping says).

@@ -57,21 +57,22 @@ TEST_F(JsonGatewayTest, EveryQueryServiceMethodIsServed) {
   const auto* service = zhibiao::v1::QueryService::service_full_name();
   EXPECT_STREQ(service, "zhibiao.v1.QueryService");
   EXPECT_EQ(names.size(), 9u);
-  for (const char* m : {"GetReport", "ListReports", "Aggregate", "GetSection", "ListMetrics", "TimeSeries",
-                        "Rank", "Compare", "SearchIndicators"}) {
+  for (const char* m : {"GetReport", "ListReports", "Aggregate", "GetSection", "ListMetrics",
+                        "TimeSeries", "Rank", "Compare", "SearchIndicators"}) {
     EXPECT_TRUE(gateway_->HasMethod(m)) << m;
   }
 }
 
 TEST_F(JsonGatewayTest, ARequestAndItsReplyTravelAsProtobufJson) {
   absl::StatusOr<std::string> json = gateway_->CallJson(
-      "Rank", R"({"metricKey":"economy.gdp","year":2026,"options":{"figures":"METRIC_FIGURES_TARGET_CHANGES"}})",
+      "Rank",
+      R"({"metricKey":"economy.gdp","year":2026,"options":{"figures":"METRIC_FIGURES_TARGET_CHANGES"}})",
       {"Bearer t0ken", absl::ZeroDuration()});
   ASSERT_TRUE(json.ok()) << json.status();
   EXPECT_NE(json->find(R"("metricKey":"economy.gdp")"), std::string::npos) << *json;
   EXPECT_NE(json->find(R"("year":2026)"), std::string::npos);
   EXPECT_NE(json->find(R"("unit":"Bearer t0ken")"), std::string::npos);  // the header went through
-  EXPECT_NE(json->find(R"("regionsRanked":0)"), std::string::npos);     // zero fields printed too
+  EXPECT_NE(json->find(R"("regionsRanked":0)"), std::string::npos);      // zero fields printed too
   // proto field names are accepted as well as their JSON names.
   EXPECT_TRUE(gateway_->ParseRequest("Rank", R"({"metric_key":"x"})").ok());
   EXPECT_TRUE(gateway_->ParseRequest("Rank", "").ok());
@@ -86,7 +87,8 @@ TEST_F(JsonGatewayTest, BadJsonNamesTheFieldAndTheRequest) {
   r = gateway_->ParseRequest("Rank", R"({"year":"twenty"})");
   ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("year"), std::string::npos) << r.status();
-  EXPECT_EQ(gateway_->ParseRequest("Rank", "{not json").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(gateway_->ParseRequest("Rank", "{not json").status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(JsonGatewayTest, AnUnknownMethodIsNotFoundAndListsTheMethods) {
@@ -96,10 +98,12 @@ TEST_F(JsonGatewayTest, AnUnknownMethodIsNotFoundAndListsTheMethods) {
 }
 
 TEST_F(JsonGatewayTest, QuerysStatusComesBackWithItsMessage) {
-  absl::StatusOr<std::string> r = gateway_->CallJson("Rank", R"({"metricKey":"bad"})", {"Bearer x", {}});
+  absl::StatusOr<std::string> r =
+      gateway_->CallJson("Rank", R"({"metricKey":"bad"})", {"Bearer x", {}});
   ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(r.status().message(), "unknown metric_key \"bad\"");
-  EXPECT_EQ(gateway_->CallJson("Rank", "{}", {}).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(gateway_->CallJson("Rank", "{}", {}).status().code(),
+            absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(gateway_->CallJson("Compare", "{}", {"Bearer x", {}}).status().code(),
             absl::StatusCode::kUnimplemented);
 }

@@ -67,7 +67,8 @@ std::string ToCsv(const Table& table, bool byte_order_mark) {
 absl::StatusOr<std::string> ToXlsx(const Table& table, const std::string& tmp_dir) {
   std::string path = absl::StrCat(tmp_dir, "/zhibiao-XXXXXX");
   const int fd = mkstemp(path.data());
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot create a temporary file in ", tmp_dir));
+  if (fd < 0)
+    return absl::InternalError(absl::StrCat("cannot create a temporary file in ", tmp_dir));
   close(fd);
   lxw_workbook_options options = {};
   options.tmpdir = const_cast<char*>(tmp_dir.c_str());

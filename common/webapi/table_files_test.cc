@@ -25,7 +25,8 @@ std::string ZipMember(const std::string& bytes, const char* name) {
   if (zip_file_t* file = zip_fopen(archive, name, 0)) {
     char buffer[4096];
     zip_int64_t n;
-    while ((n = zip_fread(file, buffer, sizeof(buffer))) > 0) out.append(buffer, static_cast<size_t>(n));
+    while ((n = zip_fread(file, buffer, sizeof(buffer))) > 0)
+      out.append(buffer, static_cast<size_t>(n));
     zip_fclose(file);
   }
   zip_close(archive);

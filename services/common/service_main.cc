@@ -126,9 +126,10 @@ void Init(int argc, char** argv, const ServiceSpec& spec) {
   // which do not come through here, keep it), not for serving.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   BlockTerminationSignals();
-  ParseFlagsWithEnv(argc, argv,
-                    absl::StrCat(spec.usage,
-                                 "\nEvery flag can also be set as ZHIBIAO_<FLAG> in the environment."));
+  ParseFlagsWithEnv(
+      argc, argv,
+      absl::StrCat(spec.usage,
+                   "\nEvery flag can also be set as ZHIBIAO_<FLAG> in the environment."));
   SetLogService(spec.name);
   if (!SetMinLogLevelByName(absl::GetFlag(FLAGS_log_level))) {
     ExitWithUsageError("--log_level must be debug, info, warning or error");
@@ -139,7 +140,8 @@ void Init(int argc, char** argv, const ServiceSpec& spec) {
   security.tls.ca = absl::GetFlag(FLAGS_tls_ca);
   security.tls.require_client_cert = absl::GetFlag(FLAGS_tls_require_client_cert);
   if (!absl::GetFlag(FLAGS_tokens_file).empty()) {
-    absl::StatusOr<std::unique_ptr<TokenStore>> tokens = TokenStore::Load(absl::GetFlag(FLAGS_tokens_file));
+    absl::StatusOr<std::unique_ptr<TokenStore>> tokens =
+        TokenStore::Load(absl::GetFlag(FLAGS_tokens_file));
     if (!tokens.ok()) ExitWithUsageError(std::string(tokens.status().message()));
     security.tokens = *std::move(tokens);
   }
@@ -151,8 +153,8 @@ void Init(int argc, char** argv, const ServiceSpec& spec) {
     security.storage_token = *std::move(token);
   }
   if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
-    absl::Status serving =
-        Metrics::Global().Serve(absl::GetFlag(FLAGS_metrics_listen), absl::GetFlag(FLAGS_metrics_port_file));
+    absl::Status serving = Metrics::Global().Serve(absl::GetFlag(FLAGS_metrics_listen),
+                                                   absl::GetFlag(FLAGS_metrics_port_file));
     if (!serving.ok()) ExitWithUsageError(std::string(serving.message()));
     LogInfo("metrics_started", {{"port", Metrics::Global().port()}});
   }
@@ -176,7 +178,8 @@ ServerOptions ServerOptionsFromFlags(const ServiceSpec& spec, int max_message_by
       MakeServerCredentials(SecurityState().tls);
   if (!credentials.ok()) ExitWithUsageError(std::string(credentials.status().message()));
   options.credentials = *std::move(credentials);
-  options.on_call_done = [](absl::string_view method, grpc::StatusCode code, absl::Duration latency) {
+  options.on_call_done = [](absl::string_view method, grpc::StatusCode code,
+                            absl::Duration latency) {
     Metrics::Global().RecordCall(method, code, latency);
   };
   return options;

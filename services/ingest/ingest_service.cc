@@ -25,9 +25,9 @@ namespace {
 constexpr size_t kTrimAfterDocumentBytes = size_t{4} << 20;
 
 absl::Status QueueFull(const Executor& executor) {
-  return absl::ResourceExhaustedError(
-      absl::StrCat("ingest is busy: ", executor.queue_capacity(),
-                   " documents are already waiting to be parsed (", executor.name(), "); retry later"));
+  return absl::ResourceExhaustedError(absl::StrCat("ingest is busy: ", executor.queue_capacity(),
+                                                   " documents are already waiting to be parsed (",
+                                                   executor.name(), "); retry later"));
 }
 
 zhibiao::v1::IngestOutcome ToIngestOutcome(zhibiao::v1::PutOutcome outcome) {
@@ -63,15 +63,18 @@ IngestServiceImpl::IngestServiceImpl(StorageShards* shards, ParserPools parsers,
     : shards_(shards), parsers_(parsers), authorizer_(authorizer), options_(std::move(options)) {}
 
 absl::StatusOr<zhibiao::v1::Report> IngestServiceImpl::Build(
-    const std::string& content, const std::string& source_name, const zhibiao::v1::ReportHints& hints,
-    absl::Time deadline, std::function<bool()> cancelled) const {
+    const std::string& content, const std::string& source_name,
+    const zhibiao::v1::ReportHints& hints, absl::Time deadline,
+    std::function<bool()> cancelled) const {
   // What the caller sends besides the document is checked before parsing.
   zhibiao::v1::ReportMeta caller_fields;
   caller_fields.set_source_name(source_name);
-  if (absl::Status s = pipeline::CheckCallerFields(caller_fields, pipeline::ReportLimits()); !s.ok()) {
+  if (absl::Status s = pipeline::CheckCallerFields(caller_fields, pipeline::ReportLimits());
+      !s.ok()) {
     return s;
   }
-  const CallBudget budget(std::min(deadline, absl::Now() + options_.max_parse_time), std::move(cancelled));
+  const CallBudget budget(std::min(deadline, absl::Now() + options_.max_parse_time),
+                          std::move(cancelled));
   absl::StatusOr<zhibiao::v1::Report> report =
       pipeline::BuildReport(content, source_name, hints, options_.build, budget);
   if (!report.ok()) return report;
@@ -125,11 +128,11 @@ grpc::ServerUnaryReactor* IngestServiceImpl::Ingest(grpc::CallbackServerContext*
   job.request_id = RequestIdOf(*context);
   job.caller = *caller;
   job.cancelled = [context] { return context->IsCancelled(); };
-  IngestDocument(std::move(job), [reactor, response](absl::Status status,
-                                                     zhibiao::v1::IngestResponse result) {
-    if (status.ok()) *response = std::move(result);
-    reactor->Finish(ToGrpcStatus(status));
-  });
+  IngestDocument(std::move(job),
+                 [reactor, response](absl::Status status, zhibiao::v1::IngestResponse result) {
+                   if (status.ok()) *response = std::move(result);
+                   reactor->Finish(ToGrpcStatus(status));
+                 });
   return reactor;
 }
 
@@ -139,7 +142,8 @@ void IngestServiceImpl::IngestDocument(
   zhibiao::v1::ReportMeta caller_fields;
   if (job.source_name != nullptr) caller_fields.set_source_name(*job.source_name);
   if (job.labels != nullptr) *caller_fields.mutable_labels() = *job.labels;
-  if (absl::Status s = pipeline::CheckCallerFields(caller_fields, pipeline::ReportLimits()); !s.ok()) {
+  if (absl::Status s = pipeline::CheckCallerFields(caller_fields, pipeline::ReportLimits());
+      !s.ok()) {
     Metrics::Global().RecordIngest("failed", 0);
     LogAudit(job.caller, "ingest", "", s, job.request_id);
     done(s, {});
@@ -206,59 +210,69 @@ void IngestServiceImpl::StoreAttempt(std::shared_ptr<StoreState> state) {
   state->context->set_deadline(absl::ToChronoTime(state->deadline));
   if (!state->request_id.empty()) state->context->AddMetadata("x-request-id", state->request_id);
   state->put.Clear();
-  shards_->stub(state->shard)->async()->PutReport(
-      state->context.get(), &state->request, &state->put, [this, state](grpc::Status status) {
-        if (status.ok()) {
-          state->response.set_outcome(ToIngestOutcome(state->put.outcome()));
-          state->response.mutable_meta()->set_ingested_at_unix_ms(state->put.ingested_at_unix_ms());
-          LogInfo("report_ingested",
-                  {{"report_id", state->put.report_id()},
-                   {"outcome", zhibiao::v1::IngestOutcome_Name(state->response.outcome())},
-                   {"indicators", state->response.indicator_count()},
-                   {"shard", state->peer},
-                   {"attempts", state->attempt + 1},
-                   {"request_id", state->request_id}});
-          const zhibiao::v1::IngestOutcome outcome = state->response.outcome();
-          Metrics::Global().RecordIngest(
-              outcome == zhibiao::v1::INGEST_OUTCOME_STORED      ? "stored"
-              : outcome == zhibiao::v1::INGEST_OUTCOME_UNCHANGED ? "unchanged"
-                                                                 : "replaced",
-              outcome == zhibiao::v1::INGEST_OUTCOME_UNCHANGED ? 0 : state->response.indicator_count());
-          LogAudit(state->caller, "ingest", state->response.report_id(), absl::OkStatus(),
-                   state->request_id, zhibiao::v1::IngestOutcome_Name(state->response.outcome()));
-          state->done(absl::OkStatus(), std::move(state->response));
-          return;
-        }
-        // A shard that cannot be reached, or is shutting down, may be back in
-        // a moment: PutReport is idempotent, so try again while time is left.
-        const absl::Duration backoff =
-            std::min(options_.max_retry_backoff, options_.retry_backoff * (1 << std::min(state->attempt, 10)));
-        const bool retryable = status.error_code() == grpc::StatusCode::UNAVAILABLE;
-        const bool client_gone = state->cancelled && state->cancelled();
-        if (retryable && !client_gone && absl::Now() + backoff < state->deadline) {
-          ++state->attempt;
-          // The alarm deletes itself when it fires (gRPC keeps its internals
-          // alive until the callback returns), so nothing holds `state` in a
-          // cycle once the report is stored or given up.
-          auto* alarm = new grpc::Alarm();
-          alarm->Set(absl::ToChronoTime(absl::Now() + backoff), [this, state, alarm](bool) {
-            delete alarm;
-            StoreAttempt(state);
+  shards_->stub(state->shard)
+      ->async()
+      ->PutReport(
+          state->context.get(), &state->request, &state->put, [this, state](grpc::Status status) {
+            if (status.ok()) {
+              state->response.set_outcome(ToIngestOutcome(state->put.outcome()));
+              state->response.mutable_meta()->set_ingested_at_unix_ms(
+                  state->put.ingested_at_unix_ms());
+              LogInfo("report_ingested",
+                      {{"report_id", state->put.report_id()},
+                       {"outcome", zhibiao::v1::IngestOutcome_Name(state->response.outcome())},
+                       {"indicators", state->response.indicator_count()},
+                       {"shard", state->peer},
+                       {"attempts", state->attempt + 1},
+                       {"request_id", state->request_id}});
+              const zhibiao::v1::IngestOutcome outcome = state->response.outcome();
+              Metrics::Global().RecordIngest(
+                  outcome == zhibiao::v1::INGEST_OUTCOME_STORED      ? "stored"
+                  : outcome == zhibiao::v1::INGEST_OUTCOME_UNCHANGED ? "unchanged"
+                                                                     : "replaced",
+                  outcome == zhibiao::v1::INGEST_OUTCOME_UNCHANGED
+                      ? 0
+                      : state->response.indicator_count());
+              LogAudit(state->caller, "ingest", state->response.report_id(), absl::OkStatus(),
+                       state->request_id,
+                       zhibiao::v1::IngestOutcome_Name(state->response.outcome()));
+              state->done(absl::OkStatus(), std::move(state->response));
+              return;
+            }
+            // A shard that cannot be reached, or is shutting down, may be back in
+            // a moment: PutReport is idempotent, so try again while time is left.
+            const absl::Duration backoff =
+                std::min(options_.max_retry_backoff,
+                         options_.retry_backoff * (1 << std::min(state->attempt, 10)));
+            const bool retryable = status.error_code() == grpc::StatusCode::UNAVAILABLE;
+            const bool client_gone = state->cancelled && state->cancelled();
+            if (retryable && !client_gone && absl::Now() + backoff < state->deadline) {
+              ++state->attempt;
+              // The alarm deletes itself when it fires (gRPC keeps its internals
+              // alive until the callback returns), so nothing holds `state` in a
+              // cycle once the report is stored or given up.
+              auto* alarm = new grpc::Alarm();
+              alarm->Set(absl::ToChronoTime(absl::Now() + backoff), [this, state, alarm](bool) {
+                delete alarm;
+                StoreAttempt(state);
+              });
+              return;
+            }
+            absl::Status failed = FromGrpcStatus(status, state->peer);
+            if (client_gone)
+              failed = absl::CancelledError("the client went away while storage was retried");
+            // A storage deadline is the storage being unreachable in time, not
+            // the client's fault: UNAVAILABLE tells the client to retry.
+            if (!client_gone &&
+                (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED || retryable)) {
+              failed = absl::UnavailableError(
+                  absl::StrCat(failed.message(), " (after ", state->attempt + 1, " attempts)"));
+            }
+            Metrics::Global().RecordIngest("failed", 0);
+            LogAudit(state->caller, "ingest", state->response.report_id(), failed,
+                     state->request_id);
+            state->done(failed, {});
           });
-          return;
-        }
-        absl::Status failed = FromGrpcStatus(status, state->peer);
-        if (client_gone) failed = absl::CancelledError("the client went away while storage was retried");
-        // A storage deadline is the storage being unreachable in time, not
-        // the client's fault: UNAVAILABLE tells the client to retry.
-        if (!client_gone && (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED || retryable)) {
-          failed = absl::UnavailableError(
-              absl::StrCat(failed.message(), " (after ", state->attempt + 1, " attempts)"));
-        }
-        Metrics::Global().RecordIngest("failed", 0);
-        LogAudit(state->caller, "ingest", state->response.report_id(), failed, state->request_id);
-        state->done(failed, {});
-      });
 }
 
 // IngestStream: reads documents one at a time while fewer than
@@ -377,30 +391,32 @@ class IngestServiceImpl::StreamReactor
     job.hints = &slot->request.hints();
     job.replaces_report_id = slot->request.replaces_report_id();
     job.deadline = absl::FromChrono(context_->deadline());
-    job.request_id = absl::StrCat(request_id_, request_id_.empty() ? "" : "/", slot->result.index());
+    job.request_id =
+        absl::StrCat(request_id_, request_id_.empty() ? "" : "/", slot->result.index());
     job.caller = caller_;
     job.cancelled = [this] {
       absl::MutexLock lock(&mu_);
       return broken_;
     };
-    service_->IngestDocument(std::move(job), [this, slot](absl::Status status,
-                                                          zhibiao::v1::IngestResponse response) {
-      Actions actions;
-      {
-        absl::MutexLock lock(&mu_);
-        if (status.ok()) {
-          *slot->result.mutable_response() = std::move(response);
-        } else {
-          slot->result.set_code(static_cast<int32_t>(status.code()));
-          slot->result.set_error(std::string(status.message()));
-        }
-        slot->request = zhibiao::v1::IngestRequest();  // frees the document (Clear keeps its capacity)
-        slot->done = true;
-        --in_flight_;
-        Plan(&actions);
-      }
-      Run(std::move(actions));
-    });
+    service_->IngestDocument(
+        std::move(job), [this, slot](absl::Status status, zhibiao::v1::IngestResponse response) {
+          Actions actions;
+          {
+            absl::MutexLock lock(&mu_);
+            if (status.ok()) {
+              *slot->result.mutable_response() = std::move(response);
+            } else {
+              slot->result.set_code(static_cast<int32_t>(status.code()));
+              slot->result.set_error(std::string(status.message()));
+            }
+            slot->request =
+                zhibiao::v1::IngestRequest();  // frees the document (Clear keeps its capacity)
+            slot->done = true;
+            --in_flight_;
+            Plan(&actions);
+          }
+          Run(std::move(actions));
+        });
   }
 
   IngestServiceImpl* const service_;

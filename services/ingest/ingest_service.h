@@ -96,8 +96,10 @@ class IngestServiceImpl final : public zhibiao::v1::IngestService::CallbackServi
   void StoreAttempt(std::shared_ptr<StoreState> state);
   // Builds the report of one document within the job's deadline and
   // max_parse_time, and refuses one larger than max_report_bytes.
-  absl::StatusOr<zhibiao::v1::Report> Build(const std::string& content, const std::string& source_name,
-                                            const zhibiao::v1::ReportHints& hints, absl::Time deadline,
+  absl::StatusOr<zhibiao::v1::Report> Build(const std::string& content,
+                                            const std::string& source_name,
+                                            const zhibiao::v1::ReportHints& hints,
+                                            absl::Time deadline,
                                             std::function<bool()> cancelled) const;
 
   StorageShards* const shards_;

@@ -16,15 +16,18 @@
 #include "services/common/service_main.h"
 #include "services/ingest/ingest_service.h"
 
-ABSL_FLAG(std::string, storage, "127.0.0.1:7410",
-          "storage shards, ADDR[,ADDR...]; every ingest replica needs the same list in the same order");
+ABSL_FLAG(
+    std::string, storage, "127.0.0.1:7410",
+    "storage shards, ADDR[,ADDR...]; every ingest replica needs the same list in the same order");
 ABSL_FLAG(int, parse_threads, 0, "threads that parse documents (0: one per core)");
 ABSL_FLAG(int, parse_queue, 256, "documents waiting for a parser before RESOURCE_EXHAUSTED");
 ABSL_FLAG(int64_t, large_document_kb, 4096,
           "documents at least this large (KiB) are parsed by a pool of their own, so large or "
           "slow ones cannot take every parser from ordinary ones; 0: one pool for all");
-ABSL_FLAG(int, large_parse_threads, 0, "threads of the large-document pool (0: half of --parse_threads, at least 1)");
-ABSL_FLAG(int, large_parse_queue, 16, "large documents waiting for a parser before RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, large_parse_threads, 0,
+          "threads of the large-document pool (0: half of --parse_threads, at least 1)");
+ABSL_FLAG(int, large_parse_queue, 16,
+          "large documents waiting for a parser before RESOURCE_EXHAUSTED");
 ABSL_FLAG(int64_t, max_document_mb, 32, "largest document accepted, in MiB");
 ABSL_FLAG(int64_t, max_report_mb, 256,
           "largest report one document may make, in MiB (text, sections and figures); must not "
@@ -42,8 +45,9 @@ ABSL_FLAG(int, max_pdf_pages, 5000, "most pages in one PDF");
 ABSL_FLAG(int, storage_timeout_ms, 10000,
           "how long storing one report may take, retries of an unavailable shard included, plus a "
           "second per --storage_mb_per_second of the report");
-ABSL_FLAG(int, storage_mb_per_second, 8,
-          "the slowest store rate a report's storage deadline allows for (MiB/s; 0: a flat deadline)");
+ABSL_FLAG(
+    int, storage_mb_per_second, 8,
+    "the slowest store rate a report's storage deadline allows for (MiB/s; 0: a flat deadline)");
 ABSL_FLAG(int, stream_window, 16, "documents of one IngestStream parsed or stored at once");
 
 int main(int argc, char** argv) {
@@ -83,7 +87,8 @@ int main(int argc, char** argv) {
   zb::ingest::IngestOptions options;
   options.build.max_document_bytes = static_cast<size_t>(max_document_bytes);
   options.build.max_indicators = absl::GetFlag(FLAGS_max_indicators);
-  options.build.read.max_docx_xml_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_docx_xml_mb) << 20);
+  options.build.read.max_docx_xml_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_max_docx_xml_mb) << 20);
   options.build.read.max_html_depth = absl::GetFlag(FLAGS_max_html_depth);
   options.build.read.max_html_elements = absl::GetFlag(FLAGS_max_html_elements);
   options.build.read.max_pdf_pages = absl::GetFlag(FLAGS_max_pdf_pages);
@@ -95,7 +100,8 @@ int main(int argc, char** argv) {
   const absl::Duration parser_stall = absl::Seconds(absl::GetFlag(FLAGS_parser_stall_seconds));
   if (parser_stall > absl::ZeroDuration() && parser_stall <= options.max_parse_time) {
     zb::service::ExitWithUsageError(
-        "--parser_stall_seconds must exceed --max_parse_seconds (a parse that long is stopped), or be 0");
+        "--parser_stall_seconds must exceed --max_parse_seconds (a parse that long is stopped), or "
+        "be 0");
   }
   options.storage_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_storage_timeout_ms));
   options.storage_bytes_per_second = int64_t{absl::GetFlag(FLAGS_storage_mb_per_second)} << 20;
@@ -110,7 +116,8 @@ int main(int argc, char** argv) {
   // only larger bodies are refused by gRPC itself. Parse answers with a
   // whole report.
   const int status = zb::service::ServeUntilTerminated(
-      zb::service::ServerOptionsFromFlags(spec, static_cast<int>(2 * max_document_bytes + (1 << 20)),
+      zb::service::ServerOptionsFromFlags(spec,
+                                          static_cast<int>(2 * max_document_bytes + (1 << 20)),
                                           static_cast<int>(max_report_bytes + (1 << 20))),
       &service, &shards, nullptr, [&parsers, &large_parsers, parser_stall]() -> absl::Status {
         if (parser_stall <= absl::ZeroDuration()) return absl::OkStatus();
@@ -118,10 +125,11 @@ int main(int argc, char** argv) {
           if (pool == nullptr) continue;
           const zb::Executor::Progress p = pool->progress();
           if (!zb::Executor::Stalled(p, absl::Now(), parser_stall)) continue;
-          return absl::UnavailableError(absl::StrCat(
-              "every parser of ", pool->name(), " (", p.threads, ") has been on the same documents for ",
-              absl::FormatDuration(absl::Now() - p.last_progress), " with ", p.queued,
-              " waiting (--parser_stall_seconds)"));
+          return absl::UnavailableError(
+              absl::StrCat("every parser of ", pool->name(), " (", p.threads,
+                           ") has been on the same documents for ",
+                           absl::FormatDuration(absl::Now() - p.last_progress), " with ", p.queued,
+                           " waiting (--parser_stall_seconds)"));
         }
         return absl::OkStatus();
       });

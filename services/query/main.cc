@@ -6,11 +6,11 @@
 
 #include "absl/flags/flag.h"
 #include "common/base/logging.h"
+#include "common/metrics/metrics.h"
 #include "common/rpc/channels.h"
 #include "common/rpc/server.h"
 #include "common/rpc/storage_shards.h"
 #include "services/common/service_main.h"
-#include "common/metrics/metrics.h"
 #include "services/query/query_service.h"
 #include "services/query/result_cache.h"
 #include "services/query/shard_leases.h"
@@ -18,7 +18,8 @@
 ABSL_FLAG(std::string, storage, "127.0.0.1:7410", "storage shards, ADDR[,ADDR...] (all of them)");
 ABSL_FLAG(int, shard_timeout_ms, 10000, "deadline of each storage shard call");
 ABSL_FLAG(int, max_message_mb, 256,
-          "largest response in MiB (GetReport answers a whole report: at least ingest's --max_report_mb)");
+          "largest response in MiB (GetReport answers a whole report: at least ingest's "
+          "--max_report_mb)");
 ABSL_FLAG(int, max_request_mb, 4, "largest request in MiB (queries are small)");
 ABSL_FLAG(int, result_cache_mb, 64,
           "memory for storage answers kept while current (read leases from every shard); "
@@ -45,7 +46,8 @@ int main(int argc, char** argv) {
     cache = std::make_unique<zb::query::ResultCache>(
         static_cast<size_t>(absl::GetFlag(FLAGS_result_cache_mb)) << 20, shards.size());
     leases = std::make_unique<zb::query::ShardLeases>(
-        &shards, cache.get(), absl::Milliseconds(std::max(absl::GetFlag(FLAGS_cache_lease_ms), 100)));
+        &shards, cache.get(),
+        absl::Milliseconds(std::max(absl::GetFlag(FLAGS_cache_lease_ms), 100)));
     options.cache = cache.get();
     zb::query::ResultCache* raw_cache = cache.get();
     zb::Metrics::Global().AddScrapeCallback([raw_cache] {

@@ -24,7 +24,8 @@ using zhibiao::v1::Aggregation;
 using zhibiao::v1::PartialAggregate;
 
 bool IsSixDigits(absl::string_view s) {
-  return s.size() == 6 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return s.size() == 6 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::string GroupName(const PartialAggregate& p) {
@@ -44,7 +45,8 @@ bool MetricAddsUp(absl::string_view metric_key, const taxonomy::Taxonomy& taxono
 }
 
 // The first filter metric key the taxonomy says does not add up, or "".
-std::string NonAdditiveFilterMetric(const AggregateRequest& request, const taxonomy::Taxonomy& taxonomy) {
+std::string NonAdditiveFilterMetric(const AggregateRequest& request,
+                                    const taxonomy::Taxonomy& taxonomy) {
   for (const std::string& key : request.filter().metric_keys()) {
     if (!MetricAddsUp(key, taxonomy)) return key;
   }
@@ -54,7 +56,8 @@ std::string NonAdditiveFilterMetric(const AggregateRequest& request, const taxon
 // Why the values of a row may not be summed, or "" when they may.
 // `non_additive_filter_metric` is NonAdditiveFilterMetric(request), computed once.
 std::string WhyNoSum(const PartialAggregate& p, int metric_dimension,
-                     const std::string& non_additive_filter_metric, const taxonomy::Taxonomy& taxonomy) {
+                     const std::string& non_additive_filter_metric,
+                     const taxonomy::Taxonomy& taxonomy) {
   if (!agg::IsAdditive(p.unit_kind())) {
     return absl::StrCat("values in ", p.unit(), " (", zhibiao::v1::UnitKind_Name(p.unit_kind()),
                         ") do not add up");
@@ -112,10 +115,14 @@ absl::StatusOr<int64_t> DecodePageToken(absl::string_view token, uint64_t finger
 std::optional<double> OrderValue(const zhibiao::v1::AggregateRow& row, Aggregation order_by) {
   switch (order_by) {
     case zhibiao::v1::AGGREGATION_COUNT: return static_cast<double>(row.count());
-    case zhibiao::v1::AGGREGATION_SUM: return row.has_sum() ? std::optional<double>(row.sum()) : std::nullopt;
-    case zhibiao::v1::AGGREGATION_AVG: return row.has_mean() ? std::optional<double>(row.mean()) : std::nullopt;
-    case zhibiao::v1::AGGREGATION_MIN: return row.has_min() ? std::optional<double>(row.min()) : std::nullopt;
-    case zhibiao::v1::AGGREGATION_MAX: return row.has_max() ? std::optional<double>(row.max()) : std::nullopt;
+    case zhibiao::v1::AGGREGATION_SUM:
+      return row.has_sum() ? std::optional<double>(row.sum()) : std::nullopt;
+    case zhibiao::v1::AGGREGATION_AVG:
+      return row.has_mean() ? std::optional<double>(row.mean()) : std::nullopt;
+    case zhibiao::v1::AGGREGATION_MIN:
+      return row.has_min() ? std::optional<double>(row.min()) : std::nullopt;
+    case zhibiao::v1::AGGREGATION_MAX:
+      return row.has_max() ? std::optional<double>(row.max()) : std::nullopt;
     case zhibiao::v1::AGGREGATION_WEIGHTED_AVG:
       return row.has_weighted_mean() ? std::optional<double>(row.weighted_mean()) : std::nullopt;
     default: return std::nullopt;
@@ -139,7 +146,9 @@ struct MetricValues {
   double ValueOf(const agg::RegionValue& v) const { return v.Value(unit_kind, metric_additive); }
 };
 
-void AddReportOf(const PartialAggregate& p, agg::RegionValue* v) { v->AddReport(p.sum(), p.max(), p.count()); }
+void AddReportOf(const PartialAggregate& p, agg::RegionValue* v) {
+  v->AddReport(p.sum(), p.max(), p.count());
+}
 
 // Keeps the merged partials `keep` accepts, checks that they share one base
 // unit (INVALID_ARGUMENT listing the units otherwise) and fills the
@@ -147,10 +156,9 @@ void AddReportOf(const PartialAggregate& p, agg::RegionValue* v) { v->AddReport(
 // `shard_counts`, when given, are the figures per unit the shards counted
 // (a Rank pushdown returns only some groups) and are checked instead.
 template <typename Response, typename Keep>
-absl::StatusOr<MetricValues> SettleMetricValues(const taxonomy::Entry& metric,
-                                                const std::vector<PartialAggregate>& merged, Keep keep,
-                                                Response* response,
-                                                const std::map<std::string, int64_t>* shard_counts = nullptr) {
+absl::StatusOr<MetricValues> SettleMetricValues(
+    const taxonomy::Entry& metric, const std::vector<PartialAggregate>& merged, Keep keep,
+    Response* response, const std::map<std::string, int64_t>* shard_counts = nullptr) {
   MetricValues out;
   std::map<std::string, int64_t> counts =
       shard_counts != nullptr ? *shard_counts : std::map<std::string, int64_t>();
@@ -187,7 +195,8 @@ bool OfTargets(const zhibiao::v1::MetricQueryOptions& options) {
 
 // Places the figures in their year: results in the report year, targets in
 // the year they are set for.
-void AddYear(const zhibiao::v1::MetricQueryOptions& options, int32_t year, zhibiao::v1::IndicatorFilter* f) {
+void AddYear(const zhibiao::v1::MetricQueryOptions& options, int32_t year,
+             zhibiao::v1::IndicatorFilter* f) {
   if (OfTargets(options)) {
     f->add_period_end_years(year);
   } else {
@@ -205,7 +214,8 @@ void SetCommonFilter(absl::string_view metric_key, const zhibiao::v1::MetricQuer
   const auto figures = options.figures();
   const bool changes = figures == zhibiao::v1::METRIC_FIGURES_RESULT_CHANGES ||
                        figures == zhibiao::v1::METRIC_FIGURES_TARGET_CHANGES;
-  f->set_change(changes ? zhibiao::v1::CHANGE_FILTER_CHANGES_ONLY : zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY);
+  f->set_change(changes ? zhibiao::v1::CHANGE_FILTER_CHANGES_ONLY
+                        : zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY);
   // A total of several years (一般公共预算收入累计完成3.7万亿元) is no one year's value.
   f->set_exclude_period_totals(true);
   if (OfTargets(options)) {
@@ -229,9 +239,9 @@ absl::Status ValidateCodes(absl::string_view field,
                            bool provinces) {
   for (int i = 0; i < codes.size(); ++i) {
     if (!IsSixDigits(codes[i]) || (provinces && codes[i].substr(2) != "0000")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, "[", i, "]: \"", codes[i], "\" is not a ",
-          provinces ? "province code like 410000" : "six-digit GB/T 2260 code"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, "[", i, "]: \"", codes[i], "\" is not a ",
+                       provinces ? "province code like 410000" : "six-digit GB/T 2260 code"));
     }
   }
   return absl::OkStatus();
@@ -239,8 +249,8 @@ absl::Status ValidateCodes(absl::string_view field,
 
 absl::Status ValidateOptions(const zhibiao::v1::MetricQueryOptions& options) {
   if (!zhibiao::v1::QualifiedValues_IsValid(options.qualified_values())) {
-    return absl::InvalidArgumentError(absl::StrCat("options.qualified_values: ",
-                                                   options.qualified_values(), " is not a policy"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("options.qualified_values: ", options.qualified_values(), " is not a policy"));
   }
   if (!zhibiao::v1::MetricFigures_IsValid(options.figures())) {
     return absl::InvalidArgumentError(
@@ -248,8 +258,9 @@ absl::Status ValidateOptions(const zhibiao::v1::MetricQueryOptions& options) {
   }
   for (int i = 0; i < options.document_kinds_size(); ++i) {
     if (!zhibiao::v1::DocumentKind_IsValid(options.document_kinds(i))) {
-      return absl::InvalidArgumentError(absl::StrCat("options.document_kinds[", i, "]: ",
-                                                     options.document_kinds(i), " is not a DocumentKind"));
+      return absl::InvalidArgumentError(absl::StrCat("options.document_kinds[", i,
+                                                     "]: ", options.document_kinds(i),
+                                                     " is not a DocumentKind"));
     }
   }
   return absl::OkStatus();
@@ -257,23 +268,27 @@ absl::Status ValidateOptions(const zhibiao::v1::MetricQueryOptions& options) {
 
 }  // namespace
 
-absl::Status ValidateAggregate(const AggregateRequest& request, const taxonomy::Taxonomy& taxonomy) {
+absl::Status ValidateAggregate(const AggregateRequest& request,
+                               const taxonomy::Taxonomy& taxonomy) {
   if (absl::Status s = agg::ValidateFilter(request.filter()); !s.ok()) return s;
   if (absl::Status s = agg::ValidateGroupBy(request.group_by()); !s.ok()) return s;
   for (int i = 0; i < request.percentiles_size(); ++i) {
     const double p = request.percentiles(i);
     if (!(p >= 0 && p <= 100)) {
-      return absl::InvalidArgumentError(absl::StrCat("percentiles[", i, "]: ", p, " is outside 0..100"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("percentiles[", i, "]: ", p, " is outside 0..100"));
     }
   }
   for (int i = 0; i < request.aggregations_size(); ++i) {
     const int a = request.aggregations(i);
     if (!zhibiao::v1::Aggregation_IsValid(a) || a == zhibiao::v1::AGGREGATION_UNSPECIFIED) {
-      return absl::InvalidArgumentError(absl::StrCat("aggregations[", i, "]: ", a, " is not an aggregation"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("aggregations[", i, "]: ", a, " is not an aggregation"));
     }
   }
   if (!zhibiao::v1::Aggregation_IsValid(request.order_by())) {
-    return absl::InvalidArgumentError(absl::StrCat("order_by: ", request.order_by(), " is not an aggregation"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("order_by: ", request.order_by(), " is not an aggregation"));
   }
   if (!zhibiao::v1::QualifiedValues_IsValid(request.qualified_values())) {
     return absl::InvalidArgumentError(
@@ -288,9 +303,10 @@ absl::Status ValidateAggregate(const AggregateRequest& request, const taxonomy::
     for (const std::string& key : request.filter().metric_keys()) {
       const taxonomy::Entry* entry = taxonomy.Find(key);
       if (entry != nullptr && !entry->additive) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "AGGREGATION_SUM: metric ", key, " (", entry->unit_kind,
-            ") does not add up across reports; ask for AGGREGATION_AVG or AGGREGATION_WEIGHTED_AVG"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("AGGREGATION_SUM: metric ", key, " (", entry->unit_kind,
+                         ") does not add up across reports; ask for AGGREGATION_AVG or "
+                         "AGGREGATION_WEIGHTED_AVG"));
       }
     }
   }
@@ -303,9 +319,9 @@ absl::Status ValidateAggregate(const AggregateRequest& request, const taxonomy::
     for (const std::string& key : request.filter().metric_keys()) {
       const taxonomy::Entry* entry = taxonomy.Find(key);
       if (entry == nullptr || entry->weight_key.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "AGGREGATION_WEIGHTED_AVG: metric \"", key,
-            "\" has no weight metric in the taxonomy; ask for AGGREGATION_AVG"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("AGGREGATION_WEIGHTED_AVG: metric \"", key,
+                         "\" has no weight metric in the taxonomy; ask for AGGREGATION_AVG"));
       }
     }
   }
@@ -341,16 +357,17 @@ absl::Status AnswerAggregate(const AggregateRequest& request, const taxonomy::Ta
       if (std::equal(merged[i].group_values().begin(), merged[i].group_values().end(),
                      merged[i - 1].group_values().begin(), merged[i - 1].group_values().end())) {
         std::vector<std::string> units;
-        for (size_t k = i - 1; k < merged.size() && std::equal(merged[k].group_values().begin(),
-                                                                merged[k].group_values().end(),
-                                                                merged[i].group_values().begin(),
-                                                                merged[i].group_values().end());
+        for (size_t k = i - 1;
+             k < merged.size() &&
+             std::equal(merged[k].group_values().begin(), merged[k].group_values().end(),
+                        merged[i].group_values().begin(), merged[i].group_values().end());
              ++k) {
           units.push_back(absl::StrCat(merged[k].unit(), " (", merged[k].count(), " figures)"));
         }
         return absl::InvalidArgumentError(absl::StrCat(
             "group ", GroupName(merged[i]), " mixes units ", absl::StrJoin(units, ", "),
-            ": restrict filter.units or filter.metric_keys, group by metric, or set split_by_unit"));
+            ": restrict filter.units or filter.metric_keys, group by metric, or set "
+            "split_by_unit"));
       }
     }
   }
@@ -373,13 +390,14 @@ absl::Status AnswerAggregate(const AggregateRequest& request, const taxonomy::Ta
     row.set_count(p.count());
     row.set_inexact_count(p.inexact_count());
     if (want(zhibiao::v1::AGGREGATION_SUM) || sum_requested) {
-      const std::string why_not = WhyNoSum(p, metric_dimension, non_additive_filter_metric, taxonomy);
+      const std::string why_not =
+          WhyNoSum(p, metric_dimension, non_additive_filter_metric, taxonomy);
       if (why_not.empty()) {
         row.set_sum(p.sum());
       } else if (sum_requested) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "AGGREGATION_SUM refused for group ", GroupName(p), ": ", why_not,
-            "; ask for AGGREGATION_AVG or AGGREGATION_WEIGHTED_AVG"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("AGGREGATION_SUM refused for group ", GroupName(p), ": ", why_not,
+                         "; ask for AGGREGATION_AVG or AGGREGATION_WEIGHTED_AVG"));
       }
     }
     if (want(zhibiao::v1::AGGREGATION_AVG) || request.order_by() == zhibiao::v1::AGGREGATION_AVG) {
@@ -408,8 +426,8 @@ absl::Status AnswerAggregate(const AggregateRequest& request, const taxonomy::Ta
     auto group_less = [](const zhibiao::v1::AggregateRow& a, const zhibiao::v1::AggregateRow& b) {
       return std::lexicographical_compare(a.group_values().begin(), a.group_values().end(),
                                           b.group_values().begin(), b.group_values().end()) ||
-             (std::equal(a.group_values().begin(), a.group_values().end(),
-                         b.group_values().begin(), b.group_values().end()) &&
+             (std::equal(a.group_values().begin(), a.group_values().end(), b.group_values().begin(),
+                         b.group_values().end()) &&
               a.unit() < b.unit());
     };
     std::stable_sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
@@ -441,9 +459,9 @@ absl::StatusOr<const taxonomy::Entry*> FindMetric(absl::string_view metric_key,
   if (metric_key.empty()) return absl::InvalidArgumentError("metric_key is required");
   const taxonomy::Entry* entry = taxonomy.Find(metric_key);
   if (entry == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "metric_key \"", metric_key, "\" is not a key of taxonomy version ", taxonomy.version(),
-        "; ListMetrics lists them"));
+    return absl::InvalidArgumentError(absl::StrCat("metric_key \"", metric_key,
+                                                   "\" is not a key of taxonomy version ",
+                                                   taxonomy.version(), "; ListMetrics lists them"));
   }
   return entry;
 }
@@ -468,14 +486,15 @@ void AddShardTotals(const zhibiao::v1::AggregateIndicatorsResponse& answer, bool
 
 absl::Status ValidateTimeSeries(const zhibiao::v1::TimeSeriesRequest& request) {
   if (!IsSixDigits(request.region_code())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "region_code \"", request.region_code(), "\" is not a six-digit GB/T 2260 code"));
+    return absl::InvalidArgumentError(absl::StrCat("region_code \"", request.region_code(),
+                                                   "\" is not a six-digit GB/T 2260 code"));
   }
   if (absl::Status s = ValidateYear("from_year", request.from_year(), true); !s.ok()) return s;
   if (absl::Status s = ValidateYear("to_year", request.to_year(), true); !s.ok()) return s;
-  if (request.from_year() != 0 && request.to_year() != 0 && request.from_year() > request.to_year()) {
-    return absl::InvalidArgumentError(absl::StrCat("from_year ", request.from_year(),
-                                                   " is after to_year ", request.to_year()));
+  if (request.from_year() != 0 && request.to_year() != 0 &&
+      request.from_year() > request.to_year()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("from_year ", request.from_year(), " is after to_year ", request.to_year()));
   }
   return ValidateOptions(request.options());
 }
@@ -603,7 +622,8 @@ absl::Status ValidateCompare(const zhibiao::v1::CompareRequest& request) {
   if (request.base_year() == request.year()) {
     return absl::InvalidArgumentError(absl::StrCat("base_year and year are both ", request.year()));
   }
-  if (absl::Status s = ValidateCodes("region_codes", request.region_codes(), false); !s.ok()) return s;
+  if (absl::Status s = ValidateCodes("region_codes", request.region_codes(), false); !s.ok())
+    return s;
   if (absl::Status s = ValidateCodes("province_codes", request.province_codes(), true); !s.ok()) {
     return s;
   }
@@ -625,7 +645,8 @@ AggregateIndicatorsRequest ShardRequestForCompare(const zhibiao::v1::CompareRequ
   return shard;
 }
 
-absl::Status AnswerCompare(const zhibiao::v1::CompareRequest& request, const taxonomy::Entry& metric,
+absl::Status AnswerCompare(const zhibiao::v1::CompareRequest& request,
+                           const taxonomy::Entry& metric,
                            const std::vector<PartialAggregate>& merged, const ShardTotals&,
                            zhibiao::v1::CompareResponse* response) {
   response->set_metric_key(metric.key);
@@ -652,7 +673,8 @@ absl::Status AnswerCompare(const zhibiao::v1::CompareRequest& request, const tax
   for (auto& [region, c] : by_region) {
     if (c.has_base_value() && c.has_value()) {
       c.set_absolute_change(c.value() - c.base_value());
-      if (c.base_value() != 0) c.set_relative_change((c.value() - c.base_value()) / std::fabs(c.base_value()));
+      if (c.base_value() != 0)
+        c.set_relative_change((c.value() - c.base_value()) / std::fabs(c.base_value()));
     }
     *response->add_regions() = std::move(c);
   }

@@ -46,9 +46,9 @@ absl::StatusOr<std::vector<ShardCursor>> DecodeListToken(absl::string_view token
     }
   }
   if (static_cast<int>(decoded.size()) != shards) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_token was issued for ", decoded.size(), " storage shards; there are ", shards,
-        " now: start the listing again"));
+    return absl::InvalidArgumentError(absl::StrCat("page_token was issued for ", decoded.size(),
+                                                   " storage shards; there are ", shards,
+                                                   " now: start the listing again"));
   }
   return decoded;
 }
@@ -157,9 +157,9 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListReports(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!authorizer_->Allow(context, Scope::kQuery, reactor)) return reactor;
   if (request->page_size() < 0 || request->page_size() > 1000) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 absl::StrCat("page_size ", request->page_size(),
-                                              " is outside 0..1000")));
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                     absl::StrCat("page_size ", request->page_size(), " is outside 0..1000")));
     return reactor;
   }
   absl::StatusOr<std::vector<ShardCursor>> cursors =
@@ -195,7 +195,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListReports(
     std::vector<bool> has_next(answers.size(), false);
     for (size_t i = 0; i < answers.size(); ++i) {
       if (cursors[i].exhausted) continue;
-      for (const auto& meta : answers[i].response.reports()) keys[i].push_back(store::RegionIndexKey(meta));
+      for (const auto& meta : answers[i].response.reports())
+        keys[i].push_back(store::RegionIndexKey(meta));
       has_next[i] = !answers[i].response.next_page_token().empty();
     }
     std::vector<std::pair<size_t, size_t>> taken;
@@ -318,7 +319,8 @@ class AggregateRounds : public std::enable_shared_from_this<AggregateRounds> {
         continue;
       }
       auto response = std::make_shared<const Response>(std::move(fetched[k].response));
-      if (cache_ != nullptr) cache_->Insert(fetched[k].shard, ResultCache::KeyOf(requests[k]), response);
+      if (cache_ != nullptr)
+        cache_->Insert(fetched[k].shard, ResultCache::KeyOf(requests[k]), response);
       answers_[positions[k]] = std::move(response);
     }
     Merge();
@@ -389,10 +391,10 @@ void QueryServiceImpl::AggregateOnShards(
     grpc::CallbackServerContext* context, FinishFn finish, std::vector<int> targets,
     const zhibiao::v1::AggregateIndicatorsRequest& shard_request, bool allow_partial,
     google::protobuf::RepeatedPtrField<zhibiao::v1::ShardFailure>* missing, AnswerFn answer) {
-  auto rounds = std::make_shared<AggregateRounds>(
-      shards_, options_.cache, context, ShardDeadline(context, options_.shard_timeout),
-      std::move(targets), shard_request, allow_partial, missing, std::move(finish),
-      std::move(answer));
+  auto rounds = std::make_shared<AggregateRounds>(shards_, options_.cache, context,
+                                                  ShardDeadline(context, options_.shard_timeout),
+                                                  std::move(targets), shard_request, allow_partial,
+                                                  missing, std::move(finish), std::move(answer));
   rounds->Start();
 }
 
@@ -478,9 +480,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::CachedShardQuery(
     reactor->Finish(grpc::Status::OK);
   };
   // The answer writes into call->response, which `finish` keeps alive.
-  AggregateOnShards(context, std::move(finish), std::move(planned->targets),
-                    planned->shard_request, planned->allow_partial,
-                    call->response.mutable_missing_shards(),
+  AggregateOnShards(context, std::move(finish), std::move(planned->targets), planned->shard_request,
+                    planned->allow_partial, call->response.mutable_missing_shards(),
                     std::move(planned->answer));
   return reactor;
 }
@@ -488,7 +489,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::CachedShardQuery(
 template <typename Request, typename Response>
 absl::StatusOr<QueryServiceImpl::ShardPlan> QueryServiceImpl::MetricPlan(
     const Request& request, Response* response, absl::Status (*validate)(const Request&),
-    zhibiao::v1::AggregateIndicatorsRequest (*shard_request)(const Request&, const taxonomy::Entry&),
+    zhibiao::v1::AggregateIndicatorsRequest (*shard_request)(const Request&,
+                                                             const taxonomy::Entry&),
     absl::Status (*answer)(const Request&, const taxonomy::Entry&,
                            const std::vector<zhibiao::v1::PartialAggregate>&, const ShardTotals&,
                            Response*),
@@ -554,7 +556,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Rank(grpc::CallbackServerContext* co
   using Response = zhibiao::v1::RankResponse;
   return CachedShardQuery<Request, Response>(
       context, request, reply, 'R', [this](const Request& r, Response* response) {
-        return MetricPlan(r, response, &ValidateRank, &ShardRequestForRank, &AnswerRank, AllShards());
+        return MetricPlan(r, response, &ValidateRank, &ShardRequestForRank, &AnswerRank,
+                          AllShards());
       });
 }
 
@@ -607,35 +610,37 @@ grpc::ServerUnaryReactor* QueryServiceImpl::SearchIndicators(
       per_shard[i].set_page_token(absl::WebSafeBase64Escape((*cursors)[i].last_key));
     }
   }
-  auto merge = [reactor, response, page_size, cursors = *cursors](
-                   std::vector<ShardAnswer<zhibiao::v1::SearchIndicatorsResponse>> answers) mutable {
-    std::vector<ShardAnswer<zhibiao::v1::SearchIndicatorsResponse>> failed;
-    for (size_t i = 0; i < answers.size(); ++i) {
-      if (!cursors[i].exhausted && !answers[i].status.ok()) failed.push_back(answers[i]);
-    }
-    if (!failed.empty()) {
-      reactor->Finish(ToGrpcStatus(AllShardsOk(failed)));
-      return;
-    }
-    std::vector<std::vector<std::string>> keys(answers.size());
-    std::vector<bool> has_next(answers.size(), false);
-    for (size_t i = 0; i < answers.size(); ++i) {
-      if (cursors[i].exhausted) continue;
-      for (const auto& hit : answers[i].response.hits()) keys[i].push_back(hit.sort_key());
-      has_next[i] = !answers[i].response.next_page_token().empty();
-    }
-    std::vector<std::pair<size_t, size_t>> taken;
-    const bool more = TakePage(keys, has_next, page_size, &cursors, &taken);
-    const MovingReports moving = MovingReportsOf(answers);
-    for (const auto& [shard, i] : taken) {
-      if (moving.LeftOut(shard, answers[shard].response.hits(i).indicator().report_id())) continue;
-      zhibiao::v1::IndicatorHit* hit = response->add_hits();
-      *hit = std::move(*answers[shard].response.mutable_hits(i));
-      hit->clear_sort_key();
-    }
-    if (more) response->set_next_page_token(EncodeListToken(cursors));
-    reactor->Finish(grpc::Status::OK);
-  };
+  auto merge =
+      [reactor, response, page_size, cursors = *cursors](
+          std::vector<ShardAnswer<zhibiao::v1::SearchIndicatorsResponse>> answers) mutable {
+        std::vector<ShardAnswer<zhibiao::v1::SearchIndicatorsResponse>> failed;
+        for (size_t i = 0; i < answers.size(); ++i) {
+          if (!cursors[i].exhausted && !answers[i].status.ok()) failed.push_back(answers[i]);
+        }
+        if (!failed.empty()) {
+          reactor->Finish(ToGrpcStatus(AllShardsOk(failed)));
+          return;
+        }
+        std::vector<std::vector<std::string>> keys(answers.size());
+        std::vector<bool> has_next(answers.size(), false);
+        for (size_t i = 0; i < answers.size(); ++i) {
+          if (cursors[i].exhausted) continue;
+          for (const auto& hit : answers[i].response.hits()) keys[i].push_back(hit.sort_key());
+          has_next[i] = !answers[i].response.next_page_token().empty();
+        }
+        std::vector<std::pair<size_t, size_t>> taken;
+        const bool more = TakePage(keys, has_next, page_size, &cursors, &taken);
+        const MovingReports moving = MovingReportsOf(answers);
+        for (const auto& [shard, i] : taken) {
+          if (moving.LeftOut(shard, answers[shard].response.hits(i).indicator().report_id()))
+            continue;
+          zhibiao::v1::IndicatorHit* hit = response->add_hits();
+          *hit = std::move(*answers[shard].response.mutable_hits(i));
+          hit->clear_sort_key();
+        }
+        if (more) response->set_next_page_token(EncodeListToken(cursors));
+        reactor->Finish(grpc::Status::OK);
+      };
   FanOutEach<zhibiao::v1::SearchIndicatorsRequest, zhibiao::v1::SearchIndicatorsResponse>(
       shards_, context, options_.shard_timeout, per_shard, &StubAsync::SearchIndicators,
       std::move(merge));
@@ -648,15 +653,16 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetSection(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!authorizer_->Allow(context, Scope::kQuery, reactor)) return reactor;
   if (request->report_id().empty() || request->section().empty()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "report_id and section are required"));
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "report_id and section are required"));
     return reactor;
   }
   zhibiao::v1::GetReportRequest get;
   get.set_report_id(request->report_id());
   FanOut<zhibiao::v1::GetReportRequest, zhibiao::v1::GetReportResponse>(
       shards_, context, options_.shard_timeout, get, &StubAsync::GetReport,
-      [reactor, request, response](std::vector<ShardAnswer<zhibiao::v1::GetReportResponse>> answers) {
+      [reactor, request,
+       response](std::vector<ShardAnswer<zhibiao::v1::GetReportResponse>> answers) {
         const zhibiao::v1::Report* report = nullptr;
         std::vector<ShardAnswer<zhibiao::v1::GetReportResponse>> failed;
         if (auto* latest = LatestCopy(answers)) report = &latest->response.report();
@@ -664,11 +670,10 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetSection(
           if (!a.status.ok() && a.status.code() != absl::StatusCode::kNotFound) failed.push_back(a);
         }
         if (report == nullptr) {
-          reactor->Finish(!failed.empty()
-                              ? ToGrpcStatus(AllShardsOk(failed))
-                              : ToGrpcStatus(absl::NotFoundError(
-                                    absl::StrCat("report ", ShortQuote(request->report_id()),
-                                                 " is not stored on any shard"))));
+          reactor->Finish(!failed.empty() ? ToGrpcStatus(AllShardsOk(failed))
+                                          : ToGrpcStatus(absl::NotFoundError(absl::StrCat(
+                                                "report ", ShortQuote(request->report_id()),
+                                                " is not stored on any shard"))));
           return;
         }
         const zhibiao::v1::Section* found = nullptr;
@@ -710,8 +715,9 @@ void SummarizeMetrics(const std::vector<zhibiao::v1::PartialAggregate>& partials
       units.emplace_back(count, unit);
       m->set_count(m->count() + count);
     }
-    std::sort(units.begin(), units.end(),
-              [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    std::sort(units.begin(), units.end(), [](const auto& a, const auto& b) {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    });
     for (const auto& [count, unit] : units) {
       auto* u = m->add_units();
       u->set_unit(unit);
@@ -752,12 +758,12 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListMetrics(
   shard_request.mutable_filter()->clear_metric_keys();
   shard_request.add_group_by(zhibiao::v1::GROUP_BY_METRIC);
   shard_request.set_include_superseded(true);  // every observed value
-  AggregateOnShards(context, FinishWith(reactor), AllShards(), shard_request, false, nullptr,
-                    [response](const std::vector<zhibiao::v1::PartialAggregate>& merged,
-                                const ShardTotals&) {
-                      SummarizeMetrics(merged, response);
-                      return absl::OkStatus();
-                    });
+  AggregateOnShards(
+      context, FinishWith(reactor), AllShards(), shard_request, false, nullptr,
+      [response](const std::vector<zhibiao::v1::PartialAggregate>& merged, const ShardTotals&) {
+        SummarizeMetrics(merged, response);
+        return absl::OkStatus();
+      });
   return reactor;
 }
 

@@ -72,9 +72,9 @@ class QueryServiceImpl final : public QueryServiceBase {
   grpc::ServerUnaryReactor* Compare(grpc::CallbackServerContext* context,
                                     const grpc::ByteBuffer* request,
                                     grpc::ByteBuffer* reply) override;
-  grpc::ServerUnaryReactor* SearchIndicators(grpc::CallbackServerContext* context,
-                                             const zhibiao::v1::SearchIndicatorsRequest* request,
-                                             zhibiao::v1::SearchIndicatorsResponse* response) override;
+  grpc::ServerUnaryReactor* SearchIndicators(
+      grpc::CallbackServerContext* context, const zhibiao::v1::SearchIndicatorsRequest* request,
+      zhibiao::v1::SearchIndicatorsResponse* response) override;
 
  private:
   // Builds an answer from partials merged over the shards that answered, and

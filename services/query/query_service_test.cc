@@ -7,8 +7,8 @@
 #include <grpcpp/generic/generic_stub.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "common/rpc/channels.h"
 #include "common/rpc/executor.h"
 #include "common/rpc/server.h"
@@ -121,8 +121,9 @@ TEST_F(QueryServiceTest, AMovingReportCountsOnceAsItsNewCopy) {
     zhibiao::v1::AggregateResponse response;
     grpc::ClientContext c;
     EXPECT_TRUE(stub_->Aggregate(&c, request, &response).ok());
-    return response.rows_size() == 1 ? std::make_pair(response.rows(0).count(), response.rows(0).sum())
-                                     : std::make_pair(int64_t{-1}, 0.0);
+    return response.rows_size() == 1
+               ? std::make_pair(response.rows(0).count(), response.rows(0).sum())
+               : std::make_pair(int64_t{-1}, 0.0);
   };
   auto listed = [&]() {
     zhibiao::v1::ListReportsRequest request;
@@ -349,8 +350,8 @@ struct Figure {
   double low = 0, high = 0;
 };
 
-zhibiao::v1::Report ReportOf(int n, const std::string& region, int year, const std::string& published,
-                             const std::vector<Figure>& figures) {
+zhibiao::v1::Report ReportOf(int n, const std::string& region, int year,
+                             const std::string& published, const std::vector<Figure>& figures) {
   zhibiao::v1::Report r;
   r.mutable_meta()->set_report_id(absl::StrFormat("%032x", 1000 + n));
   r.mutable_meta()->set_report_year(year);
@@ -422,7 +423,9 @@ TEST_F(QuerySemanticsTest, SumsOfRatesAreRefused) {
 }
 
 TEST_F(QuerySemanticsTest, TheLatestPublishedReportCountsUnlessAskedOtherwise) {
-  Put(ReportOf(1, "130100", 2021, "2022-02-01", {{"enforcement.cases", 100}, {"enforcement.fines", 5000, "元", zhibiao::v1::UNIT_KIND_CURRENCY_CNY}}));
+  Put(ReportOf(1, "130100", 2021, "2022-02-01",
+               {{"enforcement.cases", 100},
+                {"enforcement.fines", 5000, "元", zhibiao::v1::UNIT_KIND_CURRENCY_CNY}}));
   // The revision restates cases only: its figure replaces the original's,
   // while the original's fines still stand.
   Put(ReportOf(2, "130100", 2021, "2022-05-10", {{"enforcement.cases", 120}}));
@@ -454,14 +457,18 @@ TEST_F(QuerySemanticsTest, TheLatestPublishedReportCountsUnlessAskedOtherwise) {
 TEST_F(QuerySemanticsTest, ApproximateBoundAndRangeFiguresFollowThePolicy) {
   Put(ReportOf(3, "130200", 2021, "2022-02-01",
                {{"enforcement.cases", 100},
-                {"enforcement.cases", 200, "件", zhibiao::v1::UNIT_KIND_COUNT, zhibiao::v1::QUALIFIER_APPROX},
-                {"enforcement.cases", 300, "件", zhibiao::v1::UNIT_KIND_COUNT, zhibiao::v1::QUALIFIER_AT_LEAST},
-                {"enforcement.cases", 15, "件", zhibiao::v1::UNIT_KIND_COUNT, zhibiao::v1::QUALIFIER_RANGE, 10, 20}}));
+                {"enforcement.cases", 200, "件", zhibiao::v1::UNIT_KIND_COUNT,
+                 zhibiao::v1::QUALIFIER_APPROX},
+                {"enforcement.cases", 300, "件", zhibiao::v1::UNIT_KIND_COUNT,
+                 zhibiao::v1::QUALIFIER_AT_LEAST},
+                {"enforcement.cases", 15, "件", zhibiao::v1::UNIT_KIND_COUNT,
+                 zhibiao::v1::QUALIFIER_RANGE, 10, 20}}));
   zhibiao::v1::AggregateRequest request;
   request.mutable_filter()->add_region_codes("130200");
   zhibiao::v1::AggregateResponse response;
   const std::vector<std::pair<zhibiao::v1::QualifiedValues, std::pair<int, double>>> cases = {
-      {zhibiao::v1::QUALIFIED_VALUES_UNSPECIFIED, {4, 615}},  // as stated, the range at its midpoint
+      {zhibiao::v1::QUALIFIED_VALUES_UNSPECIFIED,
+       {4, 615}},  // as stated, the range at its midpoint
       {zhibiao::v1::QUALIFIED_VALUES_AS_STATED, {4, 615}},
       {zhibiao::v1::QUALIFIED_VALUES_EXACT_ONLY, {1, 100}},
       {zhibiao::v1::QUALIFIED_VALUES_RANGE_LOW, {4, 610}},
@@ -502,10 +509,12 @@ TEST_F(QuerySemanticsTest, WeightedMeansWeighEachRateByItsReportsWeightMetric) {
 }
 
 TEST_F(QuerySemanticsTest, RankSharesRanksOnTiesAndKeepsEveryoneTiedWithTheLast) {
-  const std::vector<std::pair<std::string, double>> values = {
-      {"130100", 50}, {"130200", 70}, {"130300", 70}, {"130400", 40}, {"130500", 40}, {"130600", 10}};
+  const std::vector<std::pair<std::string, double>> values = {{"130100", 50}, {"130200", 70},
+                                                              {"130300", 70}, {"130400", 40},
+                                                              {"130500", 40}, {"130600", 10}};
   int n = 10;
-  for (const auto& [region, v] : values) Put(ReportOf(n++, region, 2022, "2023-01-10", {{"enforcement.cases", v}}));
+  for (const auto& [region, v] : values)
+    Put(ReportOf(n++, region, 2022, "2023-01-10", {{"enforcement.cases", v}}));
   zhibiao::v1::RankRequest request;
   request.set_metric_key("enforcement.cases");
   request.set_year(2022);
@@ -530,7 +539,8 @@ TEST_F(QuerySemanticsTest, RankSharesRanksOnTiesAndKeepsEveryoneTiedWithTheLast)
 // A work report delivered in 2026 reviews 2025 (its report year) and sets
 // 2026's goals: results rank under 2025, targets under the year they are set for.
 TEST_F(QuerySemanticsTest, RanksTargetsInTheYearTheyAreSetFor) {
-  auto work_report = [](int n, const std::string& region, double result, double target, double goal) {
+  auto work_report = [](int n, const std::string& region, double result, double target,
+                        double goal) {
     zhibiao::v1::Report r = ReportOf(n, region, 2025, "2026-02-01", {});
     auto add = [&r](double value, bool is_target, int period_start, int period_end) {
       auto* ind = r.add_indicators();
@@ -576,8 +586,10 @@ TEST_F(QuerySemanticsTest, RanksTargetsInTheYearTheyAreSetFor) {
             (Ranked{{"320000", 5.0}, {"110000", 4.8}, {"410000", 4.5}}));
   EXPECT_EQ(rank(2025, zhibiao::v1::METRIC_FIGURES_RESULT_CHANGES),
             (Ranked{{"410000", 5.6}, {"110000", 5.4}, {"320000", 5.3}}));
-  EXPECT_TRUE(rank(2025, zhibiao::v1::METRIC_FIGURES_RESULT_LEVELS).empty());  // no levels were written
-  EXPECT_TRUE(rank(2026, zhibiao::v1::METRIC_FIGURES_RESULT_CHANGES).empty());  // no results of 2026 yet
+  EXPECT_TRUE(
+      rank(2025, zhibiao::v1::METRIC_FIGURES_RESULT_LEVELS).empty());  // no levels were written
+  EXPECT_TRUE(
+      rank(2026, zhibiao::v1::METRIC_FIGURES_RESULT_CHANGES).empty());  // no results of 2026 yet
 }
 
 TEST_F(QuerySemanticsTest, PagesFollowTheOrderAndTokensBelongToTheirRequest) {

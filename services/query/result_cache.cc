@@ -65,7 +65,8 @@ ResultCache::Freshness ResultCache::FreshnessLocked(const std::vector<Version>& 
     // Older than the shard's latest generation: never current again (a
     // newer one is kept until the shard announces it).
     if (v.epoch != state.epoch || v.generation < state.generation) return Freshness::kStale;
-    if (v.generation != state.generation || now >= state.lease_until) freshness = Freshness::kNotYet;
+    if (v.generation != state.generation || now >= state.lease_until)
+      freshness = Freshness::kNotYet;
   }
   return freshness;
 }
@@ -92,11 +93,8 @@ const ResultCache::Entry* ResultCache::FindCurrentLocked(const std::string& entr
       EraseLocked(it);
       ++*misses;
       return nullptr;
-    case Freshness::kNotYet:
-      ++*misses;
-      return nullptr;
-    case Freshness::kCurrent:
-      break;
+    case Freshness::kNotYet: ++*misses; return nullptr;
+    case Freshness::kCurrent: break;
   }
   lru_.splice(lru_.begin(), lru_, it);
   ++*hits;
@@ -125,7 +123,8 @@ std::shared_ptr<const ResultCache::Response> ResultCache::Lookup(int shard, absl
   return entry != nullptr ? entry->answer : nullptr;
 }
 
-void ResultCache::Insert(int shard, absl::string_view key, std::shared_ptr<const Response> response) {
+void ResultCache::Insert(int shard, absl::string_view key,
+                         std::shared_ptr<const Response> response) {
   if (response == nullptr || response->store_epoch() == 0) return;  // a shard without leases
   Entry entry;
   entry.bytes = key.size() + response->ByteSizeLong() + sizeof(Version) + kEntryOverhead;

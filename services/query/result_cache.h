@@ -123,7 +123,8 @@ class ResultCache {
   mutable absl::Mutex mu_;
   std::vector<ShardState> shards_ ABSL_GUARDED_BY(mu_);
   Lru lru_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<absl::string_view, Lru::iterator> index_ ABSL_GUARDED_BY(mu_);  // views into Entry::key
+  absl::flat_hash_map<absl::string_view, Lru::iterator> index_
+      ABSL_GUARDED_BY(mu_);  // views into Entry::key
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t hits_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t misses_ ABSL_GUARDED_BY(mu_) = 0;

@@ -89,7 +89,7 @@ TEST_F(ResultCacheTest, ARestartedShardInvalidatesEverythingAndNeedsANewLease) {
   cache_.SetGeneration(0, kEpoch + 1, 0);  // new epoch: the shard restarted
   EXPECT_EQ(cache_.Lookup(0, Key("a")), nullptr);
   cache_.ExtendLease(0, kEpoch + 1, MonotonicNow() + absl::Minutes(1));
-  EXPECT_EQ(cache_.Lookup(0, Key("a")), nullptr);  // the old epoch's answer is gone
+  EXPECT_EQ(cache_.Lookup(0, Key("a")), nullptr);     // the old epoch's answer is gone
   cache_.Insert(0, Key("a"), Answer(kEpoch, 5, 42));  // a late answer of the old epoch
   EXPECT_EQ(cache_.Lookup(0, Key("a")), nullptr);
   cache_.Insert(0, Key("a"), Answer(kEpoch + 1, 0, 9));
@@ -113,7 +113,7 @@ TEST(ResultCacheBoundTest, LeastRecentlyUsedAnswersGoFirst) {
   EXPECT_LE(stats.bytes, 64 << 10);
   EXPECT_GT(stats.evictions, 0);
   EXPECT_LT(stats.entries, 1000);
-  EXPECT_EQ(cache.Lookup(0, Key("1")), nullptr);   // evicted long ago
+  EXPECT_EQ(cache.Lookup(0, Key("1")), nullptr);    // evicted long ago
   EXPECT_NE(cache.Lookup(0, Key("999")), nullptr);  // the newest
 }
 
@@ -142,9 +142,7 @@ class ReplyCacheTest : public ::testing::Test {
       cache_.ExtendLease(shard, kEpoch + shard, MonotonicNow() + absl::Minutes(1));
     }
   }
-  std::vector<ResultCache::Version> BothAt5() const {
-    return {{0, kEpoch, 5}, {1, kEpoch + 1, 5}};
-  }
+  std::vector<ResultCache::Version> BothAt5() const { return {{0, kEpoch, 5}, {1, kEpoch + 1, 5}}; }
   ResultCache cache_;
 };
 
@@ -175,7 +173,8 @@ TEST_F(ReplyCacheTest, EveryShardsLeaseMustRun) {
 }
 
 TEST_F(ReplyCacheTest, RepliesThatCanNeverBeCurrentAreNotKept) {
-  cache_.InsertReply(ReplyKey('A', "a"), {{0, kEpoch, 4}}, Bytes("older than shard 0's generation"));
+  cache_.InsertReply(ReplyKey('A', "a"), {{0, kEpoch, 4}},
+                     Bytes("older than shard 0's generation"));
   cache_.InsertReply(ReplyKey('A', "b"), {{0, 0, 5}}, Bytes("from a shard without leases"));
   cache_.InsertReply(ReplyKey('A', "c"), {{1, kEpoch, 5}}, Bytes("another epoch than shard 1's"));
   cache_.InsertReply(ReplyKey('A', "d"), {}, Bytes("built from no shard"));

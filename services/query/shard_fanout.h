@@ -70,8 +70,9 @@ void FanOutUntil(StorageShards* shards, const grpc::CallbackServerContext* calle
   state->done = std::move(done);
   for (int i = 0; i < n; ++i) {
     state->answers[i].shard = targets[i];
-    state->contexts.push_back(caller != nullptr ? grpc::ClientContext::FromCallbackServerContext(*caller)
-                                                : std::make_unique<grpc::ClientContext>());
+    state->contexts.push_back(caller != nullptr
+                                  ? grpc::ClientContext::FromCallbackServerContext(*caller)
+                                  : std::make_unique<grpc::ClientContext>());
     state->contexts.back()->set_deadline(absl::ToChronoTime(deadline));
   }
   for (int i = 0; i < n; ++i) {
@@ -153,9 +154,9 @@ absl::Status AllShardsOk(const std::vector<ShardAnswer<Response>>& answers) {
     if (code == absl::StatusCode::kOk || severity(c) > severity(code)) code = c;
   }
   if (failures.empty()) return absl::OkStatus();
-  return absl::Status(code, absl::StrCat(failures.size(), " of ", answers.size(),
-                                         " storage shards failed: ",
-                                         absl::StrJoin(failures, "; ")));
+  return absl::Status(code,
+                      absl::StrCat(failures.size(), " of ", answers.size(),
+                                   " storage shards failed: ", absl::StrJoin(failures, "; ")));
 }
 
 // The answers a result may be built from. Without allow_partial, every shard

@@ -16,8 +16,8 @@ constexpr size_t kMaxUnanswered = 64;
 }  // namespace
 
 // One WatchWrites stream to one shard.
-class ShardLeases::Stream
-    : public grpc::ClientBidiReactor<zhibiao::v1::WatchWritesRequest, zhibiao::v1::WatchWritesEvent> {
+class ShardLeases::Stream : public grpc::ClientBidiReactor<zhibiao::v1::WatchWritesRequest,
+                                                           zhibiao::v1::WatchWritesEvent> {
  public:
   Stream(ShardLeases* owner, int shard) : owner_(owner), shard_(shard) {
     owner_->shards_->stub(shard)->async()->WatchWrites(&context_, this);
@@ -129,12 +129,15 @@ class ShardLeases::Stream
   // stream, not the cache's: after a shard restart the cache may still hold
   // the old run's larger numbers, which the new run must never see confirmed.
   uint64_t confirm_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t confirmed_sent_ ABSL_GUARDED_BY(mu_) = 0;  // newest generation confirmed
+  uint64_t confirmed_sent_ ABSL_GUARDED_BY(mu_) = 0;             // newest generation confirmed
   std::map<uint64_t, absl::Time> sent_at_ ABSL_GUARDED_BY(mu_);  // heartbeat -> sent (monotonic)
 };
 
 ShardLeases::ShardLeases(StorageShards* shards, ResultCache* cache, absl::Duration lease)
-    : shards_(shards), cache_(cache), lease_(lease), heartbeat_ms_(absl::ToInt64Milliseconds(lease / 4)) {
+    : shards_(shards),
+      cache_(cache),
+      lease_(lease),
+      heartbeat_ms_(absl::ToInt64Milliseconds(lease / 4)) {
   slots_.resize(shards->size());
   for (ShardSlot& slot : slots_) {
     slot.next_attempt = absl::InfinitePast();

@@ -16,10 +16,13 @@ ABSL_FLAG(std::string, data_dir, "./var/zhibiao", "RocksDB data directory of thi
 ABSL_FLAG(int64_t, block_cache_mb, 64, "RocksDB block cache size in MiB");
 ABSL_FLAG(int, max_open_files, 512, "RocksDB max_open_files");
 ABSL_FLAG(int64_t, memtable_mb, 256, "all RocksDB memtables together, in MiB (0: unbounded)");
-ABSL_FLAG(bool, sync, true, "sync the WAL before acknowledging writes (never turn off in production)");
+ABSL_FLAG(bool, sync, true,
+          "sync the WAL before acknowledging writes (never turn off in production)");
 ABSL_FLAG(int, bloom_bits, 10, "bloom filter bits per key (0: no bloom filters)");
-ABSL_FLAG(std::string, compression, "lz4", "compression of report data: lz4 (zstd at the bottom), zstd or none");
-ABSL_FLAG(bool, index_prefix_extractor, true, "prefix extractor and prefix blooms on the metric index");
+ABSL_FLAG(std::string, compression, "lz4",
+          "compression of report data: lz4 (zstd at the bottom), zstd or none");
+ABSL_FLAG(bool, index_prefix_extractor, true,
+          "prefix extractor and prefix blooms on the metric index");
 ABSL_FLAG(std::string, rocksdb_options, "", "extra RocksDB options, \"key=value;key=value\"");
 ABSL_FLAG(int64_t, min_free_disk_mb, 256,
           "below this much free space on the data directory's disk, PutReport is refused "
@@ -62,9 +65,10 @@ int main(int argc, char** argv) {
   // Streaming scans wait on their clients: they get threads of their own.
   zb::Executor scanners("storage-scanners", absl::GetFlag(FLAGS_scan_threads), 16);
   zb::store::IndicatorStore* raw_store = store->get();
-  zb::storage::WriteWatchers watchers(absl::Milliseconds(absl::GetFlag(FLAGS_read_lease_ms)),
-                                      [raw_store] { return raw_store->index_generation(); },
-                                      store_options.data_dir + "/read_leases");
+  zb::storage::WriteWatchers watchers(
+      absl::Milliseconds(absl::GetFlag(FLAGS_read_lease_ms)),
+      [raw_store] { return raw_store->index_generation(); },
+      store_options.data_dir + "/read_leases");
   zb::storage::StorageServiceImpl service(store->get(), &readers, &scanners,
                                           zb::service::CallAuthorizer(), &watchers);
   // RocksDB and store figures, computed at every scrape.

@@ -39,8 +39,8 @@ StorageServiceImpl::WatchWrites(grpc::CallbackServerContext* context) {
   absl::StatusOr<std::string> caller = authorizer_->Check(*context, Scope::kQuery);
   if (!caller.ok()) return RefuseStream<Request, Event>(ToGrpcStatus(caller.status()));
   if (watchers_ == nullptr) {
-    return RefuseStream<Request, Event>(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                                                     "this storage shard runs without read leases"));
+    return RefuseStream<Request, Event>(grpc::Status(
+        grpc::StatusCode::FAILED_PRECONDITION, "this storage shard runs without read leases"));
   }
   return watchers_->Watch(*std::move(caller));
 }
@@ -65,9 +65,9 @@ grpc::ServerUnaryReactor* StorageServiceImpl::OnReader(grpc::CallbackServerConte
   return reactor;
 }
 
-grpc::ServerUnaryReactor* StorageServiceImpl::PutReport(grpc::CallbackServerContext* context,
-                                                        const zhibiao::v1::PutReportRequest* request,
-                                                        zhibiao::v1::PutReportResponse* response) {
+grpc::ServerUnaryReactor* StorageServiceImpl::PutReport(
+    grpc::CallbackServerContext* context, const zhibiao::v1::PutReportRequest* request,
+    zhibiao::v1::PutReportResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<std::string> who = authorizer_->Check(*context, Scope::kStore);
   if (!who.ok()) {
@@ -75,11 +75,12 @@ grpc::ServerUnaryReactor* StorageServiceImpl::PutReport(grpc::CallbackServerCont
     return reactor;
   }
   if (!request->has_report() || request->report().meta().report_id().empty()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "report.meta.report_id is required"));
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "report.meta.report_id is required"));
     return reactor;
   }
-  if (absl::Status checked = pipeline::CheckReport(request->report(), report_limits_, require_content_id_);
+  if (absl::Status checked =
+          pipeline::CheckReport(request->report(), report_limits_, require_content_id_);
       !checked.ok()) {
     LogAudit(*who, "put_report", ShortQuote(request->report().meta().report_id(), 40), checked,
              RequestIdOf(*context));
@@ -91,21 +92,21 @@ grpc::ServerUnaryReactor* StorageServiceImpl::PutReport(grpc::CallbackServerCont
   store_->PutAsync(
       request->report(),
       [this, reactor, response, id, who = *who, request_id](absl::StatusOr<store::PutResult> r) {
-    if (!r.ok()) {
-      LogAudit(who, "put_report", id, r.status(), request_id);
-      reactor->Finish(ToGrpcStatus(r.status()));
-      return;
-    }
-    LogAudit(who, "put_report", id, absl::OkStatus(), request_id,
-             zhibiao::v1::PutOutcome_Name(r->outcome));
-    response->set_report_id(id);
-    response->set_outcome(r->outcome);
-    response->set_ingested_at_unix_ms(r->ingested_at_unix_ms);
-    if (r->outcome != zhibiao::v1::PUT_OUTCOME_UNCHANGED) {
-      LogInfo("report_written",
-              {{"report_id", id}, {"outcome", zhibiao::v1::PutOutcome_Name(r->outcome)}});
-    }
-    AfterWriteConfirmed([reactor] { reactor->Finish(grpc::Status::OK); });
+        if (!r.ok()) {
+          LogAudit(who, "put_report", id, r.status(), request_id);
+          reactor->Finish(ToGrpcStatus(r.status()));
+          return;
+        }
+        LogAudit(who, "put_report", id, absl::OkStatus(), request_id,
+                 zhibiao::v1::PutOutcome_Name(r->outcome));
+        response->set_report_id(id);
+        response->set_outcome(r->outcome);
+        response->set_ingested_at_unix_ms(r->ingested_at_unix_ms);
+        if (r->outcome != zhibiao::v1::PUT_OUTCOME_UNCHANGED) {
+          LogInfo("report_written",
+                  {{"report_id", id}, {"outcome", zhibiao::v1::PutOutcome_Name(r->outcome)}});
+        }
+        AfterWriteConfirmed([reactor] { reactor->Finish(grpc::Status::OK); });
       },
       request->replaces_report_id());
   return reactor;
@@ -125,9 +126,9 @@ grpc::ServerUnaryReactor* StorageServiceImpl::SettleReport(
       });
 }
 
-grpc::ServerUnaryReactor* StorageServiceImpl::GetReport(grpc::CallbackServerContext* context,
-                                                        const zhibiao::v1::GetReportRequest* request,
-                                                        zhibiao::v1::GetReportResponse* response) {
+grpc::ServerUnaryReactor* StorageServiceImpl::GetReport(
+    grpc::CallbackServerContext* context, const zhibiao::v1::GetReportRequest* request,
+    zhibiao::v1::GetReportResponse* response) {
   return OnReader(context, Scope::kQuery, [this, request, response]() -> absl::Status {
     absl::StatusOr<zhibiao::v1::Report> report = store_->Get(request->report_id());
     if (!report.ok()) return report.status();
@@ -166,17 +167,17 @@ grpc::ServerUnaryReactor* StorageServiceImpl::AdminWrite(
     reactor->Finish(ToGrpcStatus(who.status()));
     return reactor;
   }
-  write(report_id, [this, reactor, action, id = report_id, who = *who,
-                    request_id = RequestIdOf(*context),
-                    respond = std::move(respond)](absl::StatusOr<int> result) {
-    LogAudit(who, action, id, result.status(), request_id);
-    const absl::Status answer = respond(result);
-    if (!result.ok() && result.status().code() != absl::StatusCode::kNotFound) {
-      reactor->Finish(ToGrpcStatus(answer));
-      return;
-    }
-    AfterWriteConfirmed([reactor, answer] { reactor->Finish(ToGrpcStatus(answer)); });
-  });
+  write(report_id,
+        [this, reactor, action, id = report_id, who = *who, request_id = RequestIdOf(*context),
+         respond = std::move(respond)](absl::StatusOr<int> result) {
+          LogAudit(who, action, id, result.status(), request_id);
+          const absl::Status answer = respond(result);
+          if (!result.ok() && result.status().code() != absl::StatusCode::kNotFound) {
+            reactor->Finish(ToGrpcStatus(answer));
+            return;
+          }
+          AfterWriteConfirmed([reactor, answer] { reactor->Finish(ToGrpcStatus(answer)); });
+        });
   return reactor;
 }
 
@@ -206,10 +207,11 @@ absl::Status ValidateRanking(const zhibiao::v1::AggregateIndicatorsRequest& requ
         absl::StrCat("ranking.k ", request.ranking().k(), " is outside 0..1000"));
   }
   if (request.group_by_size() != 3 || request.group_by(0) != zhibiao::v1::GROUP_BY_REGION ||
-      request.group_by(1) != zhibiao::v1::GROUP_BY_PROVINCE || request.group_by(2) != zhibiao::v1::GROUP_BY_REPORT ||
-      request.include_values()) {
+      request.group_by(1) != zhibiao::v1::GROUP_BY_PROVINCE ||
+      request.group_by(2) != zhibiao::v1::GROUP_BY_REPORT || request.include_values()) {
     return absl::InvalidArgumentError(
-        "ranking needs group_by [GROUP_BY_REGION, GROUP_BY_PROVINCE, GROUP_BY_REPORT] and no include_values");
+        "ranking needs group_by [GROUP_BY_REGION, GROUP_BY_PROVINCE, GROUP_BY_REPORT] and no "
+        "include_values");
   }
   return absl::OkStatus();
 }
@@ -251,11 +253,11 @@ grpc::ServerUnaryReactor* StorageServiceImpl::AggregateIndicators(
   // hand-over to a reader thread, a good part of such a call's latency.
   // Everything else goes to the readers and their bounded queue.
   const zhibiao::v1::IndicatorFilter& filter = request->filter();
-  const bool small = filter.metric_keys_size() == 1 &&
-                     ((filter.years_size() >= 1 && filter.years_size() <= 2) ||
-                      filter.region_codes_size() == 1) &&
-                     request->weight_keys().empty() && !request->include_values() &&
-                     filter.subject_contains().empty() && filter.report_ids().empty();
+  const bool small =
+      filter.metric_keys_size() == 1 &&
+      ((filter.years_size() >= 1 && filter.years_size() <= 2) || filter.region_codes_size() == 1) &&
+      request->weight_keys().empty() && !request->include_values() &&
+      filter.subject_contains().empty() && filter.report_ids().empty();
   if (!small) return OnReader(context, Scope::kQuery, std::move(work));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (authorizer_->Allow(context, Scope::kQuery, reactor)) reactor->Finish(ToGrpcStatus(work()));
@@ -350,10 +352,9 @@ grpc::ServerWriteReactor<zhibiao::v1::ScanIndicatorsResponse>* StorageServiceImp
     int64_t sent = 0;
     bool client_gone = false;
     int64_t visited = 0;
-    absl::StatusOr<int64_t> scanned = store_->Scan(
-        request->filter(),
-        [&](const agg::IndicatorRow& row, int32_t seq, absl::string_view section_id,
-            absl::string_view) {
+    absl::StatusOr<int64_t> scanned =
+        store_->Scan(request->filter(), [&](const agg::IndicatorRow& row, int32_t seq,
+                                            absl::string_view section_id, absl::string_view) {
           // A filter that matches little sends little: look for a client
           // that has gone between batches too.
           if (++visited % 4096 == 0 && context->IsCancelled()) {
@@ -408,8 +409,8 @@ grpc::ServerUnaryReactor* StorageServiceImpl::Checkpoint(
     zhibiao::v1::CheckpointResponse* response) {
   return OnReader(context, Scope::kAdmin, [this, request, response]() -> absl::Status {
     if (request->keep() < 0) {
-      return absl::InvalidArgumentError(absl::StrCat("keep must be 0 (keep every checkpoint) or more, not ",
-                                                     request->keep()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("keep must be 0 (keep every checkpoint) or more, not ", request->keep()));
     }
     auto written = store_->Checkpoint(request->directory(), request->keep());
     if (!written.ok()) return written.status();

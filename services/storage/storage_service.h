@@ -4,8 +4,8 @@
 #ifndef ZHIBIAO_SERVICES_STORAGE_STORAGE_SERVICE_H_
 #define ZHIBIAO_SERVICES_STORAGE_STORAGE_SERVICE_H_
 
-#include "common/rpc/auth.h"
 #include "common/pipeline/report_check.h"
+#include "common/rpc/auth.h"
 #include "common/rpc/executor.h"
 #include "common/store/indicator_store.h"
 #include "services/storage/write_watchers.h"
@@ -23,9 +23,8 @@ class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackSer
   // With `watchers` (not owned), writes are answered only once the result
   // caches holding read leases have confirmed them (see WriteWatchers), and
   // WatchWrites grants leases; without, WatchWrites is FAILED_PRECONDITION.
-  StorageServiceImpl(store::IndicatorStore* store, Executor* readers,
-                     Executor* scanners = nullptr, const Authorizer* authorizer = nullptr,
-                     WriteWatchers* watchers = nullptr);
+  StorageServiceImpl(store::IndicatorStore* store, Executor* readers, Executor* scanners = nullptr,
+                     const Authorizer* authorizer = nullptr, WriteWatchers* watchers = nullptr);
 
   // PutReport refuses reports that are not what ingest makes of a document
   // (pipeline::CheckReport). Tests and benchmarks that store synthetic
@@ -63,9 +62,9 @@ class StorageServiceImpl final : public zhibiao::v1::StorageService::CallbackSer
   grpc::ServerUnaryReactor* Verify(grpc::CallbackServerContext* context,
                                    const zhibiao::v1::VerifyRequest* request,
                                    zhibiao::v1::VerifyResponse* response) override;
-  grpc::ServerUnaryReactor* SearchIndicators(grpc::CallbackServerContext* context,
-                                             const zhibiao::v1::SearchIndicatorsRequest* request,
-                                             zhibiao::v1::SearchIndicatorsResponse* response) override;
+  grpc::ServerUnaryReactor* SearchIndicators(
+      grpc::CallbackServerContext* context, const zhibiao::v1::SearchIndicatorsRequest* request,
+      zhibiao::v1::SearchIndicatorsResponse* response) override;
   grpc::ServerBidiReactor<zhibiao::v1::WatchWritesRequest, zhibiao::v1::WatchWritesEvent>*
   WatchWrites(grpc::CallbackServerContext* context) override;
 

@@ -17,9 +17,9 @@ class StorageServiceTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     store::StoreOptions options;
-    options.data_dir = absl::StrCat(::testing::TempDir(), "/storage_service_test_", getpid(), "_",
-                                    ::testing::UnitTest::GetInstance()->random_seed(), "_",
-                                    GetParam());
+    options.data_dir =
+        absl::StrCat(::testing::TempDir(), "/storage_service_test_", getpid(), "_",
+                     ::testing::UnitTest::GetInstance()->random_seed(), "_", GetParam());
     std::filesystem::remove_all(options.data_dir);
     auto store = store::IndicatorStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
@@ -161,7 +161,9 @@ TEST_P(StorageServiceTest, BadRequestsGetPreciseCodes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Channels, StorageServiceTest, ::testing::Values(false, true),
-                         [](const auto& param_info) { return param_info.param ? "InProcess" : "Tcp"; });
+                         [](const auto& param_info) {
+                           return param_info.param ? "InProcess" : "Tcp";
+                         });
 
 }  // namespace
 }  // namespace zb::storage

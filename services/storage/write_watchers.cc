@@ -32,7 +32,8 @@ constexpr absl::Duration kLongestPreviousRunHold = absl::Minutes(1);
 absl::Duration PreviousRunHold(const std::string& lease_file) {
   if (lease_file.empty()) return absl::ZeroDuration();
   std::ifstream in(lease_file);
-  if (!in) return std::filesystem::exists(lease_file) ? kLongestPreviousRunHold : absl::ZeroDuration();
+  if (!in)
+    return std::filesystem::exists(lease_file) ? kLongestPreviousRunHold : absl::ZeroDuration();
   int64_t until_unix_ms = 0;
   if (!(in >> until_unix_ms)) return kLongestPreviousRunHold;
   const absl::Duration left = absl::FromUnixMillis(until_unix_ms) - absl::Now();
@@ -58,7 +59,8 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
       lease_->stream = this;
       owner_->leases_.push_back(lease_);
       // FinishStreams may have run since Watch looked.
-      if (owner_->closing_) WantFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "storage is stopping"));
+      if (owner_->closing_)
+        WantFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "storage is stopping"));
       Plan(&actions);
     }
     Run(actions);
@@ -151,7 +153,9 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
 
   // For WriteWatchers' own methods, which hold mu_: tells the thread-safety
   // analysis that this stream's owner_->mu_ is that lock (checked at run time).
-  void AssertOwnerLocked() const ABSL_ASSERT_EXCLUSIVE_LOCK(owner_->mu_) { owner_->mu_.AssertHeld(); }
+  void AssertOwnerLocked() const ABSL_ASSERT_EXCLUSIVE_LOCK(owner_->mu_) {
+    owner_->mu_.AssertHeld();
+  }
 
   void Plan(Actions* actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(owner_->mu_) {
     if (finished_ || writing_) return;
@@ -182,8 +186,8 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
  private:
   WriteWatchers* const owner_;
   const std::shared_ptr<Lease> lease_;
-  const uint64_t floor_generation_;  // the index's generation when the stream began
-  Request incoming_;                 // one read at a time
+  const uint64_t floor_generation_;              // the index's generation when the stream began
+  Request incoming_;                             // one read at a time
   Event outgoing_ ABSL_GUARDED_BY(owner_->mu_);  // one write at a time
   bool writing_ ABSL_GUARDED_BY(owner_->mu_) = false;
   bool sent_any_ ABSL_GUARDED_BY(owner_->mu_) = false;
@@ -234,9 +238,9 @@ WriteWatchers::~WriteWatchers() {
 grpc::ServerBidiReactor<WriteWatchers::Request, WriteWatchers::Event>* WriteWatchers::Watch(
     std::string caller) {
   if (max_lease_ == absl::ZeroDuration()) {
-    return RefuseStream<Request, Event>(grpc::Status(
-        grpc::StatusCode::FAILED_PRECONDITION,
-        "this storage shard runs without read leases (--read_lease_ms=0)"));
+    return RefuseStream<Request, Event>(
+        grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                     "this storage shard runs without read leases (--read_lease_ms=0)"));
   }
   // During shutdown Begin() ends the stream at once (FinishStreams).
   auto lease = std::make_shared<Lease>();

@@ -71,9 +71,9 @@ class WriteWatchers {
   void FinishStreams() ABSL_LOCKS_EXCLUDED(mu_);
 
   struct Stats {
-    int streams = 0;       // watchers connected
-    int leases = 0;        // leases still running (streams or not)
-    int held_writes = 0;   // answers waiting for confirmations
+    int streams = 0;      // watchers connected
+    int leases = 0;       // leases still running (streams or not)
+    int held_writes = 0;  // answers waiting for confirmations
   };
   Stats stats() const ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -83,9 +83,9 @@ class WriteWatchers {
   // its stream is gone.
   struct Lease {
     std::string caller;
-    uint64_t confirmed = 0;          // generation the watcher confirmed
+    uint64_t confirmed = 0;  // generation the watcher confirmed
     absl::Time expiry = absl::InfinitePast();
-    Stream* stream = nullptr;        // null once the stream is done
+    Stream* stream = nullptr;  // null once the stream is done
   };
   struct HeldWrite {
     std::function<void()> done;
@@ -96,7 +96,8 @@ class WriteWatchers {
   // Whether a running lease has not confirmed `generation` yet.
   bool HeldBack(uint64_t generation, absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Moves what no lease holds back any more out of held_.
-  std::vector<std::function<void()>> TakeReleased(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<std::function<void()>> TakeReleased(absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops leases that ran out; returns the streams to end for it.
   std::vector<Stream*> ExpireLeases(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void LeaseLoop() ABSL_LOCKS_EXCLUDED(mu_);

@@ -16,7 +16,8 @@
 namespace zb::storage {
 namespace {
 
-using Stream = grpc::ClientReaderWriter<zhibiao::v1::WatchWritesRequest, zhibiao::v1::WatchWritesEvent>;
+using Stream =
+    grpc::ClientReaderWriter<zhibiao::v1::WatchWritesRequest, zhibiao::v1::WatchWritesEvent>;
 
 // Serves only WatchWrites, over one WriteWatchers.
 class WatchOnlyService final : public zhibiao::v1::StorageService::CallbackService {
@@ -101,7 +102,8 @@ TEST_F(WriteWatchersTest, AfterARestartWritesWaitForThePreviousRunsLeases) {
   std::filesystem::remove(lease_file);
   {
     // A run that granted a lease of two seconds remembers it.
-    WriteWatchers first_run(absl::Seconds(2), [] { return 0; }, lease_file);
+    WriteWatchers first_run(
+        absl::Seconds(2), [] { return 0; }, lease_file);
     WatchOnlyService service(&first_run);
     auto server = Server::Start(ServerOptions(), {&service});
     ASSERT_TRUE(server.ok()) << server.status();

@@ -14,7 +14,8 @@ ABSL_FLAG(int, query_timeout_ms, 10000,
           "deadline of a query call (a request may ask for another with X-Zhibiao-Timeout-Ms)");
 ABSL_FLAG(int, max_query_timeout_ms, 60000, "the longest deadline a request may ask for");
 ABSL_FLAG(int, max_request_kb, 256, "largest request body in KiB (413 beyond)");
-ABSL_FLAG(int, max_message_mb, 256, "largest reply of query in MiB (GetReport answers a whole report)");
+ABSL_FLAG(int, max_message_mb, 256,
+          "largest reply of query in MiB (GetReport answers a whole report)");
 ABSL_FLAG(int, http_threads, 64,
           "HTTP connections served at once (a kept-alive connection holds its thread until it "
           "has been idle 5 s; more connections wait)");
@@ -36,7 +37,8 @@ int main(int argc, char** argv) {
   options.listen = zb::service::ListenAddress(spec);
   options.port_file = zb::service::PortFile();
   options.tls = zb::service::ServiceTls();
-  options.max_request_bytes = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_max_request_kb))) << 10;
+  options.max_request_bytes = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_max_request_kb)))
+                              << 10;
   options.threads = absl::GetFlag(FLAGS_http_threads);
   options.default_timeout = absl::Milliseconds(std::max(1, absl::GetFlag(FLAGS_query_timeout_ms)));
   options.max_timeout = absl::Milliseconds(std::max(1, absl::GetFlag(FLAGS_max_query_timeout_ms)));
@@ -47,7 +49,8 @@ int main(int argc, char** argv) {
     zb::LogError("startup_failed", {{"error", server.status().ToString()}});
     return 1;
   }
-  zb::LogInfo("serving", {{"port", (*server)->port()}, {"query", query_address},
+  zb::LogInfo("serving", {{"port", (*server)->port()},
+                          {"query", query_address},
                           {"https", !options.tls.cert.empty()}});
   zb::Metrics::Global().AddScrapeCallback([raw = server->get()] {
     return std::vector<zb::Metrics::Sample>{

@@ -32,8 +32,10 @@ constexpr char kJson[] = "application/json; charset=utf-8";
 // Scripts only from this service; report text can never run (the page also
 // escapes it). ECharts sets styles from script, so styles may be inline.
 constexpr char kPagePolicy[] =
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: "
+    "blob:; "
+    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors "
+    "'none'";
 
 struct Asset {
   const char* path;
@@ -108,12 +110,14 @@ std::string RegionsJson() {
 absl::StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& listen) {
   const size_t colon = listen.rfind(':');
   int port = -1;
-  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("--listen must be HOST:PORT, not \"", listen, "\""));
+  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen must be HOST:PORT, not \"", listen, "\""));
   }
   std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   return std::make_pair(host, port);
 }
 
@@ -124,7 +128,8 @@ WebServer::WebServer(const WebOptions& options, std::shared_ptr<grpc::Channel> q
     : options_(options),
       query_address_(query_address),
       query_(query),
-      gateway_(query, {absl::StrCat("query ", query_address), options.default_timeout, options.max_timeout}),
+      gateway_(query, {absl::StrCat("query ", query_address), options.default_timeout,
+                       options.max_timeout}),
       regions_json_(RegionsJson()) {}
 
 absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebOptions& options,
@@ -137,12 +142,15 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(const WebOptions& op
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
   if (!options.tls.cert.empty()) {
-    const char* client_ca =
-        options.tls.require_client_cert && !options.tls.ca.empty() ? options.tls.ca.c_str() : nullptr;
-    auto https = std::make_unique<httplib::SSLServer>(options.tls.cert.c_str(), options.tls.key.c_str(), client_ca);
+    const char* client_ca = options.tls.require_client_cert && !options.tls.ca.empty()
+                                ? options.tls.ca.c_str()
+                                : nullptr;
+    auto https = std::make_unique<httplib::SSLServer>(options.tls.cert.c_str(),
+                                                      options.tls.key.c_str(), client_ca);
     if (!https->is_valid()) {
-      return absl::InvalidArgumentError(absl::StrCat("cannot serve HTTPS with --tls_cert=", options.tls.cert,
-                                                     " and --tls_key=", options.tls.key));
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot serve HTTPS with --tls_cert=", options.tls.cert,
+                       " and --tls_key=", options.tls.key));
     }
     server->http_ = std::move(https);
   } else {
@@ -190,13 +198,14 @@ void WebServer::Stop() {
 void WebServer::CheckHealthUntilStopped() {
   bool first = true;
   do {
-    absl::StatusOr<std::string> health =
-        CheckHealth(query_, "zhibiao.v1.QueryService", std::min(options_.health_interval, absl::Seconds(2)));
+    absl::StatusOr<std::string> health = CheckHealth(
+        query_, "zhibiao.v1.QueryService", std::min(options_.health_interval, absl::Seconds(2)));
     const bool now = health.ok() && *health == "SERVING";
     std::string reason;
     if (!now) {
-      reason = health.ok() ? absl::StrCat("query ", query_address_, " says ", *health)
-                           : absl::StrCat("query ", query_address_, ": ", health.status().message());
+      reason = health.ok()
+                   ? absl::StrCat("query ", query_address_, " says ", *health)
+                   : absl::StrCat("query ", query_address_, ": ", health.status().message());
     }
     if (first || now != serving_.load()) {
       if (now) {
@@ -228,7 +237,8 @@ void WebServer::AddRoutes() {
       status = absl::ResourceExhaustedError(
           absl::StrCat("the request body is larger than ", options_.max_request_bytes, " bytes"));
     } else if (res.status == 404) {
-      status = absl::NotFoundError(absl::StrCat("no such page: ", req.method, " ", webapi::JsonQuote(req.path.substr(0, 120))));
+      status = absl::NotFoundError(absl::StrCat("no such page: ", req.method, " ",
+                                                webapi::JsonQuote(req.path.substr(0, 120))));
     } else {
       status = absl::UnknownError(absl::StrCat("HTTP ", res.status));
     }
@@ -236,22 +246,25 @@ void WebServer::AddRoutes() {
     res.set_content(webapi::ErrorJson(status), kJson);
     res.status = code;
   });
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    SendError(absl::InternalError("the web service failed on this request"), &res);
-  });
+  http.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        SendError(absl::InternalError("the web service failed on this request"), &res);
+      });
   // What each handler records: its route (a bounded set), status and time.
   auto timed = [](std::string route, httplib::Server::Handler handler) {
     return [route = std::move(route), handler = std::move(handler)](const httplib::Request& req,
-                                                                     httplib::Response& res) {
+                                                                    httplib::Response& res) {
       const absl::Time start = absl::Now();
       handler(req, res);
       const absl::Duration latency = absl::Now() - start;
       Metrics::Global().RecordHttp(route, res.status, latency);
       if (res.status >= 500) {
-        LogWarning("http_failed", {{"path", req.path.substr(0, 120)}, {"status", res.status},
+        LogWarning("http_failed", {{"path", req.path.substr(0, 120)},
+                                   {"status", res.status},
                                    {"ms", absl::ToInt64Milliseconds(latency)}});
       } else {
-        LogDebug("http", {{"path", req.path.substr(0, 120)}, {"status", res.status},
+        LogDebug("http", {{"path", req.path.substr(0, 120)},
+                          {"status", res.status},
                           {"ms", absl::ToInt64Milliseconds(latency)}});
       }
     };
@@ -269,7 +282,8 @@ void WebServer::AddRoutes() {
                res.set_content(asset.bytes, std::strlen(asset.bytes), asset.content_type);
              }));
   }
-  http.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
+  http.Get("/favicon.ico",
+           [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
   http.Get("/livez", timed("/livez", [](const httplib::Request&, httplib::Response& res) {
              res.set_content("{\"status\":\"ALIVE\"}", kJson);
            }));
@@ -285,11 +299,13 @@ void WebServer::AddRoutes() {
                                           webapi::JsonQuote(not_serving_reason_), "}"),
                              kJson);
            }));
-  http.Get("/v1/regions", timed("/v1/regions", [this](const httplib::Request&, httplib::Response& res) {
+  http.Get("/v1/regions",
+           timed("/v1/regions", [this](const httplib::Request&, httplib::Response& res) {
              res.set_header("Cache-Control", "max-age=3600");
              res.set_content(regions_json_, kJson);
            }));
-  http.Get("/v1/methods", timed("/v1/methods", [this](const httplib::Request&, httplib::Response& res) {
+  http.Get("/v1/methods",
+           timed("/v1/methods", [this](const httplib::Request&, httplib::Response& res) {
              std::string json = "[";
              for (const std::string& m : gateway_.MethodNames()) {
                absl::StrAppend(&json, json.size() > 1 ? "," : "", webapi::JsonQuote(m));
@@ -300,7 +316,8 @@ void WebServer::AddRoutes() {
   // POST /v1/query/<Method>: the request in protobuf's JSON mapping.
   for (const std::string& method : gateway_.MethodNames()) {
     const std::string path = absl::StrCat("/v1/query/", method);
-    http.Post(path, timed(path, [this, method](const httplib::Request& req, httplib::Response& res) {
+    http.Post(path,
+              timed(path, [this, method](const httplib::Request& req, httplib::Response& res) {
                 absl::StatusOr<webapi::QueryJsonGateway::CallOptions> call = CallOptionsOf(req);
                 if (!call.ok()) return SendError(call.status(), &res);
                 if (absl::Status s = CheckJsonBody(req); !s.ok()) return SendError(s, &res);
@@ -316,7 +333,8 @@ void WebServer::AddRoutes() {
                res.status = 405;
              }));
   }
-  http.Post(R"(/v1/query/(.*))", timed("/v1/query/unknown", [this](const httplib::Request& req, httplib::Response& res) {
+  http.Post(R"(/v1/query/(.*))",
+            timed("/v1/query/unknown", [this](const httplib::Request& req, httplib::Response& res) {
               SendError(gateway_.ParseRequest(std::string(req.matches[1]), "").status(), &res);
             }));
 
@@ -325,7 +343,8 @@ void WebServer::AddRoutes() {
   auto exporter = [this](const httplib::Request& req, httplib::Response& res) {
     const std::string method = req.matches[1];
     const std::string format = req.matches[2];
-    if (!gateway_.HasMethod(method)) return SendError(gateway_.ParseRequest(method, "").status(), &res);
+    if (!gateway_.HasMethod(method))
+      return SendError(gateway_.ParseRequest(method, "").status(), &res);
     if (!webapi::HasAnswerTable(method)) return SendError(webapi::NoAnswerTable(method), &res);
     absl::StatusOr<webapi::QueryJsonGateway::CallOptions> call = CallOptionsOf(req);
     if (!call.ok()) return SendError(call.status(), &res);
@@ -335,7 +354,8 @@ void WebServer::AddRoutes() {
     if (!request.ok()) return SendError(request.status(), &res);
     auto reply = gateway_.Call(method, **request, *call);
     if (!reply.ok()) return SendError(reply.status(), &res);
-    absl::StatusOr<webapi::Table> table = webapi::AnswerTable(method, **reply, regions::RegionTable::Default());
+    absl::StatusOr<webapi::Table> table =
+        webapi::AnswerTable(method, **reply, regions::RegionTable::Default());
     if (!table.ok()) return SendError(table.status(), &res);
     std::string file_name = table->name;
     for (char& c : file_name) {
@@ -344,14 +364,17 @@ void WebServer::AddRoutes() {
     res.set_header("Cache-Control", "no-store");
     if (format == "csv") {
       const bool bom = req.get_param_value("bom") != "0";
-      res.set_header("Content-Disposition", absl::StrCat("attachment; filename=\"", file_name, ".csv\""));
+      res.set_header("Content-Disposition",
+                     absl::StrCat("attachment; filename=\"", file_name, ".csv\""));
       res.set_content(webapi::ToCsv(*table, bom), "text/csv; charset=utf-8");
       return;
     }
     absl::StatusOr<std::string> xlsx = webapi::ToXlsx(*table, options_.tmp_dir);
     if (!xlsx.ok()) return SendError(xlsx.status(), &res);
-    res.set_header("Content-Disposition", absl::StrCat("attachment; filename=\"", file_name, ".xlsx\""));
-    res.set_content(*std::move(xlsx), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    res.set_header("Content-Disposition",
+                   absl::StrCat("attachment; filename=\"", file_name, ".xlsx\""));
+    res.set_content(*std::move(xlsx),
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
   };
   http.Post(R"(/v1/export/([A-Za-z]+)\.(csv|xlsx))", timed("/v1/export", exporter));
   http.Get(R"(/v1/export/([A-Za-z]+)\.(csv|xlsx))", timed("/v1/export", exporter));

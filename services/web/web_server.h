@@ -34,10 +34,11 @@ struct WebOptions {
   TlsFiles tls;                           // cert and key: HTTPS (with require_client_cert: mutual)
   size_t max_request_bytes = 256 << 10;   // larger bodies: 413
   int threads = 64;                       // connections served at once (keep-alive holds one)
-  absl::Duration default_timeout = absl::Seconds(10);  // of a query call (X-Zhibiao-Timeout-Ms asks for other)
+  absl::Duration default_timeout =
+      absl::Seconds(10);  // of a query call (X-Zhibiao-Timeout-Ms asks for other)
   absl::Duration max_timeout = absl::Seconds(60);
-  absl::Duration health_interval = absl::Seconds(1);   // how often query's health is asked
-  std::string tmp_dir = "/tmp";  // XLSX files are written here, then removed
+  absl::Duration health_interval = absl::Seconds(1);  // how often query's health is asked
+  std::string tmp_dir = "/tmp";                       // XLSX files are written here, then removed
 };
 
 class WebServer {
@@ -56,7 +57,8 @@ class WebServer {
   void Stop();
 
  private:
-  WebServer(const WebOptions& options, std::shared_ptr<grpc::Channel> query, const std::string& query_address);
+  WebServer(const WebOptions& options, std::shared_ptr<grpc::Channel> query,
+            const std::string& query_address);
   void AddRoutes();
   void CheckHealthUntilStopped();
 

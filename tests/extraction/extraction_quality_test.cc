@@ -77,10 +77,12 @@ INSTANTIATE_TEST_SUITE_P(
 std::vector<std::string> DevelopmentSet() {
   std::vector<std::string> names;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(testing::TestDataPath("corpus"), ec)) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(testing::TestDataPath("corpus"), ec)) {
     const std::string file = entry.path().filename().string();
     const std::string suffix = ".gold.jsonl";
-    if (file.size() > suffix.size() && file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    if (file.size() > suffix.size() &&
+        file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0) {
       names.push_back(file.substr(0, file.size() - suffix.size()));
     }
   }
@@ -91,12 +93,14 @@ std::vector<std::string> DevelopmentSet() {
 class DevelopmentSetTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(DevelopmentSetTest, MeetsTheTargets) {
-  const std::string gold_text = testing::ReadFileOrEmpty(testing::TestDataPath("corpus/" + GetParam() + ".gold.jsonl"));
+  const std::string gold_text =
+      testing::ReadFileOrEmpty(testing::TestDataPath("corpus/" + GetParam() + ".gold.jsonl"));
   ASSERT_FALSE(gold_text.empty());
   auto gold = score::ParseGold(gold_text);
   ASSERT_TRUE(gold.ok()) << gold.status();
   ASSERT_FALSE(gold->source.empty()) << "a development-set gold file names its source";
-  ASSERT_GE(gold->indicators.size(), 50u) << "a development-set excerpt carries at least 50 figures";
+  ASSERT_GE(gold->indicators.size(), 50u)
+      << "a development-set excerpt carries at least 50 figures";
   const std::string document = testing::ReadFileOrEmpty(testing::SharedPath(gold->source));
   if (document.empty()) GTEST_SKIP() << "../shared/" << gold->source << " is absent";
   auto report = pipeline::BuildReport(document, gold->source);
@@ -119,7 +123,8 @@ TEST_P(DevelopmentSetTest, MeetsTheTargets) {
 TEST(DevelopmentSetTest, CoversEightReportsOfSixProvinces) {
   std::set<std::string> provinces;
   for (const std::string& name : DevelopmentSet()) {
-    auto gold = score::ParseGold(testing::ReadFileOrEmpty(testing::TestDataPath("corpus/" + name + ".gold.jsonl")));
+    auto gold = score::ParseGold(
+        testing::ReadFileOrEmpty(testing::TestDataPath("corpus/" + name + ".gold.jsonl")));
     ASSERT_TRUE(gold.ok()) << name << ": " << gold.status();
     provinces.insert(gold->province);
   }
@@ -136,16 +141,19 @@ TEST(TaxonomyMappingTest, DevelopmentSetFiguresGetTheirKeys) {
   int keyed = 0, right = 0, names = 0, unkeyed = 0, wrongly_keyed = 0;
   std::string listing;
   for (const std::string& name : DevelopmentSet()) {
-    const std::string keys_text = testing::ReadFileOrEmpty(testing::TestDataPath("corpus/" + name + ".keys.tsv"));
+    const std::string keys_text =
+        testing::ReadFileOrEmpty(testing::TestDataPath("corpus/" + name + ".keys.tsv"));
     ASSERT_FALSE(keys_text.empty()) << name << " has no keys.tsv";
-    auto gold = score::ParseGold(testing::ReadFileOrEmpty(testing::TestDataPath("corpus/" + name + ".gold.jsonl")));
+    auto gold = score::ParseGold(
+        testing::ReadFileOrEmpty(testing::TestDataPath("corpus/" + name + ".gold.jsonl")));
     ASSERT_TRUE(gold.ok()) << name << ": " << gold.status();
     std::vector<std::vector<std::string>> rows;
     for (absl::string_view line : absl::StrSplit(keys_text, '\n')) {
       if (line.empty() || line[0] == '#') continue;
       rows.push_back(absl::StrSplit(line, '\t'));
     }
-    ASSERT_EQ(rows.size(), gold->indicators.size()) << name << ": one keys.tsv line per gold indicator line";
+    ASSERT_EQ(rows.size(), gold->indicators.size())
+        << name << ": one keys.tsv line per gold indicator line";
     const std::string document = testing::ReadFileOrEmpty(testing::SharedPath(gold->source));
     if (document.empty()) continue;
     ++names;
@@ -154,22 +162,25 @@ TEST(TaxonomyMappingTest, DevelopmentSetFiguresGetTheirKeys) {
     const score::Score s = score::ScoreReport(*report, *gold);
     for (size_t i = 0; i < rows.size(); ++i) {
       ASSERT_GE(rows[i].size(), 3u) << name << " keys.tsv line " << i + 1;
-      ASSERT_EQ(rows[i][0], gold->indicators[i].text) << name << " keys.tsv line " << i + 1 << " is out of step";
+      ASSERT_EQ(rows[i][0], gold->indicators[i].text)
+          << name << " keys.tsv line " << i + 1 << " is out of step";
       const std::string& expected = rows[i][2];
       if (expected.empty()) {
         // A key where the meaning has none puts a figure into the wrong ranking.
         const int index = s.matched_indicator[i];
         if (index >= 0 && !report->indicators(index).metric_key().empty()) {
           ++wrongly_keyed;
-          absl::StrAppend(&listing, "  EXTRA ", name, "  ", rows[i][0], "  ", report->indicators(index).subject(),
-                          "  got ", report->indicators(index).metric_key(), "\n");
+          absl::StrAppend(&listing, "  EXTRA ", name, "  ", rows[i][0], "  ",
+                          report->indicators(index).subject(), "  got ",
+                          report->indicators(index).metric_key(), "\n");
         }
         ++unkeyed;
         continue;
       }
       ++keyed;
       const int index = s.matched_indicator[i];
-      const std::string got = index < 0 ? "(not extracted)" : report->indicators(index).metric_key();
+      const std::string got =
+          index < 0 ? "(not extracted)" : report->indicators(index).metric_key();
       const bool ok = got == expected;
       right += ok;
       absl::StrAppend(&listing, ok ? "  ok   " : "  MISS ", name, "  ", rows[i][0], "  ",
@@ -180,8 +191,10 @@ TEST(TaxonomyMappingTest, DevelopmentSetFiguresGetTheirKeys) {
   if (names == 0) GTEST_SKIP() << "../shared/corpus is absent";
   const double share = keyed == 0 ? 0 : static_cast<double>(right) / keyed;
   std::printf("%s", listing.c_str());
-  std::printf("taxonomy mapping: %d of %d keyed figures get their key (%.1f %%); %d of %d figures without one get a key\n",
-              right, keyed, 100 * share, wrongly_keyed, unkeyed);
+  std::printf(
+      "taxonomy mapping: %d of %d keyed figures get their key (%.1f %%); %d of %d figures without "
+      "one get a key\n",
+      right, keyed, 100 * share, wrongly_keyed, unkeyed);
   EXPECT_GE(keyed, 300);
   EXPECT_GE(share, 0.85);
 }

@@ -55,14 +55,21 @@ void CheckAll(bool with_url_hint) {
     titles_ok += m.title() == e.title;
     dates_ok += m.published_date() == date;
     issuers_ok += m.issuer() == e.issuer;
-    if (m.title() != e.title) std::printf("  title  %s: \"%s\" (expected \"%s\")\n", e.path.c_str(), m.title().c_str(), e.title.c_str());
-    if (m.published_date() != date) std::printf("  date   %s: %s (expected %s)\n", e.path.c_str(), m.published_date().c_str(), date.c_str());
-    if (m.issuer() != e.issuer) std::printf("  issuer %s: \"%s\" (expected \"%s\")\n", e.path.c_str(), m.issuer().c_str(), e.issuer.c_str());
+    if (m.title() != e.title)
+      std::printf("  title  %s: \"%s\" (expected \"%s\")\n", e.path.c_str(), m.title().c_str(),
+                  e.title.c_str());
+    if (m.published_date() != date)
+      std::printf("  date   %s: %s (expected %s)\n", e.path.c_str(), m.published_date().c_str(),
+                  date.c_str());
+    if (m.issuer() != e.issuer)
+      std::printf("  issuer %s: \"%s\" (expected \"%s\")\n", e.path.c_str(), m.issuer().c_str(),
+                  e.issuer.c_str());
   }
-  std::printf("metadata%s: %d documents; region, kind and year asserted on each; title %d/%d, "
-              "date %d/%d, issuer %d/%d\n",
-              with_url_hint ? " (source address as hint)" : "", checked, titles_ok, checked,
-              dates_ok, checked, issuers_ok, checked);
+  std::printf(
+      "metadata%s: %d documents; region, kind and year asserted on each; title %d/%d, "
+      "date %d/%d, issuer %d/%d\n",
+      with_url_hint ? " (source address as hint)" : "", checked, titles_ok, checked, dates_ok,
+      checked, issuers_ok, checked);
   EXPECT_GE(titles_ok, 0.95 * checked);
   EXPECT_GE(dates_ok, 0.95 * checked);
 }

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   zb::doc::DocumentStructure structure = zb::doc::ParseStructure(normalized.text);
   zhibiao::v1::ReportMeta meta;
   std::vector<zhibiao::v1::Warning> warnings;
-  zb::doc::DeriveMetadata(structure, zb::regions::RegionTable::Default(), zhibiao::v1::ReportHints(), &meta,
-                          &warnings);
+  zb::doc::DeriveMetadata(structure, zb::regions::RegionTable::Default(),
+                          zhibiao::v1::ReportHints(), &meta, &warnings);
   return 0;
 }

@@ -60,7 +60,8 @@ TEST_F(BadInputTest, EachIsAnsweredPreciselyAndTheServiceKeepsServing) {
   broken_utf8[sample.size() / 2] = '\xFF';
   std::vector<BadInput> inputs = {
       {"empty body", "", grpc::StatusCode::INVALID_ARGUMENT, "empty document"},
-      {"white space only", " \n\t \r\n\xE3\x80\x80\n", grpc::StatusCode::INVALID_ARGUMENT, "only white space"},
+      {"white space only", " \n\t \r\n\xE3\x80\x80\n", grpc::StatusCode::INVALID_ARGUMENT,
+       "only white space"},
       {"random binary", random_binary, grpc::StatusCode::INVALID_ARGUMENT, "binary"},
       {"invalid UTF-8 in a UTF-8 document", broken_utf8, grpc::StatusCode::INVALID_ARGUMENT,
        "invalid UTF-8 at byte offset"},
@@ -68,8 +69,8 @@ TEST_F(BadInputTest, EachIsAnsweredPreciselyAndTheServiceKeepsServing) {
        grpc::StatusCode::INVALID_ARGUMENT, "encrypted PDF"},
       {"zip that is not DOCX", testing::ReadFileOrEmpty(testing::TestDataPath("not-docx.zip")),
        grpc::StatusCode::INVALID_ARGUMENT, "not DOCX"},
-      {"body over the size limit", std::string(1536 * 1024, 'x'), grpc::StatusCode::RESOURCE_EXHAUSTED,
-       "over the limit"},
+      {"body over the size limit", std::string(1536 * 1024, 'x'),
+       grpc::StatusCode::RESOURCE_EXHAUSTED, "over the limit"},
       {"HTML with no article text",
        "<html><head><title>首页</title></head><body><div class=\"nav\">首页 政务公开</div>"
        "<div class=\"footer\">豫ICP备05012345号 浏览次数:3521</div></body></html>",

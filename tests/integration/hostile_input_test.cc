@@ -91,16 +91,18 @@ class HostileInputTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     work_ = new std::string(testing::MakeTempDir("hostile"));
-    Write(*work_ + "/storage.tokens", absl::StrCat("ingest-service store ", kStoreToken, "\nquery-service query ",
-                                                   kQueryToken, "\noperator admin ", kAdminToken,
-                                                   "\nclient ingest,query ", kClientToken, "\n"));
+    Write(*work_ + "/storage.tokens",
+          absl::StrCat("ingest-service store ", kStoreToken, "\nquery-service query ", kQueryToken,
+                       "\noperator admin ", kAdminToken, "\nclient ingest,query ", kClientToken,
+                       "\n"));
     Write(*work_ + "/client.tokens", absl::StrCat("client ingest,query ", kClientToken, "\n"));
     Write(*work_ + "/ingest.token", absl::StrCat(kStoreToken, "\n"));
     Write(*work_ + "/query.token", absl::StrCat(kQueryToken, "\n"));
-    auto storage = ServiceProcess::Start(
-        "zhibiao-storage",
-        {absl::StrCat("--data_dir=", *work_, "/data"), absl::StrCat("--tokens_file=", *work_, "/storage.tokens")},
-        *work_, "storage");
+    auto storage =
+        ServiceProcess::Start("zhibiao-storage",
+                              {absl::StrCat("--data_dir=", *work_, "/data"),
+                               absl::StrCat("--tokens_file=", *work_, "/storage.tokens")},
+                              *work_, "storage");
     ASSERT_TRUE(storage.ok()) << storage.status();
     storage_ = storage->release();
     const std::string storage_flag = absl::StrCat("--storage=", storage_->address());
@@ -222,18 +224,20 @@ TEST_F(HostileInputTest, HostileDocumentsGetPreciseStatusesInBoundedTimeAndMemor
        grpc::StatusCode::INVALID_ARGUMENT, "256 deep"},
       {"HTML of 300,000 unclosed elements", deep_html, grpc::StatusCode::INVALID_ARGUMENT,
        "--max_html_depth"},
-      {"HTML of 600,000 elements", wide_html, grpc::StatusCode::INVALID_ARGUMENT, "--max_html_elements"},
+      {"HTML of 600,000 elements", wide_html, grpc::StatusCode::INVALID_ARGUMENT,
+       "--max_html_elements"},
       {"document over the 32 MiB limit", Repeat("办理案件3件。\n", (33u << 20)),
        grpc::StatusCode::RESOURCE_EXHAUSTED, "--max_document_mb"},
       {"a million figures", Repeat("1%、", 8u << 20), grpc::StatusCode::RESOURCE_EXHAUSTED,
        "--max_indicators"},
       {"PDF header on garbage", "%PDF-1.7\n" + Repeat("garbage ", 4096) + "\n%%EOF\n",
        grpc::StatusCode::INVALID_ARGUMENT, "PDF"},
-      {"PDF cut short", "%PDF-1.4\n1 0 obj<<>>endobj\n", grpc::StatusCode::INVALID_ARGUMENT, "truncated PDF"},
+      {"PDF cut short", "%PDF-1.4\n1 0 obj<<>>endobj\n", grpc::StatusCode::INVALID_ARGUMENT,
+       "truncated PDF"},
       {"ZIP that is not DOCX", testing::ReadFileOrEmpty(testing::TestDataPath("not-docx.zip")),
        grpc::StatusCode::INVALID_ARGUMENT, "not DOCX"},
-      {"NUL bytes without a text shape", std::string(4096, '\0'), grpc::StatusCode::INVALID_ARGUMENT,
-       "binary data"},
+      {"NUL bytes without a text shape", std::string(4096, '\0'),
+       grpc::StatusCode::INVALID_ARGUMENT, "binary data"},
       {"empty document", "", grpc::StatusCode::INVALID_ARGUMENT, "empty document"},
       {"only a title", "关于2021年法治政府建设情况的报告\n", grpc::StatusCode::OK, ""},
       {"200,000 labels", sample, grpc::StatusCode::INVALID_ARGUMENT, "labels",
@@ -244,7 +248,8 @@ TEST_F(HostileInputTest, HostileDocumentsGetPreciseStatusesInBoundedTimeAndMemor
        [](zhibiao::v1::IngestRequest* r) { (*r->mutable_labels())["team"] = "a\nb"; }},
       {"1 MB source name with a newline", sample, grpc::StatusCode::INVALID_ARGUMENT, "source_name",
        [](zhibiao::v1::IngestRequest* r) { r->set_source_name(std::string(1 << 20, 'x') + "\n"); }},
-      {"region hint outside GB/T 2260", sample, grpc::StatusCode::INVALID_ARGUMENT, "hints.region_code",
+      {"region hint outside GB/T 2260", sample, grpc::StatusCode::INVALID_ARGUMENT,
+       "hints.region_code",
        [](zhibiao::v1::IngestRequest* r) { r->mutable_hints()->set_region_code("999999"); }},
       {"year hint of 99999", sample, grpc::StatusCode::INVALID_ARGUMENT, "hints",
        [](zhibiao::v1::IngestRequest* r) { r->mutable_hints()->set_report_year(99999); }},
@@ -255,7 +260,8 @@ TEST_F(HostileInputTest, HostileDocumentsGetPreciseStatusesInBoundedTimeAndMemor
   };
   if (!work_report.empty()) {
     // The document limit is the one that answers: anything under it is stored.
-    cases.push_back({"31 MB work report", Repeat(work_report, 31u << 20), grpc::StatusCode::OK, ""});
+    cases.push_back(
+        {"31 MB work report", Repeat(work_report, 31u << 20), grpc::StatusCode::OK, ""});
   }
   absl::Duration worst;
   std::string worst_name;
@@ -273,13 +279,15 @@ TEST_F(HostileInputTest, HostileDocumentsGetPreciseStatusesInBoundedTimeAndMemor
     }
   }
   const int64_t peak_kb = testing::ProcessMemoryKb(ingest_->pid(), "VmHWM");
-  std::printf("hostile documents: %zu cases, slowest %s (%s); ingest peak RSS %lld MiB\n", cases.size(),
-              worst_name.c_str(), absl::FormatDuration(worst).c_str(), static_cast<long long>(peak_kb >> 10));
+  std::printf("hostile documents: %zu cases, slowest %s (%s); ingest peak RSS %lld MiB\n",
+              cases.size(), worst_name.c_str(), absl::FormatDuration(worst).c_str(),
+              static_cast<long long>(peak_kb >> 10));
   EXPECT_LT(peak_kb, 3 << 20) << "ingest peak RSS over 3 GiB";
   ExpectStillServing();
   // Memory goes back: glibc may keep some, but not the peak of the worst document.
   const int64_t rss_kb = testing::ProcessMemoryKb(ingest_->pid(), "VmRSS");
-  std::printf("ingest RSS after the hostile documents: %lld MiB\n", static_cast<long long>(rss_kb >> 10));
+  std::printf("ingest RSS after the hostile documents: %lld MiB\n",
+              static_cast<long long>(rss_kb >> 10));
   EXPECT_LT(rss_kb, 1024 << 10);  // 337 MiB measured (malloc_trim after large documents)
 }
 
@@ -294,7 +302,8 @@ TEST_F(HostileInputTest, APassedDeadlineStopsParsingAndFreesTheParser) {
   }
   for (auto& t : callers) t.join();
   for (const Outcome& o : outcomes) {
-    EXPECT_EQ(o.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << o.status.error_message();
+    EXPECT_EQ(o.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+        << o.status.error_message();
   }
   const absl::Time start = absl::Now();
   ExpectStillServing();
@@ -312,8 +321,8 @@ TEST_F(HostileInputTest, ForgedAndMalformedRequestsAreRefusedWithTheRightStatus)
     Authorize(&context, token);
     return storage->PutReport(&context, request, &response);
   };
-  auto built = pipeline::BuildReport(testing::ReadFileOrEmpty(testing::TestDataPath("yunxi-2022.txt")),
-                                     "yunxi-2022.txt");
+  auto built = pipeline::BuildReport(
+      testing::ReadFileOrEmpty(testing::TestDataPath("yunxi-2022.txt")), "yunxi-2022.txt");
   ASSERT_TRUE(built.ok()) << built.status();
   zhibiao::v1::Report bare;
   bare.mutable_meta()->set_report_id(std::string(32, '0'));
@@ -323,7 +332,8 @@ TEST_F(HostileInputTest, ForgedAndMalformedRequestsAreRefusedWithTheRightStatus)
   // With the ingest service's own token, only what ingest builds is stored.
   grpc::Status forged = put(bare, kStoreToken);
   EXPECT_EQ(forged.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(forged.error_message().find("not a parsed document"), std::string::npos) << forged.error_message();
+  EXPECT_NE(forged.error_message().find("not a parsed document"), std::string::npos)
+      << forged.error_message();
   zhibiao::v1::Report edited = *built;
   edited.mutable_indicators(0)->mutable_quantity()->set_value(1e12);
   edited.mutable_sections(0)->set_text("伪造");
@@ -366,34 +376,49 @@ TEST_F(HostileInputTest, ForgedAndMalformedRequestsAreRefusedWithTheRightStatus)
     const char* part;
   };
   const std::vector<RequestCase> requests = {
-      {"100,000 search words", [](auto* r) { for (int i = 0; i < 100000; ++i) r->add_words("案件"); },
+      {"100,000 search words",
+       [](auto* r) {
+         for (int i = 0; i < 100000; ++i) r->add_words("案件");
+       },
        grpc::StatusCode::INVALID_ARGUMENT, "words"},
       {"a 100 KB search word", [](auto* r) { r->add_words(std::string(100000, 'x')); },
        grpc::StatusCode::INVALID_ARGUMENT, "words[0]"},
-      {"10,000 region codes", [](auto* r) {
+      {"10,000 region codes",
+       [](auto* r) {
          r->add_words("案件");
          for (int i = 0; i < 10000; ++i) r->mutable_filter()->add_region_codes("410700");
-       }, grpc::StatusCode::INVALID_ARGUMENT, "filter.region_codes"},
-      {"1,000,000 region codes (8 MB request)", [](auto* r) {
+       },
+       grpc::StatusCode::INVALID_ARGUMENT, "filter.region_codes"},
+      {"1,000,000 region codes (8 MB request)",
+       [](auto* r) {
          r->add_words("案件");
          for (int i = 0; i < 1000000; ++i) r->mutable_filter()->add_region_codes("410700");
-       }, grpc::StatusCode::RESOURCE_EXHAUSTED, ""},
-      {"a 30 KB region code", [](auto* r) {
+       },
+       grpc::StatusCode::RESOURCE_EXHAUSTED, ""},
+      {"a 30 KB region code",
+       [](auto* r) {
          r->add_words("案件");
          r->mutable_filter()->add_region_codes(std::string(30000, '9'));
-       }, grpc::StatusCode::INVALID_ARGUMENT, "filter.region_codes[0]"},
-      {"a page size of a billion", [](auto* r) {
+       },
+       grpc::StatusCode::INVALID_ARGUMENT, "filter.region_codes[0]"},
+      {"a page size of a billion",
+       [](auto* r) {
          r->add_words("案件");
          r->set_page_size(1000000000);
-       }, grpc::StatusCode::INVALID_ARGUMENT, "page_size"},
-      {"a forged page token", [](auto* r) {
+       },
+       grpc::StatusCode::INVALID_ARGUMENT, "page_size"},
+      {"a forged page token",
+       [](auto* r) {
          r->add_words("案件");
          r->set_page_token("bm90IGEgdG9rZW4=");
-       }, grpc::StatusCode::INVALID_ARGUMENT, "page_token"},
-      {"a year of 99999", [](auto* r) {
+       },
+       grpc::StatusCode::INVALID_ARGUMENT, "page_token"},
+      {"a year of 99999",
+       [](auto* r) {
          r->add_words("案件");
          r->mutable_filter()->add_years(99999);
-       }, grpc::StatusCode::INVALID_ARGUMENT, "filter.years[0]"},
+       },
+       grpc::StatusCode::INVALID_ARGUMENT, "filter.years[0]"},
   };
   for (const RequestCase& c : requests) {
     SCOPED_TRACE(c.name);
@@ -469,9 +494,10 @@ TEST_F(HostileInputTest, SlowLargeDocumentsDoNotStarveOrdinaryOnes) {
   for (int i = 0; i < 2; ++i) {
     EXPECT_LT(ordinary_ended, slow_ended[i]) << "an ordinary report waited behind large ones";
   }
-  std::printf("ordinary report beside two slow 30 MB documents: %s (the slow ones ended after %s)\n",
-              absl::FormatDuration(ordinary_ended - start).c_str(),
-              absl::FormatDuration(std::min(slow_ended[0], slow_ended[1]) - start).c_str());
+  std::printf(
+      "ordinary report beside two slow 30 MB documents: %s (the slow ones ended after %s)\n",
+      absl::FormatDuration(ordinary_ended - start).c_str(),
+      absl::FormatDuration(std::min(slow_ended[0], slow_ended[1]) - start).c_str());
   ExpectStillServing();
 }
 
@@ -480,16 +506,17 @@ TEST_F(HostileInputTest, SlowLargeDocumentsDoNotStarveOrdinaryOnes) {
 // a shard whose disk is below its floor.
 TEST_F(HostileInputTest, OperatorMistakesAreRefusedAndHealthSaysWhy) {
   std::filesystem::remove(*work_ + "/data/LOCK");
-  absl::StatusOr<Process> second = Process::Start(
-      {absl::StrCat(ZB_BINARY_DIR, "/zhibiao-storage"), "--listen=127.0.0.1:0",
-       absl::StrCat("--data_dir=", *work_, "/data")},
-      *work_ + "/second-storage.log");
+  absl::StatusOr<Process> second =
+      Process::Start({absl::StrCat(ZB_BINARY_DIR, "/zhibiao-storage"), "--listen=127.0.0.1:0",
+                      absl::StrCat("--data_dir=", *work_, "/data")},
+                     *work_ + "/second-storage.log");
   ASSERT_TRUE(second.ok()) << second.status();
   std::optional<int> exit_code = second->Wait(absl::Seconds(20));
   ASSERT_TRUE(exit_code.has_value()) << "a second storage process runs on the live data directory";
   EXPECT_EQ(*exit_code, 1);
-  EXPECT_NE(testing::ReadFileOrEmpty(*work_ + "/second-storage.log").find("another storage process"),
-            std::string::npos);
+  EXPECT_NE(
+      testing::ReadFileOrEmpty(*work_ + "/second-storage.log").find("another storage process"),
+      std::string::npos);
 
   auto storage = zhibiao::v1::StorageService::NewStub(storage_->channel());
   for (const std::string& inside : {*work_ + "/data/backup", *work_ + "/data/x/../../data/y"}) {
@@ -509,11 +536,10 @@ TEST_F(HostileInputTest, OperatorMistakesAreRefusedAndHealthSaysWhy) {
   // NOT_SERVING with the reason in its log, and refuses writes naming the flag.
   const std::string full_dir = *work_ + "/full";
   std::filesystem::create_directories(full_dir);
-  auto full = ServiceProcess::Start(
-      "zhibiao-storage",
-      {absl::StrCat("--data_dir=", full_dir, "/data"), "--min_free_disk_mb=1000000000",
-       "--health_check_ms=100"},
-      full_dir, "storage");
+  auto full = ServiceProcess::Start("zhibiao-storage",
+                                    {absl::StrCat("--data_dir=", full_dir, "/data"),
+                                     "--min_free_disk_mb=1000000000", "--health_check_ms=100"},
+                                    full_dir, "storage");
   ASSERT_TRUE(full.ok()) << full.status();
   EXPECT_FALSE((*full)->WaitServing("zhibiao.v1.StorageService", absl::Seconds(2)).ok());
   EXPECT_NE((*full)->ReadLog().find("health_not_serving"), std::string::npos) << (*full)->ReadLog();

@@ -156,7 +156,8 @@ TEST_F(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKill
   std::map<std::string, Stored> expected;  // by report id
   auto put_old = [&](const std::string& content, const std::string& name,
                      const zhibiao::v1::ReportHints& hints) {
-    absl::StatusOr<zhibiao::v1::ReportMeta> stored = PutAsOldExtraction(stubs[0].get(), content, name, hints);
+    absl::StatusOr<zhibiao::v1::ReportMeta> stored =
+        PutAsOldExtraction(stubs[0].get(), content, name, hints);
     ASSERT_TRUE(stored.ok()) << name << ": " << stored.status();
     expected[stored->report_id()] = {stored->region().code()};
   };
@@ -165,8 +166,10 @@ TEST_F(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKill
   }
   // Two real work reports, one ingested with a region hint the text does not
   // bear out: re-extraction must give the hint again, and it wins.
-  const std::string henan = testing::ReadFileOrEmpty(testing::SharedPath("corpus/gzbg-2026/henan-2026.txt"));
-  const std::string hubei = testing::ReadFileOrEmpty(testing::SharedPath("corpus/gzbg-2026/hubei-2026.txt"));
+  const std::string henan =
+      testing::ReadFileOrEmpty(testing::SharedPath("corpus/gzbg-2026/henan-2026.txt"));
+  const std::string hubei =
+      testing::ReadFileOrEmpty(testing::SharedPath("corpus/gzbg-2026/hubei-2026.txt"));
   ASSERT_FALSE(henan.empty() || hubei.empty()) << "../shared/corpus/gzbg-2026 is absent";
   put_old(henan, "henan-2026.txt", {});
   zhibiao::v1::ReportHints xinxiang;
@@ -177,10 +180,13 @@ TEST_F(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKill
   for (const auto& [id, s] : expected) routed_elsewhere += ShardForRegion(s.region, 3) != 0;
   ASSERT_GT(routed_elsewhere, 100);
 
-  const std::vector<std::string> cli = {
-      bin + "/zhibiao", "admin", "reextract", "--json",
-      absl::StrCat("--storage=", env["ZHIBIAO_STORAGE_ADDR"]),
-      absl::StrCat("--ingest=", env["ZHIBIAO_INGEST_ADDR"]), "--transit_wait_ms=300"};
+  const std::vector<std::string> cli = {bin + "/zhibiao",
+                                        "admin",
+                                        "reextract",
+                                        "--json",
+                                        absl::StrCat("--storage=", env["ZHIBIAO_STORAGE_ADDR"]),
+                                        absl::StrCat("--ingest=", env["ZHIBIAO_INGEST_ADDR"]),
+                                        "--transit_wait_ms=300"};
 
   // Run 1: shard 0, the one every report is read from and deleted on, is
   // SIGKILLed once some reports have moved.
@@ -202,11 +208,13 @@ TEST_F(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKill
 
   // `zhibiao up` restarts the shard on its address.
   const absl::Time restart_deadline = absl::Now() + absl::Seconds(60);
-  while (testing::ReadEnvFile(work + "/data/run/env")["ZHIBIAO_PID_STORAGE_0"] == env["ZHIBIAO_PID_STORAGE_0"] &&
+  while (testing::ReadEnvFile(work + "/data/run/env")["ZHIBIAO_PID_STORAGE_0"] ==
+             env["ZHIBIAO_PID_STORAGE_0"] &&
          absl::Now() < restart_deadline) {
     absl::SleepFor(absl::Milliseconds(100));
   }
-  ASSERT_NE(testing::ReadEnvFile(work + "/data/run/env")["ZHIBIAO_PID_STORAGE_0"], env["ZHIBIAO_PID_STORAGE_0"]);
+  ASSERT_NE(testing::ReadEnvFile(work + "/data/run/env")["ZHIBIAO_PID_STORAGE_0"],
+            env["ZHIBIAO_PID_STORAGE_0"]);
   {
     auto probe = Process::Start({bin + "/zhibiao", "health", absl::StrCat("--storage=", storage[0]),
                                  absl::StrCat("--ingest=", env["ZHIBIAO_INGEST_ADDR"]),
@@ -263,7 +271,6 @@ TEST_F(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKill
   EXPECT_EQ(verify->Wait(absl::Seconds(120)).value_or(-1), 0) << "see " << work << "/verify.log";
   std::printf("reextract: %zu reports, %d moved before shard 0 was killed\n", expected.size(),
               moved_before_kill);
-
 }
 
 // Runs `zhibiao admin reextract` with `extra` flags; its exit status, and its
@@ -302,7 +309,8 @@ TEST_F(ReextractTest, ANewerCopyOnAnotherShardWinsAndTheFlagsChooseTheReports) {
 
   // henan-2026 as the text says (河南, 410000), then again with a hint that
   // puts it on another shard: ingest stores a second copy there.
-  const std::string henan = testing::ReadFileOrEmpty(testing::SharedPath("corpus/gzbg-2026/henan-2026.txt"));
+  const std::string henan =
+      testing::ReadFileOrEmpty(testing::SharedPath("corpus/gzbg-2026/henan-2026.txt"));
   ASSERT_FALSE(henan.empty()) << "../shared/corpus/gzbg-2026 is absent";
   const zhibiao::v1::IngestResponse first = ingest_once(henan, {});
   ASSERT_EQ(first.meta().region().code(), "410000");
@@ -322,7 +330,8 @@ TEST_F(ReextractTest, ANewerCopyOnAnotherShardWinsAndTheFlagsChooseTheReports) {
   EXPECT_NE(second.shard(), first.shard());
 
   // A report of an old extractor version, on the shard its region names.
-  auto old = pipeline::BuildReport(testing::SampleVariant(1), "variant-1.txt", zhibiao::v1::ReportHints());
+  auto old =
+      pipeline::BuildReport(testing::SampleVariant(1), "variant-1.txt", zhibiao::v1::ReportHints());
   ASSERT_TRUE(old.ok()) << old.status();
   const std::string old_id = old->meta().report_id();
   old->mutable_meta()->set_extractor_version(kOldVersion);
@@ -337,18 +346,22 @@ TEST_F(ReextractTest, ANewerCopyOnAnotherShardWinsAndTheFlagsChooseTheReports) {
     ASSERT_TRUE(stub->PutReport(&context, request, &response).ok());
   }
 
-  const std::vector<std::string> cli = {
-      bin + "/zhibiao", "admin", "reextract", "--json",
-      absl::StrCat("--storage=", env["ZHIBIAO_STORAGE_ADDR"]),
-      absl::StrCat("--ingest=", env["ZHIBIAO_INGEST_ADDR"]), "--transit_wait_ms=300"};
+  const std::vector<std::string> cli = {bin + "/zhibiao",
+                                        "admin",
+                                        "reextract",
+                                        "--json",
+                                        absl::StrCat("--storage=", env["ZHIBIAO_STORAGE_ADDR"]),
+                                        absl::StrCat("--ingest=", env["ZHIBIAO_INGEST_ADDR"]),
+                                        "--transit_wait_ms=300"};
   std::string log;
-  EXPECT_EQ(RunReextract(cli, {"--all", "--extractor_older_than=extract-9"}, work + "/both.log", &log), 2)
+  EXPECT_EQ(
+      RunReextract(cli, {"--all", "--extractor_older_than=extract-9"}, work + "/both.log", &log), 2)
       << log;
 
   // Older than the old version itself: nothing is re-extracted, but the
   // older copy of henan-2026 goes.
-  ASSERT_EQ(RunReextract(cli, {absl::StrCat("--extractor_older_than=", kOldVersion)}, work + "/none.log",
-                         &log),
+  ASSERT_EQ(RunReextract(cli, {absl::StrCat("--extractor_older_than=", kOldVersion)},
+                         work + "/none.log", &log),
             0)
       << log;
   EXPECT_TRUE(absl::StrContains(log, "\"copies_removed\":1")) << log;
@@ -356,9 +369,10 @@ TEST_F(ReextractTest, ANewerCopyOnAnotherShardWinsAndTheFlagsChooseTheReports) {
   EXPECT_TRUE(absl::StrContains(log, "\"in_place\":0")) << log;
 
   // Older than the current version: the old report, and only it.
-  ASSERT_EQ(RunReextract(cli, {absl::StrCat("--extractor_older_than=", pipeline::ExtractorVersion())},
-                         work + "/older.log", &log),
-            0)
+  ASSERT_EQ(
+      RunReextract(cli, {absl::StrCat("--extractor_older_than=", pipeline::ExtractorVersion())},
+                   work + "/older.log", &log),
+      0)
       << log;
   EXPECT_TRUE(absl::StrContains(log, "\"in_place\":1")) << log;
   EXPECT_TRUE(absl::StrContains(log, "\"skipped\":1")) << log;
@@ -407,7 +421,8 @@ std::map<std::string, int64_t> FiguresPerReport(zhibiao::v1::QueryService::Stub*
 // Every report id query lists in one call, with how many times it is
 // listed. (Each page of a listing is a call of its own: a report that moves
 // between two calls can be on both pages or on neither, docs/storage.md.)
-std::map<std::string, int> ListedReports(zhibiao::v1::QueryService::Stub* query, grpc::Status* status) {
+std::map<std::string, int> ListedReports(zhibiao::v1::QueryService::Stub* query,
+                                         grpc::Status* status) {
   std::map<std::string, int> out;
   zhibiao::v1::ListReportsRequest request;
   request.set_page_size(1000);
@@ -432,8 +447,8 @@ TEST_F(ReextractTest, QueriesDuringAMoveSeeEveryReportOnce) {
   std::set<std::string> ids;
   int routed_elsewhere = 0;
   for (int n = 0; n < 40; ++n) {
-    absl::StatusOr<zhibiao::v1::ReportMeta> stored =
-        PutAsOldExtraction(shard0.get(), testing::SampleVariant(n), absl::StrCat("variant-", n, ".txt"), {});
+    absl::StatusOr<zhibiao::v1::ReportMeta> stored = PutAsOldExtraction(
+        shard0.get(), testing::SampleVariant(n), absl::StrCat("variant-", n, ".txt"), {});
     ASSERT_TRUE(stored.ok()) << stored.status();
     routed_elsewhere += ShardForRegion(stored->region().code(), 3) != 0;
     ids.insert(stored->report_id());
@@ -449,11 +464,11 @@ TEST_F(ReextractTest, QueriesDuringAMoveSeeEveryReportOnce) {
 
   // Waits of a second between a move's steps: the queries below take
   // milliseconds, well inside them.
-  auto run = Process::Start({bin_ + "/zhibiao", "admin", "reextract", "--json",
-                             absl::StrCat("--storage=", env_["ZHIBIAO_STORAGE_ADDR"]),
-                             absl::StrCat("--ingest=", env_["ZHIBIAO_INGEST_ADDR"]),
-                             "--transit_wait_ms=1000"},
-                            work_ + "/reextract.log");
+  auto run = Process::Start(
+      {bin_ + "/zhibiao", "admin", "reextract", "--json",
+       absl::StrCat("--storage=", env_["ZHIBIAO_STORAGE_ADDR"]),
+       absl::StrCat("--ingest=", env_["ZHIBIAO_INGEST_ADDR"]), "--transit_wait_ms=1000"},
+      work_ + "/reextract.log");
   ASSERT_TRUE(run.ok());
   std::vector<std::map<std::string, int64_t>> seen;
   int bad_lists = 0, polls = 0;

@@ -31,9 +31,9 @@ class ResultCacheSuiteTest : public ::testing::Test {
     work_ = testing::MakeTempDir("result_cache");
     std::string addresses;
     for (int i = 0; i < 3; ++i) {
-      auto storage = ServiceProcess::Start(
-          "zhibiao-storage", {absl::StrCat("--data_dir=", work_, "/shard-", i)}, work_,
-          absl::StrCat("storage-", i));
+      auto storage = ServiceProcess::Start("zhibiao-storage",
+                                           {absl::StrCat("--data_dir=", work_, "/shard-", i)},
+                                           work_, absl::StrCat("storage-", i));
       ASSERT_TRUE(storage.ok()) << storage.status();
       ASSERT_TRUE((*storage)->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());
       addresses += (i > 0 ? "," : "") + (*storage)->address();
@@ -43,11 +43,11 @@ class ResultCacheSuiteTest : public ::testing::Test {
     auto ingest = ServiceProcess::Start("zhibiao-ingest", {storage_flag}, work_, "ingest");
     ASSERT_TRUE(ingest.ok()) << ingest.status();
     ingest_ = *std::move(ingest);
-    auto query = ServiceProcess::Start(
-        "zhibiao-query",
-        {storage_flag, "--metrics_listen=127.0.0.1:0",
-         absl::StrCat("--metrics_port_file=", work_, "/query.metrics")},
-        work_, "query");
+    auto query =
+        ServiceProcess::Start("zhibiao-query",
+                              {storage_flag, "--metrics_listen=127.0.0.1:0",
+                               absl::StrCat("--metrics_port_file=", work_, "/query.metrics")},
+                              work_, "query");
     ASSERT_TRUE(query.ok()) << query.status();
     query_ = *std::move(query);
     ASSERT_TRUE(ingest_->WaitServing("zhibiao.v1.IngestService", absl::Seconds(30)).ok());
@@ -82,7 +82,8 @@ class ResultCacheSuiteTest : public ::testing::Test {
   // new report of the same region and year, ingested later, which
   // supersedes the earlier ones (same published date).
   std::string SampleWithCases(int cases) {
-    return absl::StrReplaceAll(sample_, {{kSampleFigure, absl::StrCat("全年查办案件", cases, "起")}});
+    return absl::StrReplaceAll(sample_,
+                               {{kSampleFigure, absl::StrCat("全年查办案件", cases, "起")}});
   }
 
   std::string Ingest(const std::string& content) {
@@ -140,10 +141,10 @@ class ResultCacheSuiteTest : public ::testing::Test {
   // Starts shard `shard` again on `port`, on its data (another run: another
   // epoch), and waits until it serves.
   void RestartShard(int shard, int port) {
-    auto restarted = ServiceProcess::Start(
-        "zhibiao-storage",
-        {absl::StrCat("--data_dir=", work_, "/shard-", shard), absl::StrCat("--listen=127.0.0.1:", port)},
-        work_, absl::StrCat("storage-", shard, "-restarted"));
+    auto restarted = ServiceProcess::Start("zhibiao-storage",
+                                           {absl::StrCat("--data_dir=", work_, "/shard-", shard),
+                                            absl::StrCat("--listen=127.0.0.1:", port)},
+                                           work_, absl::StrCat("storage-", shard, "-restarted"));
     ASSERT_TRUE(restarted.ok()) << restarted.status();
     storage_[shard] = *std::move(restarted);
     ASSERT_TRUE(storage_[shard]->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());

@@ -58,8 +58,8 @@ class SecureSuiteTest : public ::testing::Test {
     MakeCertificates();
     Write(work_ + "/storage.tokens",
           absl::StrCat("# services and operators that may call storage\n", "ingest-svc store ",
-                       kIngestServiceToken, "\nquery-svc query ", kQueryServiceToken, "\nops admin ",
-                       kAdminToken, "\n"));
+                       kIngestServiceToken, "\nquery-svc query ", kQueryServiceToken,
+                       "\nops admin ", kAdminToken, "\n"));
     Write(work_ + "/client.tokens", absl::StrCat("portal ingest,query ", kClientToken,
                                                  "\nanalyst query ", kReaderToken, "\n"));
     Write(work_ + "/ingest.token", absl::StrCat(kIngestServiceToken, "\n"));
@@ -69,13 +69,15 @@ class SecureSuiteTest : public ::testing::Test {
                                           absl::StrCat("--tls_key=", work_, "/server.key"),
                                           absl::StrCat("--tls_ca=", work_, "/ca.pem")};
     std::vector<std::string> storage_args = tls;
-    storage_args.insert(storage_args.end(),
-                        {"--tls_require_client_cert", absl::StrCat("--tokens_file=", work_, "/storage.tokens"),
-                         absl::StrCat("--data_dir=", work_, "/data"), "--health_listen=127.0.0.1:0",
-                         absl::StrCat("--health_port_file=", work_, "/storage.health"),
-                         "--metrics_listen=127.0.0.1:0",
-                         absl::StrCat("--metrics_port_file=", work_, "/storage.metrics")});
-    auto storage = testing::ServiceProcess::Start("zhibiao-storage", storage_args, work_, "storage");
+    storage_args.insert(
+        storage_args.end(),
+        {"--tls_require_client_cert", absl::StrCat("--tokens_file=", work_, "/storage.tokens"),
+         absl::StrCat("--data_dir=", work_, "/data"), "--health_listen=127.0.0.1:0",
+         absl::StrCat("--health_port_file=", work_, "/storage.health"),
+         "--metrics_listen=127.0.0.1:0",
+         absl::StrCat("--metrics_port_file=", work_, "/storage.metrics")});
+    auto storage =
+        testing::ServiceProcess::Start("zhibiao-storage", storage_args, work_, "storage");
     ASSERT_TRUE(storage.ok()) << storage.status();
     storage_ = *std::move(storage);
     storage_health_port_ = ReadPort(work_ + "/storage.health");
@@ -83,21 +85,21 @@ class SecureSuiteTest : public ::testing::Test {
 
     auto stateless_args = [&](const std::string& name, const std::string& token_file) {
       std::vector<std::string> args = tls;
-      args.insert(args.end(),
-                  {absl::StrCat("--storage=", storage_->address()),
-                   absl::StrCat("--storage_token_file=", work_, "/", token_file),
-                   absl::StrCat("--tokens_file=", work_, "/client.tokens"), "--health_listen=127.0.0.1:0",
-                   absl::StrCat("--health_port_file=", work_, "/", name, ".health"),
-                   "--metrics_listen=127.0.0.1:0",
-                   absl::StrCat("--metrics_port_file=", work_, "/", name, ".metrics")});
+      args.insert(args.end(), {absl::StrCat("--storage=", storage_->address()),
+                               absl::StrCat("--storage_token_file=", work_, "/", token_file),
+                               absl::StrCat("--tokens_file=", work_, "/client.tokens"),
+                               "--health_listen=127.0.0.1:0",
+                               absl::StrCat("--health_port_file=", work_, "/", name, ".health"),
+                               "--metrics_listen=127.0.0.1:0",
+                               absl::StrCat("--metrics_port_file=", work_, "/", name, ".metrics")});
       return args;
     };
-    auto ingest = testing::ServiceProcess::Start("zhibiao-ingest", stateless_args("ingest", "ingest.token"),
-                                                 work_, "ingest");
+    auto ingest = testing::ServiceProcess::Start(
+        "zhibiao-ingest", stateless_args("ingest", "ingest.token"), work_, "ingest");
     ASSERT_TRUE(ingest.ok()) << ingest.status();
     ingest_ = *std::move(ingest);
-    auto query = testing::ServiceProcess::Start("zhibiao-query", stateless_args("query", "query.token"),
-                                                work_, "query");
+    auto query = testing::ServiceProcess::Start(
+        "zhibiao-query", stateless_args("query", "query.token"), work_, "query");
     ASSERT_TRUE(query.ok()) << query.status();
     query_ = *std::move(query);
     ingest_health_port_ = ReadPort(work_ + "/ingest.health");
@@ -121,18 +123,23 @@ class SecureSuiteTest : public ::testing::Test {
   void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
   void Openssl(const std::string& args) {
-    const std::string command = absl::StrCat("cd ", work_, " && openssl ", args, " >>openssl.log 2>&1");
-    ASSERT_EQ(std::system(command.c_str()), 0) << command << "\n" << ReadAll(work_ + "/openssl.log");
+    const std::string command =
+        absl::StrCat("cd ", work_, " && openssl ", args, " >>openssl.log 2>&1");
+    ASSERT_EQ(std::system(command.c_str()), 0) << command << "\n"
+                                               << ReadAll(work_ + "/openssl.log");
   }
 
   // A CA, a server certificate for 127.0.0.1 and localhost, and a client
   // certificate for the services' calls to storage, all signed by the CA.
   void MakeCertificates() {
-    Openssl("req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=zhibiao-test-ca");
+    Openssl(
+        "req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "
+        "/CN=zhibiao-test-ca");
     Write(work_ + "/san.cnf", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
     Openssl("req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost");
-    Openssl("x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 "
-            "-extfile san.cnf");
+    Openssl(
+        "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 "
+        "-extfile san.cnf");
     Openssl("req -newkey rsa:2048 -nodes -keyout other.key -out other.csr -subj /CN=stranger");
     Openssl("x509 -req -in other.csr -signkey other.key -out other.pem -days 2");
   }
@@ -154,7 +161,9 @@ class SecureSuiteTest : public ::testing::Test {
     options.credentials = *credentials;
     if (!token.empty()) options.token = BearerToken::Fixed(token);
     auto channel = MakeChannel(address, options);
-    if (connect) EXPECT_TRUE(WaitForConnection(channel, absl::Seconds(20)).ok()) << address;
+    if (connect) {
+      EXPECT_TRUE(WaitForConnection(channel, absl::Seconds(20)).ok()) << address;
+    }
     return channel;
   }
 
@@ -184,8 +193,9 @@ TEST_F(SecureSuiteTest, CredentialsAreCheckedOnEveryPortAndTokensReloadOnSighup)
   // TLS without a token, with an unknown one, with one that lacks the scope.
   grpc::Status s = Ingest(Tls(ingest_->address(), ""), "", &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << s.error_message();
-  EXPECT_EQ(Ingest(Tls(ingest_->address(), "not-a-token-anyone-issued"), "", &response).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      Ingest(Tls(ingest_->address(), "not-a-token-anyone-issued"), "", &response).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   s = Ingest(Tls(ingest_->address(), kReaderToken), "", &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(absl::StrContains(s.error_message(), "\"analyst\"")) << s.error_message();
@@ -196,7 +206,8 @@ TEST_F(SecureSuiteTest, CredentialsAreCheckedOnEveryPortAndTokensReloadOnSighup)
   const std::string id = response.report_id();
 
   // Health answers over TLS without a token.
-  absl::StatusOr<std::string> health = CheckHealth(Tls(query_->address(), ""), "", absl::Seconds(5));
+  absl::StatusOr<std::string> health =
+      CheckHealth(Tls(query_->address(), ""), "", absl::Seconds(5));
   ASSERT_TRUE(health.ok()) << health.status();
   EXPECT_EQ(*health, "SERVING");
 
@@ -228,7 +239,8 @@ TEST_F(SecureSuiteTest, CredentialsAreCheckedOnEveryPortAndTokensReloadOnSighup)
   EXPECT_EQ(storage_stats(Tls(storage_->address(), kQueryServiceToken, true)).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   {
-    auto stub = zhibiao::v1::StorageService::NewStub(Tls(storage_->address(), kQueryServiceToken, true));
+    auto stub =
+        zhibiao::v1::StorageService::NewStub(Tls(storage_->address(), kQueryServiceToken, true));
     zhibiao::v1::DeleteReportRequest request;
     request.set_report_id(id);
     zhibiao::v1::DeleteReportResponse deleted;
@@ -253,9 +265,10 @@ TEST_F(SecureSuiteTest, CredentialsAreCheckedOnEveryPortAndTokensReloadOnSighup)
 
   // Audit lines name who wrote, what and the result; the request id crossed over.
   const std::string storage_log = storage_->ReadLog();
-  EXPECT_TRUE(absl::StrContains(storage_log, absl::StrCat("\"event\":\"audit\",\"who\":\"ingest-svc\","
-                                                          "\"action\":\"put_report\",\"report_id\":\"",
-                                                          id, "\",\"result\":\"PUT_OUTCOME_STORED\"")))
+  EXPECT_TRUE(
+      absl::StrContains(storage_log, absl::StrCat("\"event\":\"audit\",\"who\":\"ingest-svc\","
+                                                  "\"action\":\"put_report\",\"report_id\":\"",
+                                                  id, "\",\"result\":\"PUT_OUTCOME_STORED\"")))
       << storage_log;
   EXPECT_TRUE(absl::StrContains(storage_log, "\"request_id\":\"req-secure-42\"")) << storage_log;
   EXPECT_TRUE(absl::StrContains(ingest_->ReadLog(), "\"event\":\"audit\",\"who\":\"portal\""));
@@ -264,8 +277,11 @@ TEST_F(SecureSuiteTest, CredentialsAreCheckedOnEveryPortAndTokensReloadOnSighup)
 TEST_F(SecureSuiteTest, MetricsCountCallsIngestsAndStorageFigures) {
   const std::string before = testing::HttpGetMetrics(ingest_metrics_port_);
   ASSERT_FALSE(before.empty()) << "no /metrics on port " << ingest_metrics_port_;
-  const std::string ok_ingests = "zhibiao_rpc_requests_total{code=\"OK\",method=\"/zhibiao.v1.IngestService/Ingest\"}";
-  const std::string denied = "zhibiao_rpc_requests_total{code=\"UNAUTHENTICATED\",method=\"/zhibiao.v1.IngestService/Ingest\"}";
+  const std::string ok_ingests =
+      "zhibiao_rpc_requests_total{code=\"OK\",method=\"/zhibiao.v1.IngestService/Ingest\"}";
+  const std::string denied =
+      "zhibiao_rpc_requests_total{code=\"UNAUTHENTICATED\",method=\"/zhibiao.v1.IngestService/"
+      "Ingest\"}";
   const double ok_before = std::max(0.0, testing::MetricSample(before, ok_ingests));
 
   zhibiao::v1::IngestResponse response;
@@ -276,18 +292,27 @@ TEST_F(SecureSuiteTest, MetricsCountCallsIngestsAndStorageFigures) {
   const std::string after = testing::HttpGetMetrics(ingest_metrics_port_);
   EXPECT_EQ(testing::MetricSample(after, ok_ingests), ok_before + 1) << after;
   EXPECT_GE(testing::MetricSample(after, denied), 1) << after;
-  EXPECT_GE(testing::MetricSample(after, "zhibiao_reports_ingested_total{outcome=\"stored\"}"), 1) << after;
+  EXPECT_GE(testing::MetricSample(after, "zhibiao_reports_ingested_total{outcome=\"stored\"}"), 1)
+      << after;
   EXPECT_GE(testing::MetricSample(after, "zhibiao_indicators_ingested_total"), 70) << after;
-  EXPECT_GE(testing::MetricSample(after, "zhibiao_rpc_latency_seconds_count{method=\"/zhibiao.v1.IngestService/Ingest\"}"), 2)
+  EXPECT_GE(
+      testing::MetricSample(
+          after, "zhibiao_rpc_latency_seconds_count{method=\"/zhibiao.v1.IngestService/Ingest\"}"),
+      2)
       << after;
 
   const std::string storage = testing::HttpGetMetrics(storage_metrics_port_);
-  EXPECT_GE(testing::MetricSample(storage, "zhibiao_rpc_requests_total{code=\"OK\",method=\"/zhibiao.v1.StorageService/PutReport\"}"), 1)
+  EXPECT_GE(testing::MetricSample(storage,
+                                  "zhibiao_rpc_requests_total{code=\"OK\",method=\"/"
+                                  "zhibiao.v1.StorageService/PutReport\"}"),
+            1)
       << storage;
   EXPECT_GE(testing::MetricSample(storage, "zhibiao_storage_reports "), 1) << storage;
   EXPECT_GE(testing::MetricSample(storage, "zhibiao_storage_block_cache_hit_ratio "), 0) << storage;
-  EXPECT_GE(testing::MetricSample(storage, "zhibiao_storage_write_stall_seconds_total "), 0) << storage;
-  EXPECT_GE(testing::MetricSample(storage, "zhibiao_storage_compaction_bytes_written_total "), 0) << storage;
+  EXPECT_GE(testing::MetricSample(storage, "zhibiao_storage_write_stall_seconds_total "), 0)
+      << storage;
+  EXPECT_GE(testing::MetricSample(storage, "zhibiao_storage_compaction_bytes_written_total "), 0)
+      << storage;
   EXPECT_GE(testing::MetricSample(storage, "zhibiao_storage_disk_bytes "), 0) << storage;
 }
 

@@ -75,7 +75,9 @@ class SuiteTest : public ::testing::Test {
     return stub->GetReport(&context, request, response);
   }
 
-  std::string Sample() { return testing::ReadFileOrEmpty(testing::TestDataPath("xinxiang-2021.txt")); }
+  std::string Sample() {
+    return testing::ReadFileOrEmpty(testing::TestDataPath("xinxiang-2021.txt"));
+  }
 
   std::string work_, data_dir_;
   std::unique_ptr<ServiceProcess> storage_, ingest_, query_;
@@ -165,7 +167,8 @@ TEST_F(SuiteTest, IngestSampleThenReadItBackAndAggregate) {
   // Metrics observed in the sample, with their units.
   zhibiao::v1::ListMetricsResponse metrics;
   grpc::ClientContext metrics_context;
-  ASSERT_TRUE(query->ListMetrics(&metrics_context, zhibiao::v1::ListMetricsRequest(), &metrics).ok());
+  ASSERT_TRUE(
+      query->ListMetrics(&metrics_context, zhibiao::v1::ListMetricsRequest(), &metrics).ok());
   int64_t counted = 0;
   for (const auto& m : metrics.metrics()) counted += m.count();
   EXPECT_EQ(counted, got.report().indicators_size());
@@ -291,11 +294,13 @@ TEST_F(SuiteTest, RegionHintsWinWarnWhenContradictedAndBadCodesAreRefused) {
     return false;
   };
   zhibiao::v1::IngestResponse plain;
-  ASSERT_TRUE(ingest("全市办理行政复议案件356件,行政机关负责人出庭应诉率100%。\n", "", &plain).ok());
+  ASSERT_TRUE(
+      ingest("全市办理行政复议案件356件,行政机关负责人出庭应诉率100%。\n", "", &plain).ok());
   EXPECT_EQ(plain.meta().region().code(), "");
 
   zhibiao::v1::IngestResponse hinted;
-  ASSERT_TRUE(ingest("全市办理行政复议案件357件,行政机关负责人出庭应诉率99%。\n", "410700", &hinted).ok());
+  ASSERT_TRUE(
+      ingest("全市办理行政复议案件357件,行政机关负责人出庭应诉率99%。\n", "410700", &hinted).ok());
   EXPECT_EQ(hinted.meta().region().code(), "410700");
   EXPECT_EQ(hinted.meta().hints().region_code(), "410700");
   EXPECT_FALSE(has_warning(hinted, "hint_contradicts_text"));
@@ -304,14 +309,17 @@ TEST_F(SuiteTest, RegionHintsWinWarnWhenContradictedAndBadCodesAreRefused) {
   EXPECT_EQ(stored.report().meta().region().code(), "410700");
 
   zhibiao::v1::IngestResponse contradicted;
-  ASSERT_TRUE(ingest("2023年以来,新乡市坚持依法行政,全市办理行政复议案件358件。\n", "410100", &contradicted).ok());
+  ASSERT_TRUE(
+      ingest("2023年以来,新乡市坚持依法行政,全市办理行政复议案件358件。\n", "410100", &contradicted)
+          .ok());
   EXPECT_EQ(contradicted.meta().region().code(), "410100");
   EXPECT_TRUE(has_warning(contradicted, "hint_contradicts_text"));
 
   zhibiao::v1::IngestResponse refused;
   grpc::Status bad = ingest("全市办理行政复议案件359件。\n", "999999", &refused);
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(bad.error_message().find("hints.region_code"), std::string::npos) << bad.error_message();
+  EXPECT_NE(bad.error_message().find("hints.region_code"), std::string::npos)
+      << bad.error_message();
 }
 
 TEST_F(SuiteTest, UnknownReportIsNotFoundAndEmptyDocumentIsInvalid) {
@@ -344,10 +352,10 @@ TEST_F(SuiteTest, StorageOutageIsUnavailableWithinTheDeadlineAndIngestRecovers) 
   EXPECT_LT(took, absl::Seconds(5));
 
   // Storage comes back on the same address; ingest reconnects by itself.
-  auto again = ServiceProcess::Start("zhibiao-storage",
-                                     {absl::StrCat("--data_dir=", data_dir_),
-                                      absl::StrCat("--listen=127.0.0.1:", port)},
-                                     work_, "storage-restarted");
+  auto again = ServiceProcess::Start(
+      "zhibiao-storage",
+      {absl::StrCat("--data_dir=", data_dir_), absl::StrCat("--listen=127.0.0.1:", port)}, work_,
+      "storage-restarted");
   ASSERT_TRUE(again.ok()) << again.status();
   storage_ = *std::move(again);
   ASSERT_TRUE(storage_->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());
@@ -370,10 +378,10 @@ TEST_F(SuiteTest, IngestRetriesAShardThatComesBackWithinTheDeadline) {
   grpc::Status status;
   std::thread call([&] { status = Ingest(Sample(), &response, absl::Seconds(20)); });
   absl::SleepFor(absl::Milliseconds(1500));
-  auto again = ServiceProcess::Start("zhibiao-storage",
-                                     {absl::StrCat("--data_dir=", data_dir_),
-                                      absl::StrCat("--listen=127.0.0.1:", port)},
-                                     work_, "storage-back");
+  auto again = ServiceProcess::Start(
+      "zhibiao-storage",
+      {absl::StrCat("--data_dir=", data_dir_), absl::StrCat("--listen=127.0.0.1:", port)}, work_,
+      "storage-back");
   ASSERT_TRUE(again.ok()) << again.status();
   storage_ = *std::move(again);
   call.join();

@@ -73,7 +73,8 @@ TEST(TopologyTest, ThreeShardsTwoIngestTwoQueryLoseNothingWhenReplicasAreKilled)
                             "--base_port=0", absl::StrCat("--data_dir=", work, "/data")},
                            work + "/up.log");
   ASSERT_TRUE(up.ok()) << up.status();
-  std::map<std::string, std::string> env = testing::WaitForEnvFile(work + "/data/run/env", absl::Seconds(60));
+  std::map<std::string, std::string> env =
+      testing::WaitForEnvFile(work + "/data/run/env", absl::Seconds(60));
   ASSERT_FALSE(env.empty()) << "zhibiao up did not write run/env; see " << work << "/up.log";
   const std::string ingest_target = env["ZHIBIAO_INGEST_ADDR"];
   const std::string query_target = env["ZHIBIAO_QUERY_ADDR"];
@@ -138,7 +139,8 @@ TEST(TopologyTest, ThreeShardsTwoIngestTwoQueryLoseNothingWhenReplicasAreKilled)
   // Every acknowledged report is there...
   std::set<std::string> acknowledged;
   for (const auto& [id, status] : ReadIngestLines(ingest_log)) {
-    if (status == "stored" || status == "unchanged" || status == "replaced") acknowledged.insert(id);
+    if (status == "stored" || status == "unchanged" || status == "replaced")
+      acknowledged.insert(id);
   }
   EXPECT_EQ(acknowledged.size(), reports.size());
   auto query_channel = MakeChannel(query_target);
@@ -181,9 +183,10 @@ TEST(TopologyTest, ThreeShardsTwoIngestTwoQueryLoseNothingWhenReplicasAreKilled)
   EXPECT_EQ(misrouted, 0);
   EXPECT_EQ(duplicates, 0);
   EXPECT_EQ(seen, acknowledged);
-  std::printf("topology: %zu reports acknowledged and stored, %d queries ok (%d after the kill), "
-              "%d failed in flight\n",
-              acknowledged.size(), queries_ok.load(), ok_after_kill.load(), queries_failed.load());
+  std::printf(
+      "topology: %zu reports acknowledged and stored, %d queries ok (%d after the kill), "
+      "%d failed in flight\n",
+      acknowledged.size(), queries_ok.load(), ok_after_kill.load(), queries_failed.load());
 
   // A file over the document limit fails alone; the files beside it go on.
   const std::string mixed_dir = work + "/mixed";
@@ -193,9 +196,9 @@ TEST(TopologyTest, ThreeShardsTwoIngestTwoQueryLoseNothingWhenReplicasAreKilled)
     std::ofstream(mixed_dir + "/" + reports[i].file_name, std::ios::binary) << reports[i].bytes;
   }
   const std::string mixed_log = work + "/mixed.jsonl";
-  auto mixed = Process::Start({bin + "/zhibiao", "ingest", mixed_dir, "--json",
-                               absl::StrCat("--ingest=", ingest_target)},
-                              mixed_log);
+  auto mixed = Process::Start(
+      {bin + "/zhibiao", "ingest", mixed_dir, "--json", absl::StrCat("--ingest=", ingest_target)},
+      mixed_log);
   ASSERT_TRUE(mixed.ok());
   EXPECT_EQ(mixed->Wait(absl::Seconds(60)).value_or(-1), 1);  // one file failed
   std::map<std::string, int> statuses;
@@ -203,7 +206,8 @@ TEST(TopologyTest, ThreeShardsTwoIngestTwoQueryLoseNothingWhenReplicasAreKilled)
   EXPECT_EQ(statuses["failed"], 1);
   EXPECT_EQ(statuses["unchanged"], 2);
   std::ifstream mixed_in(mixed_log);
-  const std::string mixed_text((std::istreambuf_iterator<char>(mixed_in)), std::istreambuf_iterator<char>());
+  const std::string mixed_text((std::istreambuf_iterator<char>(mixed_in)),
+                               std::istreambuf_iterator<char>());
   EXPECT_NE(mixed_text.find("RESOURCE_EXHAUSTED"), std::string::npos) << mixed_text;
 
   ASSERT_TRUE(up->Signal(SIGTERM));

@@ -36,9 +36,9 @@ using ::zb::testing::ServiceProcess;
 namespace v1 = ::zhibiao::v1;
 
 // What the taxonomy says of the generated metrics, written out by hand.
-const std::set<std::string> kNotAdditive = {
-    "training.exam_pass_rate", "gov_services.on_time_rate", "gov_services.online_rate",
-    "business_env.startup_time", "admin_litigation.head_appearance_rate"};
+const std::set<std::string> kNotAdditive = {"training.exam_pass_rate", "gov_services.on_time_rate",
+                                            "gov_services.online_rate", "business_env.startup_time",
+                                            "admin_litigation.head_appearance_rate"};
 const std::map<std::string, std::string> kWeightOf = {
     {"training.exam_pass_rate", "training.exam_takers"},
     {"gov_services.on_time_rate", "gov_services.transactions"}};
@@ -56,10 +56,16 @@ struct Fact {
   bool superseded = false;
 };
 
-bool IsChange(const Fact& f) { return f.change == v1::CHANGE_INCREASE || f.change == v1::CHANGE_DECREASE; }
-bool Additive(v1::UnitKind k) { return k == v1::UNIT_KIND_COUNT || k == v1::UNIT_KIND_CURRENCY_CNY; }
+bool IsChange(const Fact& f) {
+  return f.change == v1::CHANGE_INCREASE || f.change == v1::CHANGE_DECREASE;
+}
+bool Additive(v1::UnitKind k) {
+  return k == v1::UNIT_KIND_COUNT || k == v1::UNIT_KIND_CURRENCY_CNY;
+}
 
-bool Near(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max({1.0, std::fabs(a), std::fabs(b)}); }
+bool Near(double a, double b) {
+  return std::fabs(a - b) <= 1e-9 * std::max({1.0, std::fabs(a), std::fabs(b)});
+}
 
 class QueryOracleTest : public ::testing::Test {
  protected:
@@ -69,9 +75,9 @@ class QueryOracleTest : public ::testing::Test {
     s.work = testing::MakeTempDir("oracle");
     std::vector<std::string> addresses;
     for (int i = 0; i < 3; ++i) {
-      auto shard = ServiceProcess::Start(
-          "zhibiao-storage", {absl::StrCat("--data_dir=", s.work, "/shard", i)}, s.work,
-          absl::StrCat("storage", i));
+      auto shard = ServiceProcess::Start("zhibiao-storage",
+                                         {absl::StrCat("--data_dir=", s.work, "/shard", i)}, s.work,
+                                         absl::StrCat("storage", i));
       ASSERT_TRUE(shard.ok()) << shard.status();
       ASSERT_TRUE((*shard)->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());
       addresses.push_back((*shard)->address());
@@ -191,8 +197,10 @@ class QueryOracleTest : public ::testing::Test {
   }
 
   static double ValueUnder(const Fact& f, v1::QualifiedValues policy) {
-    if (f.qualifier == v1::QUALIFIER_RANGE && policy == v1::QUALIFIED_VALUES_RANGE_LOW) return f.low;
-    if (f.qualifier == v1::QUALIFIER_RANGE && policy == v1::QUALIFIED_VALUES_RANGE_HIGH) return f.high;
+    if (f.qualifier == v1::QUALIFIER_RANGE && policy == v1::QUALIFIED_VALUES_RANGE_LOW)
+      return f.low;
+    if (f.qualifier == v1::QUALIFIER_RANGE && policy == v1::QUALIFIED_VALUES_RANGE_HIGH)
+      return f.high;
     return f.value;
   }
   static bool Kept(const Fact& f, v1::QualifiedValues policy, bool include_superseded) {
@@ -240,8 +248,9 @@ TEST_F(QueryOracleTest, RandomAggregatesAgreeWithTheOracle) {
   const std::vector<std::string> regions(s.regions.begin(), s.regions.end());
   const std::vector<int> dims = {v1::GROUP_BY_METRIC, v1::GROUP_BY_REGION, v1::GROUP_BY_PROVINCE,
                                  v1::GROUP_BY_YEAR, v1::GROUP_BY_REPORT};
-  const std::vector<int> aggregations = {v1::AGGREGATION_COUNT, v1::AGGREGATION_SUM, v1::AGGREGATION_AVG,
-                                         v1::AGGREGATION_MIN, v1::AGGREGATION_MAX};
+  const std::vector<int> aggregations = {v1::AGGREGATION_COUNT, v1::AGGREGATION_SUM,
+                                         v1::AGGREGATION_AVG, v1::AGGREGATION_MIN,
+                                         v1::AGGREGATION_MAX};
   int errors_expected = 0, rows_compared = 0;
   const int kQueries = 160;
   for (int q = 0; q < kQueries; ++q) {
@@ -258,15 +267,18 @@ TEST_F(QueryOracleTest, RandomAggregatesAgreeWithTheOracle) {
     if (rng() % 2) {
       for (int y : Sample(std::vector<int>{2019, 2020, 2021, 2022, 2023}, 3, &rng)) f->add_years(y);
     }
-    if (rng() % 3 == 0) for (const auto& p : Sample(provinces, 4, &rng)) f->add_province_codes(p);
-    if (rng() % 5 == 0) for (const auto& r : Sample(regions, 20, &rng)) f->add_region_codes(r);
+    if (rng() % 3 == 0)
+      for (const auto& p : Sample(provinces, 4, &rng)) f->add_province_codes(p);
+    if (rng() % 5 == 0)
+      for (const auto& r : Sample(regions, 20, &rng)) f->add_region_codes(r);
     if (rng() % 4 == 0) f->add_units(rng() % 2 ? "件" : "%");
     if (rng() % 4 == 0) f->add_qualifiers(rng() % 2 ? v1::QUALIFIER_EXACT : v1::QUALIFIER_APPROX);
     f->set_change(static_cast<v1::ChangeFilter>(rng() % 3));
     f->set_exclude_targets(rng() % 2);
     for (int d : Sample(dims, 3, &rng)) request.add_group_by(static_cast<v1::GroupBy>(d));
     if (!weighted) {
-      for (int a : Sample(aggregations, 3, &rng)) request.add_aggregations(static_cast<v1::Aggregation>(a));
+      for (int a : Sample(aggregations, 3, &rng))
+        request.add_aggregations(static_cast<v1::Aggregation>(a));
     }
     if (rng() % 4 == 0) {
       request.add_percentiles(rng() % 101);
@@ -290,7 +302,8 @@ TEST_F(QueryOracleTest, RandomAggregatesAgreeWithTheOracle) {
       return std::find(request.aggregations().begin(), request.aggregations().end(), a) !=
              request.aggregations().end();
     };
-    const bool sum_asked = requested(v1::AGGREGATION_SUM) || request.order_by() == v1::AGGREGATION_SUM;
+    const bool sum_asked =
+        requested(v1::AGGREGATION_SUM) || request.order_by() == v1::AGGREGATION_SUM;
     const bool defaults = request.aggregations().empty();
     for (const auto& m : f->metric_keys()) {
       if (sum_asked && kNotAdditive.count(m)) expect_error = true;
@@ -313,7 +326,10 @@ TEST_F(QueryOracleTest, RandomAggregatesAgreeWithTheOracle) {
       std::string metric;
       for (int d : request.group_by()) {
         switch (d) {
-          case v1::GROUP_BY_METRIC: group.push_back(fact.metric); metric = fact.metric; break;
+          case v1::GROUP_BY_METRIC:
+            group.push_back(fact.metric);
+            metric = fact.metric;
+            break;
           case v1::GROUP_BY_REGION: group.push_back(fact.region); break;
           case v1::GROUP_BY_PROVINCE: group.push_back(fact.province); break;
           case v1::GROUP_BY_YEAR: group.push_back(absl::StrCat(fact.year)); break;
@@ -379,16 +395,24 @@ TEST_F(QueryOracleTest, RandomAggregatesAgreeWithTheOracle) {
       auto value_of = [&](const v1::AggregateRow& r) -> std::optional<double> {
         switch (request.order_by()) {
           case v1::AGGREGATION_COUNT: return static_cast<double>(r.count());
-          case v1::AGGREGATION_SUM: if (r.has_sum()) return r.sum(); return std::nullopt;
-          case v1::AGGREGATION_AVG: if (r.has_mean()) return r.mean(); return std::nullopt;
-          case v1::AGGREGATION_MIN: if (r.has_min()) return r.min(); return std::nullopt;
-          case v1::AGGREGATION_MAX: if (r.has_max()) return r.max(); return std::nullopt;
+          case v1::AGGREGATION_SUM:
+            if (r.has_sum()) return r.sum();
+            return std::nullopt;
+          case v1::AGGREGATION_AVG:
+            if (r.has_mean()) return r.mean();
+            return std::nullopt;
+          case v1::AGGREGATION_MIN:
+            if (r.has_min()) return r.min();
+            return std::nullopt;
+          case v1::AGGREGATION_MAX:
+            if (r.has_max()) return r.max();
+            return std::nullopt;
           default: return std::nullopt;
         }
       };
       auto key = [](const v1::AggregateRow& r) {
-        return std::make_pair(std::vector<std::string>(r.group_values().begin(), r.group_values().end()),
-                              r.unit());
+        return std::make_pair(
+            std::vector<std::string>(r.group_values().begin(), r.group_values().end()), r.unit());
       };
       std::stable_sort(expected.begin(), expected.end(), [&](const auto& a, const auto& b) {
         if (request.order_by() == v1::AGGREGATION_UNSPECIFIED) {
@@ -430,16 +454,21 @@ TEST_F(QueryOracleTest, RandomAggregatesAgreeWithTheOracle) {
     for (size_t i = 0; i < got.size(); ++i) {
       const auto& g = got[i];
       const auto& e = expected[i];
-      SCOPED_TRACE(absl::StrCat("row ", i, ": ", e.ShortDebugString(), " got ", g.ShortDebugString()));
+      SCOPED_TRACE(
+          absl::StrCat("row ", i, ": ", e.ShortDebugString(), " got ", g.ShortDebugString()));
       ASSERT_EQ(std::vector<std::string>(g.group_values().begin(), g.group_values().end()),
                 std::vector<std::string>(e.group_values().begin(), e.group_values().end()));
       EXPECT_EQ(g.unit(), e.unit());
       EXPECT_EQ(g.count(), e.count());
       EXPECT_EQ(g.inexact_count(), e.inexact_count());
       EXPECT_EQ(g.has_sum(), e.has_sum());
-      if (g.has_sum() && e.has_sum()) EXPECT_TRUE(Near(g.sum(), e.sum()));
+      if (g.has_sum() && e.has_sum()) {
+        EXPECT_TRUE(Near(g.sum(), e.sum()));
+      }
       EXPECT_EQ(g.has_mean(), e.has_mean());
-      if (g.has_mean() && e.has_mean()) EXPECT_TRUE(Near(g.mean(), e.mean()));
+      if (g.has_mean() && e.has_mean()) {
+        EXPECT_TRUE(Near(g.mean(), e.mean()));
+      }
       EXPECT_EQ(g.has_min(), e.has_min());
       EXPECT_EQ(g.min(), e.min());
       EXPECT_EQ(g.has_max(), e.has_max());
@@ -458,8 +487,8 @@ TEST_F(QueryOracleTest, RandomAggregatesAgreeWithTheOracle) {
   EXPECT_GT(errors_expected, 10);
   EXPECT_LT(errors_expected, kQueries / 2);
   EXPECT_GT(rows_compared, 5000);
-  std::printf("aggregates: %d queries, %d refused as the oracle predicted, %d rows compared\n", kQueries,
-              errors_expected, rows_compared);
+  std::printf("aggregates: %d queries, %d refused as the oracle predicted, %d rows compared\n",
+              kQueries, errors_expected, rows_compared);
 }
 
 // A region's value for one metric in one year, as the README defines it.
@@ -488,7 +517,8 @@ TEST_F(QueryOracleTest, RandomRanksSeriesAndComparisonsAgreeWithTheOracle) {
   auto values = [&](const std::string& m, v1::QualifiedValues policy, bool include_superseded) {
     std::map<std::pair<std::string, int>, RegionValue> out;
     for (const Fact& f : s.facts) {
-      if (f.metric != m || IsChange(f) || f.target || !Kept(f, policy, include_superseded)) continue;
+      if (f.metric != m || IsChange(f) || f.target || !Kept(f, policy, include_superseded))
+        continue;
       RegionValue& v = out[{f.region, f.year}];
       const double value = ValueUnder(f, policy);
       v.sum += value;
@@ -505,11 +535,13 @@ TEST_F(QueryOracleTest, RandomRanksSeriesAndComparisonsAgreeWithTheOracle) {
     v1::MetricQueryOptions options;
     options.set_qualified_values(static_cast<v1::QualifiedValues>(rng() % 5));
     options.set_include_superseded(rng() % 4 == 0);
-    const auto by_region_year = values(metric, options.qualified_values(), options.include_superseded());
+    const auto by_region_year =
+        values(metric, options.qualified_values(), options.include_superseded());
     std::string unit;
     for (const auto& [key, v] : by_region_year) unit = *v.units.begin();
     const v1::UnitKind kind = [&] {
-      for (const Fact& f : s.facts) if (f.metric == metric && f.unit == unit) return f.kind;
+      for (const Fact& f : s.facts)
+        if (f.metric == metric && f.unit == unit) return f.kind;
       return v1::UNIT_KIND_UNSPECIFIED;
     }();
     const bool summed = !kNotAdditive.count(metric) && Additive(kind);
@@ -521,7 +553,8 @@ TEST_F(QueryOracleTest, RandomRanksSeriesAndComparisonsAgreeWithTheOracle) {
       request.set_year(2019 + rng() % 5);
       request.set_k(1 + rng() % 25);
       request.set_bottom(rng() % 2);
-      if (rng() % 3 == 0) for (const auto& p : Sample(provinces, 5, &rng)) request.add_province_codes(p);
+      if (rng() % 3 == 0)
+        for (const auto& p : Sample(provinces, 5, &rng)) request.add_province_codes(p);
       *request.mutable_options() = options;
       SCOPED_TRACE(request.ShortDebugString());
       std::vector<std::pair<double, std::string>> ranked;
@@ -588,7 +621,8 @@ TEST_F(QueryOracleTest, RandomRanksSeriesAndComparisonsAgreeWithTheOracle) {
       request.set_metric_key(metric);
       request.set_base_year(2019 + rng() % 4);
       request.set_year(request.base_year() + 1);
-      if (rng() % 2) for (const auto& p : Sample(provinces, 6, &rng)) request.add_province_codes(p);
+      if (rng() % 2)
+        for (const auto& p : Sample(provinces, 6, &rng)) request.add_province_codes(p);
       *request.mutable_options() = options;
       SCOPED_TRACE(request.ShortDebugString());
       std::map<std::string, std::pair<std::optional<double>, std::optional<double>>> expected;
@@ -614,14 +648,17 @@ TEST_F(QueryOracleTest, RandomRanksSeriesAndComparisonsAgreeWithTheOracle) {
         EXPECT_EQ(c.has_value(), e.second.has_value());
         if (e.first && e.second) {
           EXPECT_TRUE(Near(c.absolute_change(), *e.second - *e.first));
-          if (*e.first != 0) EXPECT_TRUE(Near(c.relative_change(), (*e.second - *e.first) / std::fabs(*e.first)));
+          if (*e.first != 0) {
+            EXPECT_TRUE(Near(c.relative_change(), (*e.second - *e.first) / std::fabs(*e.first)));
+          }
         }
       }
       points += response.regions_size();
     }
   }
   EXPECT_GT(points, 2000);
-  std::printf("metric queries: %d (rank, time series, compare), %d answer rows compared\n", queries, points);
+  std::printf("metric queries: %d (rank, time series, compare), %d answer rows compared\n", queries,
+              points);
 }
 
 }  // namespace

@@ -81,7 +81,8 @@ TEST(StorageSystemTest, NoAcknowledgedReportIsLostOverRepeatedSigkills) {
     for (int n = 0; !stop.load(); ++n) {
       zhibiao::v1::IngestResponse response;
       ++attempts;
-      grpc::Status status = Ingest(stub.get(), testing::SampleVariant(n), &response, absl::Seconds(5));
+      grpc::Status status =
+          Ingest(stub.get(), testing::SampleVariant(n), &response, absl::Seconds(5));
       if (status.ok()) {
         std::lock_guard<std::mutex> lock(mu);
         acknowledged[response.report_id()] = response.indicator_count();
@@ -119,7 +120,8 @@ TEST(StorageSystemTest, NoAcknowledgedReportIsLostOverRepeatedSigkills) {
     EXPECT_EQ(response.report().indicators_size(), indicators) << id;
   }
   const auto verified = Verify(storage->channel());
-  EXPECT_EQ(verified.problems(), 0) << (verified.problem_samples_size() ? verified.problem_samples(0) : "");
+  EXPECT_EQ(verified.problems(), 0)
+      << (verified.problem_samples_size() ? verified.problem_samples(0) : "");
   EXPECT_GE(verified.reports(), static_cast<int64_t>(acknowledged.size()));
 }
 
@@ -129,8 +131,8 @@ TEST(StorageSystemTest, ConcurrentDuplicateIngestionStoresEachReportOnce) {
   const std::string work = testing::MakeTempDir("dupes");
   auto storage = StartStorage(work, work + "/data", 0, "storage");
   ASSERT_NE(storage, nullptr);
-  auto ingest = ServiceProcess::Start("zhibiao-ingest", {absl::StrCat("--storage=", storage->address())},
-                                      work, "ingest");
+  auto ingest = ServiceProcess::Start(
+      "zhibiao-ingest", {absl::StrCat("--storage=", storage->address())}, work, "ingest");
   ASSERT_TRUE(ingest.ok());
   ASSERT_TRUE((*ingest)->WaitServing("zhibiao.v1.IngestService", absl::Seconds(30)).ok());
   std::mutex mu;
@@ -146,14 +148,16 @@ TEST(StorageSystemTest, ConcurrentDuplicateIngestionStoresEachReportOnce) {
       for (int k = 0; k < 100; ++k) {
         const int n = (k * 7 + c * 13) % 100;  // every client in its own order
         zhibiao::v1::IngestResponse response;
-        grpc::Status status = Ingest(stub.get(), testing::SampleVariant(n), &response, absl::Seconds(60));
+        grpc::Status status =
+            Ingest(stub.get(), testing::SampleVariant(n), &response, absl::Seconds(60));
         if (!status.ok()) {
           ++errors;
           continue;
         }
         std::lock_guard<std::mutex> lock(mu);
         ids.insert(response.report_id());
-        if (response.outcome() == zhibiao::v1::INGEST_OUTCOME_STORED) ++stored_count[response.report_id()];
+        if (response.outcome() == zhibiao::v1::INGEST_OUTCOME_STORED)
+          ++stored_count[response.report_id()];
       }
     });
   }
@@ -173,8 +177,8 @@ TEST(StorageSystemTest, DeleteReingestVerifyAndCheckpointRestore) {
   const std::string data_dir = work + "/data";
   auto storage = StartStorage(work, data_dir, 0, "storage");
   ASSERT_NE(storage, nullptr);
-  auto ingest = ServiceProcess::Start("zhibiao-ingest", {absl::StrCat("--storage=", storage->address())},
-                                      work, "ingest");
+  auto ingest = ServiceProcess::Start(
+      "zhibiao-ingest", {absl::StrCat("--storage=", storage->address())}, work, "ingest");
   ASSERT_TRUE(ingest.ok());
   ASSERT_TRUE((*ingest)->WaitServing("zhibiao.v1.IngestService", absl::Seconds(30)).ok());
   auto ingest_stub = zhibiao::v1::IngestService::NewStub((*ingest)->channel());
@@ -182,7 +186,8 @@ TEST(StorageSystemTest, DeleteReingestVerifyAndCheckpointRestore) {
   std::vector<std::string> ids;
   for (int n = 0; n < 10; ++n) {
     zhibiao::v1::IngestResponse response;
-    ASSERT_TRUE(Ingest(ingest_stub.get(), testing::SampleVariant(n), &response, absl::Seconds(30)).ok());
+    ASSERT_TRUE(
+        Ingest(ingest_stub.get(), testing::SampleVariant(n), &response, absl::Seconds(30)).ok());
     ids.push_back(response.report_id());
   }
   for (int n = 0; n < 5; ++n) {
@@ -198,7 +203,8 @@ TEST(StorageSystemTest, DeleteReingestVerifyAndCheckpointRestore) {
   EXPECT_EQ(after_delete.problems(), 0);
   for (int n = 0; n < 5; ++n) {
     zhibiao::v1::IngestResponse response;
-    ASSERT_TRUE(Ingest(ingest_stub.get(), testing::SampleVariant(n), &response, absl::Seconds(30)).ok());
+    ASSERT_TRUE(
+        Ingest(ingest_stub.get(), testing::SampleVariant(n), &response, absl::Seconds(30)).ok());
     EXPECT_EQ(response.outcome(), zhibiao::v1::INGEST_OUTCOME_STORED);
   }
   auto after_reingest = Verify(storage->channel());
@@ -239,11 +245,13 @@ TEST(StorageSystemTest, ThreeShardsRouteByRegionAndQueryMergesThem) {
   std::vector<std::unique_ptr<ServiceProcess>> shards;
   std::vector<std::string> addresses;
   for (int i = 0; i < 3; ++i) {
-    shards.push_back(StartStorage(work, absl::StrCat(work, "/shard-", i), 0, absl::StrCat("storage-", i)));
+    shards.push_back(
+        StartStorage(work, absl::StrCat(work, "/shard-", i), 0, absl::StrCat("storage-", i)));
     ASSERT_NE(shards.back(), nullptr);
     addresses.push_back(shards.back()->address());
   }
-  const std::string storage_flag = absl::StrCat("--storage=", addresses[0], ",", addresses[1], ",", addresses[2]);
+  const std::string storage_flag =
+      absl::StrCat("--storage=", addresses[0], ",", addresses[1], ",", addresses[2]);
   auto ingest = ServiceProcess::Start("zhibiao-ingest", {storage_flag}, work, "ingest");
   auto query = ServiceProcess::Start("zhibiao-query", {storage_flag}, work, "query");
   ASSERT_TRUE(ingest.ok() && query.ok());

@@ -68,14 +68,15 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(
   const std::string port_file = absl::StrCat(work_dir, "/", name, ".port");
   const std::string log = absl::StrCat(work_dir, "/", name, ".log");
   std::filesystem::remove(port_file);
-  std::vector<std::string> argv = {absl::StrCat(ZB_BINARY_DIR, "/", binary),
-                                   "--listen=127.0.0.1:0", absl::StrCat("--port_file=", port_file)};
+  std::vector<std::string> argv = {absl::StrCat(ZB_BINARY_DIR, "/", binary), "--listen=127.0.0.1:0",
+                                   absl::StrCat("--port_file=", port_file)};
   argv.insert(argv.end(), args.begin(), args.end());
   absl::StatusOr<Process> process = Process::Start(argv, log);
   if (!process.ok()) return process.status();
   absl::StatusOr<int> port = WaitForPortFile(port_file, absl::Seconds(30));
   if (!port.ok()) {
-    return absl::UnavailableError(absl::StrCat(binary, " did not start: ", port.status().message()));
+    return absl::UnavailableError(
+        absl::StrCat(binary, " did not start: ", port.status().message()));
   }
   return std::unique_ptr<ServiceProcess>(new ServiceProcess(*std::move(process), *port, log));
 }
@@ -106,8 +107,8 @@ absl::StatusOr<std::vector<std::string>> ListServicesByReflection(
   grpc::ClientContext context;
   SetTimeout(&context, absl::Seconds(5));
   grpc::CompletionQueue cq;
-  auto call = stub.PrepareCall(&context,
-                               "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto call = stub.PrepareCall(
+      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   void* tag;
   bool ok;
   auto step = [&](int expected) {
@@ -158,9 +159,12 @@ absl::StatusOr<std::vector<std::string>> ListServicesByReflection(
       if (wire != 2 || !read_varint(b, &i, &len) || i + len > b.size()) return;
       const std::string inner = b.substr(i, len);
       i += len;
-      if (depth == 0 && field == 6) walk(inner, 1);
-      else if (depth == 1 && field == 1) walk(inner, 2);
-      else if (depth == 2 && field == 1) names.push_back(inner);
+      if (depth == 0 && field == 6)
+        walk(inner, 1);
+      else if (depth == 1 && field == 1)
+        walk(inner, 2);
+      else if (depth == 2 && field == 1)
+        names.push_back(inner);
     }
   };
   walk(bytes, 0);
@@ -182,7 +186,8 @@ std::string HttpGetMetrics(int port) {
     if (::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
       char buffer[8192];
       ssize_t n;
-      while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) out.append(buffer, static_cast<size_t>(n));
+      while ((n = ::read(fd, buffer, sizeof(buffer))) > 0)
+        out.append(buffer, static_cast<size_t>(n));
     }
   }
   ::close(fd);

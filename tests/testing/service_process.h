@@ -29,9 +29,10 @@ class ServiceProcess {
  public:
   // Starts `binary` (a name in the build's bin folder) with
   // --listen=127.0.0.1:0 --port_file=... plus `args`; waits for the port.
-  static absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(
-      const std::string& binary, const std::vector<std::string>& args, const std::string& work_dir,
-      const std::string& name);
+  static absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(const std::string& binary,
+                                                               const std::vector<std::string>& args,
+                                                               const std::string& work_dir,
+                                                               const std::string& name);
 
   // Waits until grpc.health.v1 says SERVING for `service`.
   absl::Status WaitServing(const std::string& service, absl::Duration timeout);

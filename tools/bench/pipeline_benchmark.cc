@@ -19,7 +19,8 @@ namespace {
 
 const std::string& Sample() {
   static const std::string* sample = [] {
-    std::ifstream in(std::string(ZB_SOURCE_DIR) + "/tests/data/xinxiang-2021.txt", std::ios::binary);
+    std::ifstream in(std::string(ZB_SOURCE_DIR) + "/tests/data/xinxiang-2021.txt",
+                     std::ios::binary);
     return new std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }();
   return *sample;

@@ -18,8 +18,8 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,10 +43,11 @@
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
 
-ABSL_FLAG(std::string, rpc, "put",
-          "put, ingest, aggregate (grouped by region), aggregate_metric (one metric by year), rank, "
-          "timeseries, get, health (grpc.health.v1 Check: the bare cost of one gRPC call) or "
-          "http_rank (Rank as JSON through zhibiao-web; --target=http://HOST:PORT)");
+ABSL_FLAG(
+    std::string, rpc, "put",
+    "put, ingest, aggregate (grouped by region), aggregate_metric (one metric by year), rank, "
+    "timeseries, get, health (grpc.health.v1 Check: the bare cost of one gRPC call) or "
+    "http_rank (Rank as JSON through zhibiao-web; --target=http://HOST:PORT)");
 ABSL_FLAG(std::string, target, "127.0.0.1:7410", "service address");
 ABSL_FLAG(int, concurrency, 16, "calls in flight (closed loop); with --rate, the most in flight");
 ABSL_FLAG(double, rate, 0, "calls per second (open loop); 0 for closed loop");
@@ -59,15 +60,18 @@ ABSL_FLAG(bool, blocking, false,
           "client (psql) calls: the latency of a sequential client without the async "
           "machinery's thread hand-over; needs --concurrency=1 and no --rate");
 ABSL_FLAG(int, timeout_ms, 10000, "deadline of each call");
-ABSL_FLAG(std::string, corpus_dir, "",
-          "ingest: send every file of this folder once (e.g. from zhibiao-gencorpus) instead of variants "
-          "of --sample; the run ends when all are sent");
-ABSL_FLAG(std::string, metric, "enforcement.cases", "aggregate_metric, rank, timeseries: metric key");
+ABSL_FLAG(
+    std::string, corpus_dir, "",
+    "ingest: send every file of this folder once (e.g. from zhibiao-gencorpus) instead of variants "
+    "of --sample; the run ends when all are sent");
+ABSL_FLAG(std::string, metric, "enforcement.cases",
+          "aggregate_metric, rank, timeseries: metric key");
 ABSL_FLAG(int, year, 2021, "rank: year");
 ABSL_FLAG(int, k, 10, "rank: how many regions");
 ABSL_FLAG(std::string, region_codes, "",
           "timeseries: comma-separated region codes, one per call in turn");
-ABSL_FLAG(std::string, figures, "", "rank, http_rank: MetricFigures name (METRIC_FIGURES_TARGET_CHANGES)");
+ABSL_FLAG(std::string, figures, "",
+          "rank, http_rank: MetricFigures name (METRIC_FIGURES_TARGET_CHANGES)");
 ABSL_FLAG(std::string, unit, "", "rank, http_rank: the base unit to rank by");
 
 namespace {
@@ -92,7 +96,8 @@ class HttpWorkers {
           std::function<void(httplib::Client*)> job;
           {
             absl::MutexLock lock(&mu_);
-            mu_.Await(absl::Condition(+[](HttpWorkers* w) { return w->stop_ || !w->jobs_.empty(); }, this));
+            mu_.Await(absl::Condition(
+                +[](HttpWorkers* w) { return w->stop_ || !w->jobs_.empty(); }, this));
             if (jobs_.empty()) return;
             job = std::move(jobs_.front());
             jobs_.erase(jobs_.begin());
@@ -109,16 +114,19 @@ class HttpWorkers {
     }
     for (auto& t : threads_) t.join();
   }
-  void Post(const std::string& path, const std::string& body, std::function<void(grpc::Status)> done) {
+  void Post(const std::string& path, const std::string& body,
+            std::function<void(grpc::Status)> done) {
     absl::MutexLock lock(&mu_);
     jobs_.push_back([path, body, done](httplib::Client* client) {
       httplib::Result r = client->Post(path.c_str(), body, "application/json");
       // The server closed the kept-alive connection (after its request limit):
       // a browser sends the request again on a new one, and so does this.
       if (!r) r = client->Post(path.c_str(), body, "application/json");
-      if (!r) return done(grpc::Status(grpc::StatusCode::UNAVAILABLE, httplib::to_string(r.error())));
+      if (!r)
+        return done(grpc::Status(grpc::StatusCode::UNAVAILABLE, httplib::to_string(r.error())));
       if (r->status != 200) {
-        return done(grpc::Status(grpc::StatusCode::UNKNOWN, absl::StrCat("HTTP ", r->status, ": ", r->body)));
+        return done(grpc::Status(grpc::StatusCode::UNKNOWN,
+                                 absl::StrCat("HTTP ", r->status, ": ", r->body)));
       }
       done(grpc::Status::OK);
     });
@@ -136,7 +144,8 @@ class Load {
   Load() {
     rpc_ = absl::GetFlag(FLAGS_rpc);
     if (rpc_ == "http_rank") {
-      http_ = std::make_unique<HttpWorkers>(absl::GetFlag(FLAGS_target), std::max(1, absl::GetFlag(FLAGS_concurrency)));
+      http_ = std::make_unique<HttpWorkers>(absl::GetFlag(FLAGS_target),
+                                            std::max(1, absl::GetFlag(FLAGS_concurrency)));
       http_body_ = absl::StrCat(R"({"metricKey":")", absl::GetFlag(FLAGS_metric), R"(","year":)",
                                 absl::GetFlag(FLAGS_year), R"(,"k":)", absl::GetFlag(FLAGS_k),
                                 R"(,"options":{"figures":")",
@@ -175,7 +184,8 @@ class Load {
       }
       std::sort(corpus_files_.begin(), corpus_files_.end());
     }
-    for (absl::string_view code : absl::StrSplit(absl::GetFlag(FLAGS_region_codes), ',', absl::SkipEmpty())) {
+    for (absl::string_view code :
+         absl::StrSplit(absl::GetFlag(FLAGS_region_codes), ',', absl::SkipEmpty())) {
       region_codes_.emplace_back(code);
     }
   }
@@ -186,10 +196,13 @@ class Load {
   }
 
   bool Valid(std::string* why) const {
-    static const std::set<std::string> kRpcs = {"put", "ingest", "aggregate", "aggregate_metric",
-                                                "rank", "timeseries", "get", "health", "http_rank"};
+    static const std::set<std::string> kRpcs = {
+        "put",        "ingest", "aggregate", "aggregate_metric", "rank",
+        "timeseries", "get",    "health",    "http_rank"};
     if (!kRpcs.count(rpc_)) {
-      *why = "--rpc must be put, ingest, aggregate, aggregate_metric, rank, timeseries, get, health or http_rank";
+      *why =
+          "--rpc must be put, ingest, aggregate, aggregate_metric, rank, timeseries, get, health "
+          "or http_rank";
       return false;
     }
     if (rpc_ == "timeseries" && region_codes_.empty()) {
@@ -228,7 +241,8 @@ class Load {
       zhibiao::v1::Report* report = request->mutable_report();
       *report = template_report_;
       zhibiao::v1::Section* last = report->mutable_sections(report->sections_size() - 1);
-      last->set_text(absl::StrFormat("%s\n%016x%016x", last->text(), run_id_, static_cast<uint64_t>(n)));
+      last->set_text(
+          absl::StrFormat("%s\n%016x%016x", last->text(), run_id_, static_cast<uint64_t>(n)));
       const std::string id = zb::pipeline::ReportIdOf(*report);
       report->mutable_meta()->set_report_id(id);
       for (auto& indicator : *report->mutable_indicators()) {
@@ -237,8 +251,9 @@ class Load {
       }
       auto response = std::make_shared<zhibiao::v1::PutReportResponse>();
       if (blocking_) return done(storage_[c]->PutReport(context.get(), *request, response.get()));
-      storage_[c]->async()->PutReport(context.get(), request.get(), response.get(),
-                                      [context, request, response, done](grpc::Status s) { done(s); });
+      storage_[c]->async()->PutReport(
+          context.get(), request.get(), response.get(),
+          [context, request, response, done](grpc::Status s) { done(s); });
     } else if (rpc_ == "ingest") {
       auto request = std::make_shared<zhibiao::v1::IngestRequest>();
       if (!corpus_files_.empty()) {
@@ -246,8 +261,8 @@ class Load {
         request->set_source_name(corpus_files_[n]);
       } else {
         // Sample-sized reports of 24 cities, so they spread over the shards.
-        request->set_content(
-            zb::corpus::SampleVariant(sample_, n + static_cast<int64_t>(run_id_ % 1000000) * 1000000));
+        request->set_content(zb::corpus::SampleVariant(
+            sample_, n + static_cast<int64_t>(run_id_ % 1000000) * 1000000));
       }
       auto response = std::make_shared<zhibiao::v1::IngestResponse>();
       if (blocking_) return done(ingest_[c]->Ingest(context.get(), *request, response.get()));
@@ -264,8 +279,9 @@ class Load {
       request->set_split_by_unit(true);
       auto response = std::make_shared<zhibiao::v1::AggregateResponse>();
       if (blocking_) return done(query_[c]->Aggregate(context.get(), *request, response.get()));
-      query_[c]->async()->Aggregate(context.get(), request.get(), response.get(),
-                                    [context, request, response, done](grpc::Status s) { done(s); });
+      query_[c]->async()->Aggregate(
+          context.get(), request.get(), response.get(),
+          [context, request, response, done](grpc::Status s) { done(s); });
     } else if (rpc_ == "rank") {
       auto request = std::make_shared<zhibiao::v1::RankRequest>();
       request->set_metric_key(absl::GetFlag(FLAGS_metric));
@@ -286,8 +302,9 @@ class Load {
       request->set_region_code(region_codes_[static_cast<size_t>(n) % region_codes_.size()]);
       auto response = std::make_shared<zhibiao::v1::TimeSeriesResponse>();
       if (blocking_) return done(query_[c]->TimeSeries(context.get(), *request, response.get()));
-      query_[c]->async()->TimeSeries(context.get(), request.get(), response.get(),
-                                     [context, request, response, done](grpc::Status s) { done(s); });
+      query_[c]->async()->TimeSeries(
+          context.get(), request.get(), response.get(),
+          [context, request, response, done](grpc::Status s) { done(s); });
     } else if (rpc_ == "health") {
       auto request = std::make_shared<grpc::health::v1::HealthCheckRequest>();
       auto response = std::make_shared<grpc::health::v1::HealthCheckResponse>();
@@ -299,8 +316,9 @@ class Load {
       request->set_report_id(absl::GetFlag(FLAGS_report_id));
       auto response = std::make_shared<zhibiao::v1::GetReportResponse>();
       if (blocking_) return done(query_[c]->GetReport(context.get(), *request, response.get()));
-      query_[c]->async()->GetReport(context.get(), request.get(), response.get(),
-                                    [context, request, response, done](grpc::Status s) { done(s); });
+      query_[c]->async()->GetReport(
+          context.get(), request.get(), response.get(),
+          [context, request, response, done](grpc::Status s) { done(s); });
     }
   }
 
@@ -324,7 +342,8 @@ class Load {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("zhibiao-load: drive a zhibiao RPC and print throughput and latency");
+  absl::SetProgramUsageMessage(
+      "zhibiao-load: drive a zhibiao RPC and print throughput and latency");
   absl::ParseCommandLine(argc, argv);
   Load load;
   std::string why;
@@ -355,8 +374,10 @@ int main(int argc, char** argv) {
       const double ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
       {
         absl::MutexLock lock(&mu);
-        if (status.ok()) latencies_ms.push_back(ms);
-        else ++errors[static_cast<int>(status.error_code())];
+        if (status.ok())
+          latencies_ms.push_back(ms);
+        else
+          ++errors[static_cast<int>(status.error_code())];
       }
       --in_flight;
       // Closed loop: every finished call starts the next until the end
@@ -391,8 +412,9 @@ int main(int argc, char** argv) {
       issue();
     }
     stopping = true;
-    if (dropped > 0) std::printf("dropped %lld calls: %d already in flight\n",
-                                 static_cast<long long>(dropped), concurrency);
+    if (dropped > 0)
+      std::printf("dropped %lld calls: %d already in flight\n", static_cast<long long>(dropped),
+                  concurrency);
   }
   const absl::Time wait_until = absl::Now() + absl::Seconds(30);
   while (in_flight.load() > 0 && absl::Now() < wait_until) absl::SleepFor(absl::Milliseconds(5));
@@ -402,7 +424,8 @@ int main(int argc, char** argv) {
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto pct = [&](double p) {
     if (latencies_ms.empty()) return 0.0;
-    const size_t i = std::min(latencies_ms.size() - 1, static_cast<size_t>(p * latencies_ms.size()));
+    const size_t i =
+        std::min(latencies_ms.size() - 1, static_cast<size_t>(p * latencies_ms.size()));
     return latencies_ms[i];
   };
   int64_t failed = 0;
@@ -414,8 +437,8 @@ int main(int argc, char** argv) {
                          : absl::StrFormat("concurrency=%d", concurrency).c_str());
   std::printf("ok=%zu failed=%lld in %.2fs: %.1f calls/s\n", latencies_ms.size(),
               static_cast<long long>(failed), seconds, latencies_ms.size() / seconds);
-  std::printf("latency ms: p50=%.3f p90=%.3f p99=%.3f max=%.3f\n", pct(0.50), pct(0.90),
-              pct(0.99), latencies_ms.empty() ? 0.0 : latencies_ms.back());
+  std::printf("latency ms: p50=%.3f p90=%.3f p99=%.3f max=%.3f\n", pct(0.50), pct(0.90), pct(0.99),
+              latencies_ms.empty() ? 0.0 : latencies_ms.back());
   for (const auto& [code, count] : errors) {
     std::printf("errors with code %d: %lld\n", code, static_cast<long long>(count));
   }

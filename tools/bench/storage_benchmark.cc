@@ -104,7 +104,8 @@ void BM_AggregateByRegion(benchmark::State& state) {
 }
 BENCHMARK(BM_AggregateByRegion)->Unit(benchmark::kMillisecond)->MinTime(3);
 
-// The same aggregation by a RocksDB scan (every report alike; the reference the index is tested against).
+// The same aggregation by a RocksDB scan (every report alike; the reference the index is tested
+// against).
 void BM_AggregateByRegionScan(benchmark::State& state) {
   auto* store = MillionIndicators::Get().store();
   google::protobuf::RepeatedField<int> group_by;

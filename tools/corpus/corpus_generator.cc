@@ -26,64 +26,186 @@ struct MetricSpec {
   std::string unit_written;  // as it follows the number: 件, 万件, %, 个工作日
   std::string unit;          // base unit
   UnitKind kind;
-  double scale;              // 10000 for 万件 / 万元
-  double min, max;           // of the number as written
-  int decimals;              // of the number as written
-  bool inexact_allowed;      // approximate, at-least and range forms
-  int section;               // top-level section it is written in
+  double scale;                    // 10000 for 万件 / 万元
+  double min, max;                 // of the number as written
+  int decimals;                    // of the number as written
+  bool inexact_allowed;            // approximate, at-least and range forms
+  int section;                     // top-level section it is written in
   std::vector<std::string> forms;  // sentences; {v} is the figure
 };
 
 const std::vector<MetricSpec>& Specs() {
   static const auto* specs = new std::vector<MetricSpec>{
-      {"training.participants", "人次", "人次", zhibiao::v1::UNIT_KIND_COUNT, 1, 800, 60000, 0, true, 0,
+      {"training.participants",
+       "人次",
+       "人次",
+       zhibiao::v1::UNIT_KIND_COUNT,
+       1,
+       800,
+       60000,
+       0,
+       true,
+       0,
        {"全年累计参加法治培训{v}", "各级领导干部和执法人员参训{v}"}},
-      {"training.exam_takers", "人", "人", zhibiao::v1::UNIT_KIND_COUNT, 1, 300, 20000, 0, true, 0,
+      {"training.exam_takers",
+       "人",
+       "人",
+       zhibiao::v1::UNIT_KIND_COUNT,
+       1,
+       300,
+       20000,
+       0,
+       true,
+       0,
        {"组织国家工作人员参加学法考试{v}", "参加法律知识考试的工作人员共{v}"}},
-      {"training.exam_pass_rate", "%", "%", zhibiao::v1::UNIT_KIND_PERCENT, 1, 85, 100, 1, false, 0,
+      {"training.exam_pass_rate",
+       "%",
+       "%",
+       zhibiao::v1::UNIT_KIND_PERCENT,
+       1,
+       85,
+       100,
+       1,
+       false,
+       0,
        {"学法考试合格率达{v}", "法律知识考试通过率为{v}"}},
-      {"gov_services.transactions", "万件", "件", zhibiao::v1::UNIT_KIND_COUNT, 10000, 1, 300, 2, true, 1,
+      {"gov_services.transactions",
+       "万件",
+       "件",
+       zhibiao::v1::UNIT_KIND_COUNT,
+       10000,
+       1,
+       300,
+       2,
+       true,
+       1,
        {"政务服务中心全年受理办件{v}", "各级政务服务窗口全年办理业务{v}"}},
-      {"gov_services.on_time_rate", "%", "%", zhibiao::v1::UNIT_KIND_PERCENT, 1, 90, 100, 1, false, 1,
+      {"gov_services.on_time_rate",
+       "%",
+       "%",
+       zhibiao::v1::UNIT_KIND_PERCENT,
+       1,
+       90,
+       100,
+       1,
+       false,
+       1,
        {"政务服务办件按时办结率达{v}", "审批服务事项按期办结率为{v}"}},
-      {"gov_services.online_rate", "%", "%", zhibiao::v1::UNIT_KIND_PERCENT, 1, 70, 100, 1, false, 1,
+      {"gov_services.online_rate",
+       "%",
+       "%",
+       zhibiao::v1::UNIT_KIND_PERCENT,
+       1,
+       70,
+       100,
+       1,
+       false,
+       1,
        {"政务服务事项网上可办率达到{v}", "依申请政务服务事项网办率达{v}"}},
-      {"business_env.startup_time", "个工作日", "工作日", zhibiao::v1::UNIT_KIND_DURATION, 1, 1, 5, 0, false, 1,
+      {"business_env.startup_time",
+       "个工作日",
+       "工作日",
+       zhibiao::v1::UNIT_KIND_DURATION,
+       1,
+       1,
+       5,
+       0,
+       false,
+       1,
        {"企业开办时间压缩至{v}", "开办企业全流程时间压缩至{v}"}},
-      {"rulemaking.normative_docs_filed", "件", "件", zhibiao::v1::UNIT_KIND_COUNT, 1, 5, 120, 0, true, 2,
+      {"rulemaking.normative_docs_filed",
+       "件",
+       "件",
+       zhibiao::v1::UNIT_KIND_COUNT,
+       1,
+       5,
+       120,
+       0,
+       true,
+       2,
        {"向上级机关报送备案规范性文件{v}", "全年依法报备规范性文件{v}"}},
-      {"decision_making.legality_reviews", "件", "件", zhibiao::v1::UNIT_KIND_COUNT, 1, 20, 900, 0, true, 2,
+      {"decision_making.legality_reviews",
+       "件",
+       "件",
+       zhibiao::v1::UNIT_KIND_COUNT,
+       1,
+       20,
+       900,
+       0,
+       true,
+       2,
        {"对重大行政决策和各类文件开展合法性审查{v}", "全年合法性审核各类文件{v}"}},
-      {"decision_making.legal_counsels", "名", "名", zhibiao::v1::UNIT_KIND_COUNT, 1, 10, 400, 0, true, 2,
+      {"decision_making.legal_counsels",
+       "名",
+       "名",
+       zhibiao::v1::UNIT_KIND_COUNT,
+       1,
+       10,
+       400,
+       0,
+       true,
+       2,
        {"全市各级政府聘请法律顾问{v}", "政府部门共聘任法律顾问{v}"}},
-      {"enforcement.cases", "件", "件", zhibiao::v1::UNIT_KIND_COUNT, 1, 300, 30000, 0, true, 3,
+      {"enforcement.cases",
+       "件",
+       "件",
+       zhibiao::v1::UNIT_KIND_COUNT,
+       1,
+       300,
+       30000,
+       0,
+       true,
+       3,
        {"全年查办行政执法案件{v}", "各级行政执法机关共办理执法案件{v}"}},
-      {"enforcement.fines", "万元", "元", zhibiao::v1::UNIT_KIND_CURRENCY_CNY, 10000, 10, 9000, 2, true, 3,
+      {"enforcement.fines",
+       "万元",
+       "元",
+       zhibiao::v1::UNIT_KIND_CURRENCY_CNY,
+       10000,
+       10,
+       9000,
+       2,
+       true,
+       3,
        {"全年收缴罚没款{v}", "依法收缴罚没金额{v}"}},
-      {"admin_litigation.head_appearance_rate", "%", "%", zhibiao::v1::UNIT_KIND_PERCENT, 1, 60, 100, 1, false, 4,
+      {"admin_litigation.head_appearance_rate",
+       "%",
+       "%",
+       zhibiao::v1::UNIT_KIND_PERCENT,
+       1,
+       60,
+       100,
+       1,
+       false,
+       4,
        {"行政机关负责人出庭应诉率达{v}", "全年行政机关负责人出庭应诉率为{v}"}},
   };
   return *specs;
 }
 
 const std::vector<std::string>& Headings() {
-  static const auto* headings = new std::vector<std::string>{
-      "深入学习贯彻习近平法治思想，加强法治政府建设组织领导", "依法全面履行政府职能，持续优化法治化营商环境",
-      "健全依法行政制度体系，推进科学民主依法决策", "严格规范公正文明执法，全面提升执法质量",
-      "强化行政权力监督，依法有效化解社会矛盾纠纷", "存在的不足和下一步工作打算"};
+  static const auto* headings =
+      new std::vector<std::string>{"深入学习贯彻习近平法治思想，加强法治政府建设组织领导",
+                                   "依法全面履行政府职能，持续优化法治化营商环境",
+                                   "健全依法行政制度体系，推进科学民主依法决策",
+                                   "严格规范公正文明执法，全面提升执法质量",
+                                   "强化行政权力监督，依法有效化解社会矛盾纠纷",
+                                   "存在的不足和下一步工作打算"};
   return *headings;
 }
 
 const std::vector<std::string>& SubHeadings() {
-  static const auto* subs = new std::vector<std::string>{
-      "压实工作责任", "强化制度保障", "注重能力建设", "狠抓工作落实", "坚持问题导向", "完善工作机制"};
+  static const auto* subs =
+      new std::vector<std::string>{"压实工作责任", "强化制度保障", "注重能力建设",
+                                   "狠抓工作落实", "坚持问题导向", "完善工作机制"};
   return *subs;
 }
 
 // Sentences without a figure: the prose between figures.
 const std::vector<std::string>& Filler() {
   static const auto* filler = new std::vector<std::string>{
-      "坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实党中央关于法治政府建设的决策部署。",
+      "坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实党中央关于法治政府建设的决策部署"
+      "。",
       "主要负责人切实履行推进法治建设第一责任人职责，把法治政府建设摆在全局工作的重要位置。",
       "持续深化放管服改革，推动政务服务标准化、规范化、便利化。",
       "坚持把公众参与、专家论证、风险评估、合法性审查和集体讨论决定作为重大行政决策法定程序。",
@@ -123,7 +245,8 @@ double Round(double v, int decimals) {
 double WrittenValue(const std::string& digits, double scale) {
   double value = 0;
   const int exponent = static_cast<int>(std::lround(std::log10(scale)));
-  if (!absl::SimpleAtod(absl::StrCat(digits, "e", exponent), &value)) return std::stod(digits) * scale;
+  if (!absl::SimpleAtod(absl::StrCat(digits, "e", exponent), &value))
+    return std::stod(digits) * scale;
   return value;
 }
 
@@ -135,7 +258,9 @@ class Writer {
   double Real(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng_); }
   bool Chance(double p) { return Real(0, 1) < p; }
   template <typename T>
-  const T& Pick(const std::vector<T>& v) { return v[Uniform(0, static_cast<int>(v.size()) - 1)]; }
+  const T& Pick(const std::vector<T>& v) {
+    return v[Uniform(0, static_cast<int>(v.size()) - 1)];
+  }
 
   // A figure of `spec` and its text; `force_exact` for targets and weights.
   std::pair<TrueFigure, std::string> Figure(const MetricSpec& spec, bool force_exact) {
@@ -231,7 +356,8 @@ std::string RenderText(const Body& body, int style) {
       if (style == 1) {
         absl::StrAppend(&out, m, ".", subs[k].first, "。", subs[k].second, "\n");
       } else {
-        absl::StrAppend(&out, "（", ChineseOrdinal(m), "）", subs[k].first, "。", subs[k].second, "\n");
+        absl::StrAppend(&out, "（", ChineseOrdinal(m), "）", subs[k].first, "。", subs[k].second,
+                        "\n");
       }
     }
   }
@@ -243,7 +369,8 @@ std::string RenderHtml(const Body& body) {
   std::string out = absl::StrCat(
       "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>", HtmlEscape(body.title),
       "</title></head><body><div class=\"nav\">首页 &gt; 政务公开 &gt; 法治政府建设</div>"
-      "<div class=\"article\"><h1>", HtmlEscape(body.title), "</h1><p>", HtmlEscape(body.preamble), "</p>");
+      "<div class=\"article\"><h1>",
+      HtmlEscape(body.title), "</h1><p>", HtmlEscape(body.preamble), "</p>");
   for (size_t i = 0; i < body.sections.size(); ++i) {
     absl::StrAppend(&out, "<p><strong>", ChineseOrdinal(static_cast<int>(i) + 1), "、",
                     HtmlEscape(body.sections[i].first), "</strong></p>");
@@ -255,7 +382,8 @@ std::string RenderHtml(const Body& body) {
   }
   absl::StrAppend(&out, "<p style=\"text-align:right\">", HtmlEscape(body.signature), "</p>",
                   "<p style=\"text-align:right\">", HtmlEscape(body.date_line), "</p></div>",
-                  "<div class=\"footer\">主办单位：", HtmlEscape(body.signature), "办公室</div></body></html>");
+                  "<div class=\"footer\">主办单位：", HtmlEscape(body.signature),
+                  "办公室</div></body></html>");
   return out;
 }
 
@@ -306,9 +434,11 @@ std::vector<GeneratedReport> GenerateCorpus(const CorpusOptions& options) {
         Body body;
         const std::string issuer = absl::StrCat(region.name(), "人民政府");
         const int title_form = w.Uniform(0, 2);
-        body.title = title_form == 0   ? absl::StrCat(issuer, "关于", year, "年法治政府建设情况的报告")
-                     : title_form == 1 ? absl::StrCat(region.name(), year, "年法治政府建设情况报告")
-                                       : absl::StrCat(issuer, "关于", year, "年度法治政府建设工作情况的报告");
+        body.title = title_form == 0
+                         ? absl::StrCat(issuer, "关于", year, "年法治政府建设情况的报告")
+                     : title_form == 1
+                         ? absl::StrCat(region.name(), year, "年法治政府建设情况报告")
+                         : absl::StrCat(issuer, "关于", year, "年度法治政府建设工作情况的报告");
         if (r.is_revision) body.title += "（修订）";
         body.preamble = absl::StrCat(year, "年，", w.Pick(Filler()), w.Pick(Filler()));
         body.signature = issuer;
@@ -327,19 +457,25 @@ std::vector<GeneratedReport> GenerateCorpus(const CorpusOptions& options) {
           if (version == 1 && previous.count(spec.key) && w.Chance(0.5)) {
             fig = previous[spec.key];  // restated unchanged
           } else {
-            fig = w.Figure(spec, spec.key == "training.exam_takers" || spec.key == "gov_services.transactions");
+            fig = w.Figure(spec, spec.key == "training.exam_takers" ||
+                                     spec.key == "gov_services.transactions");
           }
           previous[spec.key] = fig;
           auto& subs = body.sections[spec.section].second;
           auto& paragraph = subs[w.Uniform(0, static_cast<int>(subs.size()) - 1)].second;
-          absl::StrAppend(&paragraph, absl::StrReplaceAll(w.Pick(spec.forms), {{"{v}", fig.second}}));
+          absl::StrAppend(&paragraph,
+                          absl::StrReplaceAll(w.Pick(spec.forms), {{"{v}", fig.second}}));
           r.figures.push_back(fig.first);
           // Flows sometimes come with their change on the year before, which
           // the extractor files under the same metric as a change in percent.
-          if ((spec.kind == zhibiao::v1::UNIT_KIND_COUNT || spec.kind == zhibiao::v1::UNIT_KIND_CURRENCY_CNY) && (spec.section == 1 || spec.section == 3) && w.Chance(0.4)) {
+          if ((spec.kind == zhibiao::v1::UNIT_KIND_COUNT ||
+               spec.kind == zhibiao::v1::UNIT_KIND_CURRENCY_CNY) &&
+              (spec.section == 1 || spec.section == 3) && w.Chance(0.4)) {
             static const std::vector<std::pair<std::string, zhibiao::v1::Change>> kChanges = {
-                {"同比增长", zhibiao::v1::CHANGE_INCREASE}, {"较上年增长", zhibiao::v1::CHANGE_INCREASE},
-                {"同比下降", zhibiao::v1::CHANGE_DECREASE}, {"比上年减少", zhibiao::v1::CHANGE_DECREASE}};
+                {"同比增长", zhibiao::v1::CHANGE_INCREASE},
+                {"较上年增长", zhibiao::v1::CHANGE_INCREASE},
+                {"同比下降", zhibiao::v1::CHANGE_DECREASE},
+                {"比上年减少", zhibiao::v1::CHANGE_DECREASE}};
             const auto& [words, direction] = w.Pick(kChanges);
             TrueFigure change;
             change.metric_key = spec.key;
@@ -358,12 +494,13 @@ std::vector<GeneratedReport> GenerateCorpus(const CorpusOptions& options) {
           const MetricSpec& online = Specs()[5];
           auto [fig, text] = w.Figure(online, true);
           fig.is_target = true;
-          absl::StrAppend(&body.sections.back().second.back().second, "下一步，力争政务服务事项网上可办率达到",
-                          text, "。");
+          absl::StrAppend(&body.sections.back().second.back().second,
+                          "下一步，力争政务服务事项网上可办率达到", text, "。");
           r.figures.push_back(fig);
         }
         const int format = options.only_text ? 0 : w.Uniform(0, 9);
-        const std::string stem = absl::StrCat(region.code(), "-", year, r.is_revision ? "-revised" : "");
+        const std::string stem =
+            absl::StrCat(region.code(), "-", year, r.is_revision ? "-revised" : "");
         if (format <= 5) {
           r.format = zhibiao::v1::DOCUMENT_FORMAT_TEXT;
           r.encoding = "UTF-8";
@@ -389,15 +526,18 @@ std::vector<GeneratedReport> GenerateCorpus(const CorpusOptions& options) {
 
 std::string TruthTsv(const std::vector<GeneratedReport>& reports) {
   std::string out =
-      "# file\tregion\tprovince\tyear\tpublished\trevision\tmetric\tvalue\tlow\thigh\tunit\tkind\tqualifier"
+      "# "
+      "file\tregion\tprovince\tyear\tpublished\trevision\tmetric\tvalue\tlow\thigh\tunit\tkind\tqua"
+      "lifier"
       "\tchange\ttarget\n";
   for (const GeneratedReport& r : reports) {
     for (const TrueFigure& f : r.figures) {
-      absl::StrAppend(&out, r.file_name, "\t", r.region_code, "\t", r.province_code, "\t", r.year, "\t",
-                      r.published_date, "\t", r.is_revision ? 1 : 0, "\t", f.metric_key, "\t",
-                      absl::StrFormat("%.10g\t%.10g\t%.10g", f.value, f.low, f.high), "\t", f.unit, "\t",
-                      zhibiao::v1::UnitKind_Name(f.kind), "\t", zhibiao::v1::Qualifier_Name(f.qualifier),
-                      "\t", zhibiao::v1::Change_Name(f.change), "\t", f.is_target ? 1 : 0, "\n");
+      absl::StrAppend(&out, r.file_name, "\t", r.region_code, "\t", r.province_code, "\t", r.year,
+                      "\t", r.published_date, "\t", r.is_revision ? 1 : 0, "\t", f.metric_key, "\t",
+                      absl::StrFormat("%.10g\t%.10g\t%.10g", f.value, f.low, f.high), "\t", f.unit,
+                      "\t", zhibiao::v1::UnitKind_Name(f.kind), "\t",
+                      zhibiao::v1::Qualifier_Name(f.qualifier), "\t",
+                      zhibiao::v1::Change_Name(f.change), "\t", f.is_target ? 1 : 0, "\n");
     }
   }
   return out;

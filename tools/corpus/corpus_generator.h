@@ -36,7 +36,7 @@ struct GeneratedReport {
   std::string file_name;  // "410700-2021.txt", "410700-2021-revised.html"
   std::string bytes;      // the document as a client sends it
   zhibiao::v1::DocumentFormat format = zhibiao::v1::DOCUMENT_FORMAT_TEXT;
-  std::string encoding;   // "UTF-8" or "GB18030"
+  std::string encoding;  // "UTF-8" or "GB18030"
   std::string region_code;
   std::string region_name;
   std::string province_code;
@@ -53,7 +53,7 @@ struct CorpusOptions {
   double revision_share = 0.08;  // region-years that also get a revised report
   double figure_share = 0.8;     // chance that a report states a given metric
   uint64_t seed = 1;
-  bool only_text = false;     // UTF-8 text only (fast loads for benchmarks)
+  bool only_text = false;  // UTF-8 text only (fast loads for benchmarks)
 };
 
 std::vector<GeneratedReport> GenerateCorpus(const CorpusOptions& options);

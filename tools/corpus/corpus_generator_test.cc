@@ -40,15 +40,16 @@ TEST(CorpusGeneratorTest, PipelineExtractsExactlyTheTrueFigures) {
     EXPECT_EQ(built->meta().published_date(), r.published_date);
     std::vector<std::string> want, got;
     for (const TrueFigure& f : r.figures) {
-      want.push_back(Describe(f.metric_key, f.value, f.low, f.high, f.unit, f.qualifier, f.change, f.is_target));
+      want.push_back(Describe(f.metric_key, f.value, f.low, f.high, f.unit, f.qualifier, f.change,
+                              f.is_target));
       inexact += f.qualifier != zhibiao::v1::QUALIFIER_EXACT;
       targets += f.is_target;
       changes += f.change != zhibiao::v1::CHANGE_NONE;
     }
     for (const auto& ind : built->indicators()) {
       const auto& q = ind.quantity();
-      got.push_back(Describe(ind.metric_key(), q.value(), q.low(), q.high(), q.unit(), q.qualifier(),
-                             ind.change(), ind.is_target()));
+      got.push_back(Describe(ind.metric_key(), q.value(), q.low(), q.high(), q.unit(),
+                             q.qualifier(), ind.change(), ind.is_target()));
     }
     std::sort(want.begin(), want.end());
     std::sort(got.begin(), got.end());

@@ -21,7 +21,8 @@ ABSL_FLAG(bool, only_text, false, "UTF-8 text only");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "zhibiao-gencorpus --out=DIR [--regions=N --years=M --seed=S]: synthetic reports with their true "
+      "zhibiao-gencorpus --out=DIR [--regions=N --years=M --seed=S]: synthetic reports with their "
+      "true "
       "figures in DIR/truth.tsv");
   absl::ParseCommandLine(argc, argv);
   const std::string out = absl::GetFlag(FLAGS_out);
@@ -40,7 +41,8 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
   if (ec) {
-    std::fprintf(stderr, "zhibiao-gencorpus: cannot create %s: %s\n", out.c_str(), ec.message().c_str());
+    std::fprintf(stderr, "zhibiao-gencorpus: cannot create %s: %s\n", out.c_str(),
+                 ec.message().c_str());
     return 1;
   }
   auto write = [&](const std::string& name, const std::string& bytes) {

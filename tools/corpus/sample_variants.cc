@@ -25,10 +25,10 @@ constexpr int64_t kCityCount = sizeof(kCities) / sizeof(kCities[0]);
 std::string SampleVariant(const std::string& sample, int64_t n) {
   const City& city = kCities[n % kCityCount];
   const int64_t year = 2018 + (n / kCityCount) % 6;
-  std::string text = absl::StrReplaceAll(
-      sample, {{"新乡市人民政府", absl::StrCat(city.name, "人民政府")},
-               {"关于2021年", absl::StrCat("关于", year, "年")},
-               {"2022年2月25日", absl::StrCat(year + 1, "年2月25日")}});
+  std::string text =
+      absl::StrReplaceAll(sample, {{"新乡市人民政府", absl::StrCat(city.name, "人民政府")},
+                                   {"关于2021年", absl::StrCat("关于", year, "年")},
+                                   {"2022年2月25日", absl::StrCat(year + 1, "年2月25日")}});
   // A numbered sentence in the preamble makes every variant a distinct report.
   const size_t first_line = text.find('\n');
   text.insert(first_line + 1, absl::StrCat("本报告为测试变体第", n, "号。\n"));

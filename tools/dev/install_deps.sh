@@ -10,10 +10,11 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libicu-dev libgumbo-dev libpoppler-cpp-dev libzip-dev libxml2-dev libssl-dev
   prometheus-cpp-dev libcpp-httplib-dev libxlsxwriter-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format clang-tidy
   python3-grpcio python3-protobuf python3-pandas python3-pytest python3-openpyxl python3-tqdm
   chromium fonts-wqy-microhei tmux
 )
+# clang-format and clang-tidy: tools/dev/check.sh (CI checks the layout).
 # chromium and its CJK font: the web dashboard's browser tests (tests/web); tmux:
 # the CLI's terminal test (a progress line and bars in a real pane).
 # The Node client example, ECharts (compiled into zhibiao-web) and the browser

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("%s", zb::score::FormatScore(zb::score::ScoreReport(*report, *gold),
-                                            absl::GetFlag(FLAGS_details)).c_str());
+                                           absl::GetFlag(FLAGS_details))
+                        .c_str());
   return 0;
 }

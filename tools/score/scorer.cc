@@ -4,9 +4,9 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <iterator>
-#include <cmath>
 #include <map>
 #include <set>
 
@@ -151,7 +151,8 @@ absl::StatusOr<Gold> ParseGold(absl::string_view jsonl) {
 
 std::string PeriodLabel(const zhibiao::v1::Indicator& indicator) {
   if (indicator.period_start() == 0 || indicator.period_end() == 0) return "";
-  if (indicator.period_start() == indicator.period_end()) return absl::StrCat(indicator.period_end());
+  if (indicator.period_start() == indicator.period_end())
+    return absl::StrCat(indicator.period_end());
   return absl::StrCat(indicator.period_start(), "-", indicator.period_end());
 }
 
@@ -159,8 +160,8 @@ namespace {
 
 // Code-point ranges of the excerpts' lines in the normalised text (whose
 // lines are the document's: normalisation keeps line breaks).
-std::vector<std::pair<int64_t, int64_t>> ExcerptRanges(absl::string_view text,
-                                                       const std::vector<std::pair<int, int>>& excerpts) {
+std::vector<std::pair<int64_t, int64_t>> ExcerptRanges(
+    absl::string_view text, const std::vector<std::pair<int, int>>& excerpts) {
   std::vector<int64_t> line_begin{0};
   int64_t cp = 0;
   for (size_t i = 0; i < text.size();) {
@@ -198,7 +199,8 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
     auto digit = [](char32_t c) { return c >= '0' && c <= '9'; };
     const char32_t before = code_points.at(sp.first - 1), first = code_points.at(sp.first);
     const char32_t last = code_points.at(sp.second - 1), after = code_points.at(sp.second);
-    return (digit(first) && (digit(before) || before == '.')) || (digit(last) && (digit(after) || after == '.'));
+    return (digit(first) && (digit(before) || before == '.')) ||
+           (digit(last) && (digit(after) || after == '.'));
   };
   const std::vector<std::pair<int64_t, int64_t>> ranges =
       ExcerptRanges(report.normalized_text(), gold.excerpts);
@@ -231,10 +233,12 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
     if (!g.uncertain) ++score.gold_certain;
     const Compact needle = MakeCompact(text::NormalizeNfkc(g.text).text);
     auto spans = FindAll(hay, needle);
-    spans.erase(std::remove_if(spans.begin(), spans.end(),
-                               [&](const auto& sp) { return !Inside(ranges, sp.first, sp.second); }),
-                spans.end());
-    if (std::any_of(spans.begin(), spans.end(), [&](const auto& sp) { return !cuts_a_number(sp); })) {
+    spans.erase(
+        std::remove_if(spans.begin(), spans.end(),
+                       [&](const auto& sp) { return !Inside(ranges, sp.first, sp.second); }),
+        spans.end());
+    if (std::any_of(spans.begin(), spans.end(),
+                    [&](const auto& sp) { return !cuts_a_number(sp); })) {
       spans.erase(std::remove_if(spans.begin(), spans.end(), cuts_a_number), spans.end());
     }
     if (spans.empty()) {
@@ -255,8 +259,8 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
     for (const auto& candidate : spans) {
       // A text already located (5%左右) does not hold a second gold line (5%).
       if (overlaps_used(candidate)) continue;
-      const int64_t distance = candidate.first >= cursor ? candidate.first - cursor
-                                                         : 4 * (cursor - candidate.first);
+      const int64_t distance =
+          candidate.first >= cursor ? candidate.first - cursor : 4 * (cursor - candidate.first);
       if (best < 0 || distance < best) {
         best = distance;
         span = candidate;
@@ -282,7 +286,8 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
     }
     cursor = span.second;
     if (match == nullptr) {
-      if (!g.uncertain) score.misses.push_back(absl::StrCat(g.text, " [", g.section, "] ", g.subject));
+      if (!g.uncertain)
+        score.misses.push_back(absl::StrCat(g.text, " [", g.section, "] ", g.subject));
       continue;
     }
     if (g.uncertain) {
@@ -294,22 +299,36 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
     score.matched_indicator[line] = match->index;
     const auto& ind = *match->indicator;
     std::vector<std::string> wrong;
-    if (ind.quantity().unit() == g.unit) ++score.unit_ok;
-    else wrong.push_back(absl::StrCat("unit ", ind.quantity().unit(), "≠", g.unit));
-    if (extract::QualifierName(ind.quantity().qualifier()) == g.qualifier) ++score.qualifier_ok;
-    else wrong.push_back(absl::StrCat("qualifier ", extract::QualifierName(ind.quantity().qualifier()), "≠", g.qualifier));
-    if (DirectionName(ind.change()) == g.direction) ++score.direction_ok;
-    else wrong.push_back(absl::StrCat("direction '", DirectionName(ind.change()), "'≠'", g.direction, "'"));
+    if (ind.quantity().unit() == g.unit)
+      ++score.unit_ok;
+    else
+      wrong.push_back(absl::StrCat("unit ", ind.quantity().unit(), "≠", g.unit));
+    if (extract::QualifierName(ind.quantity().qualifier()) == g.qualifier)
+      ++score.qualifier_ok;
+    else
+      wrong.push_back(absl::StrCat("qualifier ", extract::QualifierName(ind.quantity().qualifier()),
+                                   "≠", g.qualifier));
+    if (DirectionName(ind.change()) == g.direction)
+      ++score.direction_ok;
+    else
+      wrong.push_back(
+          absl::StrCat("direction '", DirectionName(ind.change()), "'≠'", g.direction, "'"));
     const std::string path = path_of_section[ind.section_id()];
-    if (path == g.section) ++score.section_ok;
-    else wrong.push_back(absl::StrCat("section ", path, "≠", g.section));
-    if (ind.is_target() == g.target) ++score.target_ok;
-    else wrong.push_back(absl::StrCat("target ", ind.is_target(), "≠", g.target));
+    if (path == g.section)
+      ++score.section_ok;
+    else
+      wrong.push_back(absl::StrCat("section ", path, "≠", g.section));
+    if (ind.is_target() == g.target)
+      ++score.target_ok;
+    else
+      wrong.push_back(absl::StrCat("target ", ind.is_target(), "≠", g.target));
     if (!g.period.empty()) {
       ++score.period_checked;
       const std::string period = PeriodLabel(ind);
-      if (period == g.period) ++score.period_ok;
-      else wrong.push_back(absl::StrCat("period ", period, "≠", g.period));
+      if (period == g.period)
+        ++score.period_ok;
+      else
+        wrong.push_back(absl::StrCat("period ", period, "≠", g.period));
     }
     if (!wrong.empty()) {
       score.mismatches.push_back(absl::StrCat(g.text, ": ", absl::StrJoin(wrong, ", ")));
@@ -323,7 +342,8 @@ Score ScoreReport(const zhibiao::v1::Report& report, const Gold& gold) {
       continue;
     }
     if (!f.matched) {
-      score.false_positives.push_back(absl::StrCat(f.indicator->text(), "  «", f.indicator->subject(), "»"));
+      score.false_positives.push_back(
+          absl::StrCat(f.indicator->text(), "  «", f.indicator->subject(), "»"));
     }
   }
   score.extracted_figures = static_cast<int>(figures.size()) - uncertain_figures;

@@ -61,8 +61,8 @@ struct Score {
   std::vector<std::string> misses;           // gold lines not found
   std::vector<std::string> false_positives;  // extracted figures matching no gold line
   std::vector<std::string> not_indicator_hits;
-  std::vector<std::string> mismatches;       // matched with a wrong unit/qualifier/...
-  std::vector<std::string> unlocated;        // gold texts not found in the document
+  std::vector<std::string> mismatches;  // matched with a wrong unit/qualifier/...
+  std::vector<std::string> unlocated;   // gold texts not found in the document
   // Per gold indicator line, in order: the index in report.indicators() of
   // the figure it matched, -1 when none.
   std::vector<int> matched_indicator;

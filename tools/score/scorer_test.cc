@@ -26,14 +26,18 @@ TEST(ScorerTest, MatchesBySpanAndValueAndCountsSharedSpansOnce) {
   *report.add_indicators() = Ind(6, 8, 2, "次");
   *report.add_indicators() = Ind(11, 13, 2, "次");
   *report.add_indicators() = Ind(22, 26, 100, "%");
-  *report.add_indicators() = Ind(22, 26, 100, "%");  // the enumeration's second item
+  *report.add_indicators() = Ind(22, 26, 100, "%");    // the enumeration's second item
   *report.add_indicators() = Ind(27, 31, 2021, "件");  // a false positive on a not-indicator
   auto gold = ParseGold(
       "{\"kind\":\"report\",\"not_indicators\":[\"2021年\"]}\n"
-      "{\"kind\":\"indicator\",\"text\":\"2次\",\"value\":2,\"unit\":\"次\",\"qualifier\":\"exact\",\"section\":\"一\"}\n"
-      "{\"kind\":\"indicator\",\"text\":\"2次\",\"value\":2,\"unit\":\"次\",\"qualifier\":\"exact\",\"section\":\"一\"}\n"
-      "{\"kind\":\"indicator\",\"text\":\"100%\",\"value\":100,\"unit\":\"%\",\"qualifier\":\"exact\",\"section\":\"一\"}\n"
-      "{\"kind\":\"indicator\",\"text\":\"9年\",\"value\":9,\"unit\":\"年\",\"qualifier\":\"exact\",\"section\":\"一\",\"uncertain\":true}\n");
+      "{\"kind\":\"indicator\",\"text\":\"2次\",\"value\":2,\"unit\":\"次\",\"qualifier\":"
+      "\"exact\",\"section\":\"一\"}\n"
+      "{\"kind\":\"indicator\",\"text\":\"2次\",\"value\":2,\"unit\":\"次\",\"qualifier\":"
+      "\"exact\",\"section\":\"一\"}\n"
+      "{\"kind\":\"indicator\",\"text\":\"100%\",\"value\":100,\"unit\":\"%\",\"qualifier\":"
+      "\"exact\",\"section\":\"一\"}\n"
+      "{\"kind\":\"indicator\",\"text\":\"9年\",\"value\":9,\"unit\":\"年\",\"qualifier\":"
+      "\"exact\",\"section\":\"一\",\"uncertain\":true}\n");
   ASSERT_TRUE(gold.ok()) << gold.status();
   Score score = ScoreReport(report, *gold);
   EXPECT_EQ(score.matched, 3);
@@ -49,7 +53,9 @@ TEST(ScorerTest, WrongValueIsAMissAndAFalsePositive) {
   zhibiao::v1::Report report;
   report.set_normalized_text("办理3次");
   *report.add_indicators() = Ind(2, 4, 4, "次");
-  auto gold = ParseGold("{\"kind\":\"indicator\",\"text\":\"3次\",\"value\":3,\"unit\":\"次\",\"qualifier\":\"exact\"}");
+  auto gold = ParseGold(
+      "{\"kind\":\"indicator\",\"text\":\"3次\",\"value\":3,\"unit\":\"次\",\"qualifier\":"
+      "\"exact\"}");
   ASSERT_TRUE(gold.ok());
   Score score = ScoreReport(report, *gold);
   EXPECT_EQ(score.matched, 0);

@@ -1,9 +1,9 @@
 // `zhibiao admin delete|verify|stats|export|checkpoint`: operator commands
 // against the storage shards (reextract is in reextract.cc).
+#include "common/doc/metadata.h"
 #include "tools/zhibiao/cli.h"
 #include "tools/zhibiao/cli_calls.h"
 #include "tools/zhibiao/cli_output.h"
-#include "common/doc/metadata.h"
 #include "tools/zhibiao/hints.h"
 
 #include <fnmatch.h>
@@ -14,10 +14,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
-#include <memory>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -25,18 +25,18 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/base/thread_annotations.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/base/logging.h"
@@ -44,9 +44,9 @@
 #include "common/pipeline/report_builder.h"
 #include "common/process/process.h"
 #include "common/regions/regions.h"
+#include "common/rpc/channels.h"
 #include "common/webapi/answer_tables.h"
 #include "common/webapi/table_files.h"
-#include "common/rpc/channels.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
@@ -67,12 +67,16 @@ bool IsReportId(absl::string_view id) {
 
 int AdminDelete(const CliOptions& options, const std::vector<std::string>& ids) {
   if (ids.empty() == options.source_glob.empty()) {
-    std::fprintf(stderr, "usage: zhibiao admin delete ID... | zhibiao admin delete --source=GLOB  [--dry_run]\n");
+    std::fprintf(
+        stderr,
+        "usage: zhibiao admin delete ID... | zhibiao admin delete --source=GLOB  [--dry_run]\n");
     return 2;
   }
   for (const std::string& id : ids) {
     if (!IsReportId(id)) {
-      std::fprintf(stderr, "zhibiao: \"%s\" is not a report id (32 hex digits, as reports list shows)\n", id.c_str());
+      std::fprintf(stderr,
+                   "zhibiao: \"%s\" is not a report id (32 hex digits, as reports list shows)\n",
+                   id.c_str());
       return 2;
     }
   }
@@ -89,7 +93,8 @@ int AdminDelete(const CliOptions& options, const std::vector<std::string>& ids) 
   }
   int failed = 0;
   for (const std::string& id : ids) {
-    if (std::none_of(chosen.begin(), chosen.end(), [&](const auto& m) { return m.report_id() == id; })) {
+    if (std::none_of(chosen.begin(), chosen.end(),
+                     [&](const auto& m) { return m.report_id() == id; })) {
       std::fprintf(stderr, "%s: no such report\n", id.c_str());
       ++failed;
     }
@@ -105,8 +110,9 @@ int AdminDelete(const CliOptions& options, const std::vector<std::string>& ids) 
   int deleted = 0;
   for (const auto& m : chosen) {
     if (options.dry_run) {
-      std::printf("would delete %s  %s %s  %s  %s\n", m.report_id().c_str(), m.region().code().c_str(),
-                  m.region().name().c_str(), m.title().c_str(), m.source_name().c_str());
+      std::printf("would delete %s  %s %s  %s  %s\n", m.report_id().c_str(),
+                  m.region().code().c_str(), m.region().name().c_str(), m.title().c_str(),
+                  m.source_name().c_str());
       continue;
     }
     // Whichever shard holds it (a report moved by reextract may sit on two).
@@ -190,8 +196,9 @@ int AdminExport(const CliOptions& options) {
   // One header line, then one line per indicator of every shard, with the
   // publication date and ingestion time of its report (what the
   // revised-report rule needs), for loading into other tools.
-  std::printf("metric\tyear\tregion\tprovince\treport_id\tseq\tvalue\tlow\thigh\tqualifier\tchange"
-              "\tis_target\tunit\tunit_kind\tpublished\tingested_at_ms\n");
+  std::printf(
+      "metric\tyear\tregion\tprovince\treport_id\tseq\tvalue\tlow\thigh\tqualifier\tchange"
+      "\tis_target\tunit\tunit_kind\tpublished\tingested_at_ms\n");
   int shard = 0;
   for (const std::string& address : SplitList(options.storage_addrs)) {
     auto stub = zhibiao::v1::StorageService::NewStub(CliChannel(options, address));
@@ -221,11 +228,12 @@ int AdminExport(const CliOptions& options) {
         const auto& date = dates[ind.report_id()];
         std::printf("%s\t%d\t%s\t%s\t%s\t%d\t%.17g\t%.17g\t%.17g\t%s\t%s\t%s\t%s\t%s\t%s\t%lld\n",
                     ind.metric_key().c_str(), ind.year(), ind.region_code().c_str(),
-                    ind.province_code().c_str(), ind.report_id().c_str(), ind.seq(), q.value(), q.low(),
-                    q.high(), zhibiao::v1::Qualifier_Name(q.qualifier()).c_str(),
+                    ind.province_code().c_str(), ind.report_id().c_str(), ind.seq(), q.value(),
+                    q.low(), q.high(), zhibiao::v1::Qualifier_Name(q.qualifier()).c_str(),
                     zhibiao::v1::Change_Name(ind.change()).c_str(), ind.is_target() ? "t" : "f",
                     q.unit().c_str(), zhibiao::v1::UnitKind_Name(q.kind()).c_str(),
-                    date.first.empty() ? "\\N" : date.first.c_str(), static_cast<long long>(date.second));
+                    date.first.empty() ? "\\N" : date.first.c_str(),
+                    static_cast<long long>(date.second));
       }
     }
     grpc::Status status = reader->Finish();

@@ -36,8 +36,8 @@ struct CliOptions {
   std::string page_token;                  // reports list / query search: the page to start at
   std::vector<std::string> include_globs;  // ingest: what a folder gives (default: documents)
   std::vector<std::string> exclude_globs;  // ingest: what a folder leaves out
-  int keep_checkpoints = 0;                // admin checkpoint: how many of each shard's to keep (0: all)
-  bool timestamped = false;                // admin checkpoint: DIR is a root, the run is named by the time
+  int keep_checkpoints = 0;  // admin checkpoint: how many of each shard's to keep (0: all)
+  bool timestamped = false;  // admin checkpoint: DIR is a root, the run is named by the time
   // figure filters: --targets (only goals), --results (no goals), --change=levels|changes
   bool targets_only = false;
   bool results_only = false;
@@ -62,9 +62,9 @@ struct CliOptions {
   // probe
   std::string service;
   // ingest
-  int in_flight = 16;  // documents sent ahead of their results
-  int retries = 3;     // rounds of resending UNAVAILABLE / RESOURCE_EXHAUSTED documents
-  int max_document_mb = 32;  // larger files fail without being sent
+  int in_flight = 16;              // documents sent ahead of their results
+  int retries = 3;                 // rounds of resending UNAVAILABLE / RESOURCE_EXHAUSTED documents
+  int max_document_mb = 32;        // larger files fail without being sent
   zhibiao::v1::ReportHints hints;  // --hint_*: what the caller knows of the file(s)
   std::string manifest;            // CSV of per-file hints (tools/zhibiao/hints.h)
   // admin reextract: which reports (default: another extractor version)

@@ -32,9 +32,14 @@ void PrintError(absl::string_view what, const grpc::Status& status) {
   // The services name request fields; a CLI user sets flags.
   std::string message = status.error_message();
   for (const auto& [field, flag] : std::initializer_list<std::pair<const char*, const char*>>{
-           {"options.unit", "--unit"}, {"options.figures", "--figures"}, {"options.document_kinds", "--kind"},
-           {"metric_key", "--metric"}, {"region_code", "--region"}, {"base_year", "--base_year"}}) {
-    for (size_t at = message.find(field); at != std::string::npos; at = message.find(field, at + 1)) {
+           {"options.unit", "--unit"},
+           {"options.figures", "--figures"},
+           {"options.document_kinds", "--kind"},
+           {"metric_key", "--metric"},
+           {"region_code", "--region"},
+           {"base_year", "--base_year"}}) {
+    for (size_t at = message.find(field); at != std::string::npos;
+         at = message.find(field, at + 1)) {
       message.replace(at, std::strlen(field), flag);
     }
   }
@@ -78,13 +83,15 @@ std::vector<std::string> SplitList(const std::string& s) {
 
 void SayNextPage(absl::string_view command, absl::string_view next_page_token) {
   if (next_page_token.empty()) return;
-  std::fprintf(stderr, "%.*s: more follow; the same command with --page_token=%.*s gives the next page\n",
-               static_cast<int>(command.size()), command.data(), static_cast<int>(next_page_token.size()),
-               next_page_token.data());
+  std::fprintf(stderr,
+               "%.*s: more follow; the same command with --page_token=%.*s gives the next page\n",
+               static_cast<int>(command.size()), command.data(),
+               static_cast<int>(next_page_token.size()), next_page_token.data());
 }
 
-bool ListReportPages(const CliOptions& options, const std::string& what, zhibiao::v1::ListReportsRequest request,
-                     bool all_pages, zhibiao::v1::ListReportsResponse* all) {
+bool ListReportPages(const CliOptions& options, const std::string& what,
+                     zhibiao::v1::ListReportsRequest request, bool all_pages,
+                     zhibiao::v1::ListReportsResponse* all) {
   auto stub = zhibiao::v1::QueryService::NewStub(CliChannel(options, options.query_addr));
   while (true) {
     grpc::ClientContext context;

@@ -10,10 +10,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
-#include <memory>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -21,18 +21,18 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/base/thread_annotations.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/base/logging.h"
@@ -40,13 +40,13 @@
 #include "common/pipeline/report_builder.h"
 #include "common/process/process.h"
 #include "common/regions/regions.h"
+#include "common/rpc/channels.h"
 #include "common/webapi/answer_tables.h"
 #include "common/webapi/table_files.h"
-#include "common/rpc/channels.h"
+#include "tools/zhibiao/cli_calls.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
-#include "tools/zhibiao/cli_calls.h"
 
 namespace zb::cli {
 
@@ -90,7 +90,9 @@ std::string Pad(absl::string_view s, size_t width) {
 }
 
 // The region's name from the GB/T 2260 table ("" for an unknown code).
-std::string RegionNameOf(const std::string& code) { return regions::RegionTable::Default().NameOf(code); }
+std::string RegionNameOf(const std::string& code) {
+  return regions::RegionTable::Default().NameOf(code);
+}
 
 // A bar of up to `width` cells for `value` out of `max` (eighths of a cell).
 std::string Bar(double value, double max, int width) {
@@ -109,7 +111,8 @@ std::string Bar(double value, double max, int width) {
 std::optional<int> WriteAnswerFile(const CliOptions& options, absl::string_view method,
                                    const google::protobuf::Message& reply) {
   if (options.format != "csv" && options.format != "xlsx") return std::nullopt;
-  absl::StatusOr<webapi::Table> table = webapi::AnswerTable(method, reply, regions::RegionTable::Default());
+  absl::StatusOr<webapi::Table> table =
+      webapi::AnswerTable(method, reply, regions::RegionTable::Default());
   if (!table.ok()) {
     std::fprintf(stderr, "zhibiao: %s\n", std::string(table.status().message()).c_str());
     return 1;
@@ -151,8 +154,8 @@ void PrintReportSummary(const zhibiao::v1::Report& report, bool with_indicators)
   std::printf("year        %d (reported on)\n", m.report_year());
   std::printf("published   %s\n", m.published_date().c_str());
   if (!m.delivered_date().empty()) std::printf("delivered   %s\n", m.delivered_date().c_str());
-  std::printf("format      %s (%s)\n",
-              zhibiao::v1::DocumentFormat_Name(m.format()).c_str(), m.detected_encoding().c_str());
+  std::printf("format      %s (%s)\n", zhibiao::v1::DocumentFormat_Name(m.format()).c_str(),
+              m.detected_encoding().c_str());
   std::printf("sections    %d\n", report.sections_size());
   std::printf("indicators  %d\n", report.indicators_size());
   for (const auto& w : report.warnings()) {

@@ -15,9 +15,9 @@
 namespace zb::cli {
 
 struct CommandHelp {
-  std::string words;     // "query rank"
-  std::string synopsis;  // "--metric=K --year=Y [--k=10 ...]"
-  std::string what;      // one line
+  std::string words;               // "query rank"
+  std::string synopsis;            // "--metric=K --year=Y [--k=10 ...]"
+  std::string what;                // one line
   std::vector<std::string> flags;  // the flags it reads, besides the common ones
   std::string example;
 };

@@ -54,12 +54,14 @@ std::string Canonical(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<zhibiao::v1::DocumentKind> ParseKind(absl::string_view name) {
-  for (auto kind : {zhibiao::v1::DOCUMENT_KIND_RULE_OF_LAW_REPORT,
-                    zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT,
-                    zhibiao::v1::DOCUMENT_KIND_STATISTICAL_BULLETIN, zhibiao::v1::DOCUMENT_KIND_OTHER}) {
+  for (auto kind :
+       {zhibiao::v1::DOCUMENT_KIND_RULE_OF_LAW_REPORT,
+        zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT,
+        zhibiao::v1::DOCUMENT_KIND_STATISTICAL_BULLETIN, zhibiao::v1::DOCUMENT_KIND_OTHER}) {
     if (name == doc::KindName(kind)) return kind;
   }
-  if (name == "法治政府建设报告" || name == "法治") return zhibiao::v1::DOCUMENT_KIND_RULE_OF_LAW_REPORT;
+  if (name == "法治政府建设报告" || name == "法治")
+    return zhibiao::v1::DOCUMENT_KIND_RULE_OF_LAW_REPORT;
   if (name == "政府工作报告") return zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT;
   if (name == "统计公报") return zhibiao::v1::DOCUMENT_KIND_STATISTICAL_BULLETIN;
   if (name == "其他") return zhibiao::v1::DOCUMENT_KIND_OTHER;
@@ -85,7 +87,8 @@ absl::StatusOr<HintBook> HintBook::FromManifest(const std::string& path) {
       bool has_path = false;
       for (const std::string& h : header) has_path = has_path || h == "path";
       if (!has_path) {
-        return absl::InvalidArgumentError(absl::StrCat(path, ":", number, ": the header row names no `path` column"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ":", number, ": the header row names no `path` column"));
       }
       continue;
     }
@@ -96,7 +99,8 @@ absl::StatusOr<HintBook> HintBook::FromManifest(const std::string& path) {
       const std::string& value = fields[i];
       if (value.empty()) continue;
       auto bad = [&](absl::string_view why) {
-        return absl::InvalidArgumentError(absl::StrCat(path, ":", number, ": ", name, " \"", value, "\" ", why));
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ":", number, ": ", name, " \"", value, "\" ", why));
       };
       if (name == "path") {
         file = (folder / value).lexically_normal().string();
@@ -119,12 +123,14 @@ absl::StatusOr<HintBook> HintBook::FromManifest(const std::string& path) {
       } else if (name == "title") {
         hints.set_title(value);
       } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ":", number, ": unknown column \"", name,
-            "\" (path, region_code, report_year, kind, issuer, published_date, source_url, title)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ":", number, ": unknown column \"", name,
+                         "\" (path, region_code, report_year, kind, issuer, published_date, "
+                         "source_url, title)"));
       }
     }
-    if (file.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ":", number, ": no path"));
+    if (file.empty())
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", number, ": no path"));
     book.Set(file, std::move(hints));
   }
   return book;

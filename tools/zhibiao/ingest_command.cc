@@ -1,9 +1,9 @@
 // `zhibiao parse` and `zhibiao ingest`: files and folders to the ingest service,
 // with retries, progress and a summary.
+#include "common/doc/metadata.h"
 #include "tools/zhibiao/cli.h"
 #include "tools/zhibiao/cli_calls.h"
 #include "tools/zhibiao/cli_output.h"
-#include "common/doc/metadata.h"
 #include "tools/zhibiao/hints.h"
 
 #include <fnmatch.h>
@@ -14,10 +14,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
-#include <memory>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -25,18 +25,18 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/base/thread_annotations.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/base/logging.h"
@@ -44,9 +44,9 @@
 #include "common/pipeline/report_builder.h"
 #include "common/process/process.h"
 #include "common/regions/regions.h"
+#include "common/rpc/channels.h"
 #include "common/webapi/answer_tables.h"
 #include "common/webapi/table_files.h"
-#include "common/rpc/channels.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
@@ -60,7 +60,8 @@ namespace {
 // What a folder gives to ingest: the formats ingest reads, by name (a file
 // named on the command line is sent whatever its name; ingest detects the
 // format from the bytes). --include replaces these; --exclude takes from them.
-constexpr absl::string_view kDocumentGlobs[] = {"*.txt", "*.text", "*.htm", "*.html", "*.pdf", "*.docx"};
+constexpr absl::string_view kDocumentGlobs[] = {"*.txt",  "*.text", "*.htm",
+                                                "*.html", "*.pdf",  "*.docx"};
 
 // A glob matches a file's name, or, when it holds a '/', its path below the
 // folder named on the command line (`2024/*.pdf`); case is ignored.
@@ -69,7 +70,8 @@ bool MatchesAny(const std::vector<std::string>& globs, const fs::path& relative)
   const std::string path = relative.generic_string();
   for (const std::string& glob : globs) {
     const bool by_path = glob.find('/') != std::string::npos;
-    if (fnmatch(glob.c_str(), by_path ? path.c_str() : name.c_str(), FNM_CASEFOLD) == 0) return true;
+    if (fnmatch(glob.c_str(), by_path ? path.c_str() : name.c_str(), FNM_CASEFOLD) == 0)
+      return true;
   }
   return false;
 }
@@ -77,7 +79,8 @@ bool MatchesAny(const std::vector<std::string>& globs, const fs::path& relative)
 // Files named on the command line, folders expanded (recursively, sorted,
 // documents only, or what --include/--exclude select), saying on stderr what
 // a folder left out.
-std::vector<std::string> ExpandInputs(const CliOptions& options, const std::vector<std::string>& args) {
+std::vector<std::string> ExpandInputs(const CliOptions& options,
+                                      const std::vector<std::string>& args) {
   const std::vector<std::string> include =
       options.include_globs.empty()
           ? std::vector<std::string>(std::begin(kDocumentGlobs), std::end(kDocumentGlobs))
@@ -109,13 +112,13 @@ std::vector<std::string> ExpandInputs(const CliOptions& options, const std::vect
       if (names.empty()) return;
       std::sort(names.begin(), names.end());
       const size_t shown = std::min<size_t>(names.size(), 5);
-      std::fprintf(stderr, "ingest: %s: left out %zu files %s: %s%s\n", arg.c_str(), names.size(), why.c_str(),
-                   absl::StrJoin(names.begin(), names.begin() + shown, ", ").c_str(),
+      std::fprintf(stderr, "ingest: %s: left out %zu files %s: %s%s\n", arg.c_str(), names.size(),
+                   why.c_str(), absl::StrJoin(names.begin(), names.begin() + shown, ", ").c_str(),
                    names.size() > shown ? ", ..." : "");
     };
     say(not_included, options.include_globs.empty()
-                          ? absl::StrCat("that are not documents (a folder gives ", absl::StrJoin(include, " "),
-                                         "; --include changes that)")
+                          ? absl::StrCat("that are not documents (a folder gives ",
+                                         absl::StrJoin(include, " "), "; --include changes that)")
                           : absl::StrCat("not matching --include=", absl::StrJoin(include, ",")));
     say(excluded, absl::StrCat("matching --exclude=", absl::StrJoin(options.exclude_globs, ",")));
   }
@@ -180,8 +183,8 @@ class ProgressLine {
     } else if (rate > 0) {
       eta = absl::StrFormat("%.0fs left", static_cast<double>(total_ - done_) / rate);
     }
-    std::fprintf(stderr, "\r\033[K[%s] %zu/%zu  %.1f files/s  %s  %s", bar.c_str(), done_, total_, rate,
-                 eta.c_str(), name_.c_str());
+    std::fprintf(stderr, "\r\033[K[%s] %zu/%zu  %.1f files/s  %s  %s", bar.c_str(), done_, total_,
+                 rate, eta.c_str(), name_.c_str());
     std::fflush(stderr);
   }
 
@@ -256,9 +259,8 @@ bool StreamRetryable(grpc::StatusCode code) { return code == grpc::StatusCode::U
 // (calling `on_result` with the file's index). Returns the stream's status;
 // a broken stream leaves the rest of `todo` without a result.
 grpc::Status IngestOnStream(zhibiao::v1::IngestService::Stub* stub, const CliOptions& options,
-                            const HintBook& book,
-                            const std::vector<std::string>& files, const std::vector<size_t>& todo,
-                            std::vector<FileResult>* results,
+                            const HintBook& book, const std::vector<std::string>& files,
+                            const std::vector<size_t>& todo, std::vector<FileResult>* results,
                             const std::function<void(size_t)>& on_result) {
   grpc::ClientContext context;
   // Each document gets the per-call timeout; the stream as a whole their sum.
@@ -267,7 +269,7 @@ grpc::Status IngestOnStream(zhibiao::v1::IngestService::Stub* stub, const CliOpt
       stream = stub->IngestStream(&context);
   const size_t window = static_cast<size_t>(std::max(1, options.in_flight));
   absl::Mutex mu;
-  size_t read = 0;        // results read
+  size_t read = 0;  // results read
   bool reader_done = false;
   std::vector<size_t> sent;  // stream index -> file index, guarded by mu
   std::thread writer([&] {
@@ -288,16 +290,18 @@ grpc::Status IngestOnStream(zhibiao::v1::IngestService::Stub* stub, const CliOpt
             grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                          absl::StrCat(size, " bytes is over the ", options.max_document_mb,
                                       " MiB a document may have (--max_document_mb)")),
-            {}, true};
+            {},
+            true};
         on_result(file_index);
         continue;
       }
       absl::StatusOr<std::string> content = ReadFile(files[file_index]);
       if (!content.ok()) {
         absl::MutexLock lock(&mu);
-        (*results)[file_index] = {grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                               std::string(content.status().message())),
-                                  {}, true};
+        (*results)[file_index] = {
+            grpc::Status(grpc::StatusCode::NOT_FOUND, std::string(content.status().message())),
+            {},
+            true};
         on_result(file_index);
         continue;
       }
@@ -346,7 +350,9 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
   }
   const std::vector<std::string> files = ExpandInputs(options, args);
   if (files.empty()) {
-    std::fprintf(stderr, "zhibiao ingest: no files to send: the folders gave none (see what was left out above)\n");
+    std::fprintf(
+        stderr,
+        "zhibiao ingest: no files to send: the folders gave none (see what was left out above)\n");
     return 1;
   }
   HintBook book;
@@ -360,7 +366,8 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
   }
   auto stub = zhibiao::v1::IngestService::NewStub(CliChannel(options, options.ingest_addr));
   const bool terminal = !options.json && isatty(STDERR_FILENO);
-  std::unique_ptr<ProgressLine> progress = terminal ? std::make_unique<ProgressLine>(files.size()) : nullptr;
+  std::unique_ptr<ProgressLine> progress =
+      terminal ? std::make_unique<ProgressLine>(files.size()) : nullptr;
   std::vector<FileResult> results(files.size());
   size_t finished = 0;
   // Prints a file's line once it has its final result (retries are silent).
@@ -372,15 +379,16 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
       AppendJsonString(file, &line);
       if (r.status.ok()) {
         absl::StrAppend(&line, ",\"report_id\":\"", r.response.report_id(), "\",\"status\":\"",
-                        OutcomeWord(r.response.outcome()), "\",\"indicators\":",
-                        r.response.indicator_count(), ",\"title\":");
+                        OutcomeWord(r.response.outcome()),
+                        "\",\"indicators\":", r.response.indicator_count(), ",\"title\":");
         AppendJsonString(r.response.meta().title(), &line);
         line.append(",\"shard\":");
         AppendJsonString(r.response.shard(), &line);
       } else {
-        absl::StrAppend(&line, ",\"status\":\"failed\",\"code\":\"",
-                        absl::StatusCodeToString(static_cast<absl::StatusCode>(r.status.error_code())),
-                        "\",\"error\":");
+        absl::StrAppend(
+            &line, ",\"status\":\"failed\",\"code\":\"",
+            absl::StatusCodeToString(static_cast<absl::StatusCode>(r.status.error_code())),
+            "\",\"error\":");
         AppendJsonString(r.status.error_message(), &line);
       }
       line.append("}");
@@ -409,8 +417,8 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
   for (int round = 0; round < rounds && !todo.empty(); ++round) {
     const bool last_round = round + 1 == rounds;
     for (size_t i : todo) results[i] = FileResult{};
-    grpc::Status stream_status = IngestOnStream(
-        stub.get(), options, book, files, todo, &results, [&](size_t i) {
+    grpc::Status stream_status =
+        IngestOnStream(stub.get(), options, book, files, todo, &results, [&](size_t i) {
           if (!last_round && !results[i].status.ok() && Retryable(results[i].status.error_code())) {
             return;  // sent again next round
           }
@@ -420,7 +428,8 @@ int Ingest(const CliOptions& options, const std::vector<std::string>& args) {
     std::vector<size_t> again;
     for (size_t i : todo) {
       const FileResult& r = results[i];
-      const bool printed = r.done && (last_round || r.status.ok() || !Retryable(r.status.error_code()));
+      const bool printed =
+          r.done && (last_round || r.status.ok() || !Retryable(r.status.error_code()));
       if (printed) continue;
       bool give_up = last_round;
       if (!r.done) {

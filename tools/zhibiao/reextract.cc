@@ -37,8 +37,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/rpc/channels.h"
 #include "common/pipeline/report_builder.h"
+#include "common/rpc/channels.h"
 #include "common/rpc/storage_shards.h"
 #include "tools/zhibiao/cli.h"
 #include "tools/zhibiao/cli_calls.h"
@@ -51,10 +51,10 @@ namespace {
 // What the run did, over all shards.
 struct ReextractCounts {
   int64_t looked_at = 0;
-  int64_t current = 0;    // already this extractor's, on the right shard
-  int64_t in_place = 0;   // re-extracted on the shard that held it
-  int64_t moved = 0;      // stored on another shard (or under a new id) and deleted here
-  int64_t skipped = 0;    // not selected (--extractor_older_than)
+  int64_t current = 0;         // already this extractor's, on the right shard
+  int64_t in_place = 0;        // re-extracted on the shard that held it
+  int64_t moved = 0;           // stored on another shard (or under a new id) and deleted here
+  int64_t skipped = 0;         // not selected (--extractor_older_than)
   int64_t copies_removed = 0;  // extra copies of an id stored on several shards
   int64_t failed = 0;
 };
@@ -65,7 +65,8 @@ struct ReextractCounts {
 template <typename Request, typename Response>
 bool CallForReport(const CliOptions& options, zhibiao::v1::StorageService::Stub* storage,
                    grpc::Status (zhibiao::v1::StorageService::Stub::*rpc)(grpc::ClientContext*,
-                                                                         const Request&, Response*),
+                                                                          const Request&,
+                                                                          Response*),
                    const std::string& report_id, const std::string& what) {
   Request request;
   request.set_report_id(report_id);
@@ -83,16 +84,16 @@ bool CallForReport(const CliOptions& options, zhibiao::v1::StorageService::Stub*
 // Deletes `report_id` from one shard (already gone counts as done).
 bool DeleteCopy(const CliOptions& options, zhibiao::v1::StorageService::Stub* storage,
                 const std::string& report_id, const std::string& what) {
-  return CallForReport(options, storage, &zhibiao::v1::StorageService::Stub::DeleteReport, report_id,
-                       absl::StrCat("delete ", what));
+  return CallForReport(options, storage, &zhibiao::v1::StorageService::Stub::DeleteReport,
+                       report_id, absl::StrCat("delete ", what));
 }
 
 // Clears the arriving mark of `report_id` on one shard (already gone or
 // settled counts as done).
 bool SettleCopy(const CliOptions& options, zhibiao::v1::StorageService::Stub* storage,
                 const std::string& report_id, const std::string& where) {
-  return CallForReport(options, storage, &zhibiao::v1::StorageService::Stub::SettleReport, report_id,
-                       absl::StrCat("settle on ", where));
+  return CallForReport(options, storage, &zhibiao::v1::StorageService::Stub::SettleReport,
+                       report_id, absl::StrCat("settle on ", where));
 }
 
 // Moves go this many at a time: the waits between their steps are paid once
@@ -209,10 +210,10 @@ bool FinishInterruptedMoves(const CliOptions& options, const std::vector<std::st
       }
       ++counts->moved;
       if (options.json) {
-        std::printf("{\"report_id\":\"%s\",\"action\":\"move_finished\",\"from_shard\":%d,"
-                    "\"to_shard\":%d,\"new_report_id\":\"%s\"}\n",
-                    a.mark.replaces_report_id().c_str(), copy->shard, a.shard,
-                    a.mark.report_id().c_str());
+        std::printf(
+            "{\"report_id\":\"%s\",\"action\":\"move_finished\",\"from_shard\":%d,"
+            "\"to_shard\":%d,\"new_report_id\":\"%s\"}\n",
+            a.mark.replaces_report_id().c_str(), copy->shard, a.shard, a.mark.report_id().c_str());
       } else {
         std::printf("%s: move to storage-%d finished (old copy removed from storage-%d)\n",
                     a.mark.replaces_report_id().c_str(), a.shard, copy->shard);
@@ -274,8 +275,9 @@ bool RemoveExtraCopies(const CliOptions& options, const std::vector<std::string>
       }
       ++counts->copies_removed;
       if (options.json) {
-        std::printf("{\"report_id\":\"%s\",\"action\":\"removed_copy\",\"shard\":%d,\"kept_on\":%d}\n",
-                    report_id.c_str(), copy.shard, keep->shard);
+        std::printf(
+            "{\"report_id\":\"%s\",\"action\":\"removed_copy\",\"shard\":%d,\"kept_on\":%d}\n",
+            report_id.c_str(), copy.shard, keep->shard);
       } else {
         std::printf("%s: older copy removed from storage-%d (the one on storage-%d is newer)\n",
                     report_id.c_str(), copy.shard, keep->shard);
@@ -299,8 +301,9 @@ bool Selected(const CliOptions& options, const zhibiao::v1::ReportMeta& meta, bo
 // the report could not be brought up to date.
 // A report stored elsewhere is added to `moves` (FinishMoves ends it).
 bool ReextractOne(const CliOptions& options, const std::vector<std::string>& addresses, int shard,
-                  zhibiao::v1::StorageService::Stub* storage, zhibiao::v1::IngestService::Stub* ingest,
-                  const std::string& report_id, std::string* current_version, ReextractCounts* counts,
+                  zhibiao::v1::StorageService::Stub* storage,
+                  zhibiao::v1::IngestService::Stub* ingest, const std::string& report_id,
+                  std::string* current_version, ReextractCounts* counts,
                   std::vector<PendingMove>* moves) {
   const std::string where = absl::StrCat("storage-", shard, " ", addresses[shard]);
   zhibiao::v1::GetReportRequest get;
@@ -369,16 +372,16 @@ bool ReextractOne(const CliOptions& options, const std::vector<std::string>& add
   move.to_shard = new_shard;
   move.new_id = ingested.report_id();
   if (options.json) {
-    move.line = absl::StrCat("{\"report_id\":\"", report_id, "\",\"action\":\"moved\",\"from_shard\":", shard,
-                             ",\"to_shard\":", new_shard, ",\"new_report_id\":\"", ingested.report_id(),
-                             "\",\"region\":\"", new_region, "\"}");
+    move.line = absl::StrCat("{\"report_id\":\"", report_id,
+                             "\",\"action\":\"moved\",\"from_shard\":", shard,
+                             ",\"to_shard\":", new_shard, ",\"new_report_id\":\"",
+                             ingested.report_id(), "\",\"region\":\"", new_region, "\"}");
   } else {
-    move.line = absl::StrCat(
-        report_id, ": storage-", shard, " -> storage-", new_shard,
-        same_id ? "" : absl::StrCat(" as ", ingested.report_id()), ", region ",
-        new_region.empty() ? "none" : new_region, " (was ",
-        old_meta.region().code().empty() ? "none" : old_meta.region().code(), "), ",
-        old_meta.extractor_version(), " -> ", *current_version);
+    move.line = absl::StrCat(report_id, ": storage-", shard, " -> storage-", new_shard,
+                             same_id ? "" : absl::StrCat(" as ", ingested.report_id()), ", region ",
+                             new_region.empty() ? "none" : new_region, " (was ",
+                             old_meta.region().code().empty() ? "none" : old_meta.region().code(),
+                             "), ", old_meta.extractor_version(), " -> ", *current_version);
   }
   moves->push_back(std::move(move));
   return true;
@@ -404,7 +407,7 @@ int AdminReextract(const CliOptions& options) {
   const bool terminal = isatty(STDERR_FILENO) != 0 && !options.json;
   ReextractCounts counts;
   if (!RemoveExtraCopies(options, addresses, storage, &counts)) ++counts.failed;
-  std::string current_version;  // learnt from ingest's first answer
+  std::string current_version;     // learnt from ingest's first answer
   std::vector<PendingMove> moves;  // stored elsewhere, old copy not yet deleted
   absl::Time last_progress = absl::InfinitePast();
   const int shard_count = static_cast<int>(addresses.size());
@@ -414,20 +417,22 @@ int AdminReextract(const CliOptions& options) {
           ++counts.looked_at;
           const bool routed_here = ShardForRegion(meta.region().code(), shard_count) == shard;
           if (!Selected(options, meta, routed_here, current_version)) {
-            if (options.extractor_older_than.empty()) ++counts.current;
-            else ++counts.skipped;
+            if (options.extractor_older_than.empty())
+              ++counts.current;
+            else
+              ++counts.skipped;
             return true;
           }
-          const bool done = ReextractOne(options, addresses, shard, storage[shard].get(),
-                                         ingest.get(), meta.report_id(), &current_version, &counts,
-                                         &moves) &&
-                            (moves.size() < kMovesPerBatch ||
-                             FinishMoves(options, addresses, storage, &moves, &counts));
+          const bool done =
+              ReextractOne(options, addresses, shard, storage[shard].get(), ingest.get(),
+                           meta.report_id(), &current_version, &counts, &moves) &&
+              (moves.size() < kMovesPerBatch ||
+               FinishMoves(options, addresses, storage, &moves, &counts));
           if (!done) {
             ++counts.failed;
             // A shard or ingest that is away fails every report: stop, run again later.
-            std::fprintf(stderr,
-                         "admin reextract: stopped; run it again to finish (done so far is kept)\n");
+            std::fprintf(
+                stderr, "admin reextract: stopped; run it again to finish (done so far is kept)\n");
             return false;
           }
           if (terminal && absl::Now() - last_progress > absl::Milliseconds(200)) {
@@ -441,23 +446,26 @@ int AdminReextract(const CliOptions& options) {
     // A shard's moves end before the next shard is listed (they may land there).
     if (counts.failed == 0 && !FinishMoves(options, addresses, storage, &moves, &counts)) {
       ++counts.failed;
-      std::fprintf(stderr, "admin reextract: stopped; run it again to finish (done so far is kept)\n");
+      std::fprintf(stderr,
+                   "admin reextract: stopped; run it again to finish (done so far is kept)\n");
     }
   }
   if (terminal) std::fprintf(stderr, "\n");
-  const std::string summary = absl::StrCat(
-      counts.looked_at, " reports looked at: ", counts.current, " already current, ", counts.skipped,
-      " not older than ", options.extractor_older_than.empty() ? "-" : options.extractor_older_than,
-      ", ", counts.in_place, " re-extracted in place, ", counts.moved,
-      " moved to the shard their region names, ", counts.copies_removed,
-      " extra copies removed, ", counts.failed, " failed");
+  const std::string summary =
+      absl::StrCat(counts.looked_at, " reports looked at: ", counts.current, " already current, ",
+                   counts.skipped, " not older than ",
+                   options.extractor_older_than.empty() ? "-" : options.extractor_older_than, ", ",
+                   counts.in_place, " re-extracted in place, ", counts.moved,
+                   " moved to the shard their region names, ", counts.copies_removed,
+                   " extra copies removed, ", counts.failed, " failed");
   if (options.json) {
-    std::printf("{\"looked_at\":%lld,\"current\":%lld,\"skipped\":%lld,\"in_place\":%lld,"
-                "\"moved\":%lld,\"copies_removed\":%lld,\"failed\":%lld,\"extractor_version\":\"%s\"}\n",
-                static_cast<long long>(counts.looked_at), static_cast<long long>(counts.current),
-                static_cast<long long>(counts.skipped), static_cast<long long>(counts.in_place),
-                static_cast<long long>(counts.moved), static_cast<long long>(counts.copies_removed),
-                static_cast<long long>(counts.failed), current_version.c_str());
+    std::printf(
+        "{\"looked_at\":%lld,\"current\":%lld,\"skipped\":%lld,\"in_place\":%lld,"
+        "\"moved\":%lld,\"copies_removed\":%lld,\"failed\":%lld,\"extractor_version\":\"%s\"}\n",
+        static_cast<long long>(counts.looked_at), static_cast<long long>(counts.current),
+        static_cast<long long>(counts.skipped), static_cast<long long>(counts.in_place),
+        static_cast<long long>(counts.moved), static_cast<long long>(counts.copies_removed),
+        static_cast<long long>(counts.failed), current_version.c_str());
   } else {
     std::printf("reextract: %s (extractor %s)\n", summary.c_str(),
                 current_version.empty() ? "unknown" : current_version.c_str());

@@ -1,9 +1,9 @@
 // `zhibiao reports list|show|section` and `zhibiao metrics`: reading stored
 // reports and the taxonomy through the query service.
+#include "common/doc/metadata.h"
 #include "tools/zhibiao/cli.h"
 #include "tools/zhibiao/cli_calls.h"
 #include "tools/zhibiao/cli_output.h"
-#include "common/doc/metadata.h"
 #include "tools/zhibiao/hints.h"
 
 #include <fnmatch.h>
@@ -14,10 +14,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
-#include <memory>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -25,18 +25,18 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/base/thread_annotations.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/base/logging.h"
@@ -44,9 +44,9 @@
 #include "common/pipeline/report_builder.h"
 #include "common/process/process.h"
 #include "common/regions/regions.h"
+#include "common/rpc/channels.h"
 #include "common/webapi/answer_tables.h"
 #include "common/webapi/table_files.h"
-#include "common/rpc/channels.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
@@ -72,12 +72,12 @@ int ReportsList(const CliOptions& options) {
     return 0;
   }
   if (auto done = WriteAnswerFile(options, "ListReports", all)) return *done;
-  std::printf("%-32s %-6s %s %-4s %-11s %s  %s\n", "report_id", "region", Pad("", 14).c_str(), "year",
-              "kind", "title", "source");
+  std::printf("%-32s %-6s %s %-4s %-11s %s  %s\n", "report_id", "region", Pad("", 14).c_str(),
+              "year", "kind", "title", "source");
   for (const auto& m : all.reports()) {
-    std::printf("%-32s %-6s %s %-4d %-11s %s  %s\n", m.report_id().c_str(), m.region().code().c_str(),
-                Pad(m.region().name(), 14).c_str(), m.report_year(), doc::KindName(m.kind()),
-                m.title().c_str(), m.source_name().c_str());
+    std::printf("%-32s %-6s %s %-4d %-11s %s  %s\n", m.report_id().c_str(),
+                m.region().code().c_str(), Pad(m.region().name(), 14).c_str(), m.report_year(),
+                doc::KindName(m.kind()), m.title().c_str(), m.source_name().c_str());
   }
   std::printf("%d reports\n", all.reports_size());
   return 0;

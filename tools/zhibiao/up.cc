@@ -1,9 +1,9 @@
 // `zhibiao health`, `zhibiao probe` and `zhibiao up`: checking services, and
 // running the whole suite on one machine.
+#include "common/doc/metadata.h"
 #include "tools/zhibiao/cli.h"
 #include "tools/zhibiao/cli_calls.h"
 #include "tools/zhibiao/cli_output.h"
-#include "common/doc/metadata.h"
 #include "tools/zhibiao/hints.h"
 
 #include <fnmatch.h>
@@ -14,10 +14,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
-#include <memory>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -25,18 +25,18 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/base/thread_annotations.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/base/logging.h"
@@ -44,9 +44,9 @@
 #include "common/pipeline/report_builder.h"
 #include "common/process/process.h"
 #include "common/regions/regions.h"
+#include "common/rpc/channels.h"
 #include "common/webapi/answer_tables.h"
 #include "common/webapi/table_files.h"
-#include "common/rpc/channels.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
@@ -71,8 +71,8 @@ int Health(const CliOptions& options) {
   for (const Target& t : targets) {
     absl::StatusOr<std::string> status =
         CheckHealth(CliChannel(options, t.address, /*connect=*/false), t.service, absl::Seconds(3));
-    const std::string state = status.ok() ? *status : absl::StrCat("UNREACHABLE (",
-                                                                   status.status().message(), ")");
+    const std::string state =
+        status.ok() ? *status : absl::StrCat("UNREACHABLE (", status.status().message(), ")");
     all = all && status.ok() && *status == "SERVING";
     std::printf("%-10s %-22s %s\n", t.name.c_str(), t.address.c_str(), state.c_str());
   }
@@ -90,7 +90,8 @@ absl::StatusOr<std::string> CheckHttpHealth(const std::string& url, absl::Durati
   if (!https) absl::ConsumePrefix(&rest, "http://");
   const size_t slash = rest.find('/');
   const std::string host_port(rest.substr(0, slash));
-  const std::string path = slash == absl::string_view::npos ? "/healthz" : std::string(rest.substr(slash));
+  const std::string path =
+      slash == absl::string_view::npos ? "/healthz" : std::string(rest.substr(slash));
   httplib::Client client(absl::StrCat(https ? "https://" : "http://", host_port));
   // A health probe asks a process on its own host whether it serves, not who
   // it is: the certificate is not checked (the service's name is not 127.0.0.1).
@@ -100,7 +101,8 @@ absl::StatusOr<std::string> CheckHttpHealth(const std::string& url, absl::Durati
   client.set_read_timeout(micros / 1000000, micros % 1000000);
   httplib::Result result = client.Get(path);
   if (!result) {
-    return absl::UnavailableError(absl::StrCat("no answer from ", url, ": ", httplib::to_string(result.error())));
+    return absl::UnavailableError(
+        absl::StrCat("no answer from ", url, ": ", httplib::to_string(result.error())));
   }
   return result->status == 200 ? std::string("SERVING") : std::string("NOT_SERVING");
 }
@@ -109,15 +111,19 @@ absl::StatusOr<std::string> CheckHttpHealth(const std::string& url, absl::Durati
 
 int Probe(const CliOptions& options, const std::vector<std::string>& args) {
   if (args.size() != 1) {
-    std::fprintf(stderr, "usage: zhibiao probe HOST:PORT [--service=NAME] | zhibiao probe http://HOST:PORT[/PATH]\n");
+    std::fprintf(stderr,
+                 "usage: zhibiao probe HOST:PORT [--service=NAME] | zhibiao probe "
+                 "http://HOST:PORT[/PATH]\n");
     return 2;
   }
   const bool http = absl::StartsWith(args[0], "http://") || absl::StartsWith(args[0], "https://");
   absl::StatusOr<std::string> status =
       http ? CheckHttpHealth(args[0], options.timeout)
-           : CheckHealth(CliChannel(options, args[0], /*connect=*/false), options.service, options.timeout);
+           : CheckHealth(CliChannel(options, args[0], /*connect=*/false), options.service,
+                         options.timeout);
   if (!status.ok()) {
-    std::fprintf(stderr, "%s: %s\n", args[0].c_str(), std::string(status.status().message()).c_str());
+    std::fprintf(stderr, "%s: %s\n", args[0].c_str(),
+                 std::string(status.status().message()).c_str());
     return 1;
   }
   std::printf("%s\n", status->c_str());
@@ -139,11 +145,13 @@ class LocalSuite {
     absl::Status started = absl::OkStatus();
     for (int i = 0; i < options_.storage_shards && started.ok(); ++i) {
       const std::string dir = (fs::path(options_.data_dir) / absl::StrCat("shard-", i)).string();
-      started = StartChild(absl::StrCat("storage-", i), "zhibiao-storage", "zhibiao.v1.StorageService",
-                           PortFor(10 + i), {absl::StrCat("--data_dir=", dir)});
+      started =
+          StartChild(absl::StrCat("storage-", i), "zhibiao-storage", "zhibiao.v1.StorageService",
+                     PortFor(10 + i), {absl::StrCat("--data_dir=", dir)});
       if (started.ok()) storage_addresses_.push_back(children_.back().address);
     }
-    const std::string storage_flag = absl::StrCat("--storage=", absl::StrJoin(storage_addresses_, ","));
+    const std::string storage_flag =
+        absl::StrCat("--storage=", absl::StrJoin(storage_addresses_, ","));
     // Replica r of ingest listens on base_port+1+2r, of query on base_port+2+2r.
     for (int r = 0; r < options_.ingest_processes && started.ok(); ++r) {
       started = StartChild(options_.ingest_processes == 1 ? "ingest" : absl::StrCat("ingest-", r),
@@ -227,10 +235,13 @@ class LocalSuite {
     std::vector<absl::Time> restarts;  // within the last minute
   };
 
-  int PortFor(int offset) const { return options_.base_port == 0 ? 0 : options_.base_port + offset; }
+  int PortFor(int offset) const {
+    return options_.base_port == 0 ? 0 : options_.base_port + offset;
+  }
   // Several replicas are one gRPC target, balanced round robin by the client.
   static std::string Target(const std::vector<std::string>& addresses) {
-    return addresses.size() == 1 ? addresses[0] : absl::StrCat("ipv4:", absl::StrJoin(addresses, ","));
+    return addresses.size() == 1 ? addresses[0]
+                                 : absl::StrCat("ipv4:", absl::StrJoin(addresses, ","));
   }
 
   absl::Status StartChild(const std::string& name, const std::string& program,
@@ -258,9 +269,10 @@ class LocalSuite {
     const absl::Time deadline = absl::Now() + absl::Seconds(60);
     for (const Child& c : children_) {
       while (true) {
-        auto status = c.service.empty()
-                          ? CheckHttpHealth(absl::StrCat("http://", c.address), absl::Milliseconds(500))
-                          : CheckHealth(MakeChannel(c.address), c.service, absl::Milliseconds(500));
+        auto status =
+            c.service.empty()
+                ? CheckHttpHealth(absl::StrCat("http://", c.address), absl::Milliseconds(500))
+                : CheckHealth(MakeChannel(c.address), c.service, absl::Milliseconds(500));
         if (status.ok() && *status == "SERVING") break;
         if (absl::Now() > deadline) {
           return absl::UnavailableError(absl::StrCat(c.name, " is not SERVING after 60 s"));
@@ -300,8 +312,8 @@ class LocalSuite {
       c->restarts.erase(c->restarts.begin());
     }
     if (c->restarts.size() > 5) {
-      return absl::UnavailableError(absl::StrCat(
-          c->name, " exited (code ", *code, ") 6 times within a minute; stopping the suite"));
+      return absl::UnavailableError(absl::StrCat(c->name, " exited (code ", *code,
+                                                 ") 6 times within a minute; stopping the suite"));
     }
     std::vector<std::string> argv = c->argv;
     argv[1] = absl::StrCat("--listen=", c->address);
