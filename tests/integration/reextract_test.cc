@@ -130,6 +130,18 @@ class ReextractTest : public ::testing::Test {
     EXPECT_TRUE(up_->Wait(absl::Seconds(60)).has_value());
   }
 
+  // `zhibiao admin reextract --json` against this suite, with transit
+  // waits of `transit_wait_ms`.
+  std::vector<std::string> ReextractCommand(int transit_wait_ms) {
+    return {bin_ + "/zhibiao",
+            "admin",
+            "reextract",
+            "--json",
+            absl::StrCat("--storage=", env_["ZHIBIAO_STORAGE_ADDR"]),
+            absl::StrCat("--ingest=", env_["ZHIBIAO_INGEST_ADDR"]),
+            absl::StrCat("--transit_wait_ms=", transit_wait_ms)};
+  }
+
   const std::string bin_ = ZB_BINARY_DIR;
   std::string work_;
   std::optional<Process> up_;
@@ -180,13 +192,7 @@ TEST_F(ReextractTest, OldReportsMoveToTheirShardOnceEvenWhenTheSourceShardIsKill
   for (const auto& [id, s] : expected) routed_elsewhere += ShardForRegion(s.region, 3) != 0;
   ASSERT_GT(routed_elsewhere, 100);
 
-  const std::vector<std::string> cli = {bin + "/zhibiao",
-                                        "admin",
-                                        "reextract",
-                                        "--json",
-                                        absl::StrCat("--storage=", env["ZHIBIAO_STORAGE_ADDR"]),
-                                        absl::StrCat("--ingest=", env["ZHIBIAO_INGEST_ADDR"]),
-                                        "--transit_wait_ms=300"};
+  const std::vector<std::string> cli = ReextractCommand(300);
 
   // Run 1: shard 0, the one every report is read from and deleted on, is
   // SIGKILLed once some reports have moved.
@@ -346,13 +352,7 @@ TEST_F(ReextractTest, ANewerCopyOnAnotherShardWinsAndTheFlagsChooseTheReports) {
     ASSERT_TRUE(stub->PutReport(&context, request, &response).ok());
   }
 
-  const std::vector<std::string> cli = {bin + "/zhibiao",
-                                        "admin",
-                                        "reextract",
-                                        "--json",
-                                        absl::StrCat("--storage=", env["ZHIBIAO_STORAGE_ADDR"]),
-                                        absl::StrCat("--ingest=", env["ZHIBIAO_INGEST_ADDR"]),
-                                        "--transit_wait_ms=300"};
+  const std::vector<std::string> cli = ReextractCommand(300);
   std::string log;
   EXPECT_EQ(
       RunReextract(cli, {"--all", "--extractor_older_than=extract-9"}, work + "/both.log", &log), 2)
@@ -464,11 +464,7 @@ TEST_F(ReextractTest, QueriesDuringAMoveSeeEveryReportOnce) {
 
   // Waits of a second between a move's steps: the queries below take
   // milliseconds, well inside them.
-  auto run = Process::Start(
-      {bin_ + "/zhibiao", "admin", "reextract", "--json",
-       absl::StrCat("--storage=", env_["ZHIBIAO_STORAGE_ADDR"]),
-       absl::StrCat("--ingest=", env_["ZHIBIAO_INGEST_ADDR"]), "--transit_wait_ms=1000"},
-      work_ + "/reextract.log");
+  auto run = Process::Start(ReextractCommand(1000), work_ + "/reextract.log");
   ASSERT_TRUE(run.ok());
   std::vector<std::map<std::string, int64_t>> seen;
   int bad_lists = 0, polls = 0;
