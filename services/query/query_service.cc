@@ -233,9 +233,10 @@ class AggregateRounds : public std::enable_shared_from_this<AggregateRounds> {
   using Finish = std::function<void(absl::Status, std::vector<ResultCache::Version>)>;
   using Answer = std::function<absl::Status(const std::vector<zhibiao::v1::PartialAggregate>&,
                                             const ShardTotals&)>;
-  // Rounds after the first before the call gives up (each needs a move that
-  // started during the call).
-  static constexpr int kMaxExtraRounds = 3;
+  // Rounds after the first before the call gives up: each needs a report
+  // that started moving during the call, so only a burst of moves (a
+  // reextract batch on a slow machine) takes more than one or two.
+  static constexpr int kMaxExtraRounds = 16;
 
   AggregateRounds(StorageShards* shards, ResultCache* cache, grpc::CallbackServerContext* context,
                   absl::Time deadline, std::vector<int> targets,
