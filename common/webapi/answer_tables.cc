@@ -13,7 +13,7 @@ namespace v1 = zhibiao::v1;
 
 constexpr absl::string_view kTableMethods[] = {"Rank",        "TimeSeries",       "Compare",
                                                "Aggregate",   "SearchIndicators", "ListReports",
-                                               "ListMetrics", "GetReport"};
+                                               "ListMetrics", "GetReport",        "ListRegions"};
 
 std::string KindName(v1::DocumentKind kind) {
   switch (kind) {
@@ -173,6 +173,17 @@ Table MetricsTable(const v1::ListMetricsResponse& r) {
   return t;
 }
 
+Table RegionsTable(const v1::ListRegionsResponse& r) {
+  Table t{"ListRegions", {"地区代码", "地区", "省份代码", "报告数", "指标数", "年份"}, {}};
+  for (const v1::RegionCoverage& c : r.regions()) {
+    t.rows.push_back({TextCell(c.region_code()), TextCell(c.region_name()),
+                      TextCell(c.province_code()), NumberCell(c.report_count()),
+                      NumberCell(static_cast<double>(c.figure_count())),
+                      TextCell(absl::StrJoin(c.years(), " "))});
+  }
+  return t;
+}
+
 template <typename T>
 const T* As(const google::protobuf::Message& reply) {
   return dynamic_cast<const T*>(&reply);
@@ -211,6 +222,8 @@ absl::StatusOr<Table> AnswerTable(absl::string_view method, const google::protob
     return ReportsTable(*r);
   if (const auto* r = As<v1::ListMetricsResponse>(reply); r && method == "ListMetrics")
     return MetricsTable(*r);
+  if (const auto* r = As<v1::ListRegionsResponse>(reply); r && method == "ListRegions")
+    return RegionsTable(*r);
   if (const auto* r = As<v1::GetReportResponse>(reply); r && method == "GetReport")
     return ReportFiguresTable(*r);
   return NoAnswerTable(method);

@@ -1,6 +1,6 @@
 // Query answers as tables an analyst downloads: the rows and columns of a
-// Rank, TimeSeries, Compare, Aggregate, SearchIndicators, ListReports or
-// ListMetrics reply, with Chinese headers and region names beside codes.
+// Rank, TimeSeries, Compare, Aggregate, SearchIndicators, ListReports,
+// ListMetrics or ListRegions reply, with Chinese headers and region names beside codes.
 // The same rows the dashboard shows; table_files.h writes them as CSV or XLSX.
 #ifndef ZHIBIAO_COMMON_WEBAPI_ANSWER_TABLES_H_
 #define ZHIBIAO_COMMON_WEBAPI_ANSWER_TABLES_H_

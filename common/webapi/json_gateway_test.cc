@@ -56,9 +56,9 @@ TEST_F(JsonGatewayTest, EveryQueryServiceMethodIsServed) {
   const std::vector<std::string> names = gateway_->MethodNames();
   const auto* service = zhibiao::v1::QueryService::service_full_name();
   EXPECT_STREQ(service, "zhibiao.v1.QueryService");
-  EXPECT_EQ(names.size(), 9u);
+  EXPECT_EQ(names.size(), 10u);
   for (const char* m : {"GetReport", "ListReports", "Aggregate", "GetSection", "ListMetrics",
-                        "TimeSeries", "Rank", "Compare", "SearchIndicators"}) {
+                        "TimeSeries", "Rank", "Compare", "SearchIndicators", "ListRegions"}) {
     EXPECT_TRUE(gateway_->HasMethod(m)) << m;
   }
 }

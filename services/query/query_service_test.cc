@@ -328,18 +328,6 @@ TEST_F(QueryServiceTest, GetSectionByIdOrPath) {
   EXPECT_EQ(stub_->GetSection(&c2, request, &response).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-TEST(ListTokenTest, RoundTripsAndRejectsOtherShardCounts) {
-  std::vector<ShardCursor> cursors(2);
-  cursors[0].last_key = std::string("\x41\x00\x07", 3);
-  cursors[1].exhausted = true;
-  auto back = DecodeListToken(EncodeListToken(cursors), 2);
-  ASSERT_TRUE(back.ok());
-  EXPECT_EQ((*back)[0].last_key, cursors[0].last_key);
-  EXPECT_TRUE((*back)[1].exhausted);
-  EXPECT_EQ(DecodeListToken(EncodeListToken(cursors), 3).status().code(),
-            absl::StatusCode::kInvalidArgument);
-}
-
 // One figure of a report built by hand.
 struct Figure {
   std::string metric;

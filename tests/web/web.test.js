@@ -123,8 +123,8 @@ const RANK = { metricKey: 'economy.gdp', year: 2026, k: 50,
 
 test('every QueryService method answers through JSON', async () => {
   const methods = await (await fetch(`${web}v1/methods`)).json();
-  assert.deepEqual(methods.sort(), ['Aggregate', 'Compare', 'GetReport', 'GetSection', 'ListMetrics', 'ListReports',
-    'Rank', 'SearchIndicators', 'TimeSeries']);
+  assert.deepEqual(methods.sort(), ['Aggregate', 'Compare', 'GetReport', 'GetSection', 'ListMetrics', 'ListRegions',
+    'ListReports', 'Rank', 'SearchIndicators', 'TimeSeries']);
   const reports = await post('ListReports', { pageSize: 1000 });
   assert.equal(reports.status, 200);
   assert.equal(reports.body.reports.length, 23);
@@ -150,6 +150,13 @@ test('every QueryService method answers through JSON', async () => {
     options: { figures: 'METRIC_FIGURES_TARGET_CHANGES', unit: '%' } });
   assert.equal(compare.status, 200);
   assert.ok(compare.body.regions.length >= 21);
+  const regions = await post('ListRegions', { filter: { documentKinds: ['DOCUMENT_KIND_GOVERNMENT_WORK_REPORT'] } });
+  assert.equal(regions.status, 200, JSON.stringify(regions.body));
+  assert.equal(regions.body.regions.length, 21);
+  const henanCoverage = regions.body.regions.find((r) => r.regionCode === '410000');
+  assert.equal(henanCoverage.regionName, '河南省');
+  assert.equal(henanCoverage.reportCount, 1);
+  assert.ok(Number(henanCoverage.figureCount) > 100);
   const search = await post('SearchIndicators', { words: ['粮食产量'], pageSize: 5 });
   assert.equal(search.status, 200);
   assert.ok(search.body.hits.length > 0);

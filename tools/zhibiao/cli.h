@@ -97,6 +97,8 @@ int QueryCompare(const CliOptions& options);
 int QuerySearch(const CliOptions& options, const std::vector<std::string>& words);
 int ReportsSection(const CliOptions& options, const std::vector<std::string>& args);
 int Metrics(const CliOptions& options);
+// `zhibiao regions`: the regions with stored figures, their reports and years.
+int Regions(const CliOptions& options);
 int Health(const CliOptions& options);
 // One address's grpc.health.v1 status (exit 0 when SERVING): for container
 // health checks.

@@ -83,6 +83,11 @@ const std::vector<CommandHelp>& Commands() {
       {"metrics", "[--region --province --year] [--format=...]",
        "taxonomy keys with how many figures each has, and their units",
        Join({{"region", "province", "year"}, List(kFormatFlags)}), "zhibiao metrics --year=2025"},
+      {"regions", "[--year=Y --kind=K --metric=K --province=CODE] [--format=...]",
+       "the regions with stored figures: reports, figures and the years they report on",
+       Join(
+           {{"region", "province", "year", "metric", "kind", "allow_partial"}, List(kFormatFlags)}),
+       "zhibiao regions --year=2025 --kind=work_report"},
       {"query aggregate", "[filters] [--group_by=region,year --split_by_unit] [--format=...]",
        "count, sum, mean, min and max of the figures a filter selects, by group",
        Join({List(kFilterFlags),

@@ -24,7 +24,8 @@ ABSL_FLAG(std::string, storage, "127.0.0.1:7410",
 ABSL_FLAG(bool, json, false, "print JSON (one object, or one line per file for ingest)");
 ABSL_FLAG(
     std::string, format, "table",
-    "reports list, metrics, query aggregate/rank/series/compare/search: table (for reading), json "
+    "reports list, metrics, regions, query aggregate/rank/series/compare/search: table (for "
+    "reading), json "
     "(as --json), csv (the web view's table, to stdout or --output) or xlsx (needs --output)");
 ABSL_FLAG(std::string, output, "", "with --format=csv or xlsx: write the table to this file");
 ABSL_FLAG(bool, bom, false, "with --format=csv: start with a UTF-8 byte-order mark (for Excel)");
@@ -281,6 +282,7 @@ int main(int argc, char** argv) {
     return zb::cli::ReportsSection(o, std::vector<std::string>(rest.begin() + 1, rest.end()));
   }
   if (command == "metrics") return zb::cli::Metrics(o);
+  if (command == "regions") return zb::cli::Regions(o);
   if (command == "query" && !rest.empty() && rest[0] == "aggregate") {
     return zb::cli::QueryAggregate(o);
   }

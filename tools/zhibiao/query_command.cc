@@ -390,4 +390,37 @@ int QuerySearch(const CliOptions& options, const std::vector<std::string>& words
   return 0;
 }
 
+int Regions(const CliOptions& options) {
+  zhibiao::v1::ListRegionsRequest request;
+  zhibiao::v1::IndicatorFilter* filter = request.mutable_filter();
+  if (!options.region.empty()) filter->add_region_codes(options.region);
+  if (!options.province.empty()) filter->add_province_codes(options.province);
+  if (options.year > 0) filter->add_years(options.year);
+  for (const std::string& m : SplitList(options.metric)) filter->add_metric_keys(m);
+  for (zhibiao::v1::DocumentKind kind : options.kinds) filter->add_document_kinds(kind);
+  request.set_allow_partial(options.allow_partial);
+  zhibiao::v1::ListRegionsResponse response;
+  if (!CallQuery(options, "regions", &zhibiao::v1::QueryService::Stub::ListRegions, request,
+                 &response)) {
+    return 1;
+  }
+  if (options.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+    return 0;
+  }
+  if (auto done = WriteAnswerFile(options, "ListRegions", response)) return *done;
+  for (const auto& c : response.regions()) {
+    std::printf("%s %s %3d reports %6lld figures  %s\n", c.region_code().c_str(),
+                Pad(c.region_name().empty() ? "?" : c.region_name(), 16).c_str(), c.report_count(),
+                static_cast<long long>(c.figure_count()), absl::StrJoin(c.years(), " ").c_str());
+  }
+  if (response.unplaced_report_count() > 0) {
+    std::printf("(region unknown) %d reports %lld figures\n", response.unplaced_report_count(),
+                static_cast<long long>(response.unplaced_figure_count()));
+  }
+  std::printf("%d regions\n", response.regions_size());
+  PrintMissingShards(response.missing_shards());
+  return 0;
+}
+
 }  // namespace zb::cli

@@ -4,8 +4,8 @@
 // marked reports it holds (lists, search) or counted (aggregates). A query
 // counts the arriving copy and leaves the replaced one out wherever it still
 // is: on another shard (a move) or on the same one under the old id.
-#ifndef ZHIBIAO_SERVICES_QUERY_MOVING_REPORTS_H_
-#define ZHIBIAO_SERVICES_QUERY_MOVING_REPORTS_H_
+#ifndef ZHIBIAO_COMMON_QUERY_MOVING_REPORTS_H_
+#define ZHIBIAO_COMMON_QUERY_MOVING_REPORTS_H_
 
 #include <string>
 #include <vector>
@@ -38,4 +38,4 @@ class MovingReports {
 
 }  // namespace zb::query
 
-#endif  // ZHIBIAO_SERVICES_QUERY_MOVING_REPORTS_H_
+#endif  // ZHIBIAO_COMMON_QUERY_MOVING_REPORTS_H_

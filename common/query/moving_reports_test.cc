@@ -1,4 +1,4 @@
-#include "services/query/moving_reports.h"
+#include "common/query/moving_reports.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
