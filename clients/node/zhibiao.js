@@ -122,6 +122,21 @@ function connect(options = {}) {
       };
     },
 
+    // The regions with stored figures: [{region_code, region, province_code, reports, figures, years}].
+    async regions({ year, kind, metric, province } = {}) {
+      const filter = { years: year ? [year] : [], metric_keys: metric ? [metric] : [],
+        province_codes: province ? [province] : [], document_kinds: [] };
+      if (kind !== undefined) {
+        if (!(kind in KINDS)) throw invalidArgument(`kind: "${kind}" is not one of ${Object.keys(KINDS).join(', ')}`);
+        filter.document_kinds.push(KINDS[kind]);
+      }
+      const reply = await call(query, 'ListRegions', { filter });
+      return reply.regions.map((r) => ({
+        region_code: r.region_code, region: r.region_name, province_code: r.province_code,
+        reports: r.report_count, figures: Number(r.figure_count), years: r.years,
+      }));
+    },
+
     // Indicators whose subject holds every word: [{region, year, title, text, value, unit, subject, sentence}].
     async search(words, { limit = 50, metric, region, year } = {}) {
       const filter = { metric_keys: metric ? [metric] : [], region_codes: region ? [region] : [], years: year ? [year] : [] };

@@ -14,6 +14,7 @@
 #include "common/rpc/server.h"
 #include "common/store/indicator_store.h"
 #include "common/taxonomy/taxonomy.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/storage/storage_service.h"
 
@@ -311,6 +312,39 @@ TEST_F(QueryServiceTest, ListMetricsCountsEveryKeyOverAllShards) {
   EXPECT_FALSE(response.metrics(0).name_zh().empty());
   // The unmapped bucket is last.
   EXPECT_EQ(response.metrics(response.metrics_size() - 1).key(), "");
+}
+
+TEST_F(QueryServiceTest, ListRegionsCoversEveryShardsRegions) {
+  zhibiao::v1::ListRegionsRequest request;
+  zhibiao::v1::ListRegionsResponse response;
+  grpc::ClientContext c;
+  ASSERT_TRUE(stub_->ListRegions(&c, request, &response).ok());
+  // Five regions on three shards, two reports (2021, 2022) of two figures each.
+  std::vector<std::string> codes;
+  for (const auto& r : response.regions()) {
+    codes.push_back(r.region_code());
+    EXPECT_EQ(r.report_count(), 2) << r.region_code();
+    EXPECT_EQ(r.figure_count(), 4) << r.region_code();
+    EXPECT_THAT(r.years(), ::testing::ElementsAre(2021, 2022)) << r.region_code();
+  }
+  EXPECT_THAT(codes, ::testing::ElementsAre("110105", "330100", "410100", "410700", "420300"));
+  EXPECT_EQ(response.regions(3).region_name(), "新乡市");
+  EXPECT_EQ(response.regions(3).province_code(), "410000");
+  // A filter narrows what is counted; a bad one is INVALID_ARGUMENT naming it.
+  request.mutable_filter()->add_years(2022);
+  request.mutable_filter()->add_metric_keys("case.rate");
+  grpc::ClientContext c2;
+  zhibiao::v1::ListRegionsResponse narrowed;
+  ASSERT_TRUE(stub_->ListRegions(&c2, request, &narrowed).ok());
+  ASSERT_EQ(narrowed.regions_size(), 5);
+  EXPECT_EQ(narrowed.regions(0).figure_count(), 1);
+  EXPECT_THAT(narrowed.regions(0).years(), ::testing::ElementsAre(2022));
+  request.mutable_filter()->add_region_codes("4107");
+  grpc::ClientContext c3;
+  zhibiao::v1::ListRegionsResponse refused;
+  grpc::Status s = stub_->ListRegions(&c3, request, &refused);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("4107"), std::string::npos) << s.error_message();
 }
 
 TEST_F(QueryServiceTest, GetSectionByIdOrPath) {

@@ -9,7 +9,7 @@
 // stores the new extraction on the shard the new region names: in place
 // when that is the same shard and id; otherwise as an arriving copy, which
 // queries count instead of the old one wherever that still is
-// (services/query/moving_reports.h). A move then takes three steps, each
+// (common/query/moving_reports.h). A move then takes three steps, each
 // once the one before is acknowledged and --transit_wait has passed (longer
 // than any answer's reads take, query's shard timeout): the arriving copy
 // is stored, the old copy deleted, the arriving copy settled (SettleReport).

@@ -93,6 +93,14 @@ test('the Node example against the real suite', async (t) => {
     assert.strictEqual(mine.unit, '%');
   });
 
+  await t.test('regions answers what the CLI answers', async () => {
+    const mine = await zb.regions({ kind: 'work_report' });
+    const listed = JSON.parse(cli('regions', '--kind=work_report', '--json').stdout).regions;
+    assert.ok(mine.some((r) => r.region_code === '410000' && r.region === '河南省' && r.years.includes(2025)));
+    assert.deepStrictEqual(mine.map((r) => [r.region_code, r.reports, r.figures]),
+      listed.map((r) => [r.region_code, r.report_count, Number(r.figure_count)]));
+  });
+
   await t.test('search answers what the CLI answers', async () => {
     const mine = await zb.search(['粮食'], { limit: 200 });
     const hits = JSON.parse(cli('query', 'search', '粮食', '--page_size=200', '--json').stdout).hits;

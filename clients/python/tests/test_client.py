@@ -83,6 +83,15 @@ def test_metrics_match(suite, zb, loaded):
     assert dict(zip(frame.key, frame["count"])) == listed
 
 
+def test_regions_match(suite, zb, loaded):
+    frame = zb.regions(kind="work_report")
+    listed = suite.cli_json("regions", "--kind=work_report")["regions"]
+    assert list(frame.region_code) == [r["region_code"] for r in listed]
+    assert list(frame.figures) == [int(r["figure_count"]) for r in listed]
+    henan = frame[frame.region_code == "410000"].iloc[0]
+    assert henan.region == "河南省" and 2025 in henan.years
+
+
 def test_aggregate_matches(suite, zb, loaded):
     frame = zb.aggregate(province="410000", group_by=["region", "year"], split_by_unit=True)
     rows = suite.cli_json("query", "aggregate", "--province=410000", "--group_by=region,year",

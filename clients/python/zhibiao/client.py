@@ -251,6 +251,12 @@ class Client:
         request = query_pb2.ListMetricsRequest(filter=self._filter(region=region, province=province, year=year))
         return frames.metrics_table(self._call(self._query.ListMetrics, request))
 
+    def regions(self, year=None, kind=None, metric=None, province=None):
+        """The regions with stored figures: reports, figures and the years they report on."""
+        request = query_pb2.ListRegionsRequest(
+            filter=self._filter(year=year, kind=kind, metric=metric, province=province))
+        return frames.regions_table(self._call(self._query.ListRegions, request))
+
     # ---- questions -----------------------------------------------------
 
     @staticmethod

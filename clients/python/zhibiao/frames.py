@@ -183,6 +183,20 @@ def metrics_table(reply):
     return frame
 
 
+REGION_COLUMNS = {"region_code": "string", "region": "string", "province_code": "string", "reports": "int64",
+                  "figures": "int64", "years": "object"}
+
+
+def regions_table(reply):
+    rows = [{"region_code": r.region_code, "region": r.region_name, "province_code": r.province_code,
+             "reports": r.report_count, "figures": r.figure_count, "years": list(r.years)}
+            for r in reply.regions]
+    frame = table(rows, REGION_COLUMNS)
+    frame.attrs["unplaced_reports"] = reply.unplaced_report_count
+    frame.attrs["missing_shards"] = _missing(reply.missing_shards)
+    return frame
+
+
 def _missing(missing):
     return [{"shard": m.shard, "error": m.error} for m in missing]
 
