@@ -588,6 +588,446 @@ bool ReadArabicFraction(const CodePointText& t, int64_t i, int64_t* end, double*
   return true;
 }
 
+// What is known of the figure being read at one position. The phases of
+// FindQuantities fill it in order; a phase that finds the text is no figure
+// returns false with `resume` set to where scanning goes on.
+struct Reading {
+  int64_t number_begin = 0;      // where the number starts (its qualifiers may start before)
+  int64_t end = 0;               // where what is read so far ends
+  int64_t resume = 0;            // where scanning goes on when the figure is rejected
+  std::optional<Number> number;  // the number as read (not for a share read whole)
+  std::optional<Number> range_high;
+  int exp10 = 0;           // the power of ten written with the number (万, 亿)
+  int unit_exp10 = 0;      // and the one its unit brings (万元)
+  bool had_inner = false;  // 400余场, 30多次
+  Qual qual = Qual::kExact;
+  double value = 0;
+  bool is_range = false;
+  double low = 0, high = 0;
+  std::string unit_written, base_unit, scale_written;
+  UnitKind kind = zhibiao::v1::UNIT_KIND_UNSPECIFIED;
+
+  bool Reject(int64_t at) {
+    resume = at;
+    return false;
+  }
+  void SetShare(double percent, int64_t share_end, absl::string_view written, bool permille) {
+    value = percent;
+    end = share_end;
+    base_unit = permille ? "‰" : "%";
+    unit_written = std::string(written);
+    kind = zhibiao::v1::UNIT_KIND_PERCENT;
+  }
+};
+
+// Whether a number starts at i: not the middle of one (1,234 or 3.5 continue
+// the digits before them).
+bool StartsNumber(const CodePointText& t, int64_t i) {
+  const char32_t c = t.at(i);
+  const bool after_separator = (t.at(i - 1) == '.' || t.at(i - 1) == ',') && IsDigit(t.at(i - 2));
+  return (IsDigit(c) && !IsDigit(t.at(i - 1)) && !after_separator) ||
+         (text::IsChineseNumeralChar(c) && !text::IsChineseNumeralChar(t.at(i - 1)));
+}
+
+enum class Share { kNone, kRead, kRejected };
+
+// 百分之X, 千分之X and a/b (1/4): a share read whole, in percent.
+Share ReadShare(const CodePointText& t, int64_t i, Reading* r) {
+  if (t.Matches(i, "百分之") || t.Matches(i, "千分之")) {
+    const bool permille = t.Matches(i, "千分之");
+    auto n = ReadNumber(t, i + 3);
+    // 进入ESI前千分之一: a rank, not a share.
+    if (n && t.MatchesBefore(i, "前")) {
+      r->Reject(n->end);
+      return Share::kRejected;
+    }
+    if (!n) {
+      r->Reject(i + 3);
+      return Share::kRejected;
+    }
+    r->SetShare(n->value, n->end, permille ? "千分之" : "百分之", permille);
+    return Share::kRead;
+  }
+  double percent = 0;
+  int64_t end = 0;
+  if (ReadArabicFraction(t, i, &end, &percent) && !IsLatin(t.at(i - 1)) && !IsLatin(t.at(end))) {
+    r->SetShare(percent, end, "/", false);
+    return Share::kRead;
+  }
+  return Share::kNone;
+}
+
+// X分之Y after a Chinese numeral X: a share, in percent.
+bool ReadChineseFraction(const CodePointText& t, Reading* r) {
+  const Number& n = *r->number;
+  auto numerator = ReadNumber(t, r->end + 2);
+  if (!numerator || n.value <= 0) return r->Reject(r->end);
+  r->SetShare(std::round(numerator->value / n.value * 100.0 * 10000.0) / 10000.0, numerator->end,
+              "分之", false);
+  return true;
+}
+
+// Words before the number that make it no figure: 第3, 每10万人 (the
+// denominator of a rate), a version (v2.1), a time (8:30), and a bare 一
+// with a measure word, which is almost always an idiom (一次性, 一个窗口).
+bool KeptBeforeNumber(const CodePointText& t, Reading* r) {
+  const Number& n = *r->number;
+  const int64_t i = r->number_begin;
+  const char32_t prev = t.at(i - 1);
+  if (prev == U'第' || IsLatin(prev) || prev == U'·' || prev == '.' || prev == U'届' ||
+      prev == U'每' || (prev == ':' && IsDigit(t.at(i - 2)))) {
+    return r->Reject(r->end);
+  }
+  if (n.chinese && r->end - i == 1 && t.at(i) == U'一') return r->Reject(r->end);
+  return true;
+}
+
+// Adds a scale word at r->end (3.2万, 4.5亿) to the reading.
+void ReadScaleWord(const CodePointText& t, Reading* r) {
+  if (const ScaleSpec* s = MatchScale(t, r->end)) {
+    r->exp10 += s->exp10;
+    r->scale_written = std::string(s->written);
+    r->end += text::CodePointCount(s->written);
+  }
+}
+
+// The scale after an Arabic number (a unit with its own scale wins), the
+// scale a Chinese numeral used (三万: 万), an inner qualifier (400余场,
+// 30多次, 420万余条) and a scale after it (30余万人). A magnitude alone (千,
+// 万, 万亿) is a quantity only when bounded: 千余人次, 超万列, 近万人, 突破万亿元.
+bool ReadScaleAndInnerQualifier(const CodePointText& t, Reading* r) {
+  const Number& n = *r->number;
+  if (!n.chinese) {
+    ReadScaleWord(t, r);
+  } else {
+    absl::string_view written = t.Slice(n.begin, n.end);
+    if (absl::EndsWith(written, "亿")) {
+      r->scale_written = "亿";
+    } else if (absl::EndsWith(written, "万")) {
+      r->scale_written = "万";
+    }
+  }
+  for (const QualSpec& qs : kInnerQualifiers) {
+    if (t.Matches(r->end, qs.written)) {
+      r->qual = Combine(r->qual, qs.qual);
+      r->end += 1;
+      r->had_inner = true;
+      break;
+    }
+  }
+  if (r->had_inner && !n.chinese && r->scale_written.empty()) ReadScaleWord(t, r);
+  if (n.scale_only && !r->had_inner) {
+    bool bounded = false;
+    for (absl::string_view pre : {"超", "近", "逾", "约", "突破", "超过"}) {
+      bounded = bounded || t.MatchesBefore(r->number_begin, pre);
+    }
+    if (!bounded) return r->Reject(r->end);
+  }
+  return true;
+}
+
+// A range: 5-8名, 3至5次, 15~20学时, 3-5万人 (the scale follows the second
+// number). Only a second number followed by a unit makes one.
+void ReadRange(const CodePointText& t, Reading* r) {
+  const Number& n = *r->number;
+  if (r->had_inner || !IsRangeSeparator(t.at(r->end))) return;
+  auto second = ReadNumber(t, r->end + 1);
+  if (!second || second->chinese != n.chinese || second->value <= n.value) return;
+  int64_t after = second->end;
+  int second_exp = r->exp10;
+  std::string second_scale;
+  if (r->scale_written.empty() && !n.chinese) {
+    if (const ScaleSpec* s = MatchScale(t, after)) {
+      second_exp = s->exp10;
+      second_scale = std::string(s->written);
+      after += text::CodePointCount(s->written);
+    }
+  }
+  int64_t unit_end = 0;
+  if (MatchUnit(t, after, &unit_end) == nullptr) return;
+  r->range_high = *second;
+  r->exp10 = second_exp;
+  if (!second_scale.empty()) r->scale_written = second_scale;
+  r->end = after;
+}
+
+// The measure word or unit at `unit_at`, Latin units (km) right after an
+// Arabic number, less measure words that are verbs or nouns here (建成,
+// 头等, 5成); nullptr if none.
+const UnitSpec* MatchMeasureWord(const CodePointText& t, int64_t unit_at, const Number& n,
+                                 int64_t end, int64_t* unit_end) {
+  const UnitSpec* u = MatchUnit(t, unit_at, unit_end);
+  if (u == nullptr && !n.chinese && unit_at == end) {
+    for (const UnitSpec& latin : kLatinUnits) {
+      if (t.Matches(end, latin.written) &&
+          !IsLatin(t.at(end + text::CodePointCount(latin.written)))) {
+        u = &latin;
+        *unit_end = end + text::CodePointCount(latin.written);
+        break;
+      }
+    }
+  }
+  if (u != nullptr && n.chinese && (u->base == "头" || u->base == "只")) u = nullptr;
+  if (u != nullptr && u->base == "成") {
+    for (absl::string_view w :
+         {"为", "立", "功", "效", "果", "本", "员", "都", "熟", "绩", "型", "交", "就", "长"}) {
+      if (t.Matches(*unit_end, w)) u = nullptr;
+    }
+    if (u != nullptr && !n.chinese) u = nullptr;  // 5成 is rare; 10成 never a share
+  }
+  return u;
+}
+
+// A counted noun right after an Arabic number (kCountedNouns), or years as a
+// length of time, not a date: 9.6年, 10.2年左右, 年限达11年.
+void ReadCountedNounOrYears(const CodePointText& t, int64_t unit_at, Reading* r) {
+  const Number& n = *r->number;
+  for (absl::string_view noun : kCountedNouns) {
+    if (unit_at == r->end && t.Matches(r->end, noun)) {
+      r->unit_written = std::string(noun);
+      r->base_unit = std::string(noun);
+      r->kind = zhibiao::v1::UNIT_KIND_COUNT;
+      r->end += text::CodePointCount(noun);
+      break;
+    }
+  }
+  if (!r->base_unit.empty() || t.at(r->end) != U'年' || !r->scale_written.empty()) return;
+  const bool decimal = !n.integer_digits_only;
+  const bool bounded = t.Matches(r->end + 1, "左右") || t.Matches(r->end + 1, "以上");
+  const int64_t begin = r->number_begin;
+  const bool span = t.MatchesBefore(begin, "年限达") || t.MatchesBefore(begin, "年限为") ||
+                    t.MatchesBefore(begin, "年限") || t.MatchesBefore(begin, "期限");
+  if ((decimal || bounded || span) && n.value < 100) {
+    r->unit_written = "年";
+    r->base_unit = "年";
+    r->kind = zhibiao::v1::UNIT_KIND_DURATION;
+    r->end += 1;
+  }
+}
+
+// The unit, possibly after a space (PDF exports and some portals write
+// "856 名"), with a rate's denominator (645元/月, 1.2万元/人, 30吨/年).
+void ReadUnit(const CodePointText& t, Reading* r) {
+  const Number& n = *r->number;
+  int64_t unit_end = 0;
+  const int64_t unit_at = t.at(r->end) == ' ' && !IsDigit(t.at(r->end + 1)) ? r->end + 1 : r->end;
+  const UnitSpec* u = MatchMeasureWord(t, unit_at, n, r->end, &unit_end);
+  if (u == nullptr) {
+    if (!n.chinese) ReadCountedNounOrYears(t, unit_at, r);
+    return;
+  }
+  r->unit_written = std::string(t.Slice(unit_at, unit_end));
+  r->base_unit = std::string(u->base);
+  r->unit_exp10 = u->exp10;
+  r->kind = u->kind;
+  r->end = unit_end;
+  if (t.at(r->end) != '/') return;
+  for (absl::string_view per : kPerUnits) {
+    if (t.Matches(r->end + 1, per)) {
+      const int64_t per_end = r->end + 1 + text::CodePointCount(per);
+      r->unit_written = std::string(t.Slice(unit_at, per_end));
+      r->base_unit = absl::StrCat(r->base_unit, "/", per);
+      r->kind = zhibiao::v1::UNIT_KIND_OTHER;
+      r->end = per_end;
+      break;
+    }
+  }
+}
+
+// A magnitude without a measure word: 17万婴幼儿, 2000多亿方, and a count
+// whose unit was named before it (人次86.5万).
+void ReadUnitOfAMagnitude(const CodePointText& t, Reading* r) {
+  if (!r->base_unit.empty() || r->number->chinese || r->scale_written.empty()) return;
+  for (absl::string_view noun : kPeopleNouns) {
+    if (t.Matches(r->end, noun)) {
+      r->unit_written = std::string(noun);
+      r->base_unit = "人";
+      r->kind = zhibiao::v1::UNIT_KIND_COUNT;
+      r->end += text::CodePointCount(noun);
+      return;
+    }
+  }
+  if (t.at(r->end) == U'方' && !IsCjkLetter(t.at(r->end + 1))) {
+    r->unit_written = "方";  // colloquial 立方米 (亿方 of gas and water)
+    r->base_unit = "立方米";
+    r->kind = zhibiao::v1::UNIT_KIND_OTHER;
+    r->end += 1;
+    return;
+  }
+  if (IsCjkLetter(t.at(r->end)) || IsDigit(t.at(r->end))) return;
+  for (absl::string_view before : kUnitsBefore) {
+    if (t.MatchesBefore(r->number_begin, before)) {
+      r->unit_written = "";
+      r->base_unit = before == "户数" ? "户" : "人次";
+      if (before == "人数") r->base_unit = "人";
+      r->kind = zhibiao::v1::UNIT_KIND_COUNT;
+      return;
+    }
+  }
+}
+
+// A range written with the unit twice (5%-5.5%, 4.5%—5%), then the values
+// from the written digits and every power of ten written with them.
+void ReadRangeWithUnitTwiceAndValues(const CodePointText& t, Reading* r) {
+  const Number& n = *r->number;
+  if (!r->range_high && !r->had_inner && IsRangeSeparator(t.at(r->end)) &&
+      IsDigit(t.at(r->end + 1)) && !n.chinese) {
+    auto second = ReadNumber(t, r->end + 1);
+    int64_t unit_end = 0;
+    if (second && second->value > n.value && MatchUnit(t, second->end, &unit_end) != nullptr &&
+        t.Slice(second->end, unit_end) == r->unit_written) {
+      r->range_high = *second;
+      r->end = unit_end;
+    }
+  }
+  r->value = ScaledValue(n, r->exp10 + r->unit_exp10);
+  if (r->range_high) {
+    r->is_range = true;
+    r->low = r->value;
+    r->high = ScaledValue(*r->range_high, r->exp10 + r->unit_exp10);
+  }
+}
+
+// Dates (2月25日; months are never a measure here), clock times (10时30分),
+// long digit strings (codes and ids), "24小时" naming an around-the-clock
+// service unless it bounds a time (24小时内), hours before a service or
+// policy (240小时过境免签), and a number glued to Latin letters or a version
+// (5G, 4.0版).
+bool IsDateTimeOrCode(const CodePointText& t, const Reading& r) {
+  const Number& n = *r.number;
+  const int64_t i = r.number_begin;
+  const int64_t j = r.end;
+  if ((r.base_unit == "日" && (t.at(i - 1) == U'月' || t.Matches(i - 1, "月"))) ||
+      t.at(n.end) == U'月') {
+    return true;
+  }
+  if (r.base_unit == "分" && (t.at(i - 1) == U'时' || t.at(i - 1) == U'点')) return true;
+  if (!n.chinese && n.integer_digits_only && n.digit_count >= 9 && r.scale_written.empty()) {
+    return true;
+  }
+  if (r.base_unit == "小时" &&
+      ((n.value == 24 && !t.Matches(j, "内") && !t.Matches(j, "以内")) || NamesAService(t, j))) {
+    return true;
+  }
+  return IsLatin(t.at(j)) || (r.base_unit == "分" && t.Matches(j, "之"));
+}
+
+// A figure that is no result: a bounded magnitude right after a count in the
+// same clause is the threshold the counted things pass (191家工业企业营业收入
+// 超百亿元; what they did together, 8支基金带动社会投资超千亿元, is a total);
+// a product's specification after a superlative (全球最高10米液压支架); names,
+// ranks, specifications and milestones (kFollowerRules); phases of a project
+// (二期工程; Arabic counts of sessions stay: 举办40期); a Chinese numeral
+// inside a word (统一, 唯一, 十九大).
+bool IsNoResult(const CodePointText& t, const Reading& r, const std::vector<FoundQuantity>& out) {
+  const Number& n = *r.number;
+  const int64_t begin = r.number_begin;
+  const int64_t j = r.end;
+  if (n.scale_only && !out.empty() && out.back().quantity.kind() == zhibiao::v1::UNIT_KIND_COUNT &&
+      SameClause(t, out.back().end, begin) && !NamesATotal(t.Slice(out.back().end, begin))) {
+    return true;
+  }
+  if (r.kind == zhibiao::v1::UNIT_KIND_OTHER && IsCjkLetter(t.at(j)) && !t.Matches(j, "以") &&
+      !t.Matches(j, "左右") && !t.Matches(j, "的")) {
+    for (absl::string_view w : {"最高", "最大", "最长", "最深", "最重", "最宽", "最快"}) {
+      if (t.MatchesBefore(begin, w)) return true;
+    }
+  }
+  if (FollowerRuleAt(t, j, r.base_unit, n.chinese) != nullptr || IsMilestone(t, j)) return true;
+  if (n.chinese && r.base_unit == "期") return true;
+  if (n.chinese && begin > 0) {
+    const char32_t prev = t.at(begin - 1);
+    if (prev == U'统' || prev == U'唯' || prev == U'之' || prev == U'万' || prev == U'千' ||
+        prev == U'百') {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Post qualifiers: 以上, 以下, 以内, 左右, 及以下. A threshold (亿元以上项目,
+// 10万千瓦及以下机组) bounds what it names and is no figure.
+bool ReadPostQualifiers(const CodePointText& t, Reading* r) {
+  bool bounded_after = false;
+  for (const QualSpec& qs : kPostQualifiers) {
+    if (qs.written == "余" || qs.written == "多") continue;
+    const int64_t j = r->end;
+    const int64_t at =
+        t.Matches(j, "及") && (t.Matches(j + 1, "以上") || t.Matches(j + 1, "以下")) ? j + 1 : j;
+    if (t.Matches(at, qs.written)) {
+      r->qual = Combine(r->qual, qs.qual);
+      r->end = at + text::CodePointCount(qs.written);
+      bounded_after = qs.written == "以上" || qs.written == "以下";
+      break;
+    }
+  }
+  if (bounded_after && IsThreshold(t, r->end)) return r->Reject(r->end);
+  return true;
+}
+
+// Reads the figure whose number starts at r->number_begin, phase by phase.
+bool ReadFigure(const CodePointText& t, const std::vector<FoundQuantity>& out, Reading* r) {
+  const int64_t i = r->number_begin;
+  switch (ReadShare(t, i, r)) {
+    case Share::kRejected: return false;
+    case Share::kRead: return ReadPostQualifiers(t, r);
+    case Share::kNone: break;
+  }
+  r->number = ReadNumber(t, i);
+  if (!r->number) return r->Reject(i + 1);
+  r->end = r->number->end;
+  if (r->number->chinese && t.Matches(r->end, "分之")) {
+    return ReadChineseFraction(t, r) && ReadPostQualifiers(t, r);
+  }
+  if (!KeptBeforeNumber(t, r) || !ReadScaleAndInnerQualifier(t, r)) return false;
+  ReadRange(t, r);
+  ReadUnit(t, r);
+  ReadUnitOfAMagnitude(t, r);
+  if (r->base_unit.empty()) return r->Reject(r->end > i ? r->end : i + 1);
+  ReadRangeWithUnitTwiceAndValues(t, r);
+  if (IsDateTimeOrCode(t, *r) || IsNoResult(t, *r, out)) return r->Reject(r->end);
+  return ReadPostQualifiers(t, r);
+}
+
+// The figure read, with the longest pre qualifier right before the number
+// (超过, 近; 最近 and 附近 are not approximations).
+FoundQuantity FigureOf(const CodePointText& t, const Reading& r) {
+  Qual qual = r.qual;
+  int64_t begin = r.number_begin;
+  for (const QualSpec& qs : kPreQualifiers) {
+    if (!t.MatchesBefore(r.number_begin, qs.written)) continue;
+    if (qs.written == "近" &&
+        (t.at(r.number_begin - 2) == U'最' || t.at(r.number_begin - 2) == U'附')) {
+      break;
+    }
+    qual = Combine(qual, qs.qual);
+    begin = r.number_begin - text::CodePointCount(qs.written);
+    break;
+  }
+  FoundQuantity q;
+  q.begin = begin;
+  q.end = r.end;
+  q.number_begin = r.number_begin;
+  Quantity& quantity = q.quantity;
+  if (r.is_range) {
+    quantity.set_qualifier(zhibiao::v1::QUALIFIER_RANGE);
+    quantity.set_low(r.low);
+    quantity.set_high(r.high);
+    quantity.set_value((r.low + r.high) / 2);
+  } else {
+    quantity.set_qualifier(ToProto(qual));
+    quantity.set_value(r.value);
+    quantity.set_low(r.value);
+    quantity.set_high(r.value);
+  }
+  quantity.set_unit(r.base_unit);
+  quantity.set_unit_written(r.unit_written);
+  quantity.set_scale_written(r.scale_written);
+  quantity.set_kind(r.kind != zhibiao::v1::UNIT_KIND_UNSPECIFIED ? r.kind
+                                                                 : UnitKindOf(r.base_unit));
+  return q;
+}
+
 }  // namespace
 
 std::vector<FoundQuantity> FindQuantities(const CodePointText& t, size_t max_found) {
@@ -595,415 +1035,19 @@ std::vector<FoundQuantity> FindQuantities(const CodePointText& t, size_t max_fou
   const std::vector<bool> protect = ProtectedSpans(t);
   int64_t i = 0;
   while (i < t.size()) {
-    const char32_t c = t.at(i);
-    // Not the middle of a number: 1,234 or 3.5 continue the digits before them.
-    const bool after_separator = (t.at(i - 1) == '.' || t.at(i - 1) == ',') && IsDigit(t.at(i - 2));
-    const bool starts_number =
-        (IsDigit(c) && !IsDigit(t.at(i - 1)) && !after_separator) ||
-        (text::IsChineseNumeralChar(c) && !text::IsChineseNumeralChar(t.at(i - 1)));
-    if (!starts_number || protect[i]) {
+    if (!StartsNumber(t, i) || protect[i]) {
       ++i;
       continue;
     }
-    FoundQuantity q;
-    Qual qual = Qual::kExact;
-    double value = 0, low = 0, high = 0;
-    bool is_range = false;
-    std::string unit_written, base_unit, scale_written;
-    UnitKind kind = zhibiao::v1::UNIT_KIND_UNSPECIFIED;
-    int64_t j = 0;
-    int64_t number_begin = i;
-    double fraction_percent = 0;
-    int64_t fraction_end = 0;
-
-    // 百分之X / 千分之X
-    if (t.Matches(i, "百分之") || t.Matches(i, "千分之")) {
-      const bool permille = t.Matches(i, "千分之");
-      auto n = ReadNumber(t, i + 3);
-      // 进入ESI前千分之一: a rank, not a share.
-      if (n && t.MatchesBefore(i, "前")) {
-        i = n->end;
-        continue;
-      }
-      if (!n) {
-        i += 3;
-        continue;
-      }
-      value = n->value;
-      j = n->end;
-      base_unit = permille ? "‰" : "%";
-      unit_written = permille ? "千分之" : "百分之";
-      kind = zhibiao::v1::UNIT_KIND_PERCENT;
-    } else if (ReadArabicFraction(t, i, &fraction_end, &fraction_percent) &&
-               !IsLatin(t.at(i - 1)) && !IsLatin(t.at(fraction_end))) {
-      value = fraction_percent;
-      j = fraction_end;
-      base_unit = "%";
-      unit_written = "/";
-      kind = zhibiao::v1::UNIT_KIND_PERCENT;
-    } else {
-      auto n = ReadNumber(t, i);
-      if (!n) {
-        ++i;
-        continue;
-      }
-      j = n->end;
-      // Fraction X分之Y: a share, in percent.
-      if (n->chinese && t.Matches(j, "分之")) {
-        auto numerator = ReadNumber(t, j + 2);
-        if (numerator && n->value > 0) {
-          value = numerator->value / n->value * 100.0;
-          value = std::round(value * 10000.0) / 10000.0;
-          j = numerator->end;
-          base_unit = "%";
-          unit_written = "分之";
-          kind = zhibiao::v1::UNIT_KIND_PERCENT;
-          goto have_value;
-        }
-        i = j;
-        continue;
-      }
-      // Exclusions before the number.
-      {
-        const char32_t prev = t.at(i - 1);
-        // 每10万人 is a denominator of a rate, not a count.
-        if (prev == U'第' || IsLatin(prev) || prev == U'·' || prev == '.' || prev == U'届' ||
-            prev == U'每' || (prev == ':' && IsDigit(t.at(i - 2)))) {
-          i = j;
-          continue;
-        }
-        // A bare 一 with a measure word is almost always an idiom (一次性, 一个窗口).
-        if (n->chinese && j - i == 1 && t.at(i) == U'一') {
-          i = j;
-          continue;
-        }
-      }
-      int exp10 = 0;
-      // Scale word after an Arabic number: 3.2万, 4.5亿 (a unit with its own scale wins).
-      if (!n->chinese) {
-        if (const ScaleSpec* s = MatchScale(t, j)) {
-          exp10 += s->exp10;
-          scale_written = std::string(s->written);
-          j += text::CodePointCount(s->written);
-        }
-      } else {
-        // Record the scale a Chinese numeral used, e.g. 两千三百 (none) or 三万 (万).
-        absl::string_view written = t.Slice(n->begin, n->end);
-        if (absl::EndsWith(written, "亿"))
-          scale_written = "亿";
-        else if (absl::EndsWith(written, "万"))
-          scale_written = "万";
-      }
-      // Inner qualifier: 余, 多 (400余场, 30多次, 420万余条).
-      bool had_inner = false;
-      for (const QualSpec& qs : kInnerQualifiers) {
-        if (t.Matches(j, qs.written)) {
-          qual = Combine(qual, qs.qual);
-          j += 1;
-          had_inner = true;
-          break;
-        }
-      }
-      // Scale after the inner qualifier: 30余万人.
-      if (had_inner && !n->chinese && scale_written.empty()) {
-        if (const ScaleSpec* s = MatchScale(t, j)) {
-          exp10 += s->exp10;
-          scale_written = std::string(s->written);
-          j += text::CodePointCount(s->written);
-        }
-      }
-      // A magnitude alone (千, 万, 万亿) is a quantity only when bounded: 千余人次,
-      // 超万列, 近万人, 突破万亿元.
-      bool bounded_magnitude = false;
-      if (n->scale_only && !had_inner) {
-        for (absl::string_view pre : {"超", "近", "逾", "约", "突破", "超过"}) {
-          bounded_magnitude = bounded_magnitude || t.MatchesBefore(number_begin, pre);
-        }
-        if (!bounded_magnitude) {
-          i = j;
-          continue;
-        }
-      }
-      // Range: 5-8名, 3至5次, 15~20学时, 3-5万人 (the scale follows the second number).
-      std::optional<Number> range_high;
-      if (!had_inner && IsRangeSeparator(t.at(j))) {
-        auto second = ReadNumber(t, j + 1);
-        if (second && second->chinese == n->chinese && second->value > n->value) {
-          int64_t after = second->end;
-          int second_exp = exp10;
-          std::string second_scale;
-          if (scale_written.empty() && !n->chinese) {
-            if (const ScaleSpec* s = MatchScale(t, after)) {
-              second_exp = s->exp10;
-              second_scale = std::string(s->written);
-              after += text::CodePointCount(s->written);
-            }
-          }
-          int64_t unit_end = 0;
-          if (MatchUnit(t, after, &unit_end) != nullptr) {
-            range_high = *second;
-            exp10 = second_exp;
-            if (!second_scale.empty()) scale_written = second_scale;
-            j = after;
-          }
-        }
-      }
-      // Unit, possibly after a space (PDF exports and some portals write "856 名").
-      int unit_exp10 = 0;
-      {
-        int64_t unit_end = 0;
-        const int64_t unit_at = t.at(j) == ' ' && !IsDigit(t.at(j + 1)) ? j + 1 : j;
-        const UnitSpec* u = MatchUnit(t, unit_at, &unit_end);
-        if (u == nullptr && !n->chinese && unit_at == j) {
-          for (const UnitSpec& latin : kLatinUnits) {
-            if (t.Matches(j, latin.written) &&
-                !IsLatin(t.at(j + text::CodePointCount(latin.written)))) {
-              u = &latin;
-              unit_end = j + text::CodePointCount(latin.written);
-              break;
-            }
-          }
-        }
-        // Measure words that are also verbs or nouns after Chinese numerals: 建成, 头等.
-        if (u != nullptr && n->chinese && (u->base == "头" || u->base == "只")) u = nullptr;
-        if (u != nullptr && u->base == "成") {
-          for (absl::string_view w : {"为", "立", "功", "效", "果", "本", "员", "都", "熟", "绩",
-                                      "型", "交", "就", "长"}) {
-            if (t.Matches(unit_end, w)) u = nullptr;
-          }
-          if (u != nullptr && !n->chinese) u = nullptr;  // 5成 is rare; 10成 never a share
-        }
-        if (u != nullptr) {
-          unit_written = std::string(t.Slice(unit_at, unit_end));
-          base_unit = std::string(u->base);
-          unit_exp10 = u->exp10;
-          kind = u->kind;
-          j = unit_end;
-          // A rate per something: 645元/月, 1.2万元/人, 30吨/年.
-          if (t.at(j) == '/') {
-            for (absl::string_view per : kPerUnits) {
-              if (t.Matches(j + 1, per)) {
-                const int64_t per_end = j + 1 + text::CodePointCount(per);
-                unit_written = std::string(t.Slice(unit_at, per_end));
-                base_unit = absl::StrCat(base_unit, "/", per);
-                kind = zhibiao::v1::UNIT_KIND_OTHER;
-                j = per_end;
-                break;
-              }
-            }
-          }
-        } else if (!n->chinese) {
-          for (absl::string_view noun : kCountedNouns) {
-            if (unit_at == j && t.Matches(j, noun)) {
-              unit_written = std::string(noun);
-              base_unit = std::string(noun);
-              kind = zhibiao::v1::UNIT_KIND_COUNT;
-              j += text::CodePointCount(noun);
-              break;
-            }
-          }
-          // Years as a length of time, not a date: 9.6年, 10.2年左右, 年限达11年.
-          if (base_unit.empty() && t.at(j) == U'年' && scale_written.empty()) {
-            const bool decimal = !n->integer_digits_only;
-            const bool bounded = t.Matches(j + 1, "左右") || t.Matches(j + 1, "以上");
-            const bool span = t.MatchesBefore(number_begin, "年限达") ||
-                              t.MatchesBefore(number_begin, "年限为") ||
-                              t.MatchesBefore(number_begin, "年限") ||
-                              t.MatchesBefore(number_begin, "期限");
-            if ((decimal || bounded || span) && n->value < 100) {
-              unit_written = "年";
-              base_unit = "年";
-              kind = zhibiao::v1::UNIT_KIND_DURATION;
-              j += 1;
-            }
-          }
-        }
-      }
-      // A magnitude without a measure word: 17万婴幼儿, 人次86.5万, 2000多亿方.
-      if (base_unit.empty() && !n->chinese && !scale_written.empty()) {
-        for (absl::string_view noun : kPeopleNouns) {
-          if (t.Matches(j, noun)) {
-            unit_written = std::string(noun);
-            base_unit = "人";
-            kind = zhibiao::v1::UNIT_KIND_COUNT;
-            j += text::CodePointCount(noun);
-            break;
-          }
-        }
-        if (base_unit.empty() && t.at(j) == U'方' && !IsCjkLetter(t.at(j + 1))) {
-          unit_written = "方";  // colloquial 立方米 (亿方 of gas and water)
-          base_unit = "立方米";
-          kind = zhibiao::v1::UNIT_KIND_OTHER;
-          j += 1;
-        }
-        if (base_unit.empty() && !IsCjkLetter(t.at(j)) && !IsDigit(t.at(j))) {
-          for (absl::string_view before : kUnitsBefore) {
-            if (t.MatchesBefore(number_begin, before)) {
-              unit_written = "";
-              base_unit = before == "户数" ? "户" : "人次";
-              if (before == "人数") base_unit = "人";
-              kind = zhibiao::v1::UNIT_KIND_COUNT;
-              break;
-            }
-          }
-        }
-      }
-      if (base_unit.empty()) {
-        i = j > i ? j : i + 1;
-        continue;
-      }
-      // A range written with the unit twice: 5%-5.5%, 4.5%—5%.
-      if (!range_high && !had_inner && IsRangeSeparator(t.at(j)) && IsDigit(t.at(j + 1)) &&
-          !n->chinese) {
-        auto second = ReadNumber(t, j + 1);
-        int64_t unit_end = 0;
-        if (second && second->value > n->value && MatchUnit(t, second->end, &unit_end) != nullptr &&
-            t.Slice(second->end, unit_end) == unit_written) {
-          range_high = *second;
-          j = unit_end;
-        }
-      }
-      // Values from the written digits and every power of ten written with them.
-      value = ScaledValue(*n, exp10 + unit_exp10);
-      if (range_high) {
-        is_range = true;
-        low = value;
-        high = ScaledValue(*range_high, exp10 + unit_exp10);
-      }
-      // Exclusions after the unit.
-      // Dates: 2月25日, 25日 after 月; months are never a measure here.
-      if ((base_unit == "日" && (t.at(i - 1) == U'月' || t.Matches(i - 1, "月"))) ||
-          t.at(n->end) == U'月') {
-        i = j;
-        continue;
-      }
-      // Clock times: 10时30分, 8点30分.
-      if (base_unit == "分" && (t.at(i - 1) == U'时' || t.at(i - 1) == U'点')) {
-        i = j;
-        continue;
-      }
-      // Long digit strings are codes and ids, not counts.
-      if (!n->chinese && n->integer_digits_only && n->digit_count >= 9 && scale_written.empty()) {
-        i = j;
-        continue;
-      }
-      // "24小时" names an around-the-clock service unless it bounds a time (24小时内);
-      // any number of hours before a service or policy names it (240小时过境免签).
-      if (base_unit == "小时" &&
-          ((n->value == 24 && !t.Matches(j, "内") && !t.Matches(j, "以内")) ||
-           NamesAService(t, j))) {
-        i = j;
-        continue;
-      }
-      // A bounded magnitude right after a count in the same clause is the
-      // threshold the counted things pass (191家工业企业营业收入超百亿元).
-      // What the counted things did together (8支基金带动社会投资超千亿元) is a total.
-      if (n->scale_only && !out.empty() &&
-          out.back().quantity.kind() == zhibiao::v1::UNIT_KIND_COUNT &&
-          SameClause(t, out.back().end, number_begin) &&
-          !NamesATotal(t.Slice(out.back().end, number_begin))) {
-        i = j;
-        continue;
-      }
-      // A number glued to Latin letters or a version: 5G, 4.0版.
-      if (IsLatin(t.at(j)) || (base_unit == "分" && t.Matches(j, "之"))) {
-        i = j;
-        continue;
-      }
-      // A product's specification after a superlative: 全球最高10米液压支架,
-      // 世界最大100万千瓦机组 (the figure describes the product, not a result).
-      if (kind == zhibiao::v1::UNIT_KIND_OTHER && IsCjkLetter(t.at(j)) && !t.Matches(j, "以") &&
-          !t.Matches(j, "左右") && !t.Matches(j, "的")) {
-        bool superlative = false;
-        for (absl::string_view w : {"最高", "最大", "最长", "最深", "最重", "最宽", "最快"}) {
-          superlative = superlative || t.MatchesBefore(number_begin, w);
-        }
-        if (superlative) {
-          i = j;
-          continue;
-        }
-      }
-      // Names, ranks, specifications and milestones (kFollowerRules).
-      if (FollowerRuleAt(t, j, base_unit, n->chinese) != nullptr || IsMilestone(t, j)) {
-        i = j;
-        continue;
-      }
-      // Phases of a project: 二期, 三期工程 (Arabic counts of sessions stay: 举办40期).
-      if (n->chinese && base_unit == "期") {
-        i = j;
-        continue;
-      }
-      // Chinese numerals inside a word: 十九大, 一网通办 have no unit; 一批 in
-      // 第一批 was caught by 第. A Chinese numeral right after a CJK letter
-      // that is not a verb of counting is part of a word (统一, 唯一).
-      if (n->chinese && number_begin > 0) {
-        const char32_t prev = t.at(number_begin - 1);
-        if (prev == U'统' || prev == U'唯' || prev == U'之' || prev == U'万' || prev == U'千' ||
-            prev == U'百') {
-          i = j;
-          continue;
-        }
-      }
+    Reading reading;
+    reading.number_begin = i;
+    if (!ReadFigure(t, out, &reading)) {
+      i = reading.resume;
+      continue;
     }
-  have_value:
-    // Post qualifiers: 以上, 以下, 以内, 左右, 及以下.
-    {
-      bool bounded_after = false;
-      for (const QualSpec& qs : kPostQualifiers) {
-        if (qs.written == "余" || qs.written == "多") continue;
-        const int64_t at =
-            t.Matches(j, "及") && (t.Matches(j + 1, "以上") || t.Matches(j + 1, "以下")) ? j + 1
-                                                                                         : j;
-        if (t.Matches(at, qs.written)) {
-          qual = Combine(qual, qs.qual);
-          j = at + text::CodePointCount(qs.written);
-          bounded_after = qs.written == "以上" || qs.written == "以下";
-          break;
-        }
-      }
-      // A threshold (亿元以上项目, 10万千瓦及以下机组) bounds what it names.
-      if (bounded_after && IsThreshold(t, j)) {
-        i = j;
-        continue;
-      }
-    }
-    // Pre qualifiers: the longest match right before the number.
-    int64_t begin = number_begin;
-    for (const QualSpec& qs : kPreQualifiers) {
-      const int64_t len = text::CodePointCount(qs.written);
-      if (t.MatchesBefore(number_begin, qs.written)) {
-        // 最近, 附近 are not approximations.
-        if (qs.written == "近" &&
-            (t.at(number_begin - 2) == U'最' || t.at(number_begin - 2) == U'附')) {
-          break;
-        }
-        qual = Combine(qual, qs.qual);
-        begin = number_begin - len;
-        break;
-      }
-    }
-    q.begin = begin;
-    q.end = j;
-    q.number_begin = number_begin;
-    Quantity& quantity = q.quantity;
-    if (is_range) {
-      quantity.set_qualifier(zhibiao::v1::QUALIFIER_RANGE);
-      quantity.set_low(low);
-      quantity.set_high(high);
-      quantity.set_value((low + high) / 2);
-    } else {
-      quantity.set_qualifier(ToProto(qual));
-      quantity.set_value(value);
-      quantity.set_low(value);
-      quantity.set_high(value);
-    }
-    quantity.set_unit(base_unit);
-    quantity.set_unit_written(unit_written);
-    quantity.set_scale_written(scale_written);
-    quantity.set_kind(kind != zhibiao::v1::UNIT_KIND_UNSPECIFIED ? kind : UnitKindOf(base_unit));
-    out.push_back(std::move(q));
+    out.push_back(FigureOf(t, reading));
     if (out.size() >= max_found) break;
-    i = j;
+    i = reading.end;
   }
   return out;
 }
