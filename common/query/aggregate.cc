@@ -202,99 +202,130 @@ AggregateIndicatorsRequest ShardRequestForAggregate(const AggregateRequest& requ
   return shard;
 }
 
-absl::Status AnswerAggregate(const AggregateRequest& request, const taxonomy::Taxonomy& taxonomy,
-                             const std::vector<PartialAggregate>& merged,
-                             zhibiao::v1::AggregateResponse* response) {
-  // One unit per group unless rows are split by unit.
-  if (!request.split_by_unit()) {
-    for (size_t i = 1; i < merged.size(); ++i) {
-      if (std::equal(merged[i].group_values().begin(), merged[i].group_values().end(),
-                     merged[i - 1].group_values().begin(), merged[i - 1].group_values().end())) {
-        std::vector<std::string> units;
-        for (size_t k = i - 1;
-             k < merged.size() &&
-             std::equal(merged[k].group_values().begin(), merged[k].group_values().end(),
-                        merged[i].group_values().begin(), merged[i].group_values().end());
-             ++k) {
-          units.push_back(absl::StrCat(merged[k].unit(), " (", merged[k].count(), " figures)"));
-        }
-        return absl::InvalidArgumentError(absl::StrCat(
-            "group ", GroupName(merged[i]), " mixes units ", absl::StrJoin(units, ", "),
-            ": restrict filter.units or filter.metric_keys, group by metric, or set "
-            "split_by_unit"));
-      }
+// INVALID_ARGUMENT naming the group and its units when a group of `merged`
+// (sorted by group values, then unit) has figures in several base units.
+absl::Status CheckOneUnitPerGroup(const std::vector<PartialAggregate>& merged) {
+  auto same_group = [](const PartialAggregate& a, const PartialAggregate& b) {
+    return std::equal(a.group_values().begin(), a.group_values().end(), b.group_values().begin(),
+                      b.group_values().end());
+  };
+  for (size_t i = 1; i < merged.size(); ++i) {
+    if (!same_group(merged[i], merged[i - 1])) continue;
+    std::vector<std::string> units;
+    for (size_t k = i - 1; k < merged.size() && same_group(merged[k], merged[i]); ++k) {
+      units.push_back(absl::StrCat(merged[k].unit(), " (", merged[k].count(), " figures)"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("group ", GroupName(merged[i]), " mixes units ", absl::StrJoin(units, ", "),
+                     ": restrict filter.units or filter.metric_keys, group by metric, or set "
+                     "split_by_unit"));
+  }
+  return absl::OkStatus();
+}
+
+// Builds the rows of one request from merged partials: what each row
+// computes, with sums refused where they do not add up.
+class RowBuilder {
+ public:
+  RowBuilder(const AggregateRequest& request, const taxonomy::Taxonomy& taxonomy)
+      : request_(request),
+        taxonomy_(taxonomy),
+        defaults_(request.aggregations().empty()),
+        sum_requested_(Wanted(zhibiao::v1::AGGREGATION_SUM)),
+        non_additive_filter_metric_(NonAdditiveFilterMetric(request, taxonomy)) {
+    for (int d = 0; d < request.group_by_size(); ++d) {
+      if (request.group_by(d) == zhibiao::v1::GROUP_BY_METRIC) metric_dimension_ = d;
     }
   }
-  int metric_dimension = -1;
-  for (int d = 0; d < request.group_by_size(); ++d) {
-    if (request.group_by(d) == zhibiao::v1::GROUP_BY_METRIC) metric_dimension = d;
-  }
-  const bool defaults = request.aggregations().empty();
-  auto want = [&](Aggregation a) { return defaults || Requested(request, a); };
-  const bool sum_requested = Requested(request, zhibiao::v1::AGGREGATION_SUM) ||
-                             request.order_by() == zhibiao::v1::AGGREGATION_SUM;
-  const std::string non_additive_filter_metric = NonAdditiveFilterMetric(request, taxonomy);
-  std::vector<zhibiao::v1::AggregateRow> rows;
-  rows.reserve(merged.size());
-  for (const PartialAggregate& p : merged) {
+
+  // The row of `p`, or INVALID_ARGUMENT when a sum was asked of it and may not be made.
+  absl::StatusOr<zhibiao::v1::AggregateRow> RowOf(const PartialAggregate& p) const {
     zhibiao::v1::AggregateRow row;
     *row.mutable_group_values() = p.group_values();
     row.set_unit(p.unit());
     row.set_unit_kind(p.unit_kind());
     row.set_count(p.count());
     row.set_inexact_count(p.inexact_count());
-    if (want(zhibiao::v1::AGGREGATION_SUM) || sum_requested) {
+    if (Computed(zhibiao::v1::AGGREGATION_SUM) || sum_requested_) {
       const std::string why_not =
-          WhyNoSum(p, metric_dimension, non_additive_filter_metric, taxonomy);
+          WhyNoSum(p, metric_dimension_, non_additive_filter_metric_, taxonomy_);
       if (why_not.empty()) {
         row.set_sum(p.sum());
-      } else if (sum_requested) {
+      } else if (sum_requested_) {
         return absl::InvalidArgumentError(
             absl::StrCat("AGGREGATION_SUM refused for group ", GroupName(p), ": ", why_not,
                          "; ask for AGGREGATION_AVG or AGGREGATION_WEIGHTED_AVG"));
       }
     }
-    if (want(zhibiao::v1::AGGREGATION_AVG) || request.order_by() == zhibiao::v1::AGGREGATION_AVG) {
+    if (Computed(zhibiao::v1::AGGREGATION_AVG)) {
       row.set_mean(p.sum() / static_cast<double>(p.count()));
     }
-    if (want(zhibiao::v1::AGGREGATION_MIN) || request.order_by() == zhibiao::v1::AGGREGATION_MIN) {
-      row.set_min(p.min());
-    }
-    if (want(zhibiao::v1::AGGREGATION_MAX) || request.order_by() == zhibiao::v1::AGGREGATION_MAX) {
-      row.set_max(p.max());
-    }
-    if (Requested(request, zhibiao::v1::AGGREGATION_WEIGHTED_AVG) ||
-        request.order_by() == zhibiao::v1::AGGREGATION_WEIGHTED_AVG) {
+    if (Computed(zhibiao::v1::AGGREGATION_MIN)) row.set_min(p.min());
+    if (Computed(zhibiao::v1::AGGREGATION_MAX)) row.set_max(p.max());
+    if (Wanted(zhibiao::v1::AGGREGATION_WEIGHTED_AVG)) {
       row.set_weighted_count(p.weighted_count());
       if (p.weight_sum() > 0) row.set_weighted_mean(p.weighted_sum() / p.weight_sum());
     }
-    for (double q : request.percentiles()) {
+    for (double q : request_.percentiles()) {
       if (p.values_size() > 0) row.add_percentiles(agg::NearestRankPercentile(p.values(), q));
     }
-    rows.push_back(std::move(row));
+    return row;
   }
-  // Order: by the chosen value (rows without it last), then by group and unit.
-  if (request.order_by() != zhibiao::v1::AGGREGATION_UNSPECIFIED || request.descending()) {
-    const Aggregation order_by = request.order_by();
-    const bool descending = request.descending();
-    auto group_less = [](const zhibiao::v1::AggregateRow& a, const zhibiao::v1::AggregateRow& b) {
-      return std::lexicographical_compare(a.group_values().begin(), a.group_values().end(),
-                                          b.group_values().begin(), b.group_values().end()) ||
-             (std::equal(a.group_values().begin(), a.group_values().end(), b.group_values().begin(),
-                         b.group_values().end()) &&
-              a.unit() < b.unit());
-    };
-    std::stable_sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
-      if (order_by == zhibiao::v1::AGGREGATION_UNSPECIFIED) {
-        return descending ? group_less(b, a) : group_less(a, b);
-      }
-      const std::optional<double> x = OrderValue(a, order_by);
-      const std::optional<double> y = OrderValue(b, order_by);
-      if (x.has_value() != y.has_value()) return x.has_value();
-      if (x.has_value() && *x != *y) return descending ? *x > *y : *x < *y;
-      return group_less(a, b);
-    });
+
+ private:
+  // Asked for by name or as the order.
+  bool Wanted(Aggregation a) const { return Requested(request_, a) || request_.order_by() == a; }
+  // Wanted, or in the default set when none is named.
+  bool Computed(Aggregation a) const { return defaults_ || Wanted(a); }
+
+  const AggregateRequest& request_;
+  const taxonomy::Taxonomy& taxonomy_;
+  const bool defaults_;
+  const bool sum_requested_;
+  const std::string non_additive_filter_metric_;
+  int metric_dimension_ = -1;
+};
+
+// Orders rows by the chosen value (rows without it last), then by group and
+// unit; by group and unit alone (or reversed) without order_by.
+void OrderRows(const AggregateRequest& request, std::vector<zhibiao::v1::AggregateRow>* rows) {
+  if (request.order_by() == zhibiao::v1::AGGREGATION_UNSPECIFIED && !request.descending()) return;
+  const Aggregation order_by = request.order_by();
+  const bool descending = request.descending();
+  auto group_less = [](const zhibiao::v1::AggregateRow& a, const zhibiao::v1::AggregateRow& b) {
+    return std::lexicographical_compare(a.group_values().begin(), a.group_values().end(),
+                                        b.group_values().begin(), b.group_values().end()) ||
+           (std::equal(a.group_values().begin(), a.group_values().end(), b.group_values().begin(),
+                       b.group_values().end()) &&
+            a.unit() < b.unit());
+  };
+  std::stable_sort(rows->begin(), rows->end(), [&](const auto& a, const auto& b) {
+    if (order_by == zhibiao::v1::AGGREGATION_UNSPECIFIED) {
+      return descending ? group_less(b, a) : group_less(a, b);
+    }
+    const std::optional<double> x = OrderValue(a, order_by);
+    const std::optional<double> y = OrderValue(b, order_by);
+    if (x.has_value() != y.has_value()) return x.has_value();
+    if (x.has_value() && *x != *y) return descending ? *x > *y : *x < *y;
+    return group_less(a, b);
+  });
+}
+
+absl::Status AnswerAggregate(const AggregateRequest& request, const taxonomy::Taxonomy& taxonomy,
+                             const std::vector<PartialAggregate>& merged,
+                             zhibiao::v1::AggregateResponse* response) {
+  if (!request.split_by_unit()) {
+    if (absl::Status one_unit = CheckOneUnitPerGroup(merged); !one_unit.ok()) return one_unit;
   }
+  const RowBuilder builder(request, taxonomy);
+  std::vector<zhibiao::v1::AggregateRow> rows;
+  rows.reserve(merged.size());
+  for (const PartialAggregate& p : merged) {
+    absl::StatusOr<zhibiao::v1::AggregateRow> row = builder.RowOf(p);
+    if (!row.ok()) return row.status();
+    rows.push_back(*std::move(row));
+  }
+  OrderRows(request, &rows);
   const uint64_t fingerprint = RequestFingerprint(request);
   absl::StatusOr<int64_t> offset = DecodePageToken(request.page_token(), fingerprint);
   if (!offset.ok()) return offset.status();
