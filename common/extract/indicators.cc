@@ -317,6 +317,429 @@ bool StartsWithAVerb(absl::string_view after) {
   return false;
 }
 
+// Sections whose heading (or an ancestor's) is about next year's plans. A
+// section is about plans when an earlier section whose id prefixes its own
+// (an ancestor) is: the ids seen so far that were plan sections.
+std::vector<bool> PlanSections(const std::vector<zhibiao::v1::Section>& sections, int report_year) {
+  std::vector<bool> plan_section(sections.size(), false);
+  absl::flat_hash_set<std::string> plan_ids;
+  for (size_t k = 0; k < sections.size(); ++k) {
+    const auto& s = sections[k];
+    bool plan = false;
+    for (absl::string_view w : kPlanHeadings) plan = plan || absl::StrContains(s.heading(), w);
+    if (report_year > 0 && absl::StrContains(s.heading(), absl::StrCat(report_year + 1, "年"))) {
+      plan = true;
+    }
+    const absl::string_view id = s.section_id();
+    for (size_t dot = id.find('.'); !plan && dot != absl::string_view::npos;
+         dot = id.find('.', dot + 1)) {
+      plan = plan_ids.contains(id.substr(0, dot));
+    }
+    plan_section[k] = plan;
+    if (plan) plan_ids.insert(std::string(id));
+  }
+  return plan_section;
+}
+
+// Whether sections are disjoint and in text order (doc::ParseStructure), so
+// that the one holding a figure is found by binary search.
+bool SectionsOrdered(const std::vector<zhibiao::v1::Section>& sections) {
+  for (size_t k = 1; k < sections.size(); ++k) {
+    if (sections[k - 1].char_begin() > sections[k].char_begin() ||
+        sections[k - 1].char_end() > sections[k].char_begin()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Whether the text between two figures makes the second the next item of
+// an enumeration (3.5%左右、6%左右; 3.9%和5.7%).
+bool IsEnumerationGap(absl::string_view gap) {
+  return gap == "、" || gap == "和" || gap == "与" || gap == "及";
+}
+
+// Enumerations sharing one figure: A率、B率达100% → one indicator each, when
+// every item names a metric (ends in 率, 度, 数, 量 or 额).
+std::vector<std::string> SubjectsSharingOneFigure(const std::string& subject,
+                                                  bool respective_item) {
+  if (!respective_item && absl::StrContains(subject, "、")) {
+    std::vector<std::string> parts = absl::StrSplit(subject, "、");
+    bool all_metrics = parts.size() >= 2;
+    for (const std::string& p : parts) {
+      all_metrics = all_metrics && p.size() >= 6 &&
+                    (absl::EndsWith(p, "率") || absl::EndsWith(p, "度") ||
+                     absl::EndsWith(p, "数") || absl::EndsWith(p, "量") || absl::EndsWith(p, "额"));
+    }
+    if (all_metrics) return parts;
+  }
+  return {subject};
+}
+
+// Where a figure stands: its sentence and the clause before it.
+struct FigureSpan {
+  int64_t sentence_begin = 0;
+  int64_t sentence_end = 0;
+  int64_t clause_begin = 0;
+};
+
+// The section holding a figure, and where its top-level ancestor begins
+// (how far back time markers are looked for).
+struct FigureSection {
+  const zhibiao::v1::Section* section = nullptr;
+  size_t index = 0;
+  int64_t time_floor = 0;
+};
+
+// What a figure says beyond its quantity.
+struct FigureMeaning {
+  zhibiao::v1::Change change = zhibiao::v1::CHANGE_NONE;
+  bool is_target = false;
+  Period period;
+  bool cumulative = false;
+};
+
+// What a figure is of, and how it was found.
+struct FigureSubject {
+  std::string subject;
+  std::string noun_after_unit;        // 选配786名法律服务人员: 法律服务人员
+  bool clause_names_nothing = false;  // the subject was borrowed from the clause before
+};
+
+// Turns the figures FindQuantities found into indicators, one figure at a
+// time in text order; what a figure borrows from those before it (an
+// enumeration's change word and period, a respective list's items) is kept
+// between figures.
+class IndicatorReader {
+ public:
+  // Sentences longer than this (none in real reports, whose longest is
+  // about 420 characters) are cut around the figure, bounding the work and
+  // the text kept per figure.
+  static constexpr int64_t kSentenceReach = 512;
+
+  IndicatorReader(const CodePointText& t, const std::vector<zhibiao::v1::Section>& sections,
+                  const ReportTime& time, const std::vector<FoundQuantity>& found,
+                  const TimeMarkers& time_markers)
+      : t_(t),
+        sections_(sections),
+        report_year_(time.report_year),
+        found_(found),
+        time_markers_(time_markers),
+        plan_section_(PlanSections(sections, time.report_year)),
+        sections_ordered_(SectionsOrdered(sections)) {}
+
+  // Adds the indicators of found[index] to `out`.
+  void Read(size_t index, std::vector<zhibiao::v1::Indicator>* out) {
+    const FoundQuantity& q = found_[index];
+    const FigureSpan span = SpanOf(q);
+    const FigureSection section = SectionAt(q.begin);
+    const FigureMeaning meaning = MeaningOf(q, span, section);
+    FigureSubject subject = SubjectOf(index, q, span);
+    const bool respective_item = PairWithRespectiveItems(index, span, &subject);
+    // A clause that names nothing before the figure names it after the unit:
+    // 全市12个公共法律服务中心, 选配786名法律服务人员.
+    if (subject.subject.size() <= 12 && !respective_item) {
+      subject.subject = absl::StrCat(subject.subject, subject.noun_after_unit);
+    }
+    for (const std::string& subj : SubjectsSharingOneFigure(subject.subject, respective_item)) {
+      out->push_back(IndicatorOf(q, span, section, meaning, subj, out->size()));
+    }
+  }
+
+ private:
+  FigureSpan SpanOf(const FoundQuantity& q);
+  FigureSection SectionAt(int64_t at) const;
+  FigureMeaning MeaningOf(const FoundQuantity& q, const FigureSpan& span,
+                          const FigureSection& section);
+  FigureSubject SubjectOf(size_t index, const FoundQuantity& q, const FigureSpan& span) const;
+  std::string NounAfterUnit(const FoundQuantity& q, const FigureSpan& span) const;
+  bool PairWithRespectiveItems(size_t index, const FigureSpan& span, FigureSubject* subject);
+  std::vector<std::string> ItemsOfRun(const FoundQuantity& q, const FigureSpan& span,
+                                      size_t run_length, bool clause_names_nothing) const;
+  bool ContinuesEnumeration(size_t k) const;
+  zhibiao::v1::Indicator IndicatorOf(const FoundQuantity& q, const FigureSpan& span,
+                                     const FigureSection& section, const FigureMeaning& meaning,
+                                     const std::string& subject, size_t seq) const;
+
+  const CodePointText& t_;
+  const std::vector<zhibiao::v1::Section>& sections_;
+  const int report_year_;
+  const std::vector<FoundQuantity>& found_;
+  const TimeMarkers& time_markers_;
+  const std::vector<bool> plan_section_;
+  const bool sections_ordered_;
+  int64_t previous_end_ = 0;  // where the last figure ended
+  // The previous figure, for enumerations that share its change word and period.
+  int64_t previous_figure_end_ = -1;
+  FigureMeaning previous_;
+  // The items of the last respective list (A、B分别增长x、y) and its sentence,
+  // for a run of figures later in the sentence that names nothing itself
+  // (分别达6.9万元、3.4万元，增长4.2%、5.3%).
+  std::vector<std::string> respective_;
+  int64_t respective_sentence_ = -1;
+  size_t run_start_ = 0, run_length_ = 0;
+};
+
+FigureSpan IndicatorReader::SpanOf(const FoundQuantity& q) {
+  FigureSpan span;
+  span.sentence_begin = q.begin;
+  const int64_t reach_begin = std::max<int64_t>(0, q.begin - kSentenceReach);
+  while (span.sentence_begin > reach_begin && !IsSentenceEnd(t_.at(span.sentence_begin - 1))) {
+    --span.sentence_begin;
+  }
+  span.sentence_end = q.end;
+  const int64_t reach_end = std::min<int64_t>(t_.size(), q.end + kSentenceReach);
+  while (span.sentence_end < reach_end && !IsSentenceEnd(t_.at(span.sentence_end))) {
+    ++span.sentence_end;
+  }
+  span.clause_begin = q.begin;
+  while (span.clause_begin > span.sentence_begin && !IsClauseEnd(t_.at(span.clause_begin - 1))) {
+    --span.clause_begin;
+  }
+  // A figure right after the previous one in the same clause shares its start.
+  if (span.clause_begin < previous_end_) span.clause_begin = previous_end_;
+  previous_end_ = q.end;
+  return span;
+}
+
+// The last section starting at or before `at` that holds it.
+FigureSection IndicatorReader::SectionAt(int64_t at) const {
+  FigureSection found;
+  auto consider = [&](size_t k) {
+    if (sections_[k].char_begin() <= at && at < sections_[k].char_end()) {
+      found.section = &sections_[k];
+      found.index = k;
+      if (sections_[k].section_id().find('.') == std::string::npos) {
+        found.time_floor = sections_[k].char_begin();
+      }
+    }
+  };
+  if (!sections_ordered_) {
+    for (size_t k = 0; k < sections_.size(); ++k) consider(k);
+    return found;
+  }
+  const auto after =
+      std::upper_bound(sections_.begin(), sections_.end(), at,
+                       [](int64_t a, const zhibiao::v1::Section& s) { return a < s.char_begin(); });
+  // The last section starting at or before the figure, and any before it
+  // starting at the same offset (an empty section before its first child).
+  for (auto it = after; it != sections_.begin();) {
+    --it;
+    if (it->char_begin() != std::prev(after)->char_begin()) break;
+    if (found.section == nullptr) consider(static_cast<size_t>(it - sections_.begin()));
+  }
+  return found;
+}
+
+// The change word, whether it is a goal, the period and whether it is a
+// running total. An item of an enumeration (分别增长3.9%和5.7%, 3.5%左右、6%左右)
+// shares the change word, goal and period of the item before it.
+FigureMeaning IndicatorReader::MeaningOf(const FoundQuantity& q, const FigureSpan& span,
+                                         const FigureSection& section) {
+  const bool enumerated = previous_figure_end_ >= 0 && previous_figure_end_ <= q.begin &&
+                          q.begin - previous_figure_end_ <= 2 &&
+                          IsEnumerationGap(t_.Slice(previous_figure_end_, q.begin));
+  FigureMeaning m;
+  m.change = DetectChange(t_, q.begin, span.clause_begin);
+  // Percentage points are differences by definition.
+  if (m.change == zhibiao::v1::CHANGE_NONE && q.quantity.unit() == "个百分点") {
+    for (absl::string_view w : {"下降", "降低", "减少", "回落"}) {
+      if (absl::StrContains(t_.Slice(span.clause_begin, q.begin), w)) {
+        m.change = zhibiao::v1::CHANGE_DECREASE;
+      }
+    }
+    if (m.change == zhibiao::v1::CHANGE_NONE) m.change = zhibiao::v1::CHANGE_INCREASE;
+  }
+  m.is_target = section.section != nullptr && plan_section_[section.index];
+  const absl::string_view before_in_clause = t_.Slice(span.clause_begin, q.begin);
+  // A figure in a passage about the coming year or plan period is a goal.
+  const TimeMarker* scope = time_markers_.ScopeAt(q.begin, section.time_floor);
+  const bool past_scope = scope != nullptr && !scope->period.future;
+  for (absl::string_view w : kTargetWords) {
+    if (past_scope && absl::c_linear_search(kPastToleratedTargetWords, w)) continue;
+    m.is_target = m.is_target || absl::StrContains(before_in_clause, w);
+  }
+  if (scope != nullptr && scope->period.future) m.is_target = true;
+  if (enumerated) {
+    if (m.change == zhibiao::v1::CHANGE_NONE) m.change = previous_.change;
+    m.is_target = m.is_target || previous_.is_target;
+  }
+  const bool starting_level = t_.MatchesBefore(q.begin, "从") || t_.MatchesBefore(q.begin, "由") ||
+                              t_.MatchesBefore(q.begin, "由上年");
+  m.period =
+      PeriodOf(time_markers_, span.clause_begin, q.begin, section.time_floor,
+               m.change != zhibiao::v1::CHANGE_NONE, m.is_target, starting_level, report_year_);
+  if (enumerated && previous_.period.start != 0) m.period = previous_.period;
+  // A running total (累计完成3.7万亿元, 合计, 共计): its period says over how long.
+  static constexpr absl::string_view kTotalWords[] = {"累计", "累积", "合计", "共计", "总计"};
+  m.cumulative = enumerated && previous_.cumulative;
+  for (absl::string_view w : kTotalWords) {
+    m.cumulative = m.cumulative || absl::StrContains(before_in_clause, w);
+  }
+  previous_figure_end_ = q.end;
+  previous_ = m;
+  return m;
+}
+
+// What the unit is of, when words follow it (选配786名法律服务人员, 实现72项事项
+// “一次办妥”); not a verb going on (3.68万亿元增长到…), nor words cut short by
+// another number (为100所海拔1500米以上…), which are a modifier.
+std::string IndicatorReader::NounAfterUnit(const FoundQuantity& q, const FigureSpan& span) const {
+  int64_t k = q.end;
+  if (t_.at(k) == U'的') ++k;
+  const int64_t noun_begin = k;
+  while (k < span.sentence_end && k - noun_begin < 12 && !IsClauseEnd(t_.at(k)) &&
+         t_.at(k) != U'、' && t_.at(k) != U'“' && !(t_.at(k) >= '0' && t_.at(k) <= '9')) {
+    ++k;
+  }
+  const bool cut_by_a_number = k < span.sentence_end && t_.at(k) >= '0' && t_.at(k) <= '9';
+  if (k - noun_begin >= 2 && !cut_by_a_number && !StartsWithAVerb(t_.Slice(noun_begin, k))) {
+    return std::string(t_.Slice(noun_begin, k));
+  }
+  return "";
+}
+
+// The subject: the clause before the figure, minus the change word. Clauses
+// that name nothing (同比增长12.4%, 、增长到2025年的4.93万亿元) borrow the
+// previous clause's subject, up to its first figure, unless a bare verb
+// before the figure has a noun after it, which is the subject.
+FigureSubject IndicatorReader::SubjectOf(size_t index, const FoundQuantity& q,
+                                         const FigureSpan& span) const {
+  std::string clause(t_.Slice(span.clause_begin, q.begin));
+  for (const ChangeWord& w : kChangeWords) {
+    if (w.word.size() >= 6 && absl::EndsWith(clause, w.word)) {
+      clause.erase(clause.size() - w.word.size());
+      break;
+    }
+  }
+  FigureSubject out;
+  out.subject = SubjectFromClause(clause);
+  const bool bare_verb = IsBareVerb(out.subject);
+  if (bare_verb) out.subject.clear();
+  out.noun_after_unit = NounAfterUnit(q, span);
+  // Fewer than two CJK characters.
+  out.clause_names_nothing = out.subject.size() < 6 && !(bare_verb && !out.noun_after_unit.empty());
+  if (!out.clause_names_nothing) return out;
+  const int64_t prev_clause_end = span.clause_begin - 1;
+  int64_t prev_clause_begin = prev_clause_end;
+  while (prev_clause_begin > span.sentence_begin && !IsClauseEnd(t_.at(prev_clause_begin - 1))) {
+    --prev_clause_begin;
+  }
+  if (prev_clause_end > prev_clause_begin) {
+    int64_t cut = prev_clause_end;
+    for (size_t k = index; k-- > 0;) {
+      if (found_[k].begin < prev_clause_begin) break;
+      if (found_[k].begin < prev_clause_end) cut = found_[k].begin;
+    }
+    out.subject = absl::StrCat(SubjectFromClause(t_.Slice(prev_clause_begin, cut)), out.subject);
+  }
+  return out;
+}
+
+// Whether found[k] follows found[k - 1] as the next item of an enumeration.
+bool IndicatorReader::ContinuesEnumeration(size_t k) const {
+  if (k == 0 || k >= found_.size() || found_[k - 1].end > found_[k].begin ||
+      found_[k].begin - found_[k - 1].end > 2) {
+    return false;
+  }
+  return IsEnumerationGap(t_.Slice(found_[k - 1].end, found_[k].begin));
+}
+
+// The items a run of `run_length` figures starting at q pairs with, in
+// order: a list before 分别 (less a comparison base: 比2020年, 较“十三五”末),
+// the last respective list of the sentence for a run that names nothing,
+// or, without 分别, a list of as many items (城乡居民人均收入年均增长5.3%、7.7%).
+std::vector<std::string> IndicatorReader::ItemsOfRun(const FoundQuantity& q, const FigureSpan& span,
+                                                     size_t run_length,
+                                                     bool clause_names_nothing) const {
+  int64_t whole_clause_begin = q.begin;
+  while (whole_clause_begin > span.sentence_begin && !IsClauseEnd(t_.at(whole_clause_begin - 1))) {
+    --whole_clause_begin;
+  }
+  const absl::string_view before_run = t_.Slice(whole_clause_begin, q.begin);
+  auto no_digits = [](absl::string_view s) {
+    return !absl::c_any_of(s, [](char c) { return absl::ascii_isdigit(c); });
+  };
+  const size_t respectively = before_run.rfind("分别");
+  if (respectively != absl::string_view::npos) {
+    absl::string_view list = before_run.substr(0, respectively);
+    for (absl::string_view base : {"比", "较"}) {
+      const size_t at = list.rfind(base);
+      if (at == absl::string_view::npos) continue;
+      const absl::string_view rest = list.substr(at);
+      if (absl::StrContains(rest, "年") || absl::StrContains(rest, "末") ||
+          absl::StrContains(rest, "时期")) {
+        list = list.substr(0, at);
+      }
+    }
+    return no_digits(list) ? RespectiveItems(list, run_length) : std::vector<std::string>();
+  }
+  if (respective_sentence_ == span.sentence_begin && respective_.size() == run_length &&
+      clause_names_nothing) {
+    return respective_;
+  }
+  std::string list(before_run);
+  for (bool stripped = true; stripped;) {
+    stripped = false;
+    for (absl::string_view w : kChangeFillers) stripped = StripSuffix(&list, w) || stripped;
+    for (const ChangeWord& w : kChangeWords) {
+      if (w.word.size() >= 6) stripped = StripSuffix(&list, w.word) || stripped;
+    }
+  }
+  return no_digits(list) ? RespectiveItems(list, run_length) : std::vector<std::string>();
+}
+
+// A respective enumeration pairs its items with its figures in order: at
+// the first figure of a run, finds the run and its items; every figure of
+// the run then takes its item as subject. Returns whether found[index] did.
+bool IndicatorReader::PairWithRespectiveItems(size_t index, const FigureSpan& span,
+                                              FigureSubject* subject) {
+  if (!ContinuesEnumeration(index)) {
+    run_start_ = index;
+    run_length_ = 1;
+    while (ContinuesEnumeration(index + run_length_)) ++run_length_;
+    std::vector<std::string> items;
+    if (run_length_ >= 2) {
+      items = ItemsOfRun(found_[index], span, run_length_, subject->clause_names_nothing);
+    }
+    if (!items.empty()) {
+      respective_ = std::move(items);
+      respective_sentence_ = span.sentence_begin;
+    } else {
+      respective_.clear();
+    }
+  }
+  const bool respective_item =
+      !respective_.empty() && respective_sentence_ == span.sentence_begin &&
+      index - run_start_ < respective_.size() && run_length_ == respective_.size();
+  if (respective_item) subject->subject = respective_[index - run_start_];
+  return respective_item;
+}
+
+zhibiao::v1::Indicator IndicatorReader::IndicatorOf(const FoundQuantity& q, const FigureSpan& span,
+                                                    const FigureSection& section,
+                                                    const FigureMeaning& meaning,
+                                                    const std::string& subject, size_t seq) const {
+  zhibiao::v1::Indicator ind;
+  ind.set_seq(static_cast<int32_t>(seq));
+  ind.set_subject(subject);
+  *ind.mutable_quantity() = q.quantity;
+  ind.set_change(meaning.change);
+  ind.set_is_target(meaning.is_target);
+  ind.set_period_start(meaning.period.start);
+  ind.set_period_end(meaning.period.end);
+  ind.set_cumulative(meaning.cumulative);
+  ind.set_text(std::string(t_.Slice(q.begin, q.end)));
+  ind.set_sentence(std::string(t_.Slice(span.sentence_begin, span.sentence_end)));
+  ind.set_sentence_char_begin(span.sentence_begin);
+  ind.set_sentence_char_end(span.sentence_end);
+  ind.set_char_begin(q.begin);
+  ind.set_char_end(q.end);
+  ind.set_section_id(section.section != nullptr ? section.section->section_id() : "");
+  ind.set_confidence(subject.empty() ? 0.5f : 0.9f);
+  return ind;
+}
+
 }  // namespace
 
 std::string SubjectFromClause(absl::string_view clause) {
@@ -355,8 +778,6 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
     const ReportTime& time, const ExtractBounds& bounds) {
   const CallBudget unlimited;
   const CallBudget& budget = bounds.budget != nullptr ? *bounds.budget : unlimited;
-  const int report_year = time.report_year;
-  std::vector<zhibiao::v1::Indicator> out;
   const size_t most = static_cast<size_t>(std::max<int64_t>(bounds.max_figures, 0));
   const std::vector<FoundQuantity> found =
       FindQuantities(t, most == std::numeric_limits<size_t>::max() ? most : most + 1);
@@ -366,310 +787,13 @@ absl::StatusOr<std::vector<zhibiao::v1::Indicator>> ExtractIndicators(
                      " figures, the limit for one report (--max_indicators); split it"));
   }
   if (absl::Status s = budget.Check("extracting figures"); !s.ok()) return s;
-  const TimeMarkers time_markers(t, report_year, time.kind);
+  const TimeMarkers time_markers(t, time.report_year, time.kind);
   if (absl::Status s = budget.Check("extracting figures"); !s.ok()) return s;
-  // The previous figure, for enumerations that share its change word and period.
-  struct Previous {
-    int64_t end = -1;
-    zhibiao::v1::Change change = zhibiao::v1::CHANGE_NONE;
-    bool is_target = false;
-    Period period;
-    bool cumulative = false;
-  } previous;
-
-  // Sections whose heading (or an ancestor's) is about next year's plans.
-  // A section is about plans when an earlier section whose id prefixes its
-  // own (an ancestor) is: the ids seen so far that were plan sections.
-  std::vector<bool> plan_section(sections.size(), false);
-  absl::flat_hash_set<std::string> plan_ids;
-  for (size_t k = 0; k < sections.size(); ++k) {
-    const auto& s = sections[k];
-    bool plan = false;
-    for (absl::string_view w : kPlanHeadings) plan = plan || absl::StrContains(s.heading(), w);
-    if (report_year > 0 && absl::StrContains(s.heading(), absl::StrCat(report_year + 1, "年"))) {
-      plan = true;
-    }
-    const absl::string_view id = s.section_id();
-    for (size_t dot = id.find('.'); !plan && dot != absl::string_view::npos;
-         dot = id.find('.', dot + 1)) {
-      plan = plan_ids.contains(id.substr(0, dot));
-    }
-    plan_section[k] = plan;
-    if (plan) plan_ids.insert(std::string(id));
-  }
-  // Sections are disjoint and in text order (doc::ParseStructure): the one
-  // holding a figure is found by binary search.
-  bool sections_ordered = true;
-  for (size_t k = 1; k < sections.size() && sections_ordered; ++k) {
-    sections_ordered = sections[k - 1].char_begin() <= sections[k].char_begin() &&
-                       sections[k - 1].char_end() <= sections[k].char_begin();
-  }
-  // Sentences longer than this (none in real reports, whose longest is
-  // about 420 characters) are cut around the figure, bounding the work and
-  // the text kept per figure.
-  constexpr int64_t kSentenceReach = 512;
-
-  // Whether found[k] follows found[k - 1] as the next item of an enumeration.
-  auto continues_enumeration = [&](size_t k) {
-    if (k == 0 || k >= found.size() || found[k - 1].end > found[k].begin ||
-        found[k].begin - found[k - 1].end > 2)
-      return false;
-    const absl::string_view gap = t.Slice(found[k - 1].end, found[k].begin);
-    return gap == "、" || gap == "和" || gap == "与" || gap == "及";
-  };
-  // The items of the last respective list (A、B分别增长x、y) and its sentence,
-  // for a run of figures later in the sentence that names nothing itself
-  // (分别达6.9万元、3.4万元，增长4.2%、5.3%).
-  std::vector<std::string> respective;
-  int64_t respective_sentence = -1;
-  size_t run_start = 0, run_length = 0;
-
-  int64_t previous_end = 0;
+  IndicatorReader reader(t, sections, time, found, time_markers);
+  std::vector<zhibiao::v1::Indicator> out;
   for (size_t index = 0; index < found.size(); ++index) {
     if (absl::Status s = budget.CheckEvery(256, "extracting figures"); !s.ok()) return s;
-    const FoundQuantity& q = found[index];
-    // Sentence and clause around the figure.
-    int64_t sentence_begin = q.begin;
-    const int64_t reach_begin = std::max<int64_t>(0, q.begin - kSentenceReach);
-    while (sentence_begin > reach_begin && !IsSentenceEnd(t.at(sentence_begin - 1)))
-      --sentence_begin;
-    int64_t sentence_end = q.end;
-    const int64_t reach_end = std::min<int64_t>(t.size(), q.end + kSentenceReach);
-    while (sentence_end < reach_end && !IsSentenceEnd(t.at(sentence_end))) ++sentence_end;
-    int64_t clause_begin = q.begin;
-    while (clause_begin > sentence_begin && !IsClauseEnd(t.at(clause_begin - 1))) --clause_begin;
-    // A figure right after the previous one in the same clause shares its start.
-    if (clause_begin < previous_end) clause_begin = previous_end;
-    previous_end = q.end;
-
-    // Section: the last section starting at or before the figure; its
-    // top-level ancestor bounds how far back time markers are looked for.
-    const zhibiao::v1::Section* section = nullptr;
-    size_t section_index = 0;
-    int64_t time_floor = 0;
-    auto consider = [&](size_t k) {
-      if (sections[k].char_begin() <= q.begin && q.begin < sections[k].char_end()) {
-        section = &sections[k];
-        section_index = k;
-        if (sections[k].section_id().find('.') == std::string::npos)
-          time_floor = sections[k].char_begin();
-      }
-    };
-    if (sections_ordered) {
-      const auto after = std::upper_bound(
-          sections.begin(), sections.end(), q.begin,
-          [](int64_t at, const zhibiao::v1::Section& s) { return at < s.char_begin(); });
-      // The last section starting at or before the figure, and any before it
-      // starting at the same offset (an empty section before its first child).
-      for (auto it = after; it != sections.begin();) {
-        --it;
-        if (it->char_begin() != std::prev(after)->char_begin()) break;
-        if (section == nullptr) consider(static_cast<size_t>(it - sections.begin()));
-      }
-    } else {
-      for (size_t k = 0; k < sections.size(); ++k) consider(k);
-    }
-    // An item of an enumeration (分别增长3.9%和5.7%, 3.5%左右、6%左右) shares the
-    // change word, goal and period of the item before it.
-    bool enumerated = false;
-    if (previous.end >= 0 && previous.end <= q.begin && q.begin - previous.end <= 2) {
-      const absl::string_view gap = t.Slice(previous.end, q.begin);
-      enumerated = gap == "、" || gap == "和" || gap == "与" || gap == "及";
-    }
-
-    zhibiao::v1::Change change = DetectChange(t, q.begin, clause_begin);
-    // Percentage points are differences by definition.
-    if (change == zhibiao::v1::CHANGE_NONE && q.quantity.unit() == "个百分点") {
-      change = zhibiao::v1::CHANGE_NONE;
-      for (absl::string_view w : {"下降", "降低", "减少", "回落"}) {
-        if (absl::StrContains(t.Slice(clause_begin, q.begin), w))
-          change = zhibiao::v1::CHANGE_DECREASE;
-      }
-      if (change == zhibiao::v1::CHANGE_NONE) change = zhibiao::v1::CHANGE_INCREASE;
-    }
-
-    bool is_target = section != nullptr && plan_section[section_index];
-    const absl::string_view before_in_clause = t.Slice(clause_begin, q.begin);
-    // A figure in a passage about the coming year or plan period is a goal.
-    const TimeMarker* scope = time_markers.ScopeAt(q.begin, time_floor);
-    const bool past_scope = scope != nullptr && !scope->period.future;
-    for (absl::string_view w : kTargetWords) {
-      if (past_scope && absl::c_linear_search(kPastToleratedTargetWords, w)) continue;
-      is_target = is_target || absl::StrContains(before_in_clause, w);
-    }
-    if (scope != nullptr && scope->period.future) is_target = true;
-    if (enumerated) {
-      if (change == zhibiao::v1::CHANGE_NONE) change = previous.change;
-      is_target = is_target || previous.is_target;
-    }
-    const bool starting_level = t.MatchesBefore(q.begin, "从") || t.MatchesBefore(q.begin, "由") ||
-                                t.MatchesBefore(q.begin, "由上年");
-    Period period =
-        PeriodOf(time_markers, clause_begin, q.begin, time_floor,
-                 change != zhibiao::v1::CHANGE_NONE, is_target, starting_level, report_year);
-    if (enumerated && previous.period.start != 0) period = previous.period;
-    // A running total (累计完成3.7万亿元, 合计, 共计): its period says over how long.
-    static constexpr absl::string_view kTotalWords[] = {"累计", "累积", "合计", "共计", "总计"};
-    bool cumulative = enumerated && previous.cumulative;
-    for (absl::string_view w : kTotalWords)
-      cumulative = cumulative || absl::StrContains(before_in_clause, w);
-    previous = {q.end, change, is_target, period, cumulative};
-
-    // Subject: the clause before the figure, minus the change word.
-    std::string clause(t.Slice(clause_begin, q.begin));
-    for (const ChangeWord& w : kChangeWords) {
-      if (w.word.size() >= 6 && absl::EndsWith(clause, w.word)) {
-        clause.erase(clause.size() - w.word.size());
-        break;
-      }
-    }
-    std::string subject = SubjectFromClause(clause);
-    // Clauses that name nothing (同比增长12.4%, 、增长到2025年的4.93万亿元)
-    // borrow the previous clause's subject.
-    const bool bare_verb = IsBareVerb(subject);
-    if (bare_verb) subject.clear();
-    // What the unit is of, when words follow it (选配786名法律服务人员,
-    // 实现72项事项“一次办妥”); not a verb going on (3.68万亿元增长到…).
-    std::string noun_after_unit;
-    {
-      int64_t k = q.end;
-      if (t.at(k) == U'的') ++k;
-      const int64_t noun_begin = k;
-      while (k < sentence_end && k - noun_begin < 12 && !IsClauseEnd(t.at(k)) && t.at(k) != U'、' &&
-             t.at(k) != U'“' && !(t.at(k) >= '0' && t.at(k) <= '9')) {
-        ++k;
-      }
-      // Words cut short by another number (为100所海拔1500米以上…) are a modifier, not the noun.
-      const bool cut_by_a_number = k < sentence_end && t.at(k) >= '0' && t.at(k) <= '9';
-      if (k - noun_begin >= 2 && !cut_by_a_number && !StartsWithAVerb(t.Slice(noun_begin, k))) {
-        noun_after_unit = std::string(t.Slice(noun_begin, k));
-      }
-    }
-    // A bare verb before the figure and a noun after it: the noun is the subject.
-    const bool clause_names_nothing =
-        subject.size() < 6 && !(bare_verb && !noun_after_unit.empty());
-    if (clause_names_nothing) {  // fewer than two CJK characters
-      int64_t prev_clause_end = clause_begin - 1;
-      int64_t prev_clause_begin = prev_clause_end;
-      while (prev_clause_begin > sentence_begin && !IsClauseEnd(t.at(prev_clause_begin - 1))) {
-        --prev_clause_begin;
-      }
-      if (prev_clause_end > prev_clause_begin) {
-        // The previous clause up to its first figure.
-        int64_t cut = prev_clause_end;
-        for (size_t k = index; k-- > 0;) {
-          if (found[k].begin < prev_clause_begin) break;
-          if (found[k].begin < prev_clause_end) cut = found[k].begin;
-        }
-        subject = absl::StrCat(SubjectFromClause(t.Slice(prev_clause_begin, cut)), subject);
-      }
-    }
-
-    // A respective enumeration pairs its items with its figures in order.
-    if (!continues_enumeration(index)) {
-      run_start = index;
-      run_length = 1;
-      while (continues_enumeration(index + run_length)) ++run_length;
-      std::vector<std::string> items;
-      if (run_length >= 2) {
-        int64_t whole_clause_begin = q.begin;
-        while (whole_clause_begin > sentence_begin && !IsClauseEnd(t.at(whole_clause_begin - 1))) {
-          --whole_clause_begin;
-        }
-        const absl::string_view before_run = t.Slice(whole_clause_begin, q.begin);
-        const size_t respectively = before_run.rfind("分别");
-        if (respectively != absl::string_view::npos) {
-          absl::string_view list = before_run.substr(0, respectively);
-          // A comparison base before 分别 (比2020年, 较“十三五”末) is no item.
-          for (absl::string_view base : {"比", "较"}) {
-            const size_t at = list.rfind(base);
-            if (at == absl::string_view::npos) continue;
-            const absl::string_view rest = list.substr(at);
-            if (absl::StrContains(rest, "年") || absl::StrContains(rest, "末") ||
-                absl::StrContains(rest, "时期")) {
-              list = list.substr(0, at);
-            }
-          }
-          if (!absl::c_any_of(list, [](char c) { return absl::ascii_isdigit(c); })) {
-            items = RespectiveItems(list, run_length);
-          }
-        } else if (respective_sentence == sentence_begin && respective.size() == run_length &&
-                   clause_names_nothing) {
-          items = respective;
-        } else {
-          // Without 分别 the pairing holds as well when the items and the
-          // figures are as many: 城乡居民人均收入年均增长5.3%、7.7%.
-          std::string list(before_run);
-          for (bool stripped = true; stripped;) {
-            stripped = false;
-            for (absl::string_view w : kChangeFillers) stripped = StripSuffix(&list, w) || stripped;
-            for (const ChangeWord& w : kChangeWords) {
-              if (w.word.size() >= 6) stripped = StripSuffix(&list, w.word) || stripped;
-            }
-          }
-          if (!absl::c_any_of(list, [](char c) { return absl::ascii_isdigit(c); })) {
-            items = RespectiveItems(list, run_length);
-          }
-        }
-      }
-      if (!items.empty()) {
-        respective = items;
-        respective_sentence = sentence_begin;
-      } else {
-        respective.clear();
-      }
-    }
-    const bool respective_item = !respective.empty() && respective_sentence == sentence_begin &&
-                                 index - run_start < respective.size() &&
-                                 run_length == respective.size();
-    if (respective_item) subject = respective[index - run_start];
-
-    // A clause that names nothing before the figure names it after the unit:
-    // 全市12个公共法律服务中心, 选配786名法律服务人员.
-    if (subject.size() <= 12 && !respective_item) {
-      subject = absl::StrCat(subject, noun_after_unit);
-    }
-
-    // Enumerations sharing one figure: A率、B率达100% → one indicator each.
-    std::vector<std::string> subjects;
-    if (!respective_item && absl::StrContains(subject, "、")) {
-      std::vector<std::string> parts = absl::StrSplit(subject, "、");
-      const std::string& last = parts.back();
-      bool all_metrics = parts.size() >= 2;
-      for (const std::string& p : parts) {
-        all_metrics =
-            all_metrics && p.size() >= 6 &&
-            (absl::EndsWith(p, "率") || absl::EndsWith(p, "度") || absl::EndsWith(p, "数") ||
-             absl::EndsWith(p, "量") || absl::EndsWith(p, "额"));
-      }
-      (void)last;
-      if (all_metrics) {
-        // Items after the first inherit its leading qualifier words (报备及时率、合法合规率).
-        subjects = parts;
-      }
-    }
-    if (subjects.empty()) subjects.push_back(subject);
-
-    for (const std::string& subj : subjects) {
-      zhibiao::v1::Indicator ind;
-      ind.set_seq(static_cast<int32_t>(out.size()));
-      ind.set_subject(subj);
-      *ind.mutable_quantity() = q.quantity;
-      ind.set_change(change);
-      ind.set_is_target(is_target);
-      ind.set_period_start(period.start);
-      ind.set_period_end(period.end);
-      ind.set_cumulative(cumulative);
-      ind.set_text(std::string(t.Slice(q.begin, q.end)));
-      ind.set_sentence(std::string(t.Slice(sentence_begin, sentence_end)));
-      ind.set_sentence_char_begin(sentence_begin);
-      ind.set_sentence_char_end(sentence_end);
-      ind.set_char_begin(q.begin);
-      ind.set_char_end(q.end);
-      ind.set_section_id(section != nullptr ? section->section_id() : "");
-      ind.set_confidence(subj.empty() ? 0.5f : 0.9f);
-      out.push_back(std::move(ind));
-    }
+    reader.Read(index, &out);
   }
   return out;
 }
