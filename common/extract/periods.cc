@@ -130,189 +130,229 @@ bool IsBaseBefore(const CodePointText& t, int64_t at) {
   return false;
 }
 
-}  // namespace
+// Reads a report's time markers in one pass over the text: written years
+// and spans of years, five-year plans, and span words (今年, 过去五年, 目标是).
+class MarkerScanner {
+ public:
+  MarkerScanner(const CodePointText& t, int year, zhibiao::v1::DocumentKind kind)
+      : t_(t),
+        year_(year),
+        work_report_(kind == zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT),
+        reported_{year, year, false},
+        next_{year + 1, year + 1, true} {}
 
-TimeMarkers::TimeMarkers(const CodePointText& t, int year, zhibiao::v1::DocumentKind kind) {
-  if (year <= 0) return;
-  const bool work_report = kind == zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT;
-  int64_t line_begin = 0;
-  int64_t next_sentence_end = -1;
-  int64_t next_clause_end = -1;
-  auto clause_end_after = [&](int64_t i) {
-    if (next_clause_end < i) {
-      next_clause_end = i;
-      while (next_clause_end < t.size() && t.at(next_clause_end) != '\n' &&
-             t.at(next_clause_end) != U'。' && t.at(next_clause_end) != ';' &&
-             t.at(next_clause_end) != ',' && t.at(next_clause_end) != U'，') {
-        ++next_clause_end;
+  std::vector<TimeMarker> Scan() && {
+    for (int64_t i = 0; i < t_.size(); ++i) {
+      const char32_t c = t_.at(i);
+      if (c == '\n') {
+        line_begin_ = i + 1;
+        continue;
+      }
+      if (ReadYear(&i)) continue;
+      if (!MayStartAWord(c)) continue;
+      if (ReadPlan(&i)) continue;
+      ReadSpanWord(&i);
+    }
+    return std::move(markers_);
+  }
+
+ private:
+  // Where the clause (sentence) holding `i` ends; each moves forward only.
+  int64_t ClauseEndAfter(int64_t i) {
+    if (next_clause_end_ < i) {
+      next_clause_end_ = i;
+      while (next_clause_end_ < t_.size() && t_.at(next_clause_end_) != '\n' &&
+             t_.at(next_clause_end_) != U'。' && t_.at(next_clause_end_) != ';' &&
+             t_.at(next_clause_end_) != ',' && t_.at(next_clause_end_) != U'，') {
+        ++next_clause_end_;
       }
     }
-    return next_clause_end;
-  };
-  auto sentence_end_after = [&](int64_t i) {
-    if (next_sentence_end < i) {
-      next_sentence_end = i;
-      while (next_sentence_end < t.size() && t.at(next_sentence_end) != '\n' &&
-             t.at(next_sentence_end) != U'。' && t.at(next_sentence_end) != ';') {
-        ++next_sentence_end;
+    return next_clause_end_;
+  }
+  int64_t SentenceEndAfter(int64_t i) {
+    if (next_sentence_end_ < i) {
+      next_sentence_end_ = i;
+      while (next_sentence_end_ < t_.size() && t_.at(next_sentence_end_) != '\n' &&
+             t_.at(next_sentence_end_) != U'。' && t_.at(next_sentence_end_) != ';') {
+        ++next_sentence_end_;
       }
     }
-    return next_sentence_end;
-  };
-  auto add = [&](int64_t at, Period period, bool base, bool written_year, bool topic = false,
-                 bool plan = false) {
+    return next_sentence_end_;
+  }
+
+  // A marker at `at`. One that opens its line speaks to the end of the
+  // paragraph; a future period or a plan named inside a line dates its
+  // sentence; a year written inside a paragraph dates its clause
+  // (2025年医疗旅游人次86.5万、收入83.9亿元), 从2020年的51% only the figure after it.
+  void Add(int64_t at, Period period, bool base, bool written_year, bool topic = false,
+           bool plan = false) {
     TimeMarker m;
     m.at = at;
     m.period = period;
     m.base = base;
     m.applies_until = kForever;
-    const int64_t into_line = at - line_begin;
+    const int64_t into_line = at - line_begin_;
     if ((period.future && into_line >= kOpenerCodePoints) ||
         (plan && into_line >= kOpenerCodePoints)) {
-      m.applies_until = sentence_end_after(at);
+      m.applies_until = SentenceEndAfter(at);
     }
-    // A year written inside a paragraph dates its clause (2025年医疗旅游人次86.5万、收入83.9亿元);
-    // 从2020年的51% only the figure right after it.
     if (written_year && (into_line > kYearOpenerCodePoints || !topic)) {
-      m.applies_until = std::min(m.applies_until, clause_end_after(at));
-      if (t.MatchesBefore(at, "从") || t.MatchesBefore(at, "由")) {
+      m.applies_until = std::min(m.applies_until, ClauseEndAfter(at));
+      if (t_.MatchesBefore(at, "从") || t_.MatchesBefore(at, "由")) {
         m.applies_until = std::min(m.applies_until, at + kFromYearReach);
       }
     }
     markers_.push_back(m);
-  };
-  const Period reported{year, year, false};
-  const Period next{year + 1, year + 1, true};
+  }
 
-  for (int64_t i = 0; i < t.size(); ++i) {
-    const char32_t c = t.at(i);
-    if (c == '\n') {
-      line_begin = i + 1;
-      continue;
+  // A year at *i: 2025年, 2021—2025年, 2020年以来; not a date (2026年1月26日)
+  // nor a year far from the one reported on. Moves *i past what it read.
+  bool ReadYear(int64_t* at) {
+    const int64_t i = *at;
+    if (!IsDigit(t_.at(i)) || IsDigit(t_.at(i - 1)) || !IsDigit(t_.at(i + 1)) ||
+        !IsDigit(t_.at(i + 2)) || !IsDigit(t_.at(i + 3)) || IsDigit(t_.at(i + 4))) {
+      return false;
     }
-    // A year: 2025年, 2021—2025年, 2020年以来; not a date (2026年1月26日).
-    if (IsDigit(c) && !IsDigit(t.at(i - 1)) && IsDigit(t.at(i + 1)) && IsDigit(t.at(i + 2)) &&
-        IsDigit(t.at(i + 3)) && !IsDigit(t.at(i + 4))) {
-      int written = 0;
-      for (int k = 0; k < 4; ++k) written = written * 10 + static_cast<int>(t.at(i + k) - '0');
-      int64_t j = i + 4;
-      int first = written;
-      // A span of years: 2021-2025年.
-      if ((t.at(j) == '-' || t.at(j) == U'—' || t.at(j) == U'–' || t.at(j) == U'至') &&
-          IsDigit(t.at(j + 1)) && IsDigit(t.at(j + 4)) && t.at(j + 5) == U'年') {
-        int last = 0;
-        for (int k = 1; k <= 4; ++k) last = last * 10 + static_cast<int>(t.at(j + k) - '0');
-        if (last > first) {
-          written = last;
-          j += 5;
-        }
+    int written = 0;
+    for (int k = 0; k < 4; ++k) written = written * 10 + static_cast<int>(t_.at(i + k) - '0');
+    int64_t j = i + 4;
+    const int first = written;
+    if ((t_.at(j) == '-' || t_.at(j) == U'—' || t_.at(j) == U'–' || t_.at(j) == U'至') &&
+        IsDigit(t_.at(j + 1)) && IsDigit(t_.at(j + 4)) && t_.at(j + 5) == U'年') {
+      int last = 0;
+      for (int k = 1; k <= 4; ++k) last = last * 10 + static_cast<int>(t_.at(j + k) - '0');
+      if (last > first) {
+        written = last;
+        j += 5;
       }
-      if (t.at(j) != U'年' || written < year - 30 || written > year + 30) {
-        i = j;
-        continue;
-      }
-      // A full date names a day, not the period a paragraph speaks of.
-      int64_t k = j + 1;
-      while (IsDigit(t.at(k))) ++k;
-      if (k > j + 1 && t.at(k) == U'月') {
-        i = k;
-        continue;
-      }
-      const bool since = t.Matches(j + 1, "以来");
-      Period p;
-      if (since) {
-        p = {first, year, false};
-      } else if (first > year) {
-        p = {year + 1, written, true};
-      } else if (written > year) {
-        p = {first, written, true};
-      } else {
-        p = {first, written, false};
-      }
-      // A year opens its paragraph as a topic (2025年，… 2025年是… 2025年在…);
-      // a year written before a noun (2025年四大主导产业占…) dates one sentence.
-      const char32_t after_year = t.at(j + 1);
-      const bool topic = after_year == ',' || after_year == U'，' || after_year == U'是' ||
-                         after_year == U'在' || after_year == U'以' || after_year == U'我' ||
-                         after_year == U'全' || after_year == U'工' || since;
-      add(i, p, IsBaseBefore(t, i), /*written_year=*/true, topic);
-      i = j;
-      continue;
     }
-    if (!MayStartAWord(c)) continue;
-    // A five-year plan: “十四五”时期; the one before the current is only ever a base.
-    bool matched = false;
+    *at = j;
+    if (t_.at(j) != U'年' || written < year_ - 30 || written > year_ + 30) return true;
+    // A full date names a day, not the period a paragraph speaks of.
+    int64_t k = j + 1;
+    while (IsDigit(t_.at(k))) ++k;
+    if (k > j + 1 && t_.at(k) == U'月') {
+      *at = k;
+      return true;
+    }
+    const bool since = t_.Matches(j + 1, "以来");
+    Period p;
+    if (since) {
+      p = {first, year_, false};
+    } else if (first > year_) {
+      p = {year_ + 1, written, true};
+    } else if (written > year_) {
+      p = {first, written, true};
+    } else {
+      p = {first, written, false};
+    }
+    // A year opens its paragraph as a topic (2025年，… 2025年是… 2025年在…);
+    // a year written before a noun (2025年四大主导产业占…) dates one sentence.
+    const char32_t after_year = t_.at(j + 1);
+    const bool topic = after_year == ',' || after_year == U'，' || after_year == U'是' ||
+                       after_year == U'在' || after_year == U'以' || after_year == U'我' ||
+                       after_year == U'全' || after_year == U'工' || since;
+    Add(i, p, IsBaseBefore(t_, i), /*written_year=*/true, topic);
+    return true;
+  }
+
+  // A five-year plan at *i: “十四五”时期; the one before the current is only
+  // ever a base. Moves *i to the plan's last character.
+  bool ReadPlan(int64_t* at) {
+    const int64_t i = *at;
     for (const PlanName& plan : kPlans) {
-      if (!t.Matches(i, plan.written)) continue;
+      if (!t_.Matches(i, plan.written)) continue;
       const int first = plan.first_year, last = plan.first_year + 4;
-      const int64_t after = i + 3 + (t.at(i + 3) == U'”' ? 1 : 0);
+      const int64_t after = i + 3 + (t_.at(i + 3) == U'”' ? 1 : 0);
       Period p;
-      bool base = IsBaseBefore(t, i);
-      const PlanYear named = PlanYearNamed(t, after);
+      bool base = IsBaseBefore(t_, i);
+      const PlanYear named = PlanYearNamed(t_, after);
       bool in_passing = false;
       if (named == PlanYear::kFirst) {
-        p = {first, first, first > year};  // 今年是“十五五”开局之年
+        p = {first, first, first > year_};  // 今年是“十五五”开局之年
       } else if (named == PlanYear::kLast) {
-        p = {last, last, last > year};  // 2025年是“十四五”收官之年
+        p = {last, last, last > year_};  // 2025年是“十四五”收官之年
       } else if (named == PlanYear::kSomeYear) {
         // 今年是“十五五”承上启下的关键之年: the year already named speaks on.
         in_passing = true;
-        p = first > year ? Period{first, last, true} : Period{first, std::min(last, year), false};
-      } else if (first > year) {
+        p = first > year_ ? Period{first, last, true} : Period{first, std::min(last, year_), false};
+      } else if (first > year_) {
         p = {first, last, true};
-      } else if (last < year - 4) {
+      } else if (last < year_ - 4) {
         base = true;
         p = {first, last, false};
       } else {
-        p = {first, std::min(last, year), false};
+        p = {first, std::min(last, year_), false};
       }
       // A plan named in passing (提前完成“十四五”…目标) dates its sentence only.
-      add(i, p, base, false, false, /*plan=*/true);
+      Add(i, p, base, false, false, /*plan=*/true);
       if (in_passing) markers_.back().applies_until = i;
       // A paragraph that presents the coming plan's document (我们编制了“十五五”
       // 规划纲要（草案）…提出地区生产总值年均增长5%左右) speaks of its period
       // to its end.
-      if (p.future && !base && !in_passing && t.Matches(after, "规划")) {
+      if (p.future && !base && !in_passing && t_.Matches(after, "规划")) {
         int64_t line_end = after;
-        while (line_end < t.size() && t.at(line_end) != '\n') ++line_end;
+        while (line_end < t_.size() && t_.at(line_end) != '\n') ++line_end;
         markers_.back().applies_until = line_end;
       }
-      i += 2;
-      matched = true;
-      break;
+      *at = i + 2;
+      return true;
     }
-    if (matched) continue;
+    return false;
+  }
+
+  // A span word at *i (kSpanWords). Moves *i to its last character.
+  void ReadSpanWord(int64_t* at) {
+    const int64_t i = *at;
     for (const SpanWord& w : kSpanWords) {
-      if (!t.Matches(i, w.written)) continue;
+      if (!t_.Matches(i, w.written)) continue;
       Period p;
       bool base = false;
       switch (w.span) {
-        case Span::kFiveYearsPast: p = {year - 4, year, false}; break;
-        case Span::kYearPast: p = reported; break;
-        case Span::kThisYear: p = work_report ? next : reported; break;
+        case Span::kFiveYearsPast: p = {year_ - 4, year_, false}; break;
+        case Span::kYearPast: p = reported_; break;
+        case Span::kThisYear: p = work_report_ ? next_ : reported_; break;
         case Span::kLastYear:
           // 去年 in a work report is the year reported on; 上年 always the one before.
-          p = work_report && w.written == "去年" ? reported : Period{year - 1, year - 1, false};
-          base = IsBaseBefore(t, i);
+          p = work_report_ && w.written == "去年" ? reported_ : Period{year_ - 1, year_ - 1, false};
+          base = IsBaseBefore(t_, i);
           break;
-        case Span::kNextYear: p = next; break;
-        case Span::kNextFiveYears: p = {year + 1, year + 5, true}; break;
-        case Span::kGoal: {
-          // 目标是: the goals of the period just named (“十五五”时期…主要目标是), or next year's.
-          p = next;
-          for (auto it = markers_.rbegin(); it != markers_.rend(); ++it) {
-            if (it->base) continue;
-            if (it->period.future && it->applies_until >= i && it->at >= line_begin) p = it->period;
-            break;
-          }
-          break;
-        }
+        case Span::kNextYear: p = next_; break;
+        case Span::kNextFiveYears: p = {year_ + 1, year_ + 5, true}; break;
+        case Span::kGoal: p = GoalPeriod(i); break;
       }
-      add(i, p, base, /*written_year=*/w.span == Span::kLastYear);
-      i += static_cast<int64_t>(w.written.size() / 3) - 1;
-      break;
+      Add(i, p, base, /*written_year=*/w.span == Span::kLastYear);
+      *at = i + static_cast<int64_t>(w.written.size() / 3) - 1;
+      return;
     }
   }
+
+  // 目标是: the goals of the period just named (“十五五”时期…主要目标是), or next year's.
+  Period GoalPeriod(int64_t i) const {
+    for (auto it = markers_.rbegin(); it != markers_.rend(); ++it) {
+      if (it->base) continue;
+      if (it->period.future && it->applies_until >= i && it->at >= line_begin_) return it->period;
+      break;
+    }
+    return next_;
+  }
+
+  const CodePointText& t_;
+  const int year_;
+  const bool work_report_;
+  const Period reported_;
+  const Period next_;
+  int64_t line_begin_ = 0;
+  int64_t next_sentence_end_ = -1;
+  int64_t next_clause_end_ = -1;
+  std::vector<TimeMarker> markers_;
+};
+
+}  // namespace
+
+TimeMarkers::TimeMarkers(const CodePointText& t, int year, zhibiao::v1::DocumentKind kind) {
+  if (year <= 0) return;
+  markers_ = MarkerScanner(t, year, kind).Scan();
 }
 
 const TimeMarker* TimeMarkers::ScopeAt(int64_t at, int64_t floor) const {
