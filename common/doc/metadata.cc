@@ -397,17 +397,12 @@ absl::Status ValidateHints(const zhibiao::v1::ReportHints& hints, const RegionTa
   return absl::OkStatus();
 }
 
-void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regions,
-                    const zhibiao::v1::ReportHints& hints, zhibiao::v1::ReportMeta* meta,
-                    std::vector<zhibiao::v1::Warning>* warnings) {
-  meta->set_salutation(structure.salutation);
-  meta->set_signature(structure.signature);
-  meta->set_speaker(structure.speaker_line);
-  meta->set_source_url(hints.source_url());
-  if (hints.ByteSizeLong() > 0) *meta->mutable_hints() = hints;
-  if (auto d = FirstDate(structure.delivery_line)) meta->set_delivered_date(d->Iso());
+namespace {
 
-  // Kind.
+// The kind the text reads as, unless a hint says otherwise (a warning when
+// the two disagree).
+DocumentKind DeriveKind(const DocumentStructure& structure, const zhibiao::v1::ReportHints& hints,
+                        std::vector<zhibiao::v1::Warning>* warnings) {
   const DocumentKind detected_kind = DetectKind(structure);
   DocumentKind kind = detected_kind;
   if (hints.kind() != zhibiao::v1::DOCUMENT_KIND_UNSPECIFIED) {
@@ -418,9 +413,21 @@ void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regio
     }
     kind = hints.kind();
   }
-  meta->set_kind(kind);
+  return kind;
+}
 
-  // Issuer: from the title, else the signature, else the body's first words.
+struct IssuerAndRegion {
+  std::string issuer;
+  std::optional<zhibiao::v1::Region> region;
+};
+
+// Issuer: from the title, else the signature, else the body's first words;
+// region: the hint, else the places that name it; then the issuer hint (a
+// warning for each hint the text contradicts).
+IssuerAndRegion DeriveIssuerAndRegion(const DocumentStructure& structure,
+                                      const RegionTable& regions,
+                                      const zhibiao::v1::ReportHints& hints, DocumentKind kind,
+                                      std::vector<zhibiao::v1::Warning>* warnings) {
   RegionCodeSet context;
   const std::string body = BodyPrefix(structure, 9000);
   std::string heads = absl::StrCat(structure.title, "\n", structure.delivery_line, "\n",
@@ -469,9 +476,14 @@ void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regio
       region = r;
     }
   }
-  meta->set_issuer(issuer);
-  if (issuer.empty())
-    Warn(warnings, "issuer_unresolved", "no issuer in the title, signature or body");
+  return {issuer, region};
+}
+
+// Sets the region, or, when none is known, the name as written (up to the
+// administrative suffix) for search, with a warning.
+void SetRegion(const DocumentStructure& structure, const std::string& issuer,
+               const std::optional<zhibiao::v1::Region>& region, zhibiao::v1::ReportMeta* meta,
+               std::vector<zhibiao::v1::Warning>* warnings) {
   if (region) {
     *meta->mutable_region() = *region;
   } else {
@@ -492,9 +504,13 @@ void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regio
          absl::StrCat("region of issuer \"", issuer, "\" is not in the GB/T 2260 table",
                       name.empty() ? "" : absl::StrCat(" (read as \"", name, "\")")));
   }
+}
 
-  // Publication date: the closing date, else the page's date, else a date
-  // in the page's address, else the delivery of a speech.
+// Publication date: the closing date, else the page's date, else a date in
+// the page's address, else the delivery of a speech; the hint wins.
+void DerivePublishedDate(const DocumentStructure& structure, const zhibiao::v1::ReportHints& hints,
+                         zhibiao::v1::ReportMeta* meta,
+                         std::vector<zhibiao::v1::Warning>* warnings) {
   std::optional<Date> published;
   if (!structure.date_line.empty()) published = ParseDateLine(structure.date_line);
   if (!published && !structure.page_date.empty()) published = FirstDate(structure.page_date);
@@ -513,13 +529,17 @@ void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regio
     Warn(warnings, "date_unresolved",
          "no publication date in the closing lines, page or delivery line");
   }
+}
 
-  // The year reported on. A work report delivered in Y reviews Y-1; other
-  // reports name their year in the title or their first lines.
+// The year reported on. A work report delivered in Y reviews Y-1; other
+// reports name their year in the title or their first lines; the hint wins.
+int DeriveReportYear(const DocumentStructure& structure, const zhibiao::v1::ReportHints& hints,
+                     DocumentKind kind, const zhibiao::v1::ReportMeta& meta,
+                     std::vector<zhibiao::v1::Warning>* warnings) {
   int year = 0;
-  const int published_year = YearOfIso(meta->published_date());
+  const int published_year = YearOfIso(meta.published_date());
   if (kind == zhibiao::v1::DOCUMENT_KIND_GOVERNMENT_WORK_REPORT) {
-    int delivered = YearOfIso(meta->delivered_date());
+    int delivered = YearOfIso(meta.delivered_date());
     if (delivered == 0) delivered = FirstYear(structure.title);
     if (delivered == 0) delivered = published_year;
     if (delivered != 0) year = delivered - 1;
@@ -541,8 +561,31 @@ void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regio
     }
     year = hints.report_year();
   }
-  meta->set_report_year(year);
   if (year == 0) Warn(warnings, "year_unresolved", "no report year in the title or body");
+  return year;
+}
+
+}  // namespace
+
+void DeriveMetadata(const DocumentStructure& structure, const RegionTable& regions,
+                    const zhibiao::v1::ReportHints& hints, zhibiao::v1::ReportMeta* meta,
+                    std::vector<zhibiao::v1::Warning>* warnings) {
+  meta->set_salutation(structure.salutation);
+  meta->set_signature(structure.signature);
+  meta->set_speaker(structure.speaker_line);
+  meta->set_source_url(hints.source_url());
+  if (hints.ByteSizeLong() > 0) *meta->mutable_hints() = hints;
+  if (auto d = FirstDate(structure.delivery_line)) meta->set_delivered_date(d->Iso());
+  const DocumentKind kind = DeriveKind(structure, hints, warnings);
+  meta->set_kind(kind);
+  const auto [issuer, region] = DeriveIssuerAndRegion(structure, regions, hints, kind, warnings);
+  meta->set_issuer(issuer);
+  if (issuer.empty())
+    Warn(warnings, "issuer_unresolved", "no issuer in the title, signature or body");
+  SetRegion(structure, issuer, region, meta, warnings);
+  DerivePublishedDate(structure, hints, meta, warnings);
+  const int year = DeriveReportYear(structure, hints, kind, *meta, warnings);
+  meta->set_report_year(year);
 
   // Title: the hint, else the text's. A bare genre name (政府工作报告) is
   // completed with the year and region the text gives, as the report is cited.
