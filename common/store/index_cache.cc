@@ -364,23 +364,52 @@ int64_t IndexCache::live_entries() const {
   return static_cast<int64_t>(value_.size()) - dead_;
 }
 
-int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& request,
-                              std::vector<zhibiao::v1::PartialAggregate>* out, agg::RankingCut* cut,
-                              uint64_t* generation,
-                              std::vector<zhibiao::v1::ArrivingReport>* arriving) const {
-  const zhibiao::v1::IndicatorFilter& filter = request.filter();
-  const bool include_values = request.include_values();
-  const zhibiao::v1::QualifiedValues policy = request.qualified_values();
-  absl::ReaderMutexLock lock(&mu_);
-  if (generation != nullptr) *generation = generation_;
+// The request compiled to ids once per query.
+struct IndexCache::CompiledQuery {
+  const zhibiao::v1::AggregateIndicatorsRequest* request = nullptr;
+  const zhibiao::v1::IndicatorFilter* filter = nullptr;
+  bool include_values = false;
+  zhibiao::v1::QualifiedValues policy = zhibiao::v1::QUALIFIED_VALUES_UNSPECIFIED;
+  std::vector<zhibiao::v1::GroupBy> dims;
   // Metric id -> weight metric id (-1: the weight metric was never stored).
   absl::flat_hash_map<uint32_t, int64_t> weight_metric;
+  IdFilter metrics, regions, provinces, units, reports, subjects;
+  std::vector<bool> excluded;  // reports left out, by id (empty: none)
+  absl::flat_hash_set<int32_t> years, period_end_years, document_kinds;
+  absl::flat_hash_set<int> qualifiers;
+  uint8_t superseded = 0;  // the flag that marks a row superseded for this query
+};
+
+struct IndexCache::GroupAcc {
+  int64_t count = 0;
+  int64_t inexact = 0;
+  double sum = 0, min = 0, max = 0;
+  double weighted_sum = 0, weight_sum = 0;
+  int64_t weighted = 0;
+  uint8_t unit_kind = 0;
+  std::vector<double> values;  // only with include_values
+};
+
+struct IndexCache::Groups {
+  absl::flat_hash_map<GroupKey, GroupAcc> by_key;
+  absl::flat_hash_map<std::pair<uint32_t, uint32_t>, double> weight_memo;  // (report, metric)
+  absl::flat_hash_set<uint32_t> arriving_counted;  // arriving reports counted
+  int64_t examined = 0;
+};
+
+IndexCache::CompiledQuery IndexCache::Compile(
+    const zhibiao::v1::AggregateIndicatorsRequest& request) const {
+  const zhibiao::v1::IndicatorFilter& filter = request.filter();
+  CompiledQuery q;
+  q.request = &request;
+  q.filter = &filter;
+  q.include_values = request.include_values();
+  q.policy = request.qualified_values();
+  for (int g : request.group_by()) q.dims.push_back(static_cast<zhibiao::v1::GroupBy>(g));
   for (const auto& [metric, weight] : request.weight_keys()) {
     const int64_t id = metrics_.Find(metric);
-    if (id >= 0) weight_metric[static_cast<uint32_t>(id)] = metrics_.Find(weight);
+    if (id >= 0) q.weight_metric[static_cast<uint32_t>(id)] = metrics_.Find(weight);
   }
-  absl::flat_hash_map<std::pair<uint32_t, uint32_t>, double> weight_memo;  // (report, metric)
-  // Compile the filter into id sets once per query.
   auto compile = [](const Interner& interner, const auto& field) {
     IdFilter f;
     if (field.empty()) return f;
@@ -392,144 +421,137 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
     }
     return f;
   };
-  const IdFilter metrics = compile(metrics_, filter.metric_keys());
-  const IdFilter regions = compile(regions_, filter.region_codes());
-  const IdFilter provinces = compile(regions_, filter.province_codes());
-  const IdFilter units = compile(units_, filter.units());
-  const IdFilter reports = compile(reports_, filter.report_ids());
-  // Reports left out, and the arriving ones counted (none on most shards).
-  std::vector<bool> excluded;
+  q.metrics = compile(metrics_, filter.metric_keys());
+  q.regions = compile(regions_, filter.region_codes());
+  q.provinces = compile(regions_, filter.province_codes());
+  q.units = compile(units_, filter.units());
+  q.reports = compile(reports_, filter.report_ids());
   for (const std::string& id : request.exclude_report_ids()) {
     const int64_t report = reports_.Find(id);
     if (report < 0) continue;
-    if (excluded.empty()) excluded.assign(reports_.size(), false);
-    excluded[report] = true;
+    if (q.excluded.empty()) q.excluded.assign(reports_.size(), false);
+    q.excluded[report] = true;
   }
-  absl::flat_hash_set<uint32_t> arriving_counted;
-  IdFilter subjects;
   if (!filter.subject_contains().empty()) {
-    subjects.any = false;
-    subjects.allowed.resize(subjects_.size());
+    q.subjects.any = false;
+    q.subjects.allowed.resize(subjects_.size());
     for (uint32_t id = 0; id < subjects_.size(); ++id) {
-      subjects.allowed[id] = absl::StrContains(subjects_.Get(id), filter.subject_contains());
+      q.subjects.allowed[id] = absl::StrContains(subjects_.Get(id), filter.subject_contains());
     }
   }
-  const absl::flat_hash_set<int32_t> years(filter.years().begin(), filter.years().end());
-  const absl::flat_hash_set<int32_t> period_end_years(filter.period_end_years().begin(),
-                                                      filter.period_end_years().end());
-  const absl::flat_hash_set<int32_t> document_kinds(filter.document_kinds().begin(),
-                                                    filter.document_kinds().end());
-  const uint8_t superseded = document_kinds.empty() ? kSuperseded : kSupersededInKind;
-  const absl::flat_hash_set<int> qualifiers(filter.qualifiers().begin(), filter.qualifiers().end());
+  q.years.insert(filter.years().begin(), filter.years().end());
+  q.period_end_years.insert(filter.period_end_years().begin(), filter.period_end_years().end());
+  q.document_kinds.insert(filter.document_kinds().begin(), filter.document_kinds().end());
+  q.superseded = q.document_kinds.empty() ? kSuperseded : kSupersededInKind;
+  q.qualifiers.insert(filter.qualifiers().begin(), filter.qualifiers().end());
+  return q;
+}
 
-  // Group keys are ids: up to four dimensions and the unit.
-  using GroupKey = std::array<uint32_t, 5>;
-  struct Acc {
-    int64_t count = 0;
-    int64_t inexact = 0;
-    double sum = 0, min = 0, max = 0;
-    double weighted_sum = 0, weight_sum = 0;
-    int64_t weighted = 0;
-    uint8_t unit_kind = 0;
-    std::vector<double> values;  // only with include_values
-  };
-  absl::flat_hash_map<GroupKey, Acc> groups;
-  std::vector<zhibiao::v1::GroupBy> dims;
-  for (int g : request.group_by()) dims.push_back(static_cast<zhibiao::v1::GroupBy>(g));
-  int64_t examined = 0;
-  auto visit = [&](size_t row) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    const uint8_t flags = flags_[row];
-    if (flags & kDead) return;
-    ++examined;
-    if ((flags & superseded) && !request.include_superseded()) return;
-    if (!metrics.Pass(metric_[row]) || !regions.Pass(region_[row]) ||
-        !provinces.Pass(province_[row]) || !units.Pass(unit_[row]) || !reports.Pass(report_[row]) ||
-        !subjects.Pass(subject_[row])) {
-      return;
-    }
-    if (!years.empty() && !years.contains(year_[row])) return;
-    if (!period_end_years.empty() && !period_end_years.contains(period_end_[row])) return;
-    if (!document_kinds.empty() && !document_kinds.contains(document_kind_[row])) return;
-    if (!qualifiers.empty() && !qualifiers.contains(qualifier_[row])) return;
-    if (filter.exclude_targets() && (flags & kTarget)) return;
-    if (filter.exclude_period_totals() && (flags & kPeriodTotal)) return;
-    if (filter.targets_only() && !(flags & kTarget)) return;
-    const bool is_change = change_[row] == zhibiao::v1::CHANGE_INCREASE ||
-                           change_[row] == zhibiao::v1::CHANGE_DECREASE;
-    if (filter.change() == zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY && is_change) return;
-    if (filter.change() == zhibiao::v1::CHANGE_FILTER_CHANGES_ONLY && !is_change) return;
-    const uint8_t qualifier = qualifier_[row];
-    const bool exact = qualifier == zhibiao::v1::QUALIFIER_EXACT ||
-                       qualifier == zhibiao::v1::QUALIFIER_UNSPECIFIED;
-    if (!exact && policy == zhibiao::v1::QUALIFIED_VALUES_EXACT_ONLY) return;
-    if (!excluded.empty() && excluded[report_[row]]) return;
-    if (!arriving_.empty() && arriving_.contains(report_[row]))
-      arriving_counted.insert(report_[row]);
-    double v = value_[row];
-    if (qualifier == zhibiao::v1::QUALIFIER_RANGE) {
-      if (policy == zhibiao::v1::QUALIFIED_VALUES_RANGE_LOW) v = low_[row];
-      if (policy == zhibiao::v1::QUALIFIED_VALUES_RANGE_HIGH) v = high_[row];
-    }
-    GroupKey key{};
-    for (size_t d = 0; d < dims.size(); ++d) {
-      switch (dims[d]) {
-        case zhibiao::v1::GROUP_BY_METRIC: key[d] = metric_[row]; break;
-        case zhibiao::v1::GROUP_BY_REGION: key[d] = region_[row]; break;
-        case zhibiao::v1::GROUP_BY_PROVINCE: key[d] = province_[row]; break;
-        case zhibiao::v1::GROUP_BY_YEAR: key[d] = year_[row]; break;
-        case zhibiao::v1::GROUP_BY_PERIOD_END: key[d] = period_end_[row]; break;
-        case zhibiao::v1::GROUP_BY_SUBJECT: key[d] = subject_[row]; break;
-        case zhibiao::v1::GROUP_BY_REPORT: key[d] = report_[row]; break;
-        default: break;
-      }
-    }
-    key[4] = unit_[row];
-    auto [it, inserted] = groups.try_emplace(key);
-    Acc& acc = it->second;
-    if (inserted) {
-      acc.min = acc.max = v;
-      acc.unit_kind = unit_kind_[row];
-    } else {
-      acc.min = std::min(acc.min, v);
-      acc.max = std::max(acc.max, v);
-    }
-    ++acc.count;
-    acc.sum += v;
-    if (!exact) ++acc.inexact;
-    if (include_values) acc.values.push_back(v);
-    if (!weight_metric.empty()) {
-      auto w = weight_metric.find(metric_[row]);
-      if (w != weight_metric.end() && w->second >= 0) {
-        const auto memo_key = std::make_pair(report_[row], static_cast<uint32_t>(w->second));
-        auto [m, fresh] = weight_memo.try_emplace(memo_key, 0.0);
-        if (fresh) m->second = WeightOf(report_[row], memo_key.second);
-        if (m->second >= 0) {
-          acc.weighted_sum += v * m->second;
-          acc.weight_sum += m->second;
-          ++acc.weighted;
-        }
-      }
-    }
-  };
-  if (filter.metric_keys().empty()) {
-    for (size_t row = 0; row < value_.size(); ++row) visit(row);
-  } else {
-    absl::flat_hash_set<int64_t> seen;
-    for (const std::string& key : filter.metric_keys()) {
-      const int64_t id = metrics_.Find(key);
-      if (id < 0 || !seen.insert(id).second || static_cast<size_t>(id) >= rows_of_metric_.size()) {
-        continue;
-      }
-      std::vector<uint32_t> narrowed;
-      for (uint32_t row : CandidateRows(static_cast<uint32_t>(id), filter, &narrowed)) visit(row);
+// Adds `row` to its group if the query keeps it. Called once per candidate
+// row: the filter's checks come cheapest first.
+void IndexCache::AddRow(const CompiledQuery& q, size_t row, Groups* groups) const {
+  const zhibiao::v1::IndicatorFilter& filter = *q.filter;
+  const uint8_t flags = flags_[row];
+  if (flags & kDead) return;
+  ++groups->examined;
+  if ((flags & q.superseded) && !q.request->include_superseded()) return;
+  if (!q.metrics.Pass(metric_[row]) || !q.regions.Pass(region_[row]) ||
+      !q.provinces.Pass(province_[row]) || !q.units.Pass(unit_[row]) ||
+      !q.reports.Pass(report_[row]) || !q.subjects.Pass(subject_[row])) {
+    return;
+  }
+  if (!q.years.empty() && !q.years.contains(year_[row])) return;
+  if (!q.period_end_years.empty() && !q.period_end_years.contains(period_end_[row])) return;
+  if (!q.document_kinds.empty() && !q.document_kinds.contains(document_kind_[row])) return;
+  if (!q.qualifiers.empty() && !q.qualifiers.contains(qualifier_[row])) return;
+  if (filter.exclude_targets() && (flags & kTarget)) return;
+  if (filter.exclude_period_totals() && (flags & kPeriodTotal)) return;
+  if (filter.targets_only() && !(flags & kTarget)) return;
+  const bool is_change =
+      change_[row] == zhibiao::v1::CHANGE_INCREASE || change_[row] == zhibiao::v1::CHANGE_DECREASE;
+  if (filter.change() == zhibiao::v1::CHANGE_FILTER_LEVELS_ONLY && is_change) return;
+  if (filter.change() == zhibiao::v1::CHANGE_FILTER_CHANGES_ONLY && !is_change) return;
+  const uint8_t qualifier = qualifier_[row];
+  const bool exact =
+      qualifier == zhibiao::v1::QUALIFIER_EXACT || qualifier == zhibiao::v1::QUALIFIER_UNSPECIFIED;
+  if (!exact && q.policy == zhibiao::v1::QUALIFIED_VALUES_EXACT_ONLY) return;
+  if (!q.excluded.empty() && q.excluded[report_[row]]) return;
+  if (!arriving_.empty() && arriving_.contains(report_[row])) {
+    groups->arriving_counted.insert(report_[row]);
+  }
+  double v = value_[row];
+  if (qualifier == zhibiao::v1::QUALIFIER_RANGE) {
+    if (q.policy == zhibiao::v1::QUALIFIED_VALUES_RANGE_LOW) v = low_[row];
+    if (q.policy == zhibiao::v1::QUALIFIED_VALUES_RANGE_HIGH) v = high_[row];
+  }
+  GroupKey key{};
+  for (size_t d = 0; d < q.dims.size(); ++d) {
+    switch (q.dims[d]) {
+      case zhibiao::v1::GROUP_BY_METRIC: key[d] = metric_[row]; break;
+      case zhibiao::v1::GROUP_BY_REGION: key[d] = region_[row]; break;
+      case zhibiao::v1::GROUP_BY_PROVINCE: key[d] = province_[row]; break;
+      case zhibiao::v1::GROUP_BY_YEAR: key[d] = year_[row]; break;
+      case zhibiao::v1::GROUP_BY_PERIOD_END: key[d] = period_end_[row]; break;
+      case zhibiao::v1::GROUP_BY_SUBJECT: key[d] = subject_[row]; break;
+      case zhibiao::v1::GROUP_BY_REPORT: key[d] = report_[row]; break;
+      default: break;
     }
   }
-  // Rank pushdown: the groups are (region, province, report); rank the
-  // regions on their values (agg::RegionValue, one report at a time) and name
-  // only the groups of the kept ones.
-  std::vector<const std::pair<const GroupKey, Acc>*> kept;
-  bool ranked = false;
-  const zhibiao::v1::RegionRanking& ranking = request.ranking();
+  key[4] = unit_[row];
+  auto [it, inserted] = groups->by_key.try_emplace(key);
+  GroupAcc& acc = it->second;
+  if (inserted) {
+    acc.min = acc.max = v;
+    acc.unit_kind = unit_kind_[row];
+  } else {
+    acc.min = std::min(acc.min, v);
+    acc.max = std::max(acc.max, v);
+  }
+  ++acc.count;
+  acc.sum += v;
+  if (!exact) ++acc.inexact;
+  if (q.include_values) acc.values.push_back(v);
+  if (q.weight_metric.empty()) return;
+  auto w = q.weight_metric.find(metric_[row]);
+  if (w == q.weight_metric.end() || w->second < 0) return;
+  const auto memo_key = std::make_pair(report_[row], static_cast<uint32_t>(w->second));
+  auto [m, fresh] = groups->weight_memo.try_emplace(memo_key, 0.0);
+  if (fresh) m->second = WeightOf(report_[row], memo_key.second);
+  if (m->second >= 0) {
+    acc.weighted_sum += v * m->second;
+    acc.weight_sum += m->second;
+    ++acc.weighted;
+  }
+}
+
+// Every row without metric keys; else the candidate rows of each key.
+void IndexCache::AddRows(const CompiledQuery& q, Groups* groups) const {
+  if (q.filter->metric_keys().empty()) {
+    for (size_t row = 0; row < value_.size(); ++row) AddRow(q, row, groups);
+    return;
+  }
+  absl::flat_hash_set<int64_t> seen;
+  for (const std::string& key : q.filter->metric_keys()) {
+    const int64_t id = metrics_.Find(key);
+    if (id < 0 || !seen.insert(id).second || static_cast<size_t>(id) >= rows_of_metric_.size()) {
+      continue;
+    }
+    std::vector<uint32_t> narrowed;
+    for (uint32_t row : CandidateRows(static_cast<uint32_t>(id), *q.filter, &narrowed)) {
+      AddRow(q, row, groups);
+    }
+  }
+}
+
+// Rank pushdown: the groups are (region, province, report); rank the regions
+// on their values (agg::RegionValue, one report at a time) and keep only the
+// groups of the kept ones. Every group when no ranking applies.
+std::vector<const IndexCache::GroupEntry*> IndexCache::KeptGroups(const CompiledQuery& q,
+                                                                  const Groups& groups,
+                                                                  agg::RankingCut* cut) const {
+  std::vector<const GroupEntry*> kept;
+  const zhibiao::v1::RegionRanking& ranking = q.request->ranking();
+  const std::vector<zhibiao::v1::GroupBy>& dims = q.dims;
   if (ranking.k() > 0 && dims.size() == 3 && dims[0] == zhibiao::v1::GROUP_BY_REGION &&
       dims[1] == zhibiao::v1::GROUP_BY_PROVINCE && dims[2] == zhibiao::v1::GROUP_BY_REPORT) {
     const int64_t unknown = regions_.Find(kUnknownRegion);
@@ -537,10 +559,10 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
     struct Region {
       agg::RegionValue value;
       uint8_t unit_kind = 0;
-      std::vector<const std::pair<const GroupKey, Acc>*> groups;
+      std::vector<const GroupEntry*> groups;
     };
     absl::flat_hash_map<uint32_t, Region> by_region;
-    for (const auto& entry : groups) {
+    for (const auto& entry : groups.by_key) {
       if (static_cast<int64_t>(entry.first[0]) == unknown) continue;
       result.counts_by_unit[units_.Get(entry.first[4])] += entry.second.count;
       Region& r = by_region[entry.first[0]];
@@ -564,28 +586,31 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
       }
       result.applied = true;
       result.regions_ranked = static_cast<int64_t>(by_region.size());
-      ranked = true;
       if (cut != nullptr) *cut = std::move(result);
+      return kept;
     }
   }
-  if (!ranked) {
-    kept.reserve(groups.size());
-    for (const auto& entry : groups) kept.push_back(&entry);
-  }
-  // Back to strings, sorted by (group values, unit).
+  kept.reserve(groups.by_key.size());
+  for (const auto& entry : groups.by_key) kept.push_back(&entry);
+  return kept;
+}
+
+// The kept groups as partial aggregates, back to strings and sorted by
+// (group values, unit).
+void IndexCache::WritePartials(const CompiledQuery& q, const std::vector<const GroupEntry*>& kept,
+                               std::vector<zhibiao::v1::PartialAggregate>* out) const {
   struct Named {
     std::vector<std::string> values;
     std::string unit;
-    const Acc* acc;
+    const GroupAcc* acc;
   };
   std::vector<Named> named;
   named.reserve(kept.size());
-  for (const auto* entry : kept) {
+  for (const GroupEntry* entry : kept) {
     const GroupKey& key = entry->first;
-    const Acc& acc = entry->second;
     Named n;
-    for (size_t d = 0; d < dims.size(); ++d) {
-      switch (dims[d]) {
+    for (size_t d = 0; d < q.dims.size(); ++d) {
+      switch (q.dims[d]) {
         case zhibiao::v1::GROUP_BY_METRIC: n.values.push_back(metrics_.Get(key[d])); break;
         case zhibiao::v1::GROUP_BY_REGION:
         case zhibiao::v1::GROUP_BY_PROVINCE: n.values.push_back(regions_.Get(key[d])); break;
@@ -597,23 +622,12 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
       }
     }
     n.unit = units_.Get(key[4]);
-    n.acc = &acc;
+    n.acc = &entry->second;
     named.push_back(std::move(n));
   }
   std::sort(named.begin(), named.end(), [](const Named& a, const Named& b) {
     return std::tie(a.values, a.unit) < std::tie(b.values, b.unit);
   });
-  if (arriving != nullptr) {
-    arriving->clear();
-    for (uint32_t report : arriving_counted) {
-      zhibiao::v1::ArrivingReport a;
-      a.set_report_id(reports_.Get(report));
-      a.set_replaces_report_id(arriving_.at(report));
-      arriving->push_back(std::move(a));
-    }
-    std::sort(arriving->begin(), arriving->end(),
-              [](const auto& a, const auto& b) { return a.report_id() < b.report_id(); });
-  }
   out->clear();
   out->reserve(named.size());
   for (const Named& n : named) {
@@ -629,14 +643,41 @@ int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& req
     p.set_weighted_sum(n.acc->weighted_sum);
     p.set_weight_sum(n.acc->weight_sum);
     p.set_weighted_count(n.acc->weighted);
-    if (include_values) {
+    if (q.include_values) {
       std::vector<double> sorted = n.acc->values;
       std::sort(sorted.begin(), sorted.end());
       p.mutable_values()->Add(sorted.begin(), sorted.end());
     }
     out->push_back(std::move(p));
   }
-  return examined;
+}
+
+// The arriving reports counted, by id, with the ids they replace.
+void IndexCache::ListArriving(const Groups& groups,
+                              std::vector<zhibiao::v1::ArrivingReport>* arriving) const {
+  arriving->clear();
+  for (uint32_t report : groups.arriving_counted) {
+    zhibiao::v1::ArrivingReport a;
+    a.set_report_id(reports_.Get(report));
+    a.set_replaces_report_id(arriving_.at(report));
+    arriving->push_back(std::move(a));
+  }
+  std::sort(arriving->begin(), arriving->end(),
+            [](const auto& a, const auto& b) { return a.report_id() < b.report_id(); });
+}
+
+int64_t IndexCache::Aggregate(const zhibiao::v1::AggregateIndicatorsRequest& request,
+                              std::vector<zhibiao::v1::PartialAggregate>* out, agg::RankingCut* cut,
+                              uint64_t* generation,
+                              std::vector<zhibiao::v1::ArrivingReport>* arriving) const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (generation != nullptr) *generation = generation_;
+  const CompiledQuery query = Compile(request);
+  Groups groups;
+  AddRows(query, &groups);
+  WritePartials(query, KeptGroups(query, groups, cut), out);
+  if (arriving != nullptr) ListArriving(groups, arriving);
+  return groups.examined;
 }
 
 }  // namespace zb::store

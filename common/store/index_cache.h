@@ -22,6 +22,7 @@
 #ifndef ZHIBIAO_COMMON_STORE_INDEX_CACHE_H_
 #define ZHIBIAO_COMMON_STORE_INDEX_CACHE_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -140,6 +141,29 @@ class IndexCache {
   // The weight of figures of `report` whose metric weighs by `weight_metric`:
   // the report's first live level, non-target figure of that metric, or -1.
   double WeightOf(uint32_t report, uint32_t weight_metric) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  // The steps of Aggregate (index_cache.cc): the request compiled to ids,
+  // every row it keeps added to its group, the groups a rank pushdown keeps,
+  // and the groups as partial aggregates.
+  struct CompiledQuery;
+  struct GroupAcc;
+  struct Groups;
+  // A group: up to four dimensions and the unit, as ids, and what it holds.
+  using GroupKey = std::array<uint32_t, 5>;
+  using GroupEntry = std::pair<const GroupKey, GroupAcc>;
+  CompiledQuery Compile(const zhibiao::v1::AggregateIndicatorsRequest& request) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void AddRow(const CompiledQuery& query, size_t row, Groups* groups) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void AddRows(const CompiledQuery& query, Groups* groups) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  std::vector<const GroupEntry*> KeptGroups(const CompiledQuery& query, const Groups& groups,
+                                            agg::RankingCut* cut) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void WritePartials(const CompiledQuery& query, const std::vector<const GroupEntry*>& kept,
+                     std::vector<zhibiao::v1::PartialAggregate>* out) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void ListArriving(const Groups& groups, std::vector<zhibiao::v1::ArrivingReport>* arriving) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
