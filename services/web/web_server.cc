@@ -223,7 +223,43 @@ void WebServer::CheckHealthUntilStopped() {
   } while (!stop_.WaitForNotificationWithTimeout(options_.health_interval));
 }
 
+namespace {
+
+// What each handler records: its route (a bounded set), status and time.
+httplib::Server::Handler Timed(std::string route, httplib::Server::Handler handler) {
+  return [route = std::move(route), handler = std::move(handler)](const httplib::Request& req,
+                                                                  httplib::Response& res) {
+    const absl::Time start = absl::Now();
+    handler(req, res);
+    const absl::Duration latency = absl::Now() - start;
+    Metrics::Global().RecordHttp(route, res.status, latency);
+    if (res.status >= 500) {
+      LogWarning("http_failed", {{"path", req.path.substr(0, 120)},
+                                 {"status", res.status},
+                                 {"ms", absl::ToInt64Milliseconds(latency)}});
+    } else {
+      LogDebug("http", {{"path", req.path.substr(0, 120)},
+                        {"status", res.status},
+                        {"ms", absl::ToInt64Milliseconds(latency)}});
+    }
+  };
+}
+
+}  // namespace
+
 void WebServer::AddRoutes() {
+  SetCommonHandlers();
+  AddPageRoutes();
+  AddServiceInfoRoutes();
+  AddQueryRoutes();
+  // /v1/export/<Method>.csv|.xlsx: the request as a JSON body (POST) or as
+  // ?request= (GET, for a plain link when no token is needed).
+  auto exporter = [this](const httplib::Request& req, httplib::Response& res) { Export(req, res); };
+  http_->Post(R"(/v1/export/([A-Za-z]+)\.(csv|xlsx))", Timed("/v1/export", exporter));
+  http_->Get(R"(/v1/export/([A-Za-z]+)\.(csv|xlsx))", Timed("/v1/export", exporter));
+}
+
+void WebServer::SetCommonHandlers() {
   httplib::Server& http = *http_;
   // Every answer says what it is and is never sniffed into something else.
   http.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
@@ -250,44 +286,33 @@ void WebServer::AddRoutes() {
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         SendError(absl::InternalError("the web service failed on this request"), &res);
       });
-  // What each handler records: its route (a bounded set), status and time.
-  auto timed = [](std::string route, httplib::Server::Handler handler) {
-    return [route = std::move(route), handler = std::move(handler)](const httplib::Request& req,
-                                                                    httplib::Response& res) {
-      const absl::Time start = absl::Now();
-      handler(req, res);
-      const absl::Duration latency = absl::Now() - start;
-      Metrics::Global().RecordHttp(route, res.status, latency);
-      if (res.status >= 500) {
-        LogWarning("http_failed", {{"path", req.path.substr(0, 120)},
-                                   {"status", res.status},
-                                   {"ms", absl::ToInt64Milliseconds(latency)}});
-      } else {
-        LogDebug("http", {{"path", req.path.substr(0, 120)},
-                          {"status", res.status},
-                          {"ms", absl::ToInt64Milliseconds(latency)}});
-      }
-    };
-  };
+}
+
+void WebServer::AddPageRoutes() {
+  httplib::Server& http = *http_;
   auto page = [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Content-Security-Policy", kPagePolicy);
     res.set_header("Cache-Control", "no-cache");
     res.set_content(kZbWebIndexHtml, std::strlen(kZbWebIndexHtml), "text/html; charset=utf-8");
   };
-  http.Get("/", timed("/", page));
-  http.Get("/index.html", timed("/", page));
+  http.Get("/", Timed("/", page));
+  http.Get("/index.html", Timed("/", page));
   for (const Asset& asset : kAssets) {
-    http.Get(asset.path, timed("/assets", [asset](const httplib::Request&, httplib::Response& res) {
+    http.Get(asset.path, Timed("/assets", [asset](const httplib::Request&, httplib::Response& res) {
                res.set_header("Cache-Control", "no-cache");
                res.set_content(asset.bytes, std::strlen(asset.bytes), asset.content_type);
              }));
   }
   http.Get("/favicon.ico",
            [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
-  http.Get("/livez", timed("/livez", [](const httplib::Request&, httplib::Response& res) {
+}
+
+void WebServer::AddServiceInfoRoutes() {
+  httplib::Server& http = *http_;
+  http.Get("/livez", Timed("/livez", [](const httplib::Request&, httplib::Response& res) {
              res.set_content("{\"status\":\"ALIVE\"}", kJson);
            }));
-  http.Get("/healthz", timed("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+  http.Get("/healthz", Timed("/healthz", [this](const httplib::Request&, httplib::Response& res) {
              res.set_header("Cache-Control", "no-store");
              if (serving_.load()) {
                res.set_content("{\"status\":\"SERVING\"}", kJson);
@@ -300,24 +325,27 @@ void WebServer::AddRoutes() {
                              kJson);
            }));
   http.Get("/v1/regions",
-           timed("/v1/regions", [this](const httplib::Request&, httplib::Response& res) {
+           Timed("/v1/regions", [this](const httplib::Request&, httplib::Response& res) {
              res.set_header("Cache-Control", "max-age=3600");
              res.set_content(regions_json_, kJson);
            }));
   http.Get("/v1/methods",
-           timed("/v1/methods", [this](const httplib::Request&, httplib::Response& res) {
+           Timed("/v1/methods", [this](const httplib::Request&, httplib::Response& res) {
              std::string json = "[";
              for (const std::string& m : gateway_.MethodNames()) {
                absl::StrAppend(&json, json.size() > 1 ? "," : "", webapi::JsonQuote(m));
              }
              SendJson(json + "]", &res);
            }));
+}
 
+void WebServer::AddQueryRoutes() {
+  httplib::Server& http = *http_;
   // POST /v1/query/<Method>: the request in protobuf's JSON mapping.
   for (const std::string& method : gateway_.MethodNames()) {
     const std::string path = absl::StrCat("/v1/query/", method);
     http.Post(path,
-              timed(path, [this, method](const httplib::Request& req, httplib::Response& res) {
+              Timed(path, [this, method](const httplib::Request& req, httplib::Response& res) {
                 absl::StatusOr<webapi::QueryJsonGateway::CallOptions> call = CallOptionsOf(req);
                 if (!call.ok()) return SendError(call.status(), &res);
                 if (absl::Status s = CheckJsonBody(req); !s.ok()) return SendError(s, &res);
@@ -325,7 +353,7 @@ void WebServer::AddRoutes() {
                 if (!reply.ok()) return SendError(reply.status(), &res);
                 SendJson(*std::move(reply), &res);
               }));
-    http.Get(path, timed(path, [method](const httplib::Request&, httplib::Response& res) {
+    http.Get(path, Timed(path, [method](const httplib::Request&, httplib::Response& res) {
                res.set_header("Allow", "POST");
                SendError(absl::InvalidArgumentError(absl::StrCat(
                              "POST the request of ", method, " as JSON; GET is not served here")),
@@ -334,50 +362,46 @@ void WebServer::AddRoutes() {
              }));
   }
   http.Post(R"(/v1/query/(.*))",
-            timed("/v1/query/unknown", [this](const httplib::Request& req, httplib::Response& res) {
+            Timed("/v1/query/unknown", [this](const httplib::Request& req, httplib::Response& res) {
               SendError(gateway_.ParseRequest(std::string(req.matches[1]), "").status(), &res);
             }));
+}
 
-  // /v1/export/<Method>.csv|.xlsx: the request as a JSON body (POST) or as
-  // ?request= (GET, for a plain link when no token is needed).
-  auto exporter = [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string method = req.matches[1];
-    const std::string format = req.matches[2];
-    if (!gateway_.HasMethod(method))
-      return SendError(gateway_.ParseRequest(method, "").status(), &res);
-    if (!webapi::HasAnswerTable(method)) return SendError(webapi::NoAnswerTable(method), &res);
-    absl::StatusOr<webapi::QueryJsonGateway::CallOptions> call = CallOptionsOf(req);
-    if (!call.ok()) return SendError(call.status(), &res);
-    if (absl::Status s = CheckJsonBody(req); !s.ok()) return SendError(s, &res);
-    const std::string json = req.method == "GET" ? req.get_param_value("request") : req.body;
-    auto request = gateway_.ParseRequest(method, json);
-    if (!request.ok()) return SendError(request.status(), &res);
-    auto reply = gateway_.Call(method, **request, *call);
-    if (!reply.ok()) return SendError(reply.status(), &res);
-    absl::StatusOr<webapi::Table> table =
-        webapi::AnswerTable(method, **reply, regions::RegionTable::Default());
-    if (!table.ok()) return SendError(table.status(), &res);
-    std::string file_name = table->name;
-    for (char& c : file_name) {
-      if (c == ' ' || c == '/' || c == '"' || c == '\\') c = '_';
-    }
-    res.set_header("Cache-Control", "no-store");
-    if (format == "csv") {
-      const bool bom = req.get_param_value("bom") != "0";
-      res.set_header("Content-Disposition",
-                     absl::StrCat("attachment; filename=\"", file_name, ".csv\""));
-      res.set_content(webapi::ToCsv(*table, bom), "text/csv; charset=utf-8");
-      return;
-    }
-    absl::StatusOr<std::string> xlsx = webapi::ToXlsx(*table, options_.tmp_dir);
-    if (!xlsx.ok()) return SendError(xlsx.status(), &res);
+void WebServer::Export(const httplib::Request& req, httplib::Response& res) {
+  const std::string method = req.matches[1];
+  const std::string format = req.matches[2];
+  if (!gateway_.HasMethod(method))
+    return SendError(gateway_.ParseRequest(method, "").status(), &res);
+  if (!webapi::HasAnswerTable(method)) return SendError(webapi::NoAnswerTable(method), &res);
+  absl::StatusOr<webapi::QueryJsonGateway::CallOptions> call = CallOptionsOf(req);
+  if (!call.ok()) return SendError(call.status(), &res);
+  if (absl::Status s = CheckJsonBody(req); !s.ok()) return SendError(s, &res);
+  const std::string json = req.method == "GET" ? req.get_param_value("request") : req.body;
+  auto request = gateway_.ParseRequest(method, json);
+  if (!request.ok()) return SendError(request.status(), &res);
+  auto reply = gateway_.Call(method, **request, *call);
+  if (!reply.ok()) return SendError(reply.status(), &res);
+  absl::StatusOr<webapi::Table> table =
+      webapi::AnswerTable(method, **reply, regions::RegionTable::Default());
+  if (!table.ok()) return SendError(table.status(), &res);
+  std::string file_name = table->name;
+  for (char& c : file_name) {
+    if (c == ' ' || c == '/' || c == '"' || c == '\\') c = '_';
+  }
+  res.set_header("Cache-Control", "no-store");
+  if (format == "csv") {
+    const bool bom = req.get_param_value("bom") != "0";
     res.set_header("Content-Disposition",
-                   absl::StrCat("attachment; filename=\"", file_name, ".xlsx\""));
-    res.set_content(*std::move(xlsx),
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-  };
-  http.Post(R"(/v1/export/([A-Za-z]+)\.(csv|xlsx))", timed("/v1/export", exporter));
-  http.Get(R"(/v1/export/([A-Za-z]+)\.(csv|xlsx))", timed("/v1/export", exporter));
+                   absl::StrCat("attachment; filename=\"", file_name, ".csv\""));
+    res.set_content(webapi::ToCsv(*table, bom), "text/csv; charset=utf-8");
+    return;
+  }
+  absl::StatusOr<std::string> xlsx = webapi::ToXlsx(*table, options_.tmp_dir);
+  if (!xlsx.ok()) return SendError(xlsx.status(), &res);
+  res.set_header("Content-Disposition",
+                 absl::StrCat("attachment; filename=\"", file_name, ".xlsx\""));
+  res.set_content(*std::move(xlsx),
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
 }
 
 }  // namespace zb::web

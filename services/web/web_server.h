@@ -24,6 +24,8 @@
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace zb::web {
@@ -59,7 +61,16 @@ class WebServer {
  private:
   WebServer(const WebOptions& options, std::shared_ptr<grpc::Channel> query,
             const std::string& query_address);
+  // Every route, in groups: what every answer carries (headers, errors),
+  // the dashboard and its assets, health and the lists of regions and
+  // methods, the JSON query API, the exports.
   void AddRoutes();
+  void SetCommonHandlers();
+  void AddPageRoutes();
+  void AddServiceInfoRoutes();
+  void AddQueryRoutes();
+  // GET or POST /v1/export/<Method>.csv|.xlsx: the answer as a table file.
+  void Export(const httplib::Request& req, httplib::Response& res);
   void CheckHealthUntilStopped();
 
   const WebOptions options_;
