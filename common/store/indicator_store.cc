@@ -209,55 +209,58 @@ absl::Status IndicatorStore::Health() {
   return CheckFreeDisk();
 }
 
-absl::Status IndicatorStore::OpenDb() {
-  std::error_code ec;
-  std::filesystem::create_directories(options_.data_dir, ec);
-  if (ec) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create data directory ", options_.data_dir, ": ", ec.message()));
-  }
-  if (absl::Status locked = LockDataDir(); !locked.ok()) return locked;
+namespace {
+
+// RocksDB's options from StoreOptions and --rocksdb_options (which win).
+absl::StatusOr<rocksdb::Options> DbOptionsFrom(const StoreOptions& options,
+                                               std::shared_ptr<rocksdb::Statistics> statistics) {
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
-  db_options.max_open_files = options_.max_open_files;
-  db_options.db_write_buffer_size = options_.memtable_budget_bytes;
-  statistics_ = rocksdb::CreateDBStatistics();
-  db_options.statistics = statistics_;
-  if (!options_.rocksdb_options.empty()) {
+  db_options.max_open_files = options.max_open_files;
+  db_options.db_write_buffer_size = options.memtable_budget_bytes;
+  db_options.statistics = std::move(statistics);
+  if (!options.rocksdb_options.empty()) {
     rocksdb::Options parsed;
     rocksdb::ConfigOptions config;
     rocksdb::Status s =
-        rocksdb::GetOptionsFromString(config, db_options, options_.rocksdb_options, &parsed);
+        rocksdb::GetOptionsFromString(config, db_options, options.rocksdb_options, &parsed);
     if (!s.ok()) return FromRocksStatus(s, "--rocksdb_options");
     db_options = parsed;
   }
 
+  return db_options;
+}
+
+// Every column family's options: block cache, blooms, compression; the
+// index family, which aggregations scan end to end, uncompressed.
+absl::StatusOr<std::vector<rocksdb::ColumnFamilyDescriptor>> ColumnFamiliesFrom(
+    const StoreOptions& options, const rocksdb::Options& db_options) {
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
-  if (options_.bloom_bits_per_key > 0) {
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options_.bloom_bits_per_key));
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  if (options.bloom_bits_per_key > 0) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));
   }
   table.cache_index_and_filter_blocks = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   rocksdb::ColumnFamilyOptions cf_options(db_options);
   cf_options.OptimizeLevelStyleCompaction();
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  if (options_.compression == "lz4") {
+  if (options.compression == "lz4") {
     cf_options.compression = rocksdb::kLZ4Compression;
     cf_options.bottommost_compression = rocksdb::kZSTD;
-  } else if (options_.compression == "zstd") {
+  } else if (options.compression == "zstd") {
     cf_options.compression = rocksdb::kZSTD;
     cf_options.bottommost_compression = rocksdb::kZSTD;
-  } else if (options_.compression == "none") {
+  } else if (options.compression == "none") {
     cf_options.compression = rocksdb::kNoCompression;
     cf_options.bottommost_compression = rocksdb::kNoCompression;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--compression must be lz4, zstd or none, got \"", options_.compression, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--compression must be lz4, zstd or none, got \"", options.compression, "\""));
   }
-  if (options_.write_buffer_bytes > 0) cf_options.write_buffer_size = options_.write_buffer_bytes;
+  if (options.write_buffer_bytes > 0) cf_options.write_buffer_size = options.write_buffer_bytes;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kCfNames) descriptors.emplace_back(name, cf_options);
@@ -266,38 +269,77 @@ absl::Status IndicatorStore::OpenDb() {
   // than the disk it saves, so it is stored uncompressed.
   descriptors[kIndByMetric].options.compression = rocksdb::kNoCompression;
   descriptors[kIndByMetric].options.bottommost_compression = rocksdb::kNoCompression;
-  if (options_.index_prefix_extractor) {
+  if (options.index_prefix_extractor) {
     descriptors[kIndByMetric].options.prefix_extractor = std::make_shared<MetricPrefixTransform>();
     descriptors[kIndByMetric].options.memtable_prefix_bloom_size_ratio = 0.05;
   }
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(db_options), options_.data_dir,
-                                        descriptors, &handles_, &raw);
-  if (!s.ok()) return FromRocksStatus(s, absl::StrCat("open RocksDB at ", options_.data_dir));
-  db_.reset(raw);
+  return descriptors;
+}
 
+// Writes the schema version into a new database; refuses one written by a
+// newer schema (FAILED_PRECONDITION) or an unreadable version (DATA_LOSS).
+absl::Status CheckSchemaVersion(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
+                                const std::string& data_dir) {
   std::string version;
-  s = db_->Get(rocksdb::ReadOptions(), handles_[kMeta], kSchemaKey, &version);
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), meta, kSchemaKey, &version);
   if (s.IsNotFound()) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    s = db_->Put(wo, handles_[kMeta], kSchemaKey, std::to_string(kSchemaVersion));
+    s = db->Put(wo, meta, kSchemaKey, std::to_string(kSchemaVersion));
     if (!s.ok()) return FromRocksStatus(s, "write schema version");
   } else if (!s.ok()) {
     return FromRocksStatus(s, "read schema version");
   } else {
     int stored = 0;
     if (!absl::SimpleAtoi(version, &stored)) {
-      return absl::DataLossError(absl::StrCat("schema version \"", version, "\" in ",
-                                              options_.data_dir, " is not a number"));
+      return absl::DataLossError(
+          absl::StrCat("schema version \"", version, "\" in ", data_dir, " is not a number"));
     }
     if (stored > kSchemaVersion) {
       return absl::FailedPreconditionError(
-          absl::StrCat("database at ", options_.data_dir, " was written by schema version ", stored,
+          absl::StrCat("database at ", data_dir, " was written by schema version ", stored,
                        "; this zhibiao-storage supports up to ", kSchemaVersion,
                        ": run a newer zhibiao-storage or restore a backup"));
     }
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status IndicatorStore::OpenDb() {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.data_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create data directory ", options_.data_dir, ": ", ec.message()));
+  }
+  if (absl::Status locked = LockDataDir(); !locked.ok()) return locked;
+  statistics_ = rocksdb::CreateDBStatistics();
+  absl::StatusOr<rocksdb::Options> db_options = DbOptionsFrom(options_, statistics_);
+  if (!db_options.ok()) return db_options.status();
+  absl::StatusOr<std::vector<rocksdb::ColumnFamilyDescriptor>> descriptors =
+      ColumnFamiliesFrom(options_, *db_options);
+  if (!descriptors.ok()) return descriptors.status();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(*db_options), options_.data_dir,
+                                        *descriptors, &handles_, &raw);
+  if (!s.ok()) return FromRocksStatus(s, absl::StrCat("open RocksDB at ", options_.data_dir));
+  db_.reset(raw);
+  if (absl::Status schema = CheckSchemaVersion(db_.get(), handles_[kMeta], options_.data_dir);
+      !schema.ok()) {
+    return schema;
+  }
+  if (absl::Status loaded = LoadIndexCache(); !loaded.ok()) return loaded;
+  LogInfo("store_opened", {{"data_dir", options_.data_dir},
+                           {"index_cache_entries", cache_->live_entries()},
+                           {"schema_version", kSchemaVersion},
+                           {"block_cache_bytes", options_.block_cache_bytes},
+                           {"sync", options_.sync ? "true" : "false"}});
+  return absl::OkStatus();
+}
+
+absl::Status IndicatorStore::LoadIndexCache() {
   // The in-memory index: when each report was published (for the
   // revised-report rule), then every index entry.
   cache_ = std::make_unique<IndexCache>();
@@ -338,11 +380,6 @@ absl::Status IndicatorStore::OpenDb() {
   }
   if (!it->status().ok()) return FromRocksStatus(it->status(), "load index cache");
   cache_->FinishLoad();
-  LogInfo("store_opened", {{"data_dir", options_.data_dir},
-                           {"index_cache_entries", cache_->live_entries()},
-                           {"schema_version", kSchemaVersion},
-                           {"block_cache_bytes", options_.block_cache_bytes},
-                           {"sync", options_.sync ? "true" : "false"}});
   return absl::OkStatus();
 }
 

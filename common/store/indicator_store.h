@@ -241,7 +241,11 @@ class IndicatorStore {
   };
 
   explicit IndicatorStore(StoreOptions options);
+  // Opens RocksDB (options from StoreOptions, the column families), checks
+  // the schema version and loads the in-memory index.
   absl::Status OpenDb();
+  // The in-memory index from disk: report dates, arriving marks, every entry.
+  absl::Status LoadIndexCache();
   absl::Status LockDataDir();
   // OK, or RESOURCE_EXHAUSTED when the disk is below min_free_disk_bytes.
   absl::Status CheckFreeDisk() const;
