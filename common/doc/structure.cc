@@ -478,8 +478,6 @@ int TitleScore(absl::string_view title) {
   return score;
 }
 
-// Reads the lines before the body: chrome (left out), title, delivery and
-// speaker lines, page date and source, salutation. Returns the first body line.
 // A breadcrumb's separator standing on a line of its own.
 bool IsBreadcrumbSeparator(absl::string_view line) {
   return line == ">" || line == "»" || line == "›" || line == "/" || line == "->";
@@ -492,112 +490,214 @@ bool IsBreadcrumbItem(const std::vector<Line>& lines, size_t i) {
          (i + 1 < lines.size() && IsBreadcrumbSeparator(lines[i + 1].text));
 }
 
-size_t ReadFrontMatter(const std::vector<Line>& lines, size_t end, DocumentStructure* out) {
-  // A salutation near the top ends the front matter, whatever stands before it.
-  size_t salutation = std::string::npos;
+// The line of a salutation near the top (it ends the front matter,
+// whatever stands before it), or npos; none after the first part heading.
+size_t FindSalutation(const std::vector<Line>& lines, size_t end) {
   for (size_t i = 0; i < end && i < 60; ++i) {
     const absl::string_view line = lines[i].text;
     if (text::CodePointCount(line) > 300) break;
     const bool after_title = i > 0 && IsTitleLike(lines[i - 1].text);
-    if (IsSalutation(line, after_title)) {
-      salutation = i;
-      break;
-    }
+    if (IsSalutation(line, after_title)) return i;
     std::optional<HeadingMatch> h = MatchHeading(line);
     if (h && h->value == 1 && (h->style == kChinese || h->style == kPart)) break;
   }
-  const size_t stop = salutation == std::string::npos ? end : salutation;
-  std::vector<std::pair<size_t, std::string>> titles;  // line index, title
-  size_t i = 0;
-  for (; i < stop; ++i) {
-    const absl::string_view line = lines[i].text;
-    const ChromeKind chrome = ClassifyChromeLine(line);
-    if (chrome == ChromeKind::kPageLabel) {
-      PageLabel label;
-      ReadPageLabel(line, &label);
-      ++out->chrome_lines;
-      // "发表时间:" with its value on the next line.
-      if (label.value.empty() && i + 1 < stop && text::CodePointCount(lines[i + 1].text) <= 30 &&
-          ClassifyChromeLine(lines[i + 1].text) == ChromeKind::kNone &&
-          !IsTitleLike(lines[i + 1].text)) {
-        label.value = std::string(lines[++i].text);
-        ++out->chrome_lines;
-      }
-      if (label.kind == PageLabel::Kind::kDate && out->page_date.empty())
-        out->page_date = label.value;
-      if (label.kind == PageLabel::Kind::kSource && out->page_source.empty()) {
-        out->page_source = label.value;
-      }
-      continue;
-    }
-    if (chrome != ChromeKind::kNone || IsBreadcrumbItem(lines, i)) {
-      ++out->chrome_lines;
-      continue;
-    }
-    if (IsPageDateLine(line)) {
-      if (out->page_date.empty()) out->page_date = std::string(line);
-      continue;
-    }
-    if (IsDeliveryLine(line)) {
-      if (out->delivery_line.empty()) {
-        out->delivery_line = std::string(line);
-        // "…会议上 陕西省省长 赵刚": the speaker on the same line.
-        const size_t at = line.rfind("上 ");
-        if (at != absl::string_view::npos && IsSpeakerLine(line.substr(at + 4)) &&
-            out->speaker_line.empty()) {
-          out->speaker_line = std::string(line.substr(at + 4));
-        }
-      }
-      continue;
-    }
-    if (IsSpeakerLine(line)) {
-      if (out->speaker_line.empty()) out->speaker_line = std::string(line);
-      continue;
-    }
-    if (IsTitleLike(line)) {
-      titles.emplace_back(i, std::string(line));
-      continue;
-    }
+  return std::string::npos;
+}
+
+// A page label (发表时间: 2026-01-27, 来源: …), its value perhaps on the next
+// line; moves *i past what it read.
+void ReadPageLabelLine(const std::vector<Line>& lines, size_t stop, size_t* i,
+                       DocumentStructure* out) {
+  PageLabel label;
+  ReadPageLabel(lines[*i].text, &label);
+  ++out->chrome_lines;
+  if (label.value.empty() && *i + 1 < stop && text::CodePointCount(lines[*i + 1].text) <= 30 &&
+      ClassifyChromeLine(lines[*i + 1].text) == ChromeKind::kNone &&
+      !IsTitleLike(lines[*i + 1].text)) {
+    label.value = std::string(lines[++*i].text);
+    ++out->chrome_lines;
+  }
+  if (label.kind == PageLabel::Kind::kDate && out->page_date.empty()) out->page_date = label.value;
+  if (label.kind == PageLabel::Kind::kSource && out->page_source.empty()) {
+    out->page_source = label.value;
+  }
+}
+
+// The delivery line, with a speaker written on it ("…会议上 陕西省省长 赵刚").
+void ReadDeliveryLine(absl::string_view line, DocumentStructure* out) {
+  if (!out->delivery_line.empty()) return;
+  out->delivery_line = std::string(line);
+  const size_t at = line.rfind("上 ");
+  if (at != absl::string_view::npos && IsSpeakerLine(line.substr(at + 4)) &&
+      out->speaker_line.empty()) {
+    out->speaker_line = std::string(line.substr(at + 4));
+  }
+}
+
+using TitleCandidates = std::vector<std::pair<size_t, std::string>>;  // line index, title
+
+// Reads front line *i (moving *i past a line it joins to it); false when
+// the body begins at it.
+bool ReadFrontLine(const std::vector<Line>& lines, size_t stop, bool salutation_follows, size_t* i,
+                   TitleCandidates* titles, DocumentStructure* out) {
+  const absl::string_view line = lines[*i].text;
+  const ChromeKind chrome = ClassifyChromeLine(line);
+  if (chrome == ChromeKind::kPageLabel) {
+    ReadPageLabelLine(lines, stop, i, out);
+  } else if (chrome != ChromeKind::kNone || IsBreadcrumbItem(lines, *i)) {
+    ++out->chrome_lines;
+  } else if (IsPageDateLine(line)) {
+    if (out->page_date.empty()) out->page_date = std::string(line);
+  } else if (IsDeliveryLine(line)) {
+    ReadDeliveryLine(line, out);
+  } else if (IsSpeakerLine(line)) {
+    if (out->speaker_line.empty()) out->speaker_line = std::string(line);
+  } else if (IsTitleLike(line)) {
+    titles->emplace_back(*i, std::string(line));
+  } else if (*i + 1 < stop && text::CodePointCount(line) <= 60 && HasNoPunctuation(line) &&
+             !MatchHeading(line) && !MatchHeading(lines[*i + 1].text) &&
+             text::CodePointCount(lines[*i + 1].text) <= 40 &&
+             IsTitleLike(absl::StrCat(line, lines[*i + 1].text))) {
     // A title broken over two lines (PDF): "…法治政府建设情况" + "的报告".
-    if (i + 1 < stop && text::CodePointCount(line) <= 60 && HasNoPunctuation(line) &&
-        !MatchHeading(line) && !MatchHeading(lines[i + 1].text) &&
-        text::CodePointCount(lines[i + 1].text) <= 40 &&
-        IsTitleLike(absl::StrCat(line, lines[i + 1].text))) {
-      titles.emplace_back(i, absl::StrCat(line, lines[i + 1].text));
-      ++i;
-      continue;
-    }
-    if (salutation != std::string::npos) {
-      out->front_lines.emplace_back(line);
-      continue;
-    }
+    titles->emplace_back(*i, absl::StrCat(line, lines[*i + 1].text));
+    ++*i;
+  } else if (salutation_follows) {
+    out->front_lines.emplace_back(line);
+  } else if (titles->empty() && out->delivery_line.empty() && *i + 1 < stop &&
+             text::CodePointCount(line) <= 50 && HasNoPunctuation(line) && !MatchHeading(line)) {
     // Without a salutation: a short first line without punctuation is the
     // title, however it ends ("新乡市2021年法治政府建设工作"), and the body
     // begins at the first other line.
-    if (titles.empty() && out->delivery_line.empty() && i + 1 < stop &&
-        text::CodePointCount(line) <= 50 && HasNoPunctuation(line) && !MatchHeading(line)) {
-      titles.emplace_back(i, std::string(line));
-      continue;
-    }
-    break;
+    titles->emplace_back(*i, std::string(line));
+  } else {
+    return false;
   }
-  if (!titles.empty()) {
-    size_t best = 0;
-    for (size_t k = 1; k < titles.size(); ++k) {
-      if (TitleScore(titles[k].second) > TitleScore(titles[best].second)) best = k;
-    }
-    out->title = text::RemoveSpacesAroundCjk(titles[best].second);
-    for (size_t k = 0; k < titles.size(); ++k) {
-      if (k != best && titles[k].second != titles[best].second)
-        out->front_lines.push_back(titles[k].second);
+  return true;
+}
+
+// The best scored candidate is the title; the others stay as front lines.
+void ChooseTitle(const TitleCandidates& titles, DocumentStructure* out) {
+  if (titles.empty()) return;
+  size_t best = 0;
+  for (size_t k = 1; k < titles.size(); ++k) {
+    if (TitleScore(titles[k].second) > TitleScore(titles[best].second)) best = k;
+  }
+  out->title = text::RemoveSpacesAroundCjk(titles[best].second);
+  for (size_t k = 0; k < titles.size(); ++k) {
+    if (k != best && titles[k].second != titles[best].second) {
+      out->front_lines.push_back(titles[k].second);
     }
   }
+}
+
+// Reads the lines before the body: chrome (left out), title, delivery and
+// speaker lines, page date and source, salutation. Returns the first body line.
+size_t ReadFrontMatter(const std::vector<Line>& lines, size_t end, DocumentStructure* out) {
+  const size_t salutation = FindSalutation(lines, end);
+  const size_t stop = salutation == std::string::npos ? end : salutation;
+  TitleCandidates titles;
+  size_t i = 0;
+  while (i < stop &&
+         ReadFrontLine(lines, stop, salutation != std::string::npos, &i, &titles, out)) {
+    ++i;
+  }
+  ChooseTitle(titles, out);
   if (salutation != std::string::npos) {
     out->salutation = std::string(lines[salutation].text);
     return salutation + 1;
   }
   return i;
 }
+
+// Builds the sections from the body's lines: a preamble ("0") before the
+// first heading, then one section per heading, nested by heading style.
+class SectionBuilder {
+ public:
+  SectionBuilder(int64_t body_begin, DocumentStructure* out) : out_(out) {
+    zhibiao::v1::Section pre;
+    pre.set_section_id("0");
+    pre.set_level(0);
+    pre.set_char_begin(body_begin);
+    out_->sections.push_back(pre);
+    last_line_end_ = body_begin;
+  }
+
+  void Add(const Line& line) {
+    std::optional<HeadingMatch> h = MatchHeading(line.text);
+    if (h && !ContinuesSequence(*h)) h.reset();
+    if (!h) {
+      current_lines_.emplace_back(line.text);
+      last_line_end_ = line.cp_end;
+      return;
+    }
+    Open(*h, line);
+  }
+
+  // Closes the last section and drops an empty preamble.
+  void Finish() {
+    FlushText();
+    if (out_->sections.front().text().empty()) out_->sections.erase(out_->sections.begin());
+  }
+
+ private:
+  struct OpenHeading {
+    int level;
+    int style;
+    int value;
+    std::string id;
+    std::string path;
+  };
+
+  // The ordinal must continue its sequence (or start one at 1) under the
+  // current parent; otherwise the line is body text that starts with a number.
+  bool ContinuesSequence(const HeadingMatch& h) const {
+    bool same_style_open = false;
+    for (const OpenHeading& o : stack_) same_style_open = same_style_open || o.style == h.style;
+    const int expected = same_style_open ? last_value_[h.style] + 1 : 1;
+    return h.value == expected || h.value == 1;
+  }
+
+  void FlushText() {
+    out_->sections[current_].set_text(absl::StrJoin(current_lines_, "\n"));
+    out_->sections[current_].set_char_end(last_line_end_);
+    current_lines_.clear();
+  }
+
+  void Open(const HeadingMatch& h, const Line& line) {
+    FlushText();
+    // Pop headings of this style or deeper styles; reset deeper counters.
+    while (!stack_.empty() && stack_.back().style >= h.style) stack_.pop_back();
+    for (int s = h.style + 1; s < kStyleCount; ++s) last_value_[s] = 0;
+    last_value_[h.style] = h.value;
+    OpenHeading open;
+    open.style = h.style;
+    open.value = h.value;
+    open.level = static_cast<int>(stack_.size()) + 1;
+    open.id = stack_.empty() ? absl::StrCat(h.value) : absl::StrCat(stack_.back().id, ".", h.value);
+    open.path =
+        stack_.empty() ? h.path_component : absl::StrCat(stack_.back().path, ".", h.path_component);
+    zhibiao::v1::Section section;
+    section.set_section_id(open.id);
+    section.set_parent_id(stack_.empty() ? "" : stack_.back().id);
+    section.set_level(open.level);
+    section.set_ordinal(h.ordinal);
+    section.set_heading(HeadingText(h.rest));
+    section.set_path(open.path);
+    section.set_char_begin(line.cp_begin);
+    stack_.push_back(open);
+    out_->sections.push_back(section);
+    current_ = static_cast<int>(out_->sections.size()) - 1;
+    current_lines_.emplace_back(line.text);
+    last_line_end_ = line.cp_end;
+  }
+
+  DocumentStructure* const out_;
+  std::vector<OpenHeading> stack_;             // open headings, outermost first
+  std::array<int, kStyleCount> last_value_{};  // last ordinal value seen per style in its parent
+  int current_ = 0;                            // index in out_->sections of the open section
+  std::vector<std::string> current_lines_;
+  int64_t last_line_end_ = 0;
+};
 
 }  // namespace
 
@@ -615,85 +715,16 @@ DocumentStructure ParseStructure(absl::string_view text) {
   }
   out.body_begin = next < end ? lines[next].cp_begin : (end > 0 ? lines[end - 1].cp_end : 0);
   out.body_end = end > 0 ? lines[end - 1].cp_end : 0;
-
-  // Headings and sections.
-  struct Open {
-    int level;
-    int style;
-    int value;
-    std::string id;
-    std::string path;
-  };
-  std::vector<Open> stack;                    // open headings, outermost first
-  std::array<int, kStyleCount> last_value{};  // last ordinal value seen per style in its parent
-  int current = -1;                           // index in out.sections of the open section
-  // The preamble between the title block and the first heading.
-  {
-    zhibiao::v1::Section pre;
-    pre.set_section_id("0");
-    pre.set_level(0);
-    pre.set_char_begin(out.body_begin);
-    out.sections.push_back(pre);
-    current = 0;
-  }
-  std::vector<std::string> current_lines;
-  auto flush_text = [&](int64_t cp_end) {
-    if (current < 0) return;
-    out.sections[current].set_text(absl::StrJoin(current_lines, "\n"));
-    out.sections[current].set_char_end(cp_end);
-    current_lines.clear();
-  };
-  int64_t last_line_end = out.body_begin;
+  SectionBuilder sections(out.body_begin, &out);
   for (size_t li = next; li < end; ++li) {
-    const Line& line = lines[li];
-    const ChromeKind chrome = ClassifyChromeLine(line.text);
+    const ChromeKind chrome = ClassifyChromeLine(lines[li].text);
     if (chrome == ChromeKind::kToolbar || chrome == ChromeKind::kCaption) {
       ++out.chrome_lines;  // a caption or toolbar inside the page's text
       continue;
     }
-    std::optional<HeadingMatch> h = MatchHeading(line.text);
-    if (h) {
-      // The ordinal must continue its sequence (or start one at 1) under the
-      // current parent; otherwise the line is body text that starts with a number.
-      bool same_style_open = false;
-      for (const Open& o : stack) same_style_open = same_style_open || o.style == h->style;
-      const int expected = same_style_open ? last_value[h->style] + 1 : 1;
-      if (h->value != expected && h->value != 1) h.reset();
-    }
-    if (!h) {
-      current_lines.emplace_back(line.text);
-      last_line_end = line.cp_end;
-      continue;
-    }
-    flush_text(last_line_end);
-    // Pop headings of this style or deeper styles.
-    while (!stack.empty() && stack.back().style >= h->style) stack.pop_back();
-    // Reset the counters of deeper styles.
-    for (int s = h->style + 1; s < kStyleCount; ++s) last_value[s] = 0;
-    last_value[h->style] = h->value;
-    Open open;
-    open.style = h->style;
-    open.value = h->value;
-    open.level = static_cast<int>(stack.size()) + 1;
-    open.id = stack.empty() ? absl::StrCat(h->value) : absl::StrCat(stack.back().id, ".", h->value);
-    open.path =
-        stack.empty() ? h->path_component : absl::StrCat(stack.back().path, ".", h->path_component);
-    zhibiao::v1::Section section;
-    section.set_section_id(open.id);
-    section.set_parent_id(stack.empty() ? "" : stack.back().id);
-    section.set_level(open.level);
-    section.set_ordinal(h->ordinal);
-    section.set_heading(HeadingText(h->rest));
-    section.set_path(open.path);
-    section.set_char_begin(line.cp_begin);
-    stack.push_back(open);
-    out.sections.push_back(section);
-    current = static_cast<int>(out.sections.size()) - 1;
-    current_lines.emplace_back(line.text);
-    last_line_end = line.cp_end;
+    sections.Add(lines[li]);
   }
-  flush_text(last_line_end);
-  if (out.sections.front().text().empty()) out.sections.erase(out.sections.begin());
+  sections.Finish();
   return out;
 }
 
