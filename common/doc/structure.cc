@@ -71,105 +71,117 @@ absl::string_view LeadingChineseNumeral(absl::string_view s) {
   return s.substr(0, i);
 }
 
+// 第一部分 / 第一章 (a line starting with 第).
+std::optional<HeadingMatch> MatchPartHeading(absl::string_view line) {
+  absl::string_view num = LeadingChineseNumeral(line.substr(3));
+  absl::string_view after = line.substr(3 + num.size());
+  for (absl::string_view word : {"部分", "章"}) {
+    if (num.empty() || !absl::StartsWith(after, word)) continue;
+    auto v = text::ParseChineseNumber(num);
+    if (!v || *v <= 0 || *v > 99) return std::nullopt;
+    HeadingMatch m;
+    m.style = kPart;
+    m.value = static_cast<int>(*v);
+    m.ordinal = std::string(line.substr(0, 3 + num.size() + word.size()));
+    m.path_component = m.ordinal;
+    m.rest = absl::StripLeadingAsciiWhitespace(line.substr(m.ordinal.size()));
+    if (absl::StartsWith(m.rest, "、") || absl::StartsWith(m.rest, ":")) {
+      m.rest = m.rest.substr(absl::StartsWith(m.rest, ":") ? 1 : 3);
+    }
+    return m;
+  }
+  return std::nullopt;
+}
+
+// 一、 (`num` is the Chinese numeral the line starts with, before 、).
+std::optional<HeadingMatch> MatchChineseHeading(absl::string_view line, absl::string_view num) {
+  auto v = text::ParseChineseNumber(num);
+  if (!v || *v <= 0 || *v > 99) return std::nullopt;
+  HeadingMatch m;
+  m.style = kChinese;
+  m.value = static_cast<int>(*v);
+  m.ordinal = absl::StrCat(num, "、");
+  m.path_component = std::string(num);
+  m.rest = line.substr(num.size() + 3);
+  return m;
+}
+
+// (一) and (1) (a line starting with "(").
+std::optional<HeadingMatch> MatchParenHeading(absl::string_view line) {
+  size_t close = line.find(')');
+  if (close == absl::string_view::npos || close < 2) return std::nullopt;
+  absl::string_view inner = line.substr(1, close - 1);
+  HeadingMatch m;
+  if (absl::ascii_isdigit(inner[0])) {
+    int v = 0;
+    for (char c : inner) {
+      if (!absl::ascii_isdigit(c) || v > 99) return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    m.style = kParenArabic;
+    m.value = v;
+  } else {
+    if (LeadingChineseNumeral(inner) != inner) return std::nullopt;
+    auto v = text::ParseChineseNumber(inner);
+    if (!v || *v <= 0 || *v > 99) return std::nullopt;
+    m.style = kParenChinese;
+    m.value = static_cast<int>(*v);
+  }
+  if (m.value <= 0) return std::nullopt;
+  m.ordinal = std::string(line.substr(0, close + 1));
+  m.path_component = m.ordinal;
+  m.rest = line.substr(close + 1);
+  return m;
+}
+
+// 1. 1、 (but not 1.5万, 2021年) (a line starting with a digit).
+std::optional<HeadingMatch> MatchArabicHeading(absl::string_view line) {
+  size_t k = 0;
+  int v = 0;
+  while (k < line.size() && absl::ascii_isdigit(line[k]) && k < 3) v = v * 10 + (line[k++] - '0');
+  absl::string_view after = line.substr(k);
+  size_t sep = 0;
+  if (absl::StartsWith(after, ".") && !(after.size() > 1 && absl::ascii_isdigit(after[1]))) {
+    sep = 1;
+  } else if (absl::StartsWith(after, "、")) {
+    sep = 3;
+  }
+  if (sep == 0 || v <= 0) return std::nullopt;
+  HeadingMatch m;
+  m.style = kArabic;
+  m.value = v;
+  m.ordinal = std::string(line.substr(0, k + sep));
+  m.path_component = std::string(line.substr(0, k));
+  m.rest = after.substr(sep);
+  return m;
+}
+
+// ① … ⑳
+std::optional<HeadingMatch> MatchCircledHeading(absl::string_view line) {
+  size_t i = 0;
+  char32_t c = NextCodePoint(line, &i);
+  if (c < 0x2460 || c > 0x2473) return std::nullopt;
+  HeadingMatch m;
+  m.style = kCircled;
+  m.value = static_cast<int>(c - 0x2460) + 1;
+  m.ordinal = std::string(line.substr(0, i));
+  m.path_component = m.ordinal;
+  m.rest = line.substr(i);
+  return m;
+}
+
 }  // namespace
 
 std::optional<HeadingMatch> MatchHeading(absl::string_view line) {
-  HeadingMatch m;
-  // 第一部分 / 第一章
-  if (absl::StartsWith(line, "第")) {
-    absl::string_view num = LeadingChineseNumeral(line.substr(3));
-    absl::string_view after = line.substr(3 + num.size());
-    for (absl::string_view word : {"部分", "章"}) {
-      if (!num.empty() && absl::StartsWith(after, word)) {
-        auto v = text::ParseChineseNumber(num);
-        if (!v || *v <= 0 || *v > 99) return std::nullopt;
-        m.style = kPart;
-        m.value = static_cast<int>(*v);
-        m.ordinal = std::string(line.substr(0, 3 + num.size() + word.size()));
-        m.path_component = m.ordinal;
-        m.rest = absl::StripLeadingAsciiWhitespace(line.substr(m.ordinal.size()));
-        if (absl::StartsWith(m.rest, "、") || absl::StartsWith(m.rest, ":")) {
-          m.rest = m.rest.substr(absl::StartsWith(m.rest, ":") ? 1 : 3);
-        }
-        return m;
-      }
-    }
-    return std::nullopt;
+  if (line.empty()) return std::nullopt;
+  if (absl::StartsWith(line, "第")) return MatchPartHeading(line);
+  const absl::string_view num = LeadingChineseNumeral(line);
+  if (!num.empty() && absl::StartsWith(line.substr(num.size()), "、")) {
+    return MatchChineseHeading(line, num);
   }
-  // 一、
-  {
-    absl::string_view num = LeadingChineseNumeral(line);
-    if (!num.empty() && absl::StartsWith(line.substr(num.size()), "、")) {
-      auto v = text::ParseChineseNumber(num);
-      if (!v || *v <= 0 || *v > 99) return std::nullopt;
-      m.style = kChinese;
-      m.value = static_cast<int>(*v);
-      m.ordinal = absl::StrCat(num, "、");
-      m.path_component = std::string(num);
-      m.rest = line.substr(num.size() + 3);
-      return m;
-    }
-  }
-  // (一) and (1)
-  if (absl::StartsWith(line, "(")) {
-    size_t close = line.find(')');
-    if (close == absl::string_view::npos || close < 2) return std::nullopt;
-    absl::string_view inner = line.substr(1, close - 1);
-    if (absl::ascii_isdigit(inner[0])) {
-      int v = 0;
-      for (char c : inner) {
-        if (!absl::ascii_isdigit(c) || v > 99) return std::nullopt;
-        v = v * 10 + (c - '0');
-      }
-      m.style = kParenArabic;
-      m.value = v;
-    } else {
-      if (LeadingChineseNumeral(inner) != inner) return std::nullopt;
-      auto v = text::ParseChineseNumber(inner);
-      if (!v || *v <= 0 || *v > 99) return std::nullopt;
-      m.style = kParenChinese;
-      m.value = static_cast<int>(*v);
-    }
-    if (m.value <= 0) return std::nullopt;
-    m.ordinal = std::string(line.substr(0, close + 1));
-    m.path_component = m.ordinal;
-    m.rest = line.substr(close + 1);
-    return m;
-  }
-  // 1. 1、 (but not 1.5万, 2021年)
-  if (absl::ascii_isdigit(line[0])) {
-    size_t k = 0;
-    int v = 0;
-    while (k < line.size() && absl::ascii_isdigit(line[k]) && k < 3) v = v * 10 + (line[k++] - '0');
-    absl::string_view after = line.substr(k);
-    size_t sep = 0;
-    if (absl::StartsWith(after, ".") && !(after.size() > 1 && absl::ascii_isdigit(after[1]))) {
-      sep = 1;
-    } else if (absl::StartsWith(after, "、")) {
-      sep = 3;
-    }
-    if (sep == 0 || v <= 0) return std::nullopt;
-    m.style = kArabic;
-    m.value = v;
-    m.ordinal = std::string(line.substr(0, k + sep));
-    m.path_component = std::string(line.substr(0, k));
-    m.rest = after.substr(sep);
-    return m;
-  }
-  // ① … ⑳
-  {
-    size_t i = 0;
-    char32_t c = NextCodePoint(line, &i);
-    if (c >= 0x2460 && c <= 0x2473) {
-      m.style = kCircled;
-      m.value = static_cast<int>(c - 0x2460) + 1;
-      m.ordinal = std::string(line.substr(0, i));
-      m.path_component = m.ordinal;
-      m.rest = line.substr(i);
-      return m;
-    }
-  }
-  return std::nullopt;
+  if (absl::StartsWith(line, "(")) return MatchParenHeading(line);
+  if (absl::ascii_isdigit(line[0])) return MatchArabicHeading(line);
+  return MatchCircledHeading(line);
 }
 
 namespace {
