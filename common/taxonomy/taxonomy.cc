@@ -212,10 +212,11 @@ void AssignMetricKeys(const Taxonomy& taxonomy, absl::string_view normalized_tex
   AssignMetricKeys(taxonomy, extract::CodePointText(normalized_text), sections, indicators);
 }
 
-void AssignMetricKeys(const Taxonomy& taxonomy, const extract::CodePointText& t,
-                      const std::vector<zhibiao::v1::Section>& sections,
-                      std::vector<zhibiao::v1::Indicator>* indicators) {
-  // Headings of each section and its ancestors, joined once per section.
+namespace {
+
+// Headings of each section and its ancestors, joined once per section.
+std::map<std::string, std::string> HeadingsOfSections(
+    const std::vector<zhibiao::v1::Section>& sections) {
   std::map<std::string, const zhibiao::v1::Section*> by_id;
   for (const auto& s : sections) by_id[s.section_id()] = &s;
   std::map<std::string, std::string> headings_of;
@@ -228,80 +229,102 @@ void AssignMetricKeys(const Taxonomy& taxonomy, const extract::CodePointText& t,
       id = it->second->parent_id();
     }
   }
-  for (size_t i = 0; i < indicators->size(); ++i) {
-    zhibiao::v1::Indicator& ind = (*indicators)[i];
-    // Sentence bounds around the figure, cut kSentenceReach code points away
-    // (real sentences are far shorter; a text without full stops must not
-    // make this quadratic).
-    constexpr int64_t kSentenceReach = 512;
-    int64_t sentence_begin = ind.char_begin();
-    const int64_t reach_begin = std::max<int64_t>(0, ind.char_begin() - kSentenceReach);
-    while (sentence_begin > reach_begin && t.at(sentence_begin - 1) != U'。' &&
-           t.at(sentence_begin - 1) != '\n' && t.at(sentence_begin - 1) != ';') {
-      --sentence_begin;
+  return headings_of;
+}
+
+// The words around an indicator's figure the taxonomy's cues are matched
+// in: up to 40 code points before it, 10 after, its sentence (cut
+// kSentenceReach code points away: real sentences are far shorter, and a
+// text without full stops must not make this quadratic) and its headings.
+// `before_begin` gets where the words before it start.
+FigureContext ContextOf(const extract::CodePointText& t, const zhibiao::v1::Indicator& ind,
+                        const std::map<std::string, std::string>& headings_of,
+                        int64_t* before_begin_out) {
+  constexpr int64_t kSentenceReach = 512;
+  int64_t sentence_begin = ind.char_begin();
+  const int64_t reach_begin = std::max<int64_t>(0, ind.char_begin() - kSentenceReach);
+  while (sentence_begin > reach_begin && t.at(sentence_begin - 1) != U'。' &&
+         t.at(sentence_begin - 1) != '\n' && t.at(sentence_begin - 1) != ';') {
+    --sentence_begin;
+  }
+  int64_t sentence_end = ind.char_end();
+  const int64_t reach_end = std::min<int64_t>(t.size(), ind.char_end() + kSentenceReach);
+  while (sentence_end < reach_end && t.at(sentence_end) != U'。' && t.at(sentence_end) != '\n' &&
+         t.at(sentence_end) != ';') {
+    ++sentence_end;
+  }
+  const int64_t before_begin = std::max(sentence_begin, ind.char_begin() - 40);
+  int64_t after_end = ind.char_end();
+  while (after_end < sentence_end && after_end - ind.char_end() < 10 && !IsBreak(t.at(after_end))) {
+    ++after_end;
+  }
+  auto headings = headings_of.find(ind.section_id());
+  FigureContext f;
+  f.before = t.Slice(before_begin, ind.char_begin());
+  f.after = t.Slice(ind.char_end(), after_end);
+  f.sentence = t.Slice(sentence_begin, sentence_end);
+  if (headings != headings_of.end()) f.headings = headings->second;
+  f.unit = ind.quantity().unit();
+  f.unit_written = ind.quantity().unit_written();
+  f.kind = ind.quantity().kind();
+  f.is_change =
+      ind.change() == zhibiao::v1::CHANGE_INCREASE || ind.change() == zhibiao::v1::CHANGE_DECREASE;
+  *before_begin_out = before_begin;
+  return f;
+}
+
+// Whether indicators x and y share a figure or y follows x as the next item
+// of an enumeration (A、B分别增长x、y; A率、B率均达100%).
+bool SameEnumeration(const extract::CodePointText& t, const zhibiao::v1::Indicator& x,
+                     const zhibiao::v1::Indicator& y) {
+  if (x.char_begin() == y.char_begin()) return true;
+  if (x.char_end() > y.char_begin() || y.char_begin() - x.char_end() > 2) return false;
+  const absl::string_view gap = t.Slice(x.char_end(), y.char_begin());
+  return gap == "、" || gap == "和" || gap == "与" || gap == "及";
+}
+
+// The metric key of one indicator. An item of an enumeration is mapped from
+// its own subject first (the nearest words are the last item's), with no
+// fallback. Then the figure's own clause: a cue in an earlier clause of the
+// sentence (高速公路…, 西安地铁运营里程422公里) measures something else; only a
+// clause that names nothing itself (同比增长5%, or a comparison: 较上年增长,
+// 比2020年下降) looks further back.
+std::string MetricKeyOf(const Taxonomy& taxonomy, const extract::CodePointText& t,
+                        const zhibiao::v1::Indicator& ind, const FigureContext& f,
+                        int64_t before_begin, bool item) {
+  if ((item || absl::StrContains(f.before, "分别")) && !ind.subject().empty()) {
+    FigureContext own = f;
+    own.before = ind.subject();
+    std::string key = taxonomy.Map(own);
+    if (!key.empty() || item) return key;
+  }
+  int64_t clause_begin = ind.char_begin();
+  while (clause_begin > before_begin && !IsClauseBreak(t.at(clause_begin - 1))) --clause_begin;
+  if (clause_begin > before_begin) {
+    FigureContext own = f;
+    own.before = t.Slice(clause_begin, ind.char_begin());
+    std::string key = taxonomy.Map(own);
+    const bool comparison = t.at(clause_begin) == U'较' || t.at(clause_begin) == U'比';
+    if (!key.empty() || (ind.char_begin() - clause_begin > kClauseNamingNothing && !comparison)) {
+      return key;
     }
-    int64_t sentence_end = ind.char_end();
-    const int64_t reach_end = std::min<int64_t>(t.size(), ind.char_end() + kSentenceReach);
-    while (sentence_end < reach_end && t.at(sentence_end) != U'。' && t.at(sentence_end) != '\n' &&
-           t.at(sentence_end) != ';') {
-      ++sentence_end;
-    }
-    const int64_t before_begin = std::max(sentence_begin, ind.char_begin() - 40);
-    int64_t after_end = ind.char_end();
-    while (after_end < sentence_end && after_end - ind.char_end() < 10 &&
-           !IsBreak(t.at(after_end))) {
-      ++after_end;
-    }
-    auto headings = headings_of.find(ind.section_id());
-    FigureContext f;
-    f.before = t.Slice(before_begin, ind.char_begin());
-    f.after = t.Slice(ind.char_end(), after_end);
-    f.sentence = t.Slice(sentence_begin, sentence_end);
-    if (headings != headings_of.end()) f.headings = headings->second;
-    f.unit = ind.quantity().unit();
-    f.unit_written = ind.quantity().unit_written();
-    f.kind = ind.quantity().kind();
-    f.is_change = ind.change() == zhibiao::v1::CHANGE_INCREASE ||
-                  ind.change() == zhibiao::v1::CHANGE_DECREASE;
-    // An item of an enumeration (A、B分别增长x、y; A率、B率均达100%) is mapped
-    // from its own subject first: the nearest words are the last item's.
-    auto enumerated = [&](size_t a, size_t b) {  // indicators a and b share a figure or follow on
-      const auto& x = (*indicators)[a];
-      const auto& y = (*indicators)[b];
-      if (x.char_begin() == y.char_begin()) return true;
-      if (x.char_end() > y.char_begin() || y.char_begin() - x.char_end() > 2) return false;
-      const absl::string_view gap = t.Slice(x.char_end(), y.char_begin());
-      return gap == "、" || gap == "和" || gap == "与" || gap == "及";
-    };
-    const bool item =
-        (i > 0 && enumerated(i - 1, i)) || (i + 1 < indicators->size() && enumerated(i, i + 1));
-    if ((item || absl::StrContains(f.before, "分别")) && !ind.subject().empty()) {
-      FigureContext own = f;
-      own.before = ind.subject();
-      std::string key = taxonomy.Map(own);
-      // The words around an item belong to the other items: no fallback.
-      if (!key.empty() || item) {
-        ind.set_metric_key(std::move(key));
-        continue;
-      }
-    }
-    // The figure's own clause first: a cue in an earlier clause of the
-    // sentence (高速公路…, 西安地铁运营里程422公里) measures something else.
-    // Only a clause that names nothing itself (同比增长5%) looks further back.
-    int64_t clause_begin = ind.char_begin();
-    while (clause_begin > before_begin && !IsClauseBreak(t.at(clause_begin - 1))) --clause_begin;
-    if (clause_begin > before_begin) {
-      FigureContext own = f;
-      own.before = t.Slice(clause_begin, ind.char_begin());
-      std::string key = taxonomy.Map(own);
-      // A comparison (较上年增长, 比2020年下降, 较“十三五”末净增) names nothing either.
-      const bool comparison = t.at(clause_begin) == U'较' || t.at(clause_begin) == U'比';
-      if (!key.empty() || (ind.char_begin() - clause_begin > kClauseNamingNothing && !comparison)) {
-        ind.set_metric_key(std::move(key));
-        continue;
-      }
-    }
-    ind.set_metric_key(taxonomy.Map(f));
+  }
+  return taxonomy.Map(f);
+}
+
+}  // namespace
+
+void AssignMetricKeys(const Taxonomy& taxonomy, const extract::CodePointText& t,
+                      const std::vector<zhibiao::v1::Section>& sections,
+                      std::vector<zhibiao::v1::Indicator>* indicators) {
+  const std::map<std::string, std::string> headings_of = HeadingsOfSections(sections);
+  std::vector<zhibiao::v1::Indicator>& all = *indicators;
+  for (size_t i = 0; i < all.size(); ++i) {
+    int64_t before_begin = 0;
+    const FigureContext f = ContextOf(t, all[i], headings_of, &before_begin);
+    const bool item = (i > 0 && SameEnumeration(t, all[i - 1], all[i])) ||
+                      (i + 1 < all.size() && SameEnumeration(t, all[i], all[i + 1]));
+    all[i].set_metric_key(MetricKeyOf(taxonomy, t, all[i], f, before_begin, item));
   }
 }
 
