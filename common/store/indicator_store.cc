@@ -955,6 +955,53 @@ absl::StatusOr<int64_t> IndicatorStore::Scan(const zhibiao::v1::IndicatorFilter&
   return scanned;
 }
 
+namespace {
+
+// The indicator of `report` with `seq` (at its position, else searched), or nullptr.
+const zhibiao::v1::Indicator* IndicatorWithSeq(const zhibiao::v1::Report& report, int32_t seq) {
+  if (seq < report.indicators_size() && report.indicators(seq).seq() == seq) {
+    return &report.indicators(seq);
+  }
+  const zhibiao::v1::Indicator* found = nullptr;
+  for (const auto& candidate : report.indicators()) {
+    if (candidate.seq() == seq) found = &candidate;
+  }
+  return found;
+}
+
+// A search hit: the figure with its report's metadata, the figure's span in
+// its sentence and every word's spans there, in code points.
+zhibiao::v1::IndicatorHit HitOf(const zhibiao::v1::Report& report,
+                                const zhibiao::v1::Indicator& indicator,
+                                const google::protobuf::RepeatedPtrField<std::string>& words,
+                                const std::string& sort_key) {
+  zhibiao::v1::IndicatorHit hit;
+  *hit.mutable_indicator() = indicator;
+  hit.mutable_indicator()->set_report_id(report.meta().report_id());
+  hit.set_title(report.meta().title());
+  *hit.mutable_region() = report.meta().region();
+  hit.set_report_year(report.meta().report_year());
+  hit.set_published_date(report.meta().published_date());
+  hit.set_kind(report.meta().kind());
+  hit.set_source_name(report.meta().source_name());
+  hit.mutable_figure()->set_begin(indicator.char_begin() - indicator.sentence_char_begin());
+  hit.mutable_figure()->set_end(indicator.char_end() - indicator.sentence_char_begin());
+  const std::string& sentence = indicator.sentence();
+  for (const std::string& word : words) {
+    if (word.empty()) continue;
+    for (size_t at = sentence.find(word); at != std::string::npos;
+         at = sentence.find(word, at + word.size())) {
+      auto* span = hit.add_words();
+      span->set_begin(text::CodePointCount(absl::string_view(sentence).substr(0, at)));
+      span->set_end(span->begin() + text::CodePointCount(word));
+    }
+  }
+  hit.set_sort_key(sort_key);
+  return hit;
+}
+
+}  // namespace
+
 absl::StatusOr<zhibiao::v1::SearchIndicatorsResponse> IndicatorStore::Search(
     const zhibiao::v1::SearchIndicatorsRequest& request) const {
   if (request.page_size() < 0 || request.page_size() > 1000) {
@@ -1006,38 +1053,9 @@ absl::StatusOr<zhibiao::v1::SearchIndicatorsResponse> IndicatorStore::Search(
       if (!report.ok()) return report.status();
       it = reports.emplace(f.report_id, *std::move(report)).first;
     }
-    const zhibiao::v1::Report& report = it->second;
-    const zhibiao::v1::Indicator* ind = nullptr;
-    if (f.seq < report.indicators_size() && report.indicators(f.seq).seq() == f.seq) {
-      ind = &report.indicators(f.seq);
-    } else {
-      for (const auto& candidate : report.indicators()) {
-        if (candidate.seq() == f.seq) ind = &candidate;
-      }
-    }
+    const zhibiao::v1::Indicator* ind = IndicatorWithSeq(it->second, f.seq);
     if (ind == nullptr) continue;
-    zhibiao::v1::IndicatorHit* hit = response.add_hits();
-    *hit->mutable_indicator() = *ind;
-    hit->mutable_indicator()->set_report_id(report.meta().report_id());
-    hit->set_title(report.meta().title());
-    *hit->mutable_region() = report.meta().region();
-    hit->set_report_year(report.meta().report_year());
-    hit->set_published_date(report.meta().published_date());
-    hit->set_kind(report.meta().kind());
-    hit->set_source_name(report.meta().source_name());
-    hit->mutable_figure()->set_begin(ind->char_begin() - ind->sentence_char_begin());
-    hit->mutable_figure()->set_end(ind->char_end() - ind->sentence_char_begin());
-    const std::string& sentence = ind->sentence();
-    for (const std::string& word : request.words()) {
-      if (word.empty()) continue;
-      for (size_t at = sentence.find(word); at != std::string::npos;
-           at = sentence.find(word, at + word.size())) {
-        auto* span = hit->add_words();
-        span->set_begin(text::CodePointCount(absl::string_view(sentence).substr(0, at)));
-        span->set_end(span->begin() + text::CodePointCount(word));
-      }
-    }
-    hit->set_sort_key(f.key);
+    *response.add_hits() = HitOf(it->second, *ind, request.words(), f.key);
   }
   return response;
 }
