@@ -332,87 +332,101 @@ constexpr absl::string_view kIssuerWords[] = {"人民政府", "政府", "委员�
                                               "办公厅",   "局",   "厅",     "委",
                                               "办",       "院",   "中心",   "办事处"};
 
+// The cuts after a title at the start of a run-on line and after a
+// salutation right after it; returns where the body starts.
+size_t TitleAndSalutationCuts(absl::string_view line, std::vector<size_t>* cuts) {
+  size_t from = 0;
+  // "XX县人民政府关于2023年法治政府建设情况的报告 县人大常委会:…"
+  for (absl::string_view word : {"报告", "公报", "总结"}) {
+    const size_t at = line.find(word);
+    if (at == absl::string_view::npos || at > 300) continue;
+    const size_t end = at + word.size();
+    absl::string_view head = line.substr(0, end);
+    absl::string_view rest = line.substr(end);
+    if (!HasNoPunctuation(head) || text::CodePointCount(head) < 6 || rest.empty()) continue;
+    const size_t colon = rest.find(':');
+    const bool salutation_follows =
+        colon != absl::string_view::npos && colon < 120 && HasNoPunctuation(rest.substr(0, colon));
+    if (rest.front() == ' ' || salutation_follows || absl::ascii_isdigit(rest.front())) {
+      cuts->push_back(end);
+      from = end;
+    }
+    break;
+  }
+  // A salutation right after: "各位代表:…", "县人大常委会:…".
+  absl::string_view rest = line.substr(from);
+  const size_t colon = rest.find(':');
+  if (colon != absl::string_view::npos && colon + 1 < rest.size() &&
+      IsSalutation(absl::StripAsciiWhitespace(rest.substr(0, colon + 1)), from > 0)) {
+    cuts->push_back(from + colon + 1);
+    from += colon + 1;
+  }
+  return from;
+}
+
+// The cuts before a closing signature and date at the end of a run-on line
+// (none before `from`); sets *body_end to where the body ends.
+std::vector<size_t> ClosingCuts(absl::string_view line, size_t from, size_t* body_end) {
+  std::vector<size_t> closing;
+  // "…特此报告。 XX县人民政府 2024年3月1日"
+  for (size_t at = line.size() >= 40 ? line.size() - 40 : 0; at < line.size(); ++at) {
+    if ((line[at] & 0xC0) == 0x80) continue;
+    if (at == 0 || !ParseDateLine(line.substr(at))) continue;
+    size_t before = at;
+    const char32_t prev = [&] {
+      size_t k = before;
+      do {
+        --k;
+      } while (k > 0 && (line[k] & 0xC0) == 0x80);
+      size_t j = k;
+      return text::NextCodePoint(line, &j);
+    }();
+    if (absl::ascii_isdigit(static_cast<char>(prev & 0x7F)) && prev < 0x80) continue;
+    *body_end = at;
+    closing.push_back(at);
+    const size_t stop = line.rfind("。", at);
+    if (stop != absl::string_view::npos && stop >= from) {
+      absl::string_view signature =
+          absl::StripAsciiWhitespace(line.substr(stop + 3, at - stop - 3));
+      bool issuer = false;
+      for (absl::string_view w : kIssuerWords) issuer = issuer || absl::EndsWith(signature, w);
+      if (issuer && text::CodePointCount(signature) <= 30 && HasNoPunctuation(signature)) {
+        closing.insert(closing.begin(), stop + 3);
+        *body_end = stop + 3;
+      }
+    }
+    break;
+  }
+  return closing;
+}
+
+// The cuts before inline headings that follow the end of a sentence.
+void HeadingCuts(absl::string_view line, size_t from, size_t body_end, std::vector<size_t>* cuts) {
+  char32_t prev = 0;
+  for (size_t i = from; i < body_end;) {
+    const size_t at = i;
+    const char32_t c = text::NextCodePoint(line, &i);
+    if (at > from && EndsSentence(prev)) {
+      std::optional<HeadingMatch> h = MatchHeading(line.substr(at));
+      if (h && !h->rest.empty() && !absl::ascii_isdigit(h->rest.front()) &&
+          h->rest.front() != '%') {
+        cuts->push_back(at);
+      }
+    }
+    prev = c;
+  }
+}
+
 // Where a run-on line breaks: after a title at its start (`first`), after a
 // salutation, before inline headings (`headings`), and before a closing
 // signature and date at its end (`last`).
 std::vector<size_t> RunOnCuts(absl::string_view line, bool first, bool headings, bool last) {
   std::vector<size_t> cuts;
-  size_t from = 0;
-  if (first) {
-    // "XX县人民政府关于2023年法治政府建设情况的报告 县人大常委会:…"
-    for (absl::string_view word : {"报告", "公报", "总结"}) {
-      const size_t at = line.find(word);
-      if (at == absl::string_view::npos || at > 300) continue;
-      const size_t end = at + word.size();
-      absl::string_view head = line.substr(0, end);
-      absl::string_view rest = line.substr(end);
-      if (!HasNoPunctuation(head) || text::CodePointCount(head) < 6 || rest.empty()) continue;
-      const size_t colon = rest.find(':');
-      const bool salutation_follows = colon != absl::string_view::npos && colon < 120 &&
-                                      HasNoPunctuation(rest.substr(0, colon));
-      if (rest.front() == ' ' || salutation_follows || absl::ascii_isdigit(rest.front())) {
-        cuts.push_back(end);
-        from = end;
-      }
-      break;
-    }
-    // A salutation right after: "各位代表:…", "县人大常委会:…".
-    absl::string_view rest = line.substr(from);
-    const size_t colon = rest.find(':');
-    if (colon != absl::string_view::npos && colon + 1 < rest.size() &&
-        IsSalutation(absl::StripAsciiWhitespace(rest.substr(0, colon + 1)), from > 0)) {
-      cuts.push_back(from + colon + 1);
-      from += colon + 1;
-    }
-  }
+  const size_t from = first ? TitleAndSalutationCuts(line, &cuts) : 0;
   size_t body_end = line.size();
   std::vector<size_t> closing;
-  if (last) {
-    // "…特此报告。 XX县人民政府 2024年3月1日"
-    for (size_t at = line.size() >= 40 ? line.size() - 40 : 0; at < line.size(); ++at) {
-      if ((line[at] & 0xC0) == 0x80) continue;
-      if (at == 0 || !ParseDateLine(line.substr(at))) continue;
-      size_t before = at;
-      const char32_t prev = [&] {
-        size_t k = before;
-        do {
-          --k;
-        } while (k > 0 && (line[k] & 0xC0) == 0x80);
-        size_t j = k;
-        return text::NextCodePoint(line, &j);
-      }();
-      if (absl::ascii_isdigit(static_cast<char>(prev & 0x7F)) && prev < 0x80) continue;
-      body_end = at;
-      closing.push_back(at);
-      const size_t stop = line.rfind("。", at);
-      if (stop != absl::string_view::npos && stop >= from) {
-        absl::string_view signature =
-            absl::StripAsciiWhitespace(line.substr(stop + 3, at - stop - 3));
-        bool issuer = false;
-        for (absl::string_view w : kIssuerWords) issuer = issuer || absl::EndsWith(signature, w);
-        if (issuer && text::CodePointCount(signature) <= 30 && HasNoPunctuation(signature)) {
-          closing.insert(closing.begin(), stop + 3);
-          body_end = stop + 3;
-        }
-      }
-      break;
-    }
-  }
-  if (headings) {
-    char32_t prev = 0;
-    for (size_t i = from; i < body_end;) {
-      const size_t at = i;
-      const char32_t c = text::NextCodePoint(line, &i);
-      if (at > from && EndsSentence(prev)) {
-        std::optional<HeadingMatch> h = MatchHeading(line.substr(at));
-        if (h && !h->rest.empty() && !absl::ascii_isdigit(h->rest.front()) &&
-            h->rest.front() != '%') {
-          cuts.push_back(at);
-        }
-      }
-      prev = c;
-    }
-  }
+  if (last) closing = ClosingCuts(line, from, &body_end);
+  if (headings) HeadingCuts(line, from, body_end, &cuts);
   cuts.insert(cuts.end(), closing.begin(), closing.end());
   return cuts;
 }

@@ -159,6 +159,50 @@ absl::StatusOr<std::string> ConvertToUtf8(absl::string_view bytes, absl::string_
   return ConvertStrict(bytes, name.c_str());
 }
 
+namespace {
+
+// A document that is not valid UTF-8 from the start (the first invalid byte
+// at `bad`): GB18030, or INVALID_ARGUMENT for damaged UTF-8 or binary data.
+absl::StatusOr<std::string> DecodeNonUtf8(absl::string_view bytes, size_t bad) {
+  // Not UTF-8 from the start. A document whose first part is clearly UTF-8
+  // (many valid multi-byte sequences) and then breaks is a damaged UTF-8
+  // document, not a GB18030 one: say so rather than decode it as mojibake.
+  int multibyte_before_bad = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  for (size_t i = 0; i < bad;) {
+    const int len = p[i] < 0x80 ? 1 : Utf8SequenceLength(p + i, bad - i);
+    if (len > 1) ++multibyte_before_bad;
+    i += len > 0 ? len : 1;
+  }
+  if (multibyte_before_bad >= 8) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid UTF-8 at byte offset ", bad, " after ", multibyte_before_bad,
+                     " valid multi-byte characters: the document is damaged UTF-8"));
+  }
+  if (bytes.find('\0') != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("binary data: NUL byte at offset ",
+                                                   bytes.find('\0'), "; not a text document"));
+  }
+  absl::StatusOr<std::string> gb = ConvertStrict(bytes, "GB18030");
+  if (!gb.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("binary data or unknown encoding: not UTF-8 (invalid at byte offset ", bad,
+                     ") and not GB18030 (", gb.status().message(), ")"));
+  }
+  // GB18030 maps almost every byte pair; require the result to look like text.
+  int control = 0;
+  for (unsigned char c : *gb) {
+    if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f') ++control;
+  }
+  if (control > 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("binary data: ", control, " control characters; not a text document"));
+  }
+  return *std::move(gb);
+}
+
+}  // namespace
+
 absl::StatusOr<DecodedText> DecodeToUtf8(absl::string_view bytes) {
   DecodedText out;
   if (bytes.size() >= 3 && bytes.substr(0, 3) == "\xEF\xBB\xBF") {
@@ -204,40 +248,8 @@ absl::StatusOr<DecodedText> DecodeToUtf8(absl::string_view bytes) {
     out.encoding = "UTF-8";
     return out;
   }
-  // Not UTF-8 from the start. A document whose first part is clearly UTF-8
-  // (many valid multi-byte sequences) and then breaks is a damaged UTF-8
-  // document, not a GB18030 one: say so rather than decode it as mojibake.
-  int multibyte_before_bad = 0;
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  for (size_t i = 0; i < bad;) {
-    const int len = p[i] < 0x80 ? 1 : Utf8SequenceLength(p + i, bad - i);
-    if (len > 1) ++multibyte_before_bad;
-    i += len > 0 ? len : 1;
-  }
-  if (multibyte_before_bad >= 8) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid UTF-8 at byte offset ", bad, " after ", multibyte_before_bad,
-                     " valid multi-byte characters: the document is damaged UTF-8"));
-  }
-  if (bytes.find('\0') != absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("binary data: NUL byte at offset ",
-                                                   bytes.find('\0'), "; not a text document"));
-  }
-  absl::StatusOr<std::string> gb = ConvertStrict(bytes, "GB18030");
-  if (!gb.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("binary data or unknown encoding: not UTF-8 (invalid at byte offset ", bad,
-                     ") and not GB18030 (", gb.status().message(), ")"));
-  }
-  // GB18030 maps almost every byte pair; require the result to look like text.
-  int control = 0;
-  for (unsigned char c : *gb) {
-    if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f') ++control;
-  }
-  if (control > 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("binary data: ", control, " control characters; not a text document"));
-  }
+  absl::StatusOr<std::string> gb = DecodeNonUtf8(bytes, bad);
+  if (!gb.ok()) return gb.status();
   out.utf8 = *std::move(gb);
   out.encoding = "GB18030";
   return out;

@@ -46,6 +46,100 @@ int64_t ChineseUnitValue(char32_t c) {
   }
 }
 
+namespace {
+
+// Digit by digit, without units: 二〇二二. No leading 〇 in a run of several.
+std::optional<int64_t> ParseDigitByDigit(const std::vector<char32_t>& cps) {
+  if (cps.size() > 15 || (cps.size() > 1 && ChineseDigitValue(cps[0]) == 0)) return std::nullopt;
+  int64_t v = 0;
+  for (char32_t c : cps) v = v * 10 + ChineseDigitValue(c);
+  return v;
+}
+
+// A numeral with units, read one code point at a time: sections split by 亿
+// and 万; inside a section 千 百 十. Each step returns false for a form that
+// is no numeral (一二百, 十百, 一亿二亿).
+class PositionalNumeral {
+ public:
+  explicit PositionalNumeral(const std::vector<char32_t>& cps) : cps_(cps) {}
+
+  std::optional<int64_t> Parse() {
+    for (size_t k = 0; k < cps_.size(); ++k) {
+      const int d = ChineseDigitValue(cps_[k]);
+      const bool ok = d >= 0 ? Digit(k, d) : Unit(k, ChineseUnitValue(cps_[k]));
+      if (!ok) return std::nullopt;
+    }
+    if (digit_ > 0) {
+      // A trailing digit right after a unit means one step below it: 三万五 =
+      // 35000, 两千三 = 2300; after 零 or with no unit before it is units: 一百零五 = 105.
+      const bool abbreviated = digit_follows_unit_ && last_unit_ >= 10;
+      section_ += abbreviated ? digit_ * (last_unit_ / 10) : digit_;
+    }
+    return total_ + wan_part_ + section_;
+  }
+
+ private:
+  bool Digit(size_t k, int d) {
+    digit_follows_unit_ = k > 0 && ChineseUnitValue(cps_[k - 1]) > 0;
+    if (digit_ > 0 && !last_was_zero_) return false;  // two digits in a row: 一二百
+    if (d == 0) {
+      last_was_zero_ = true;
+      digit_ = -1;
+      last_unit_ = 0;
+      return true;
+    }
+    digit_ = d;
+    last_was_zero_ = false;
+    return true;
+  }
+
+  bool Unit(size_t k, int64_t unit) {
+    last_was_zero_ = false;
+    if (unit < 10000) {
+      if (digit_ < 0) {
+        // Only a leading unit implies one: 十二, 千余人次; 百十 does not parse.
+        if (k != 0) return false;
+        digit_ = 1;
+      }
+      if (last_unit_ != 0 && unit >= last_unit_) return false;  // 十百
+      section_ += digit_ * unit;
+      last_unit_ = unit;
+      digit_ = -1;
+      return true;
+    }
+    if (digit_ > 0) section_ += digit_;
+    if (unit == 10000) {
+      if (section_ == 0) {
+        if (k != 0) return false;
+        section_ = 1;  // a leading 万 (万余件)
+      }
+      wan_part_ += section_ * 10000;
+    } else {  // 亿
+      const int64_t below = wan_part_ + section_;
+      // 亿 comes once (一万亿 is 10^12; 一亿二亿 is not a numeral), which also
+      // keeps every value far below int64 overflow.
+      if (total_ != 0 || below == 0) return false;
+      total_ = below * 100000000;
+      wan_part_ = 0;
+    }
+    section_ = 0;
+    digit_ = -1;
+    last_unit_ = unit;
+    return true;
+  }
+
+  const std::vector<char32_t>& cps_;
+  int64_t total_ = 0;      // completed 亿 sections
+  int64_t wan_part_ = 0;   // completed 万 section below the current 亿
+  int64_t section_ = 0;    // current section below 万
+  int64_t digit_ = -1;     // pending digit
+  int64_t last_unit_ = 0;  // last small unit seen in the section (for 三万五 = 35000)
+  bool last_was_zero_ = false;
+  bool digit_follows_unit_ = false;  // the pending digit came right after a unit
+};
+
+}  // namespace
+
 std::optional<int64_t> ParseChineseNumber(absl::string_view s) {
   std::vector<char32_t> cps;
   for (size_t i = 0; i < s.size();) cps.push_back(NextCodePoint(s, &i));
@@ -58,79 +152,8 @@ std::optional<int64_t> ParseChineseNumber(absl::string_view s) {
       return std::nullopt;
     }
   }
-  if (!has_unit) {  // digit by digit: 二〇二二
-    if (cps.size() > 15 || (cps.size() > 1 && ChineseDigitValue(cps[0]) == 0)) return std::nullopt;
-    int64_t v = 0;
-    for (char32_t c : cps) v = v * 10 + ChineseDigitValue(c);
-    // A lone multi-digit run of 两 is not a numeral form anyone writes.
-    return v;
-  }
-  // Positional: sections split by 亿 and 万; inside a section 千 百 十.
-  int64_t total = 0;      // completed 亿 sections
-  int64_t wan_part = 0;   // completed 万 section below the current 亿
-  int64_t section = 0;    // current section below 万
-  int64_t digit = -1;     // pending digit
-  int64_t last_unit = 0;  // last small unit seen in the section (for 三万五 = 35000)
-  bool last_was_zero = false;
-  bool digit_follows_unit = false;  // the pending digit came right after a unit
-  for (size_t k = 0; k < cps.size(); ++k) {
-    const char32_t c = cps[k];
-    const int d = ChineseDigitValue(c);
-    if (d >= 0) {
-      digit_follows_unit = k > 0 && ChineseUnitValue(cps[k - 1]) > 0;
-      if (digit > 0 && !last_was_zero) return std::nullopt;  // two digits in a row: 一二百
-      if (d == 0) {
-        last_was_zero = true;
-        digit = -1;
-        last_unit = 0;
-        continue;
-      }
-      digit = d;
-      last_was_zero = false;
-      continue;
-    }
-    const int64_t unit = ChineseUnitValue(c);
-    last_was_zero = false;
-    if (unit < 10000) {
-      if (digit < 0) {
-        // Only a leading unit implies one: 十二, 千余人次; 百十 does not parse.
-        if (k != 0) return std::nullopt;
-        digit = 1;
-      }
-      if (last_unit != 0 && unit >= last_unit) return std::nullopt;  // 十百
-      section += digit * unit;
-      last_unit = unit;
-      digit = -1;
-    } else if (unit == 10000) {
-      if (digit > 0) section += digit;
-      if (section == 0) {
-        if (k != 0) return std::nullopt;
-        section = 1;  // a leading 万 (万余件)
-      }
-      wan_part += section * 10000;
-      section = 0;
-      digit = -1;
-      last_unit = 10000;
-    } else {  // 亿
-      if (digit > 0) section += digit;
-      const int64_t below = wan_part + section;
-      // 亿 comes once (一万亿 is 10^12; 一亿二亿 is not a numeral), which also
-      // keeps every value far below int64 overflow.
-      if (total != 0 || (below == 0 && total == 0)) return std::nullopt;
-      total = (total + below) * 100000000;
-      wan_part = 0;
-      section = 0;
-      digit = -1;
-      last_unit = 100000000;
-    }
-  }
-  if (digit > 0) {
-    // A trailing digit right after a unit means one step below it: 三万五 = 35000,
-    // 两千三 = 2300; after 零 or with no unit before it is units: 一百零五 = 105.
-    const bool abbreviated = digit_follows_unit && last_unit >= 10;
-    section += abbreviated ? digit * (last_unit / 10) : digit;
-  }
-  return total + wan_part + section;
+  if (!has_unit) return ParseDigitByDigit(cps);
+  return PositionalNumeral(cps).Parse();
 }
 
 }  // namespace zb::text
