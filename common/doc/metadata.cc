@@ -224,7 +224,7 @@ BodyEvidence ReadBody(absl::string_view body, const RegionTable& regions, Region
     if (out.department.empty() && m.offset < 60) {
       for (absl::string_view ending : kDepartmentEndings) {
         const size_t at = after.find(ending);
-        if (at == absl::string_view::npos || at > 30) continue;
+        if (at > 30) continue;  // also npos: not found
         absl::string_view name = after.substr(0, at + ending.size());
         bool one_word = true;
         for (absl::string_view stop : {",", "。", ":", ";", "、", " ", "\n"}) {

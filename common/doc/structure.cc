@@ -339,14 +339,13 @@ size_t TitleAndSalutationCuts(absl::string_view line, std::vector<size_t>* cuts)
   // "XX县人民政府关于2023年法治政府建设情况的报告 县人大常委会:…"
   for (absl::string_view word : {"报告", "公报", "总结"}) {
     const size_t at = line.find(word);
-    if (at == absl::string_view::npos || at > 300) continue;
+    if (at > 300) continue;  // also npos: not found
     const size_t end = at + word.size();
     absl::string_view head = line.substr(0, end);
     absl::string_view rest = line.substr(end);
     if (!HasNoPunctuation(head) || text::CodePointCount(head) < 6 || rest.empty()) continue;
     const size_t colon = rest.find(':');
-    const bool salutation_follows =
-        colon != absl::string_view::npos && colon < 120 && HasNoPunctuation(rest.substr(0, colon));
+    const bool salutation_follows = colon < 120 && HasNoPunctuation(rest.substr(0, colon));
     if (rest.front() == ' ' || salutation_follows || absl::ascii_isdigit(rest.front())) {
       cuts->push_back(end);
       from = end;

@@ -17,9 +17,10 @@ namespace zb::extract {
 namespace {
 
 bool IsSentenceEnd(char32_t c) {
-  return c == U'。' || c == '!' || c == '?' || c == ';' || c == '\n' || c == U'!' || c == U'?';
+  // The text is NFKC: full-width ！？；， are their ASCII forms here.
+  return c == U'。' || c == '!' || c == '?' || c == ';' || c == '\n';
 }
-bool IsClauseEnd(char32_t c) { return IsSentenceEnd(c) || c == ',' || c == ':' || c == U','; }
+bool IsClauseEnd(char32_t c) { return IsSentenceEnd(c) || c == ',' || c == ':'; }
 
 // Scope words that say where or when, not what (dropped from the front).
 constexpr absl::string_view kScopePrefixes[] = {

@@ -57,7 +57,7 @@ void SendError(const absl::Status& status, httplib::Response* res) {
 void SendJson(std::string body, httplib::Response* res) {
   res->status = 200;
   res->set_header("Cache-Control", "no-store");
-  res->set_content(std::move(body), kJson);
+  res->set_content(body, kJson);  // Debian's httplib takes no rvalue
 }
 
 // The call options a request asks for: its Authorization header and

@@ -21,7 +21,7 @@ if ! git ls-files '*.cc' '*.h' | xargs clang-format --style=file --dry-run -Werr
 fi
 [ "$format_only" = 1 ] && exit 0
 
-changed=$( (git diff --name-only "$base" -- '*.cc'; git ls-files --others --exclude-standard -- '*.cc') | sort -u)
+changed=$( (git diff --name-only --diff-filter=d "$base" -- '*.cc'; git ls-files --others --exclude-standard -- '*.cc') | sort -u)
 if [ -n "$changed" ]; then
   if [ ! -f build/compile_commands.json ]; then
     echo "check: tidy needs build/compile_commands.json: run tools/dev/build.sh first" >&2
