@@ -1,4 +1,6 @@
-// Read leases for result caches: the shard's side of StorageService.WatchWrites.
+// Read leases for result caches: the shard's side of StorageService.WatchWrites,
+// the gRPC streams and the lease thread around a lease::LeaseTable (which
+// holds the protocol's rules; see common/lease/lease_table.h).
 //
 // A watcher (a query process with a result cache) holds one stream. Its
 // heartbeats renew a lease of at most max_lease, counted from when the shard
@@ -35,6 +37,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/lease/lease_table.h"
 #include "zhibiao/v1/storage.pb.h"
 
 namespace zb::storage {
@@ -79,36 +82,17 @@ class WriteWatchers {
 
  private:
   class Stream;
-  // What the shard knows of one watcher: kept until its lease ran out and
-  // its stream is gone.
-  struct Lease {
-    std::string caller;
-    uint64_t confirmed = 0;  // generation the watcher confirmed
-    absl::Time expiry = absl::InfinitePast();
-    Stream* stream = nullptr;  // null once the stream is done
-  };
-  struct HeldWrite {
-    std::function<void()> done;
-    absl::Time since;  // monotonic
-  };
-  using Held = std::multimap<uint64_t, HeldWrite>;  // by generation
 
-  // Whether a running lease has not confirmed `generation` yet.
-  bool HeldBack(uint64_t generation, absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  // Moves what no lease holds back any more out of held_.
-  std::vector<std::function<void()>> TakeReleased(absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Drops leases that ran out; returns the streams to end for it.
-  std::vector<Stream*> ExpireLeases(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends the streams whose leases ran out and answers the writes no lease
+  // holds back any more; returns when to look again. Called with mu_ held,
+  // releases it while calling gRPC and the answers.
+  absl::Time ExpireAndRelease() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void LeaseLoop() ABSL_LOCKS_EXCLUDED(mu_);
   // Makes the lease file say leases may run until at least `expiry` (wall),
   // durably (file and directory fsynced); false when it cannot (then no
   // lease may be granted). Never under mu_: the shard's writer needs mu_
   // for every group commit, and a sync takes milliseconds.
   bool RememberLease(absl::Time expiry) ABSL_LOCKS_EXCLUDED(mu_, file_mu_);
-  // Whether `lease` has left the oldest held write waiting longer than a
-  // lease: such a watcher is not renewed, so it loses its lease.
-  bool StuckBehind(const Lease& lease, absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const absl::Duration max_lease_;
   const std::function<uint64_t()> generation_;
@@ -118,9 +102,9 @@ class WriteWatchers {
   absl::Time remembered_until_ ABSL_GUARDED_BY(file_mu_) = absl::InfinitePast();  // wall clock
   bool lease_file_failing_ ABSL_GUARDED_BY(file_mu_) = false;
   mutable absl::Mutex mu_;
-  absl::CondVar lease_changed_;  // wakes the lease thread
-  std::vector<std::shared_ptr<Lease>> leases_ ABSL_GUARDED_BY(mu_);
-  Held held_ ABSL_GUARDED_BY(mu_);
+  absl::CondVar lease_changed_;                        // wakes the lease thread
+  lease::LeaseTable table_ ABSL_GUARDED_BY(mu_);       // on the monotonic clock
+  std::map<lease::LeaseTable::LeaseId, Stream*> streams_ ABSL_GUARDED_BY(mu_);  // open ones
   uint64_t published_ ABSL_GUARDED_BY(mu_) = 0;  // newest generation sent to watchers
   bool closing_ ABSL_GUARDED_BY(mu_) = false;    // FinishStreams was called
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;   // the destructor runs
