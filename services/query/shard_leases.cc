@@ -1,18 +1,17 @@
 #include "services/query/shard_leases.h"
 
 #include <algorithm>
-#include <map>
+#include <optional>
 
 #include "common/base/logging.h"
 #include "common/base/monotonic.h"
+#include "common/lease/lease_table.h"
 
 namespace zb::query {
 
 namespace {
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(250);
 constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
-// Heartbeats not yet answered that are remembered (a stuck shard answers none).
-constexpr size_t kMaxUnanswered = 64;
 }  // namespace
 
 // One WatchWrites stream to one shard.
@@ -55,18 +54,11 @@ class ShardLeases::Stream : public grpc::ClientBidiReactor<zhibiao::v1::WatchWri
     cache->SetGeneration(shard_, epoch, event_.index_generation());
     {
       absl::MutexLock lock(&mu_);
-      if (event_.heartbeat() != 0) {
-        auto sent = sent_at_.find(event_.heartbeat());
-        if (sent != sent_at_.end()) {
-          // The lease counts from when the heartbeat left here, which is no
-          // later than when the shard received it; a tenth is kept in hand
-          // for the two clocks' rates.
-          const absl::Duration granted = absl::Milliseconds(event_.lease_ms());
-          cache->ExtendLease(shard_, epoch, sent->second + granted * 9 / 10);
-          owner_->HeartbeatAtLeastEvery(granted / 4);
-          granted_any_ = true;
-          sent_at_.erase(sent_at_.begin(), std::next(sent));
-        }
+      const absl::Duration granted = absl::Milliseconds(event_.lease_ms());
+      // From when the heartbeat left here, less a margin (lease::LeaseRenewal).
+      if (std::optional<absl::Time> until = renewal_.Answered(event_.heartbeat(), granted)) {
+        cache->ExtendLease(shard_, epoch, *until);
+        owner_->HeartbeatAtLeastEvery(lease::LeaseRenewal::HeartbeatInterval(granted));
       }
       confirm_ = std::max(confirm_, event_.index_generation());
       WriteIfDue();
@@ -86,7 +78,7 @@ class ShardLeases::Stream : public grpc::ClientBidiReactor<zhibiao::v1::WatchWri
     bool granted;
     {
       absl::MutexLock lock(&mu_);
-      granted = granted_any_;
+      granted = renewal_.granted_any();
     }
     owner_->StreamDone(shard_, status, granted);
     delete this;
@@ -102,11 +94,8 @@ class ShardLeases::Stream : public grpc::ClientBidiReactor<zhibiao::v1::WatchWri
     outgoing_.Clear();
     if (want_heartbeat_) {
       want_heartbeat_ = false;
-      const uint64_t heartbeat = ++last_heartbeat_;
-      outgoing_.set_heartbeat(heartbeat);
+      outgoing_.set_heartbeat(renewal_.Send(MonotonicNow()));
       outgoing_.set_lease_ms(static_cast<int32_t>(absl::ToInt64Milliseconds(owner_->lease_)));
-      sent_at_[heartbeat] = MonotonicNow();
-      if (sent_at_.size() > kMaxUnanswered) sent_at_.erase(sent_at_.begin());
     }
     outgoing_.set_confirmed_generation(confirm_);
     confirmed_sent_ = confirm_;
@@ -123,14 +112,12 @@ class ShardLeases::Stream : public grpc::ClientBidiReactor<zhibiao::v1::WatchWri
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   bool want_heartbeat_ ABSL_GUARDED_BY(mu_) = false;
-  bool granted_any_ ABSL_GUARDED_BY(mu_) = false;
-  uint64_t last_heartbeat_ ABSL_GUARDED_BY(mu_) = 0;
+  lease::LeaseRenewal renewal_ ABSL_GUARDED_BY(mu_);  // on the monotonic clock
   // Newest generation this stream announced and the cache applied. Per
   // stream, not the cache's: after a shard restart the cache may still hold
   // the old run's larger numbers, which the new run must never see confirmed.
   uint64_t confirm_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t confirmed_sent_ ABSL_GUARDED_BY(mu_) = 0;             // newest generation confirmed
-  std::map<uint64_t, absl::Time> sent_at_ ABSL_GUARDED_BY(mu_);  // heartbeat -> sent (monotonic)
+  uint64_t confirmed_sent_ ABSL_GUARDED_BY(mu_) = 0;  // newest generation confirmed
 };
 
 ShardLeases::ShardLeases(StorageShards* shards, ResultCache* cache, absl::Duration lease)
@@ -179,7 +166,8 @@ void ShardLeases::Loop() {
 }
 
 void ShardLeases::HeartbeatAtLeastEvery(absl::Duration interval) {
-  const int64_t ms = std::max<int64_t>(absl::ToInt64Milliseconds(interval), 10);
+  // Only shrinks: one interval serves every shard, so the shortest lease rules.
+  const int64_t ms = absl::ToInt64Milliseconds(interval);
   int64_t current = heartbeat_ms_.load();
   while (ms < current && !heartbeat_ms_.compare_exchange_weak(current, ms)) {
   }

@@ -4,7 +4,8 @@
 // from the time that heartbeat was sent (more often when a shard grants a
 // shorter lease than asked); drops the lease when the stream
 // ends and opens a new one (backing off up to 5 s while the shard refuses
-// or cannot be reached).
+// or cannot be reached). The lease arithmetic is lease::LeaseRenewal's
+// (common/lease/lease_table.h); this class is its streams and its thread.
 //
 // Thread-safe. One thread of its own for heartbeats and reconnections.
 #ifndef ZHIBIAO_SERVICES_QUERY_SHARD_LEASES_H_

@@ -22,22 +22,14 @@ uint64_t RandomEpoch() {
   return epoch;
 }
 
-// The longest the previous run's leases can make a restart wait (a file
-// written by a run with a long --read_lease_ms, or a clock set back).
-constexpr absl::Duration kLongestPreviousRunHold = absl::Minutes(1);
-
-// How long writes wait after start for leases the previous run granted:
-// until the time the lease file names (bounded); the bound when the file
-// cannot be read; nothing without a file.
+// How long writes wait after start for leases the previous run granted
+// (lease::LeaseFile::RestartHold): nothing without a file.
 absl::Duration PreviousRunHold(const std::string& lease_file) {
-  if (lease_file.empty()) return absl::ZeroDuration();
+  if (lease_file.empty() || !std::filesystem::exists(lease_file)) return absl::ZeroDuration();
   std::ifstream in(lease_file);
-  if (!in)
-    return std::filesystem::exists(lease_file) ? kLongestPreviousRunHold : absl::ZeroDuration();
-  int64_t until_unix_ms = 0;
-  if (!(in >> until_unix_ms)) return kLongestPreviousRunHold;
-  const absl::Duration left = absl::FromUnixMillis(until_unix_ms) - absl::Now();
-  return std::clamp(left, absl::ZeroDuration(), kLongestPreviousRunHold);
+  std::string text;
+  if (in) std::getline(in, text);  // unreadable: "", the longest hold
+  return lease::LeaseFile::RestartHold(text, absl::Now());
 }
 
 }  // namespace
@@ -46,8 +38,8 @@ absl::Duration PreviousRunHold(const std::string& lease_file) {
 // do is decided under it (Plan), and gRPC is called once it is released.
 class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
  public:
-  Stream(WriteWatchers* owner, std::shared_ptr<Lease> lease, uint64_t floor_generation)
-      : owner_(owner), lease_(std::move(lease)), floor_generation_(floor_generation) {}
+  Stream(WriteWatchers* owner, std::string caller, uint64_t floor_generation)
+      : owner_(owner), caller_(std::move(caller)), floor_generation_(floor_generation) {}
 
   // Registers the lease and sends the first event. Called once, right after
   // construction, without the owner's lock.
@@ -56,8 +48,8 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
     Actions actions;
     {
       absl::MutexLock lock(&owner_->mu_);
-      lease_->stream = this;
-      owner_->leases_.push_back(lease_);
+      lease_ = owner_->table_.Open(caller_);
+      owner_->streams_[lease_] = this;
       // FinishStreams may have run since Watch looked.
       if (owner_->closing_)
         WantFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "storage is stopping"));
@@ -73,10 +65,8 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
     // A renewal needs the lease file to cover it first; that write (synced)
     // happens before the lock is taken, off the writer's path. incoming_ is
     // this reactor's alone until the next StartRead.
-    absl::Duration granted = owner_->max_lease_;
-    if (ok && incoming_.lease_ms() > 0) {
-      granted = std::min(granted, absl::Milliseconds(incoming_.lease_ms()));
-    }
+    const absl::Duration granted = lease::LeaseTable::Grant(
+        absl::Milliseconds(ok ? incoming_.lease_ms() : 0), owner_->max_lease_);
     const bool remembered =
         ok && incoming_.heartbeat() != 0 && owner_->RememberLease(absl::Now() + granted);
     {
@@ -85,16 +75,15 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
         WantFinish(grpc::Status::OK);
       } else {
         const absl::Time now = MonotonicNow();
-        lease_->confirmed = std::max(lease_->confirmed, incoming_.confirmed_generation());
-        // Renewed only for a watcher that keeps up (it has not left a write
-        // waiting longer than a lease) and once the lease file covers it.
-        if (remembered && !owner_->StuckBehind(*lease_, now)) {
-          lease_->expiry = std::max(lease_->expiry, now + granted);
+        owner_->table_.Confirm(lease_, incoming_.confirmed_generation());
+        // Renewed only once the lease file covers it (and while the watcher
+        // keeps up: LeaseTable::Renew).
+        if (remembered && owner_->table_.Renew(lease_, granted, now)) {
           echo_heartbeat_ = incoming_.heartbeat();
           echo_lease_ms_ = static_cast<int32_t>(absl::ToInt64Milliseconds(granted));
           owner_->lease_changed_.Signal();
         }
-        released = owner_->TakeReleased(now);
+        released = owner_->table_.TakeReleased(now);
       }
       read_again = ok && !finish_wanted_;
       // Under the lock, so nobody finishes the stream in between (a read's
@@ -130,10 +119,11 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
   void OnDone() override {
     {
       absl::MutexLock lock(&owner_->mu_);
-      lease_->stream = nullptr;  // the lease itself runs on until it expires
+      owner_->table_.Close(lease_);  // the lease itself runs on until it expires
+      owner_->streams_.erase(lease_);
       owner_->lease_changed_.Signal();
     }
-    LogInfo("lease_stream_done", {{"caller", lease_->caller}});
+    LogInfo("lease_stream_done", {{"caller", caller_}});
     delete this;
   }
 
@@ -185,8 +175,9 @@ class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
 
  private:
   WriteWatchers* const owner_;
-  const std::shared_ptr<Lease> lease_;
-  const uint64_t floor_generation_;              // the index's generation when the stream began
+  const std::string caller_;
+  const uint64_t floor_generation_;  // the index's generation when the stream began
+  lease::LeaseTable::LeaseId lease_ ABSL_GUARDED_BY(owner_->mu_) = 0;
   Request incoming_;                             // one read at a time
   Event outgoing_ ABSL_GUARDED_BY(owner_->mu_);  // one write at a time
   bool writing_ ABSL_GUARDED_BY(owner_->mu_) = false;
@@ -204,15 +195,12 @@ WriteWatchers::WriteWatchers(absl::Duration max_lease, std::function<uint64_t()>
     : max_lease_(std::max(max_lease, absl::ZeroDuration())),
       generation_(std::move(generation)),
       epoch_(RandomEpoch()),
-      lease_file_(std::move(lease_file)) {
+      lease_file_(std::move(lease_file)),
+      table_(max_lease_) {
   // Read even without leases now: the previous run may have granted some.
   const absl::Duration hold = PreviousRunHold(lease_file_);
   if (hold > absl::ZeroDuration()) {
-    // Leases the previous run of this shard may have granted.
-    auto previous_run = std::make_shared<Lease>();
-    previous_run->caller = "(leases of the shard's previous run)";
-    previous_run->expiry = MonotonicNow() + hold;
-    leases_.push_back(std::move(previous_run));
+    table_.HoldForPreviousRun(MonotonicNow() + hold);
     LogInfo("writes_held_after_start", {{"ms", absl::ToInt64Milliseconds(hold)}});
   }
   if (max_lease_ == absl::ZeroDuration() && hold == absl::ZeroDuration()) return;
@@ -220,19 +208,19 @@ WriteWatchers::WriteWatchers(absl::Duration max_lease, std::function<uint64_t()>
 }
 
 WriteWatchers::~WriteWatchers() {
-  Held rest;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
     lease_changed_.Signal();
   }
   if (lease_thread_.joinable()) lease_thread_.join();
+  std::vector<lease::LeaseTable::Done> rest;
   {
     absl::MutexLock lock(&mu_);
-    rest.swap(held_);
+    rest = table_.TakeAll();
   }
   // The writes are durable and the process ends: answer them.
-  for (auto& [generation, write] : rest) write.done();
+  for (auto& done : rest) done();
 }
 
 grpc::ServerBidiReactor<WriteWatchers::Request, WriteWatchers::Event>* WriteWatchers::Watch(
@@ -243,18 +231,10 @@ grpc::ServerBidiReactor<WriteWatchers::Request, WriteWatchers::Event>* WriteWatc
                      "this storage shard runs without read leases (--read_lease_ms=0)"));
   }
   // During shutdown Begin() ends the stream at once (FinishStreams).
-  auto lease = std::make_shared<Lease>();
-  lease->caller = std::move(caller);
-  LogInfo("lease_stream_started", {{"caller", lease->caller}});
-  auto* stream = new Stream(this, std::move(lease), generation_());
+  LogInfo("lease_stream_started", {{"caller", caller}});
+  auto* stream = new Stream(this, std::move(caller), generation_());
   stream->Begin();
   return stream;
-}
-
-bool WriteWatchers::StuckBehind(const Lease& lease, absl::Time now) const {
-  if (held_.empty()) return false;
-  const auto& [generation, oldest] = *held_.begin();
-  return lease.confirmed < generation && now - oldest.since > max_lease_;
 }
 
 bool WriteWatchers::RememberLease(absl::Time expiry) {
@@ -263,9 +243,8 @@ bool WriteWatchers::RememberLease(absl::Time expiry) {
   if (expiry <= remembered_until_) return true;
   // Half a lease ahead, so the file is rewritten about twice a lease (not
   // on every heartbeat) and a restart waits at most a lease and a half.
-  const absl::Time until = expiry + max_lease_ / 2;
-  absl::Status written =
-      WriteFileDurably(lease_file_, absl::StrCat(absl::ToUnixMillis(until), "\n"));
+  const absl::Time until = lease::LeaseFile::RecordUntil(expiry, max_lease_);
+  absl::Status written = WriteFileDurably(lease_file_, lease::LeaseFile::Text(until));
   if (!written.ok()) {
     // A restart would not wait for this lease: say so when it starts failing.
     if (!lease_file_failing_) LogError("lease_file_unwritable", {{"error", written.ToString()}});
@@ -275,22 +254,6 @@ bool WriteWatchers::RememberLease(absl::Time expiry) {
   lease_file_failing_ = false;
   remembered_until_ = until;
   return true;
-}
-
-bool WriteWatchers::HeldBack(uint64_t generation, absl::Time now) const {
-  for (const auto& lease : leases_) {
-    if (lease->expiry > now && lease->confirmed < generation) return true;
-  }
-  return false;
-}
-
-std::vector<std::function<void()>> WriteWatchers::TakeReleased(absl::Time now) {
-  std::vector<std::function<void()>> released;
-  while (!held_.empty() && !HeldBack(held_.begin()->first, now)) {
-    released.push_back(std::move(held_.begin()->second.done));
-    held_.erase(held_.begin());
-  }
-  return released;
 }
 
 void WriteWatchers::AfterConfirmed(uint64_t generation, std::function<void()> done) {
@@ -303,17 +266,16 @@ void WriteWatchers::AfterConfirmed(uint64_t generation, std::function<void()> do
     } else {
       if (generation > published_) {
         published_ = generation;
-        for (const auto& lease : leases_) {
-          if (lease->stream == nullptr) continue;
+        for (const auto& [id, stream] : streams_) {
           Stream::Actions actions;
-          lease->stream->AssertOwnerLocked();
-          lease->stream->Plan(&actions);
-          if (actions.write || actions.finish) sends.emplace_back(lease->stream, actions);
+          stream->AssertOwnerLocked();
+          stream->Plan(&actions);
+          if (actions.write || actions.finish) sends.emplace_back(stream, actions);
         }
       }
       const absl::Time now = MonotonicNow();
-      if (HeldBack(generation, now)) {
-        held_.emplace(generation, HeldWrite{std::move(done), now});
+      if (table_.HeldBack(generation, now)) {
+        table_.Hold(generation, std::move(done), now);
       } else {
         now_done = true;
       }
@@ -323,54 +285,38 @@ void WriteWatchers::AfterConfirmed(uint64_t generation, std::function<void()> do
   if (now_done) done();
 }
 
-std::vector<WriteWatchers::Stream*> WriteWatchers::ExpireLeases(absl::Time now) {
-  std::vector<Stream*> to_finish;
-  std::vector<std::shared_ptr<Lease>> kept;
-  for (auto& lease : leases_) {
-    if (lease->stream == nullptr && lease->expiry <= now) continue;  // gone and run out: forget it
-    const bool expired = lease->expiry != absl::InfinitePast() && lease->expiry <= now;
-    if (!expired) {
-      kept.push_back(std::move(lease));
-      continue;
-    }
+absl::Time WriteWatchers::ExpireAndRelease() {
+  const absl::Time now = MonotonicNow();
+  std::vector<std::pair<Stream*, Stream::Actions>> finishes;
+  for (lease::LeaseTable::LeaseId id : table_.Expire(now)) {
     // A watcher that stopped renewing: end its stream, so it knows.
-    lease->stream->AssertOwnerLocked();
-    lease->stream->WantFinish(grpc::Status(
+    LogWarning("lease_expired", {{"caller", table_.caller(id)}});
+    auto stream = streams_.find(id);
+    if (stream == streams_.end()) continue;
+    Stream::Actions actions;
+    stream->second->AssertOwnerLocked();
+    stream->second->WantFinish(grpc::Status(
         grpc::StatusCode::UNAVAILABLE,
         absl::StrCat("read lease expired: no heartbeat for ", absl::FormatDuration(max_lease_))));
-    to_finish.push_back(lease->stream);
-    lease->expiry = absl::InfinitePast();  // holds nothing back any more
-    LogWarning("lease_expired", {{"caller", lease->caller}});
-    kept.push_back(std::move(lease));
+    stream->second->Plan(&actions);
+    if (actions.write || actions.finish) finishes.emplace_back(stream->second, actions);
   }
-  leases_.swap(kept);
-  return to_finish;
+  std::vector<lease::LeaseTable::Done> released = table_.TakeReleased(now);
+  if (finishes.empty() && released.empty()) return table_.NextExpiry();
+  mu_.Unlock();
+  for (auto& [stream, actions] : finishes) stream->Run(actions);
+  for (auto& done : released) done();
+  mu_.Lock();
+  return MonotonicNow();  // look again: time passed, and the table may have changed
 }
 
 void WriteWatchers::LeaseLoop() {
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
+    const absl::Time wake = ExpireAndRelease();
+    if (stopping_) break;
     const absl::Time now = MonotonicNow();
-    std::vector<Stream*> expired = ExpireLeases(now);
-    std::vector<std::pair<Stream*, Stream::Actions>> finishes;
-    for (Stream* stream : expired) {
-      Stream::Actions actions;
-      stream->AssertOwnerLocked();
-      stream->Plan(&actions);
-      if (actions.write || actions.finish) finishes.emplace_back(stream, actions);
-    }
-    std::vector<std::function<void()>> released = TakeReleased(now);
-    if (!finishes.empty() || !released.empty()) {
-      mu_.Unlock();
-      for (auto& [stream, actions] : finishes) stream->Run(actions);
-      for (auto& done : released) done();
-      mu_.Lock();
-      continue;
-    }
-    absl::Time wake = absl::InfiniteFuture();
-    for (const auto& lease : leases_) {
-      if (lease->expiry != absl::InfinitePast()) wake = std::min(wake, lease->expiry);
-    }
+    if (wake <= now) continue;
     // The monotonic clock is not absl's: wait for a duration.
     lease_changed_.WaitWithTimeout(
         &mu_, wake == absl::InfiniteFuture() ? absl::InfiniteDuration() : wake - now);
@@ -382,13 +328,12 @@ void WriteWatchers::FinishStreams() {
   {
     absl::MutexLock lock(&mu_);
     closing_ = true;
-    for (const auto& lease : leases_) {
-      if (lease->stream == nullptr) continue;
-      lease->stream->AssertOwnerLocked();
-      lease->stream->WantFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "storage is stopping"));
+    for (const auto& [id, stream] : streams_) {
+      stream->AssertOwnerLocked();
+      stream->WantFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "storage is stopping"));
       Stream::Actions actions;
-      lease->stream->Plan(&actions);
-      if (actions.write || actions.finish) finishes.emplace_back(lease->stream, actions);
+      stream->Plan(&actions);
+      if (actions.write || actions.finish) finishes.emplace_back(stream, actions);
     }
   }
   for (auto& [stream, actions] : finishes) stream->Run(actions);
@@ -396,14 +341,8 @@ void WriteWatchers::FinishStreams() {
 
 WriteWatchers::Stats WriteWatchers::stats() const {
   absl::MutexLock lock(&mu_);
-  Stats stats;
-  const absl::Time now = MonotonicNow();
-  for (const auto& lease : leases_) {
-    if (lease->stream != nullptr) ++stats.streams;
-    if (lease->expiry > now) ++stats.leases;
-  }
-  stats.held_writes = static_cast<int>(held_.size());
-  return stats;
+  const lease::LeaseTable::Stats table = table_.stats(MonotonicNow());
+  return Stats{table.streams, table.leases, table.held_writes};
 }
 
 }  // namespace zb::storage
