@@ -22,6 +22,7 @@
 #include "common/testing/fixtures.h"
 #include "gtest/gtest.h"
 #include "tests/testing/service_process.h"
+#include "tests/testing/suite_processes.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
@@ -98,34 +99,18 @@ class HostileInputTest : public ::testing::Test {
     Write(*work_ + "/client.tokens", absl::StrCat("client ingest,query ", kClientToken, "\n"));
     Write(*work_ + "/ingest.token", absl::StrCat(kStoreToken, "\n"));
     Write(*work_ + "/query.token", absl::StrCat(kQueryToken, "\n"));
-    auto storage =
-        ServiceProcess::Start("zhibiao-storage",
-                              {absl::StrCat("--data_dir=", *work_, "/data"),
-                               absl::StrCat("--tokens_file=", *work_, "/storage.tokens")},
-                              *work_, "storage");
-    ASSERT_TRUE(storage.ok()) << storage.status();
-    storage_ = storage->release();
-    const std::string storage_flag = absl::StrCat("--storage=", storage_->address());
-    auto ingest = ServiceProcess::Start(
-        "zhibiao-ingest",
-        {storage_flag, absl::StrCat("--storage_token_file=", *work_, "/ingest.token"),
-         absl::StrCat("--tokens_file=", *work_, "/client.tokens"), "--parse_threads=2",
-         "--max_parse_seconds=20"},
-        *work_, "ingest");
-    ASSERT_TRUE(ingest.ok()) << ingest.status();
-    ingest_ = ingest->release();
-    auto query = ServiceProcess::Start(
-        "zhibiao-query",
-        {storage_flag, absl::StrCat("--storage_token_file=", *work_, "/query.token"),
-         absl::StrCat("--tokens_file=", *work_, "/client.tokens")},
-        *work_, "query");
-    ASSERT_TRUE(query.ok()) << query.status();
-    query_ = query->release();
-    for (auto [process, service] : {std::pair{storage_, "zhibiao.v1.StorageService"},
-                                    std::pair{ingest_, "zhibiao.v1.IngestService"},
-                                    std::pair{query_, "zhibiao.v1.QueryService"}}) {
-      ASSERT_TRUE(process->WaitServing(service, absl::Seconds(30)).ok()) << process->ReadLog();
-    }
+    testing::SuiteFlags flags;
+    flags.storage = {absl::StrCat("--tokens_file=", *work_, "/storage.tokens")};
+    flags.ingest = {absl::StrCat("--storage_token_file=", *work_, "/ingest.token"),
+                    absl::StrCat("--tokens_file=", *work_, "/client.tokens"), "--parse_threads=2",
+                    "--max_parse_seconds=20"};
+    flags.query = {absl::StrCat("--storage_token_file=", *work_, "/query.token"),
+                   absl::StrCat("--tokens_file=", *work_, "/client.tokens")};
+    absl::StatusOr<testing::SuiteProcesses> suite = testing::StartSuite(*work_, flags);
+    ASSERT_TRUE(suite.ok()) << suite.status();
+    storage_ = suite->storage[0].release();
+    ingest_ = suite->ingest.release();
+    query_ = suite->query.release();
   }
   static void TearDownTestSuite() {
     delete query_;

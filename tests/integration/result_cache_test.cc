@@ -12,6 +12,7 @@
 #include "common/testing/fixtures.h"
 #include "gtest/gtest.h"
 #include "tests/testing/service_process.h"
+#include "tests/testing/suite_processes.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
@@ -29,29 +30,15 @@ class ResultCacheSuiteTest : public ::testing::Test {
  protected:
   void SetUp() override {
     work_ = testing::MakeTempDir("result_cache");
-    std::string addresses;
-    for (int i = 0; i < 3; ++i) {
-      auto storage = ServiceProcess::Start("zhibiao-storage",
-                                           {absl::StrCat("--data_dir=", work_, "/shard-", i)},
-                                           work_, absl::StrCat("storage-", i));
-      ASSERT_TRUE(storage.ok()) << storage.status();
-      ASSERT_TRUE((*storage)->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());
-      addresses += (i > 0 ? "," : "") + (*storage)->address();
-      storage_.push_back(*std::move(storage));
-    }
-    const std::string storage_flag = absl::StrCat("--storage=", addresses);
-    auto ingest = ServiceProcess::Start("zhibiao-ingest", {storage_flag}, work_, "ingest");
-    ASSERT_TRUE(ingest.ok()) << ingest.status();
-    ingest_ = *std::move(ingest);
-    auto query =
-        ServiceProcess::Start("zhibiao-query",
-                              {storage_flag, "--metrics_listen=127.0.0.1:0",
-                               absl::StrCat("--metrics_port_file=", work_, "/query.metrics")},
-                              work_, "query");
-    ASSERT_TRUE(query.ok()) << query.status();
-    query_ = *std::move(query);
-    ASSERT_TRUE(ingest_->WaitServing("zhibiao.v1.IngestService", absl::Seconds(30)).ok());
-    ASSERT_TRUE(query_->WaitServing("zhibiao.v1.QueryService", absl::Seconds(30)).ok());
+    testing::SuiteFlags flags;
+    flags.shards = 3;
+    flags.query = {"--metrics_listen=127.0.0.1:0",
+                   absl::StrCat("--metrics_port_file=", work_, "/query.metrics")};
+    absl::StatusOr<testing::SuiteProcesses> suite = testing::StartSuite(work_, flags);
+    ASSERT_TRUE(suite.ok()) << suite.status();
+    storage_ = std::move(suite->storage);
+    ingest_ = std::move(suite->ingest);
+    query_ = std::move(suite->query);
     absl::StatusOr<int> metrics_port = WaitForPortFile(work_ + "/query.metrics", absl::Seconds(30));
     ASSERT_TRUE(metrics_port.ok()) << metrics_port.status();
     metrics_port_ = *metrics_port;
@@ -141,13 +128,11 @@ class ResultCacheSuiteTest : public ::testing::Test {
   // Starts shard `shard` again on `port`, on its data (another run: another
   // epoch), and waits until it serves.
   void RestartShard(int shard, int port) {
-    auto restarted = ServiceProcess::Start("zhibiao-storage",
-                                           {absl::StrCat("--data_dir=", work_, "/shard-", shard),
-                                            absl::StrCat("--listen=127.0.0.1:", port)},
-                                           work_, absl::StrCat("storage-", shard, "-restarted"));
+    auto restarted =
+        testing::StartShard(work_, shard, 3, {absl::StrCat("--listen=127.0.0.1:", port)},
+                            absl::StrCat("storage-", shard, "-restarted"));
     ASSERT_TRUE(restarted.ok()) << restarted.status();
     storage_[shard] = *std::move(restarted);
-    ASSERT_TRUE(storage_[shard]->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());
   }
 
   std::string work_;

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/corpus.h"
 #include "tests/testing/service_process.h"
+#include "tests/testing/suite_processes.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
 #include "zhibiao/v1/storage.grpc.pb.h"
@@ -27,32 +28,16 @@ class SuiteTest : public ::testing::Test {
  protected:
   void SetUp() override {
     work_ = testing::MakeTempDir("suite");
-    data_dir_ = work_ + "/data";
-    StartStorage();
-    StartStateless();
+    data_dir_ = testing::ShardDataDir(work_, 0, 1);
+    StartSuite();
   }
 
-  void StartStorage() {
-    auto storage = ServiceProcess::Start(
-        "zhibiao-storage", {absl::StrCat("--data_dir=", data_dir_)}, work_, "storage");
-    ASSERT_TRUE(storage.ok()) << storage.status();
-    storage_ = *std::move(storage);
-    ASSERT_TRUE(storage_->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok())
-        << storage_->ReadLog();
-  }
-
-  void StartStateless() {
-    const std::string storage_flag = absl::StrCat("--storage=", storage_->address());
-    auto ingest = ServiceProcess::Start("zhibiao-ingest", {storage_flag}, work_, "ingest");
-    ASSERT_TRUE(ingest.ok()) << ingest.status();
-    ingest_ = *std::move(ingest);
-    auto query = ServiceProcess::Start("zhibiao-query", {storage_flag}, work_, "query");
-    ASSERT_TRUE(query.ok()) << query.status();
-    query_ = *std::move(query);
-    ASSERT_TRUE(ingest_->WaitServing("zhibiao.v1.IngestService", absl::Seconds(30)).ok())
-        << ingest_->ReadLog();
-    ASSERT_TRUE(query_->WaitServing("zhibiao.v1.QueryService", absl::Seconds(30)).ok())
-        << query_->ReadLog();
+  void StartSuite() {
+    absl::StatusOr<testing::SuiteProcesses> suite = testing::StartSuite(work_, {});
+    ASSERT_TRUE(suite.ok()) << suite.status();
+    storage_ = std::move(suite->storage[0]);
+    ingest_ = std::move(suite->ingest);
+    query_ = std::move(suite->query);
   }
 
   grpc::Status Ingest(const std::string& content, zhibiao::v1::IngestResponse* response,
@@ -403,8 +388,7 @@ TEST_F(SuiteTest, SigtermExitsCleanlyAndAcknowledgedReportsSurviveRestart) {
     EXPECT_EQ(*code, 0) << p->ReadLog();
     EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   }
-  StartStorage();
-  StartStateless();
+  StartSuite();
   zhibiao::v1::GetReportResponse got;
   grpc::Status status = GetReport(ingested.report_id(), &got);
   ASSERT_TRUE(status.ok()) << status.error_message();

@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/testing/service_process.h"
+#include "tests/testing/suite_processes.h"
 #include "tools/corpus/corpus_generator.h"
 #include "zhibiao/v1/ingest.grpc.pb.h"
 #include "zhibiao/v1/query.grpc.pb.h"
@@ -73,25 +74,13 @@ class QueryOracleTest : public ::testing::Test {
     state_ = new State;
     State& s = *state_;
     s.work = testing::MakeTempDir("oracle");
-    std::vector<std::string> addresses;
-    for (int i = 0; i < 3; ++i) {
-      auto shard = ServiceProcess::Start("zhibiao-storage",
-                                         {absl::StrCat("--data_dir=", s.work, "/shard", i)}, s.work,
-                                         absl::StrCat("storage", i));
-      ASSERT_TRUE(shard.ok()) << shard.status();
-      ASSERT_TRUE((*shard)->WaitServing("zhibiao.v1.StorageService", absl::Seconds(30)).ok());
-      addresses.push_back((*shard)->address());
-      s.shards.push_back(*std::move(shard));
-    }
-    const std::string storage = absl::StrCat("--storage=", absl::StrJoin(addresses, ","));
-    auto ingest = ServiceProcess::Start("zhibiao-ingest", {storage}, s.work, "ingest");
-    ASSERT_TRUE(ingest.ok()) << ingest.status();
-    s.ingest = *std::move(ingest);
-    auto query = ServiceProcess::Start("zhibiao-query", {storage}, s.work, "query");
-    ASSERT_TRUE(query.ok()) << query.status();
-    s.query = *std::move(query);
-    ASSERT_TRUE(s.ingest->WaitServing("zhibiao.v1.IngestService", absl::Seconds(30)).ok());
-    ASSERT_TRUE(s.query->WaitServing("zhibiao.v1.QueryService", absl::Seconds(30)).ok());
+    testing::SuiteFlags flags;
+    flags.shards = 3;
+    absl::StatusOr<testing::SuiteProcesses> suite = testing::StartSuite(s.work, flags);
+    ASSERT_TRUE(suite.ok()) << suite.status();
+    s.shards = std::move(suite->storage);
+    s.ingest = std::move(suite->ingest);
+    s.query = std::move(suite->query);
 
     corpus::CorpusOptions options;
     options.regions = 210;
