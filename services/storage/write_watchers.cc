@@ -258,12 +258,10 @@ bool WriteWatchers::RememberLease(absl::Time expiry) {
 
 void WriteWatchers::AfterConfirmed(uint64_t generation, std::function<void()> done) {
   std::vector<std::pair<Stream*, Stream::Actions>> sends;
-  bool now_done = false;
+  std::function<void()> answer_now = std::move(done);  // moved to the table when held
   {
     absl::MutexLock lock(&mu_);
-    if (!lease_thread_.joinable() || stopping_) {  // no leases, now or from before
-      now_done = true;
-    } else {
+    if (lease_thread_.joinable() && !stopping_) {  // else no leases, now or from before
       if (generation > published_) {
         published_ = generation;
         for (const auto& [id, stream] : streams_) {
@@ -275,14 +273,13 @@ void WriteWatchers::AfterConfirmed(uint64_t generation, std::function<void()> do
       }
       const absl::Time now = MonotonicNow();
       if (table_.HeldBack(generation, now)) {
-        table_.Hold(generation, std::move(done), now);
-      } else {
-        now_done = true;
+        table_.Hold(generation, std::move(answer_now), now);
+        answer_now = nullptr;
       }
     }
   }
   for (auto& [stream, actions] : sends) stream->Run(actions);
-  if (now_done) done();
+  if (answer_now) answer_now();
 }
 
 absl::Time WriteWatchers::ExpireAndRelease() {

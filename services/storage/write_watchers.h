@@ -102,8 +102,8 @@ class WriteWatchers {
   absl::Time remembered_until_ ABSL_GUARDED_BY(file_mu_) = absl::InfinitePast();  // wall clock
   bool lease_file_failing_ ABSL_GUARDED_BY(file_mu_) = false;
   mutable absl::Mutex mu_;
-  absl::CondVar lease_changed_;                        // wakes the lease thread
-  lease::LeaseTable table_ ABSL_GUARDED_BY(mu_);       // on the monotonic clock
+  absl::CondVar lease_changed_;                   // wakes the lease thread
+  lease::LeaseTable table_ ABSL_GUARDED_BY(mu_);  // on the monotonic clock
   std::map<lease::LeaseTable::LeaseId, Stream*> streams_ ABSL_GUARDED_BY(mu_);  // open ones
   uint64_t published_ ABSL_GUARDED_BY(mu_) = 0;  // newest generation sent to watchers
   bool closing_ ABSL_GUARDED_BY(mu_) = false;    // FinishStreams was called

@@ -232,7 +232,7 @@ TEST_F(QueryOracleTest, RandomAggregatesAgreeWithTheOracle) {
   const State& s = *state_;
   ASSERT_GT(s.superseded, 50) << "the corpus must exercise the revised-report rule";
   std::mt19937 rng(20261125);
-  const std::vector<std::string> metrics = corpus::GeneratedMetricKeys();
+  const std::vector<std::string>& metrics = corpus::GeneratedMetricKeys();
   const std::vector<std::string> provinces(s.provinces.begin(), s.provinces.end());
   const std::vector<std::string> regions(s.regions.begin(), s.regions.end());
   const std::vector<int> dims = {v1::GROUP_BY_METRIC, v1::GROUP_BY_REGION, v1::GROUP_BY_PROVINCE,
@@ -498,7 +498,7 @@ struct RegionValue {
 TEST_F(QueryOracleTest, RandomRanksSeriesAndComparisonsAgreeWithTheOracle) {
   const State& s = *state_;
   std::mt19937 rng(7);
-  const std::vector<std::string> metrics = corpus::GeneratedMetricKeys();
+  const std::vector<std::string>& metrics = corpus::GeneratedMetricKeys();
   const std::vector<std::string> provinces(s.provinces.begin(), s.provinces.end());
   const std::vector<std::string> regions(s.regions.begin(), s.regions.end());
   int queries = 0, points = 0;
@@ -520,7 +520,7 @@ TEST_F(QueryOracleTest, RandomRanksSeriesAndComparisonsAgreeWithTheOracle) {
     return out;
   };
   for (int q = 0; q < 150; ++q) {
-    const std::string metric = metrics[rng() % metrics.size()];
+    const std::string& metric = metrics[rng() % metrics.size()];
     v1::MetricQueryOptions options;
     options.set_qualified_values(static_cast<v1::QualifiedValues>(rng() % 5));
     options.set_include_superseded(rng() % 4 == 0);
