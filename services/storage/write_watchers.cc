@@ -36,6 +36,11 @@ absl::Duration PreviousRunHold(const std::string& lease_file) {
 
 // One WatchWrites stream. Its state is guarded by the owner's mutex: what to
 // do is decided under it (Plan), and gRPC is called once it is released.
+// Why a Stream* taken under the lock may be used after it: a stream is
+// deleted in OnDone, which gRPC calls only after Finish and once no write is
+// in flight; Plan hands out a write or the finish to exactly one caller
+// (writing_, finished_), so until that caller has run its Actions no other
+// thread can finish the stream, and the pointer stays valid.
 class WriteWatchers::Stream : public grpc::ServerBidiReactor<Request, Event> {
  public:
   Stream(WriteWatchers* owner, std::string caller, uint64_t floor_generation)
