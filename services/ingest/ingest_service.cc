@@ -191,7 +191,13 @@ void IngestServiceImpl::IngestDocument(
             ? absl::Seconds(static_cast<double>(state->request.report().ByteSizeLong()) /
                             static_cast<double>(options_.storage_bytes_per_second))
             : absl::ZeroDuration();
-    state->deadline = std::min(job.deadline, absl::Now() + options_.storage_timeout + for_size);
+    // Storage gives up a little before the client does, so the client hears
+    // why (UNAVAILABLE naming the shard) instead of its own DEADLINE_EXCEEDED.
+    const absl::Time now = absl::Now();
+    const absl::Duration answer_margin =
+        std::clamp((job.deadline - now) / 10, absl::ZeroDuration(), absl::Milliseconds(200));
+    state->deadline =
+        std::min(job.deadline - answer_margin, now + options_.storage_timeout + for_size);
     state->request_id = job.request_id;
     state->caller = job.caller;
     state->cancelled = job.cancelled;
