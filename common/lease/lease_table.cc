@@ -113,14 +113,6 @@ std::string LeaseTable::caller(LeaseId id) const {
   return lease == leases_.end() ? std::string() : lease->second.caller;
 }
 
-std::vector<LeaseTable::LeaseId> LeaseTable::open_leases() const {
-  std::vector<LeaseId> open;
-  for (const auto& [id, lease] : leases_) {
-    if (lease.open) open.push_back(id);
-  }
-  return open;
-}
-
 LeaseTable::Stats LeaseTable::stats(absl::Time now) const {
   Stats stats;
   for (const auto& [id, lease] : leases_) {

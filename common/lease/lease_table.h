@@ -76,7 +76,6 @@ class LeaseTable {
   absl::Time NextExpiry() const;
 
   std::string caller(LeaseId id) const;
-  std::vector<LeaseId> open_leases() const;
 
   struct Stats {
     int streams = 0;      // watchers connected

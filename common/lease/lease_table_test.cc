@@ -23,6 +23,13 @@ struct Write {
   }
 };
 
+// A watcher that opened its stream and was granted a whole lease at `ms`.
+LeaseTable::LeaseId LeasedAt(LeaseTable* table, int64_t ms) {
+  const LeaseTable::LeaseId id = table->Open("query-a");
+  EXPECT_TRUE(table->Renew(id, kLease, At(ms)));
+  return id;
+}
+
 void RunAll(std::vector<LeaseTable::Done> done) {
   for (auto& answer : done) answer();
 }
@@ -85,8 +92,7 @@ TEST(LeaseTableTest, ARenewalRunsFromWhenTheShardReceivedItAndNeverShortensTheLe
 
 TEST(LeaseTableTest, ALeaseThatRunsOutReleasesItsWritesAndEndsItsStream) {
   LeaseTable table(kLease);
-  const auto id = table.Open("query-a");
-  ASSERT_TRUE(table.Renew(id, kLease, At(0)));
+  const auto id = LeasedAt(&table, 0);
   Write write;
   table.Hold(1, write.done(), At(10));
   EXPECT_TRUE(table.Expire(At(999)).empty());
@@ -103,8 +109,7 @@ TEST(LeaseTableTest, ALeaseThatRunsOutReleasesItsWritesAndEndsItsStream) {
 
 TEST(LeaseTableTest, AClosedStreamsLeaseHoldsWritesUntilItRunsOut) {
   LeaseTable table(kLease);
-  const auto id = table.Open("query-a");
-  ASSERT_TRUE(table.Renew(id, kLease, At(0)));
+  const auto id = LeasedAt(&table, 0);
   table.Close(id);  // the watcher may not know yet, and serve from its cache
   Write write;
   ASSERT_TRUE(table.HeldBack(1, At(500)));
@@ -121,8 +126,7 @@ TEST(LeaseTableTest, AClosedStreamsLeaseHoldsWritesUntilItRunsOut) {
 
 TEST(LeaseTableTest, AWatcherThatRenewsButLeavesAWriteWaitingLongerThanALeaseIsNotRenewed) {
   LeaseTable table(kLease);
-  const auto id = table.Open("query-a");
-  ASSERT_TRUE(table.Renew(id, kLease, At(0)));
+  const auto id = LeasedAt(&table, 0);
   Write write;
   table.Hold(1, write.done(), At(0));
   // Heartbeats every quarter lease, but generation 1 is never confirmed.
@@ -153,8 +157,7 @@ TEST(LeaseTableTest, AfterARestartWritesWaitForThePreviousRunsLeases) {
 
 TEST(LeaseTableTest, StoppingAnswersEveryHeldWrite) {
   LeaseTable table(kLease);
-  const auto id = table.Open("query-a");
-  ASSERT_TRUE(table.Renew(id, kLease, At(0)));
+  const auto id = LeasedAt(&table, 0);
   Write a, b;
   table.Hold(1, a.done(), At(0));
   table.Hold(2, b.done(), At(0));

@@ -60,7 +60,7 @@ struct IngestServiceImpl::StoreState {
 
 IngestServiceImpl::IngestServiceImpl(StorageShards* shards, ParserPools parsers,
                                      const Authorizer* authorizer, IngestOptions options)
-    : shards_(shards), parsers_(parsers), authorizer_(authorizer), options_(std::move(options)) {}
+    : shards_(shards), parsers_(parsers), authorizer_(authorizer), options_(options) {}
 
 absl::StatusOr<zhibiao::v1::Report> IngestServiceImpl::Build(
     const std::string& content, const std::string& source_name,
@@ -102,8 +102,9 @@ grpc::ServerUnaryReactor* IngestServiceImpl::Parse(grpc::CallbackServerContext* 
     absl::StatusOr<zhibiao::v1::Report> report =
         Build(request->content(), request->source_name(), request->hints(),
               absl::FromChrono(context->deadline()), [context] { return context->IsCancelled(); });
+    const absl::Status status = report.status();
     if (report.ok()) *response->mutable_report() = *std::move(report);
-    reactor->Finish(ToGrpcStatus(report.status()));
+    reactor->Finish(ToGrpcStatus(status));
   });
   if (!queued) reactor->Finish(ToGrpcStatus(QueueFull(*pool)));
   return reactor;

@@ -246,8 +246,6 @@ bool WriteWatchers::RememberLease(absl::Time expiry) {
   if (lease_file_.empty()) return true;
   absl::MutexLock lock(&file_mu_);
   if (expiry <= remembered_until_) return true;
-  // Half a lease ahead, so the file is rewritten about twice a lease (not
-  // on every heartbeat) and a restart waits at most a lease and a half.
   const absl::Time until = lease::LeaseFile::RecordUntil(expiry, max_lease_);
   absl::Status written = WriteFileDurably(lease_file_, lease::LeaseFile::Text(until));
   if (!written.ok()) {
@@ -343,8 +341,7 @@ void WriteWatchers::FinishStreams() {
 
 WriteWatchers::Stats WriteWatchers::stats() const {
   absl::MutexLock lock(&mu_);
-  const lease::LeaseTable::Stats table = table_.stats(MonotonicNow());
-  return Stats{table.streams, table.leases, table.held_writes};
+  return table_.stats(MonotonicNow());
 }
 
 }  // namespace zb::storage

@@ -73,11 +73,7 @@ class WriteWatchers {
   // leases still hold writes back until they run out.
   void FinishStreams() ABSL_LOCKS_EXCLUDED(mu_);
 
-  struct Stats {
-    int streams = 0;      // watchers connected
-    int leases = 0;       // leases still running (streams or not)
-    int held_writes = 0;  // answers waiting for confirmations
-  };
+  using Stats = lease::LeaseTable::Stats;  // streams, leases running, held writes
   Stats stats() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
