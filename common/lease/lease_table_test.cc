@@ -157,7 +157,7 @@ TEST(LeaseTableTest, AfterARestartWritesWaitForThePreviousRunsLeases) {
 
 TEST(LeaseTableTest, StoppingAnswersEveryHeldWrite) {
   LeaseTable table(kLease);
-  const auto id = LeasedAt(&table, 0);
+  LeasedAt(&table, 0);
   Write a, b;
   table.Hold(1, a.done(), At(0));
   table.Hold(2, b.done(), At(0));
